@@ -1,0 +1,154 @@
+/*
+ * memalot analysis library: from dump files to leak reports.
+ *
+ * Used by memalot-analyze and by the dumper's in-process console reports, so
+ * both give the same findings for the same dumps. The library turns facts
+ * recorded in images (identity links, times, call counters) into verdicts
+ * under a criterion chosen at analysis time.
+ *
+ * Memory: only the evaluated image's graph is held whole (compact CSR arrays);
+ * other images are streamed to chain identities and count growth.
+ * Errors use mlt_error from the format library (code, offset, message).
+ */
+#ifndef MEMALOT_ANALYSIS_H
+#define MEMALOT_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memalot/format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MLA_REPORT_SCHEMA "memalot-report/1"
+
+/* Called with a phase name ("reading", "identity", "dominators", "paths") and
+ * a fraction in [0, 1]; used for the CLI's progress bar. */
+typedef void (*mla_progress_fn)(void *context, const char *phase, double fraction);
+
+typedef struct {
+    /* kind MLT_CRITERION_NONE: use the criterion recorded in the dump (the
+     * evaluated image's, else the newest image that has one, else time-based
+     * with lifetime 60 s). A negative warmup / zero warmup_calls with
+     * warmup_defaulted set means "default" (lifetime / 1 call). */
+    mlt_criterion criterion;
+    int warmup_defaulted;        /* 1: derive the warm-up from the criterion's default rule */
+    long at_image;               /* image index to evaluate; -1 = the last */
+    int each;                    /* 1: one report per image, objects reported once, when they first qualify */
+    const char *const *include;  /* substrings of the fully qualified type name; any match keeps */
+    size_t include_count;
+    const char *const *exclude;  /* any match drops */
+    size_t exclude_count;
+    uint32_t max_object_details; /* example budget spread across types; 0 = 30 */
+    uint32_t max_paths;          /* retainer paths per example; 0 = 3 */
+    uint32_t max_path_length;    /* edges per path before it is cut; 0 = 32 */
+    int skip_retained;           /* 1: do not build dominators (retained sizes are 0) */
+    mla_progress_fn progress;
+    void *progress_context;
+} mla_options;
+
+/* Fills options with every default. */
+void mla_options_init(mla_options *options);
+
+typedef struct {
+    uint32_t index;              /* position in the file */
+    uint64_t sequence;
+    double wall_time;
+    double monotonic_time;
+    mlt_trigger trigger;
+    uint64_t call_counter;
+    const char *function;        /* NULL when not a call image */
+    uint64_t objects;
+    uint64_t edges;
+    uint64_t stored_bytes;
+} mla_image_summary;
+
+typedef enum {
+    MLA_ROOT_MODULE_GLOBAL = 1,  /* root text "pkg.mod.name" */
+    MLA_ROOT_FRAME_LOCAL = 2,    /* "function:name (thread 1234)" */
+    MLA_ROOT_EXTERNAL = 3,       /* "held outside the visible heap" */
+    MLA_ROOT_OTHER = 4           /* "sys.modules", "module pkg.mod", ... */
+} mla_root_kind;
+
+typedef struct {
+    mla_root_kind root_kind;
+    const char *root;            /* rendered root name (see mla_root_kind) */
+    size_t edge_count;
+    const char *const *edges;    /* rendered steps: ".attr", "[3]", "['key']", "[<key int>]", "<cell x>" */
+    const char *const *types;    /* fully qualified type of the object each step reaches */
+    int truncated;               /* 1 when cut at max_path_length */
+} mla_path;
+
+typedef struct {
+    uint64_t address;
+    const char *type;
+    uint64_t shallow_bytes;
+    uint64_t retained_bytes;
+    double age_seconds;          /* a lower bound: never over-reported */
+    int64_t age_calls;           /* -1 when the dump has no call counter */
+    int64_t created_in_call;     /* the monitored call that created it; -1 when unknown */
+    int identity_approximate;    /* 1: identity rests on a fingerprint */
+    const char *preview;         /* NULL when the dump has none */
+    int preview_truncated;
+    size_t path_count;
+    const mla_path *paths;       /* shortest retainer paths from roots */
+    uint32_t cluster;            /* index into mla_report.clusters */
+} mla_example;
+
+typedef struct {
+    const char *type;            /* "mypkg.mod.Class", "builtins.str" */
+    uint64_t count;
+    uint64_t shallow_bytes;
+    uint64_t retained_bytes;     /* sum over candidates not dominated by another candidate */
+    const uint64_t *growth;      /* candidates of this type at each image: image_count entries */
+    size_t example_count;
+    const mla_example *examples;
+} mla_type_leak;
+
+typedef struct {
+    uint32_t id;
+    const char *shape;           /* "module global app.cache -> .items -> [*] -> app.Request" */
+    const char *type;            /* type of the leaked objects in the group */
+    uint64_t count;
+    uint64_t shallow_bytes;
+    uint64_t retained_bytes;
+    uint64_t example_address;
+} mla_cluster;
+
+typedef struct {
+    const char *path;
+    const mlt_file_info *file;   /* owned by the report */
+    mlt_criterion criterion;     /* the criterion applied, defaults resolved */
+    const char *criterion_source;/* "dump" or "options" */
+    uint32_t evaluated_image;    /* index of the image the verdict is for */
+    size_t image_count;
+    const mla_image_summary *images;
+    uint64_t candidate_count;    /* leak candidates at the evaluated image, after filters */
+    uint64_t candidate_shallow_bytes;
+    uint64_t candidate_retained_bytes;
+    size_t leak_count;
+    const mla_type_leak *leaks;  /* sorted by retained bytes, then count, then name */
+    size_t cluster_count;
+    const mla_cluster *clusters; /* sorted by count desc */
+    size_t warning_count;
+    const char *const *warnings; /* torn tail, approximate identities, mixed runs, ... */
+} mla_report;
+
+typedef struct mla_report_set mla_report_set;
+
+/* Analyzes a dump file. Without options->each the set holds one report (at the
+ * evaluated image); with each, one report per image after the first. */
+mlt_status mla_analyze_file(const char *path, const mla_options *options,
+                            mla_report_set **out, mlt_error *err);
+
+size_t mla_report_set_count(const mla_report_set *set);
+const mla_report *mla_report_set_get(const mla_report_set *set, size_t index);
+void mla_report_set_free(mla_report_set *set);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMALOT_ANALYSIS_H */
