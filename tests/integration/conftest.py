@@ -1,0 +1,145 @@
+"""Shared fixtures for memalot's end-to-end tests.
+
+The tests run real Python programs in subprocesses against the build tree.
+One CMake build compiles the extension for every supported Python it finds
+and lists them in <build>/memalot-pythons.json; a test that takes the
+`python` fixture runs once per interpreter found on the machine, and an
+interpreter the build did not cover is skipped with a message saying why.
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("MEMALOT_BUILD_DIR", os.path.join(REPO, "build"))
+SUPPORTED = [(3, 10), (3, 11), (3, 12), (3, 13)]
+
+
+class PythonUnderTest:
+    """One interpreter plus the build-tree package compiled for it."""
+
+    def __init__(self, version, executable, package_dir):
+        self.version = version
+        self.executable = executable
+        self.package_dir = package_dir
+
+    def __repr__(self):
+        return "Python %s (%s)" % (self.version, self.executable)
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = self.package_dir
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("MEMALOT_DIR", None)
+        env.update({k: str(v) for k, v in extra.items()})
+        return env
+
+    def run(self, args, timeout=300, check=False, **kwargs):
+        """Runs `python args...` with the package on the path."""
+        env = kwargs.pop("env", None) or self.env()
+        return subprocess.run([self.executable] + list(args), env=env, timeout=timeout,
+                              capture_output=True, text=True, check=check, **kwargs)
+
+    def run_code(self, code, *args, **kwargs):
+        return self.run(["-c", code] + list(args), **kwargs)
+
+
+def _built_pythons():
+    listing = os.path.join(BUILD, "memalot-pythons.json")
+    if not os.path.exists(listing):
+        return {}
+    with open(listing) as f:
+        entries = json.load(f)
+    return {entry["version"]: entry["package_dir"] for entry in entries}
+
+
+def _interpreters_on_machine():
+    """Every interpreter of a supported version: pyenv's and Debian's."""
+    found = []
+    roots = []
+    try:
+        roots.append(subprocess.run(["pyenv", "root"], capture_output=True, text=True,
+                                    timeout=20).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    roots.append(os.path.expanduser("~/.pyenv"))
+    seen = set()
+    for root in filter(None, roots):
+        for exe in sorted(glob.glob(os.path.join(root, "versions", "3.*", "bin", "python3"))):
+            real = os.path.realpath(exe)
+            if real not in seen:
+                seen.add(real)
+                found.append(exe)
+    for exe in ("/usr/bin/python3",):
+        if os.path.exists(exe) and os.path.realpath(exe) not in seen:
+            seen.add(os.path.realpath(exe))
+            found.append(exe)
+    result = []
+    for exe in found:
+        try:
+            out = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                 capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if out and tuple(int(x) for x in out.split(".")) in SUPPORTED:
+            result.append((out, exe))
+    return result
+
+
+def _python_params():
+    built = _built_pythons()
+    params = []
+    for version, exe in _interpreters_on_machine():
+        ident = "py%s-%s" % (version, "debian" if exe.startswith("/usr/") else "pyenv")
+        package_dir = built.get(version)
+        marks = []
+        if package_dir is None:
+            marks.append(pytest.mark.skip(
+                reason="%s found at %s, but the build has no extension for it "
+                       "(reconfigure so CMake sees it)" % (version, exe)))
+        params.append(pytest.param(PythonUnderTest(version, exe, package_dir),
+                                   id=ident, marks=marks))
+    for version in ["%d.%d" % v for v in SUPPORTED]:
+        if not any(p.values[0].version == version for p in params):
+            params.append(pytest.param(None, id="py%s-missing" % version, marks=pytest.mark.skip(
+                reason="Python %s is not installed on this machine" % version)))
+    return params
+
+
+PYTHON_PARAMS = _python_params()
+
+
+@pytest.fixture(params=PYTHON_PARAMS)
+def python(request):
+    """A supported interpreter with the memalot package built for it."""
+    return request.param
+
+
+@pytest.fixture
+def default_python():
+    """The interpreter the build was configured for (one run, not one per version)."""
+    for param in PYTHON_PARAMS:
+        if param.values[0] is not None and not param.marks:
+            return param.values[0]
+    pytest.skip("no supported Python with a built extension")
+
+
+def tool(name):
+    """Path of a built command-line tool; the test skips when it was not built."""
+    path = os.path.join(BUILD, "bin", name)
+    if not os.path.exists(path):
+        pytest.skip("%s was not built at %s" % (name, path))
+    return path
+
+
+@pytest.fixture
+def dump_dir():
+    path = tempfile.mkdtemp(prefix="memalot-test-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
