@@ -1,0 +1,112 @@
+"""Call-based monitoring: an image when a monitored call starts and when it ends.
+
+Only the outermost monitored call dumps. The nesting depth lives in a
+ContextVar, so it is per thread and per asyncio task: an inner or recursive
+monitored call in the same flow of control writes nothing, while two
+threads or tasks each running a monitored call both write images.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import threading
+from typing import Any, Callable, Optional, Tuple
+
+from memalot import _ext, _session
+from memalot._options import Settings
+
+# Call counters of the monitored calls open in this flow of control, outermost first.
+_open_calls: "contextvars.ContextVar[Tuple[int, ...]]" = contextvars.ContextVar("memalot_open_calls", default=())
+
+
+class LeakMonitor:
+    """A reusable context manager; each ``with`` block counts as one call.
+
+    Mirrors memalot.LeakMonitor from the PyPI package: ``with monitor:``
+    (also ``with monitor():``).
+    """
+
+    def __init__(self, settings: Settings, calls: int, warmup_calls: int, function_name: Optional[str]) -> None:
+        self._settings = settings
+        self.max_object_age_calls = calls
+        self.warmup_calls = warmup_calls
+        self.function_name = function_name or "<block>"
+        self._calls_started = 0
+        self._counter_lock = threading.Lock()
+
+    def __call__(self) -> "LeakMonitor":
+        return self
+
+    @property
+    def calls_started(self) -> int:
+        return self._calls_started
+
+    @property
+    def criterion(self) -> tuple:
+        return ("calls", self.max_object_age_calls, self.warmup_calls)
+
+    def __enter__(self) -> "LeakMonitor":
+        open_calls = _open_calls.get()
+        counter = 0
+        if not open_calls:
+            with self._counter_lock:
+                self._calls_started += 1
+                counter = self._calls_started
+            self._write("call-start", counter)
+        _open_calls.set(open_calls + (counter,))
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool:
+        open_calls = _open_calls.get()
+        counter = open_calls[-1] if open_calls else 0
+        _open_calls.set(open_calls[:-1])
+        if len(open_calls) == 1:
+            self._write("call-end", counter)
+        return False  # the block's own exception passes through untouched
+
+    def _write(self, trigger: str, counter: int) -> None:
+        """Never raises: the monitored code must behave as if memalot were absent."""
+        if _session.in_forked_child() or _ext.loaded() is None:
+            return
+        try:
+            if not _session.ensure_open(self._settings):
+                return
+        except Exception:
+            return  # unsupported interpreter: start-up already told the user
+        _session.dump(
+            trigger,
+            call_counter=counter,
+            function=self.function_name,
+            criterion=self.criterion,
+            after_warmup=(trigger == "call-start" and counter == self.warmup_calls + 1),
+        )
+
+
+def qualified_name(func: Callable[..., Any]) -> str:
+    module = getattr(func, "__module__", None) or "<unknown>"
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
+    return "%s.%s" % (module, name)
+
+
+def wrap(func: Callable[..., Any], monitor: LeakMonitor) -> Callable[..., Any]:
+    """The call spans the whole body: for ``async def`` that is the awaited
+    coroutine, not just its creation."""
+    if inspect.iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            with monitor:
+                return await func(*args, **kwargs)
+
+        async_wrapper.leak_monitor = monitor  # type: ignore[attr-defined]
+        return async_wrapper
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with monitor:
+            return func(*args, **kwargs)
+
+    wrapper.leak_monitor = monitor  # type: ignore[attr-defined]
+    return wrapper

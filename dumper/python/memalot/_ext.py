@@ -1,0 +1,45 @@
+"""Loads the ``_memalot`` extension lazily.
+
+Importing ``memalot`` must work on every Python, including versions the
+extension does not support (3.8, 3.9) or builds where it is missing: a
+program that merely imports memalot, or decorates a function with it, must
+not break because of where it runs. The error surfaces when monitoring
+actually starts, as one clear RuntimeError.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Optional
+
+_cached: Optional[ModuleType] = None
+
+
+def _unavailable(reason: str) -> RuntimeError:
+    version = "%d.%d.%d" % sys.version_info[:3]
+    return RuntimeError(
+        "memalot cannot monitor this interpreter (Python %s, %s): %s. "
+        "memalot supports CPython 3.10 to 3.13 with its _memalot extension built for that version."
+        % (version, sys.implementation.name, reason)
+    )
+
+
+def load() -> ModuleType:
+    """Returns the extension module, or raises RuntimeError saying why it cannot be used."""
+    global _cached
+    if _cached is not None:
+        return _cached
+    try:
+        from memalot import _memalot as module  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise _unavailable("the _memalot extension could not be imported (%s)" % exc) from None
+    if not getattr(module, "SUPPORTED", False):
+        raise _unavailable("the _memalot extension reports this version as unsupported")
+    _cached = module
+    return module
+
+
+def loaded() -> Optional[ModuleType]:
+    """The extension if it was loaded already; never imports it (safe in fork handlers)."""
+    return _cached
