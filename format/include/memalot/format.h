@@ -222,6 +222,8 @@ typedef struct {
     uint32_t block_size;    /* raw bytes per block; 0 = 1 MiB; at most MLT_MAX_BLOCK_RAW */
     int append;             /* 1: append to a valid existing file (torn tail cut off) */
     int file_mode;          /* permission bits for a new file; 0 = 0600 */
+    int store_only;         /* 1: every block stored uncompressed (codec 0); for tests,
+                               the spec's worked example, and debugging with xxd */
 } mlt_writer_options;
 
 #define MLT_MAX_BLOCK_RAW (4u * 1024u * 1024u)

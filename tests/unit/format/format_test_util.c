@@ -1,0 +1,370 @@
+/* Synthetic heaps for the format tests: every value is a function of the
+ * object index, so the reader's output can be checked without storing it. */
+#include "format_test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "internal.h"
+
+char *tmp_path(const char *name) {
+    const char *base = getenv("TMPDIR");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/mlt-test-XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
+    return path;
+}
+
+static const char *const test_argv[] = {"python", "-m", "app", "--flag=\xc3\xa9"};
+
+void fill_file_info(mlt_file_info *info) {
+    memset(info, 0, sizeof *info);
+    info->producer = "memalot-test 0.1";
+    info->python_version = "3.12.1";
+    info->python_hexversion = 0x030C01F0;
+    info->python_implementation = "cpython";
+    info->python_build = "3.12.1 (main) [GCC 12]";
+    info->gc_preheader_size = 16;
+    info->platform = "linux-x86_64";
+    info->pointer_size = 8;
+    info->byte_order = MLT_BYTE_ORDER_LITTLE;
+    info->pid = 4242;
+    info->run_id = 0x0123456789ABCDEFull;
+    info->argc = 4;
+    info->argv = test_argv;
+    info->start_time = 1700000000.25;
+}
+
+void fill_image_info(mlt_image_info *info, uint64_t sequence) {
+    memset(info, 0, sizeof *info);
+    info->sequence = sequence;
+    info->has_base = sequence > 0;
+    info->base_sequence = sequence ? sequence - 1 : 0;
+    info->run_id = 0x0123456789ABCDEFull;
+    info->pid = 4242;
+    info->wall_time = 1700000000.5 + (double)sequence;
+    info->monotonic_time = 1234.5 + (double)sequence;
+    info->trigger = MLT_TRIGGER_CALL_END;
+    info->call_counter = 10 * sequence;
+    info->function = "app.handler";
+    info->criterion.kind = MLT_CRITERION_CALLS;
+    info->criterion.calls = 5;
+    info->criterion.warmup_calls = 2;
+    info->identity = MLT_IDENTITY_REFTRACER;
+}
+
+static uint64_t address_of(const heap_spec *s, uint64_t i) {
+    return s->addr_base + 48 * i + (i % 3) * 16;
+}
+
+static uint64_t edge_count_of(const heap_spec *s, uint64_t i) {
+    if (!s->edges || s->objects < 2) return 0;
+    return (i % 5 == 0) ? 0 : (i % 3) + 1 + (i % 7 == 0);
+}
+
+static void edge_of(const heap_spec *s, uint64_t i, uint64_t j, mlt_edge *e) {
+    uint64_t n = s->objects;
+    /* A realistic-ish mix: the first edge goes to a small set of hubs (types,
+     * module dicts); the others to nearby objects (containers and contents
+     * are allocated together). */
+    e->target = (uint32_t)(j == 0 ? (i * 31 + s->seed) % (n < 1000 ? n : 1000)
+                                  : (i + j * 3 + 1) % n);
+    e->label_kind = (uint32_t)((i + j) % MLT_LABEL_COUNT_);
+    switch (e->label_kind) {
+    case MLT_LABEL_NONE: e->label = 0; break;
+    case MLT_LABEL_INDEX: e->label = (i % 11 == 0) ? UINT64_MAX - j : j; break;
+    case MLT_LABEL_KEY_OBJ: e->label = (i * 7 + j) % n; break;
+    default: e->label = (i + j) % s->strings; break;
+    }
+}
+
+static void object_of(const heap_spec *s, uint64_t i, mlt_object *o) {
+    o->address = address_of(s, i);
+    o->type = (uint32_t)((i * 2654435761u >> 7) % s->types);
+    if (i % 4 == 0) o->type = 0;
+    o->flags = (uint8_t)(i % 97 == 0 ? MLT_OBJ_NEW | MLT_OBJ_APPROX : MLT_OBJ_GC_TRACKED);
+    o->size = i == 1 ? UINT64_MAX : 16 + (i % 25) * 8;
+    o->refcount = i == 2 ? UINT64_MAX : 1 + i % 4;
+    o->edge_count = edge_count_of(s, i);
+}
+
+static void root_of(const heap_spec *s, uint64_t k, mlt_root *r) {
+    r->kind = (mlt_root_kind)(1 + k % 7);
+    r->object = (uint32_t)((k * 1000) % s->objects);
+    r->name = k % 3 == 0 ? MLT_NO_STRING : (uint32_t)(k % s->strings);
+    r->context = k % 2 == 0 ? MLT_NO_STRING : (uint32_t)((k + 1) % s->strings);
+    r->thread_id = k == 1 ? UINT64_MAX : k;
+    r->depth = k == 2 ? UINT32_MAX : (uint32_t)k;
+}
+
+static uint64_t root_count_of(const heap_spec *s) {
+    return s->roots && s->objects ? (s->objects + 999) / 1000 : 0;
+}
+
+static void preview_text(uint64_t i, char *buf, size_t cap) {
+    snprintf(buf, cap, "value-%llu", (unsigned long long)i);
+}
+
+static void string_text(uint32_t k, char *buf, size_t cap) {
+    if (k == 0) buf[0] = '\0'; /* the empty string */
+    else if (k == 1) snprintf(buf, cap, "caf\xc3\xa9-\xe2\x9c\x93-\xf0\x9f\x90\x8d");
+    else snprintf(buf, cap, "name_%u", k);
+}
+
+void write_heap(mlt_writer *w, const heap_spec *s, uint64_t sequence) {
+    mlt_error err;
+    mlt_image_info info;
+    fill_image_info(&info, sequence);
+    ck_assert_int_eq(mlt_writer_begin_image(w, &info, &err), MLT_OK);
+    for (uint32_t k = 0; k < s->strings; k++) {
+        char text[64];
+        uint32_t id;
+        string_text(k, text, sizeof text);
+        ck_assert_int_eq(mlt_writer_intern(w, text, strlen(text), &id, &err), MLT_OK);
+        ck_assert_uint_eq(id, k);
+    }
+    for (uint32_t t = 0; t < s->types; t++) {
+        mlt_type type = {.name = t % s->strings, .address = 0x1000 + t * 0x100ull,
+                         .basicsize = 16 + t, .itemsize = t % 2 ? 8 : 0};
+        uint32_t index;
+        ck_assert_int_eq(mlt_writer_add_type(w, &type, &index, &err), MLT_OK);
+        ck_assert_uint_eq(index, t);
+    }
+    for (uint64_t i = 0; i < s->objects; i++) {
+        mlt_object o;
+        object_of(s, i, &o);
+        ck_assert_msg(mlt_writer_add_object(w, &o, &err) == MLT_OK, "%s", err.message);
+        mlt_edge edges[8];
+        for (uint64_t j = 0; j < o.edge_count; j++) edge_of(s, i, j, &edges[j]);
+        ck_assert_msg(mlt_writer_add_edges(w, edges, o.edge_count, &err) == MLT_OK, "%s",
+                      err.message);
+        if (s->previews && i % 10 == 0) {
+            char text[64];
+            preview_text(i, text, sizeof text);
+            mlt_preview p = {.object = (uint32_t)i, .kind = (mlt_preview_kind)(1 + i % 4),
+                             .truncated = i % 20 == 0, .data = (const uint8_t *)text,
+                             .length = (uint32_t)strlen(text)};
+            ck_assert_int_eq(mlt_writer_add_preview(w, &p, &err), MLT_OK);
+        }
+    }
+    for (uint64_t k = 0; k < root_count_of(s); k++) {
+        mlt_root r;
+        root_of(s, k, &r);
+        ck_assert_msg(mlt_writer_add_root(w, &r, &err) == MLT_OK, "%s", err.message);
+    }
+    ck_assert_msg(mlt_writer_end_image(w, 777 + sequence, &err) == MLT_OK, "%s", err.message);
+}
+
+static void check_info(const mlt_image_info *got, const heap_spec *s, uint64_t sequence) {
+    mlt_image_info want;
+    fill_image_info(&want, sequence);
+    ck_assert_uint_eq(got->sequence, sequence);
+    ck_assert_int_eq(got->has_base, want.has_base);
+    ck_assert_uint_eq(got->base_sequence, want.base_sequence);
+    ck_assert_uint_eq(got->run_id, want.run_id);
+    ck_assert_uint_eq(got->pid, want.pid);
+    ck_assert(got->wall_time == want.wall_time);
+    ck_assert(got->monotonic_time == want.monotonic_time);
+    ck_assert_int_eq(got->trigger, want.trigger);
+    ck_assert_uint_eq(got->call_counter, want.call_counter);
+    ck_assert_str_eq(got->function, want.function);
+    ck_assert_int_eq(got->criterion.kind, want.criterion.kind);
+    ck_assert_uint_eq(got->criterion.calls, 5);
+    ck_assert_uint_eq(got->criterion.warmup_calls, 2);
+    ck_assert_int_eq(got->identity, want.identity);
+    ck_assert_uint_eq(got->object_count, s->objects);
+    ck_assert_uint_eq(got->type_count, s->types);
+    ck_assert_uint_eq(got->string_count, s->strings);
+    ck_assert_uint_eq(got->root_count, root_count_of(s));
+    ck_assert_uint_eq(got->pause_ns, 777 + sequence);
+}
+
+static void check_tables(mlt_image *img, const heap_spec *s) {
+    for (uint32_t k = 0; k < s->strings; k++) {
+        char text[64];
+        size_t length;
+        string_text(k, text, sizeof text);
+        const char *got = mlt_image_string(img, k, &length);
+        ck_assert_ptr_nonnull(got);
+        ck_assert_uint_eq(length, strlen(text));
+        ck_assert_str_eq(got, text);
+    }
+    ck_assert_ptr_null(mlt_image_string(img, MLT_NO_STRING, NULL));
+    ck_assert_ptr_null(mlt_image_string(img, s->strings, NULL));
+    for (uint32_t t = 0; t < s->types; t++) {
+        const mlt_type *type = mlt_image_type(img, t);
+        ck_assert_ptr_nonnull(type);
+        ck_assert_uint_eq(type->name, t % s->strings);
+        ck_assert_uint_eq(type->address, 0x1000 + t * 0x100ull);
+        ck_assert_uint_eq(type->basicsize, 16 + t);
+        ck_assert_uint_eq(type->itemsize, t % 2 ? 8 : 0);
+    }
+    ck_assert_ptr_null(mlt_image_type(img, s->types));
+}
+
+static void check_objects(mlt_image *img, const heap_spec *s) {
+    mlt_error err;
+    mlt_object o, want;
+    uint64_t i = 0, edges = 0;
+    int more;
+    while ((more = mlt_image_next_object(img, &o, &err)) == 1) {
+        object_of(s, i, &want);
+        ck_assert_uint_eq(o.address, want.address);
+        ck_assert_uint_eq(o.type, want.type);
+        ck_assert_uint_eq(o.flags, want.flags);
+        ck_assert_uint_eq(o.size, want.size);
+        ck_assert_uint_eq(o.refcount, want.refcount);
+        ck_assert_uint_eq(o.edge_count, want.edge_count);
+        /* Read edges two at a time to cross the capacity boundary. */
+        mlt_edge got[2];
+        uint64_t j = 0;
+        long n;
+        while ((n = mlt_image_read_edges(img, got, 2, &err)) > 0) {
+            for (long k = 0; k < n; k++, j++) {
+                mlt_edge e;
+                edge_of(s, i, j, &e);
+                ck_assert_uint_eq(got[k].target, e.target);
+                ck_assert_uint_eq(got[k].label_kind, e.label_kind);
+                ck_assert_uint_eq(got[k].label, e.label);
+            }
+        }
+        ck_assert_msg(n == 0, "%s", err.message);
+        ck_assert_uint_eq(j, want.edge_count);
+        edges += j;
+        i++;
+    }
+    ck_assert_msg(more == 0, "%s", err.message);
+    ck_assert_uint_eq(i, s->objects);
+    ck_assert_uint_eq(edges, mlt_image_get_info(img)->edge_count);
+    ck_assert_int_eq(mlt_image_next_object(img, &o, &err), 0);
+}
+
+static void check_roots_previews(mlt_image *img, const heap_spec *s) {
+    mlt_error err;
+    mlt_root r, want;
+    uint64_t k = 0;
+    int more;
+    while ((more = mlt_image_next_root(img, &r, &err)) == 1) {
+        root_of(s, k++, &want);
+        ck_assert_int_eq(r.kind, want.kind);
+        ck_assert_uint_eq(r.object, want.object);
+        ck_assert_uint_eq(r.name, want.name);
+        ck_assert_uint_eq(r.context, want.context);
+        ck_assert_uint_eq(r.thread_id, want.thread_id);
+        ck_assert_uint_eq(r.depth, want.depth);
+    }
+    ck_assert_msg(more == 0, "%s", err.message);
+    ck_assert_uint_eq(k, root_count_of(s));
+    mlt_preview p;
+    uint64_t i = 0, count = 0;
+    while ((more = mlt_image_next_preview(img, &p, &err)) == 1) {
+        char text[64];
+        preview_text(i, text, sizeof text);
+        ck_assert_uint_eq(p.object, i);
+        ck_assert_int_eq(p.kind, 1 + i % 4);
+        ck_assert_int_eq(p.truncated, i % 20 == 0);
+        ck_assert_uint_eq(p.length, strlen(text));
+        ck_assert(memcmp(p.data, text, p.length) == 0);
+        i += 10;
+        count++;
+    }
+    ck_assert_msg(more == 0, "%s", err.message);
+    ck_assert_uint_eq(count, s->previews ? (s->objects + 9) / 10 : 0);
+}
+
+void check_heap(mlt_reader *r, size_t index, const heap_spec *s, uint64_t sequence) {
+    mlt_error err;
+    mlt_image_info info;
+    ck_assert_int_eq(mlt_reader_image_info(r, index, &info, &err), MLT_OK);
+    check_info(&info, s, sequence);
+    mlt_image *img;
+    ck_assert_msg(mlt_image_open(r, index, &img, &err) == MLT_OK, "%s", err.message);
+    check_info(mlt_image_get_info(img), s, sequence);
+    check_tables(img, s);
+    check_objects(img, s);
+    check_roots_previews(img, s);
+    mlt_image_close(img);
+}
+
+static const heap_spec small_spec = {.objects = 40, .types = 3, .strings = 5, .seed = 1,
+                                     .addr_base = 0x7f0000001000ull, .roots = 1, .previews = 1,
+                                     .edges = 1};
+
+char *write_small_file(int images, int store_only) {
+    char *path = tmp_path("small.mlt");
+    mlt_file_info info;
+    fill_file_info(&info);
+    mlt_writer_options options = {.store_only = store_only, .block_size = 64};
+    mlt_writer *w;
+    mlt_error err;
+    ck_assert_int_eq(mlt_writer_open(path, &info, &options, &w, &err), MLT_OK);
+    for (int i = 0; i < images; i++) {
+        heap_spec s = small_spec;
+        s.objects = 20 + 10 * (uint64_t)i;
+        write_heap(w, &s, (uint64_t)i);
+    }
+    mlt_writer_close(w);
+    return path;
+}
+
+size_t decode_everything(mlt_reader *r, mlt_status *first_error) {
+    size_t good = 0;
+    *first_error = MLT_OK;
+    for (size_t i = 0; i < mlt_reader_image_count(r); i++) {
+        mlt_image *img;
+        mlt_error err;
+        mlt_status st = mlt_image_open(r, i, &img, &err);
+        if (st == MLT_OK) {
+            mlt_object o;
+            mlt_edge e[4];
+            mlt_root root;
+            mlt_preview p;
+            int more;
+            long n = 0;
+            while ((more = mlt_image_next_object(img, &o, &err)) == 1)
+                while ((n = mlt_image_read_edges(img, e, 4, &err)) > 0) {}
+            if (more == 0 && n >= 0) while ((more = mlt_image_next_root(img, &root, &err)) == 1) {}
+            if (more == 0) while ((more = mlt_image_next_preview(img, &p, &err)) == 1) {}
+            if (more < 0 || n < 0) st = err.code ? err.code : MLT_ERR_FORMAT;
+            mlt_image_close(img);
+        }
+        if (st == MLT_OK) good++;
+        else if (*first_error == MLT_OK) *first_error = st;
+    }
+    return good;
+}
+
+uint8_t *read_whole(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *bytes = malloc((size_t)n + 1);
+    ck_assert_uint_eq(fread(bytes, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *size = (size_t)n;
+    return bytes;
+}
+
+void write_whole(const char *path, const uint8_t *bytes, size_t size) {
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(bytes, 1, size, f), size);
+    fclose(f);
+}
+
+void reseal_image(uint8_t *bytes, uint64_t start, uint64_t len) {
+    mlt_put_u64(bytes + start + len - 16, len);
+    mlt_put_u64(bytes + start + len - 8, XXH3_64bits(bytes + start, len - 8));
+}
+
+void reseal_header(uint8_t *bytes) {
+    uint32_t meta_len = mlt_get_u32(bytes + 12);
+    mlt_put_u64(bytes + 16 + meta_len, XXH3_64bits(bytes, 16 + meta_len));
+}

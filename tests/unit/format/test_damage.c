@@ -1,0 +1,3 @@
+#include "format_test_util.h"
+Suite *damage_suite(void);
+Suite *damage_suite(void) { return suite_create("damage"); }
