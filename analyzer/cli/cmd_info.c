@@ -1,0 +1,225 @@
+/*
+ * `memalot-analyze info FILE [--json]`: what a dump holds, without analysis.
+ * It is the first thing to run on a dump from a bug report, so it keeps
+ * going past a torn tail: the images before it are valid and worth listing.
+ * Exit 0 also for a torn tail (with a warning on stderr and "tail" in the
+ * JSON); 2 when the file cannot be opened or its header is bad.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "fmt.h"
+#include "render.h"
+#include "safe_text.h"
+
+#define INFO_SCHEMA "memalot-info/1"
+
+static const cli_opt_spec info_options[] = {
+    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-info/1) instead of text"},
+    {"help", CLI_OPT_FLAG, NULL, "show this help"},
+};
+#define INFO_OPTION_COUNT (sizeof info_options / sizeof info_options[0])
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "usage: %s info FILE [--json]\n\nShows the file header, one line per image "
+                 "and whether the file ends cleanly.\n\noptions:\n",
+            CLI_PROGRAM);
+    cli_args_print_options(info_options, INFO_OPTION_COUNT, out);
+}
+
+static double bytes_per_object(uint64_t bytes, uint64_t objects)
+{
+    return objects ? (double)bytes / (double)objects : 0.0;
+}
+
+static json_t *image_json(mlt_reader *reader, size_t index, const mlt_image_info *info,
+                          double start_time)
+{
+    char time_text[CLI_FMT_TIME_MAX];
+    uint64_t stored = mlt_reader_image_length(reader, index);
+    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o, "
+                     "s:s, s:I}",
+                     "index", (json_int_t)index,
+                     "sequence", (json_int_t)info->sequence,
+                     "time", cli_fmt_time(info->wall_time, time_text, sizeof time_text),
+                     "wall_time", cli_json_real(info->wall_time),
+                     "seconds_since_start",
+                     cli_json_real(start_time > 0 ? info->wall_time - start_time : 0),
+                     "trigger", mlt_trigger_name(info->trigger),
+                     "call_counter", (json_int_t)info->call_counter,
+                     "function", cli_json_string(info->function),
+                     "objects", (json_int_t)info->object_count,
+                     "edges", (json_int_t)info->edge_count,
+                     "roots", (json_int_t)info->root_count,
+                     "types", (json_int_t)info->type_count,
+                     "stored_bytes", (json_int_t)stored,
+                     "bytes_per_object",
+                     cli_json_real(bytes_per_object(stored, info->object_count)),
+                     "identity", mlt_identity_source_name(info->identity),
+                     "pause_ns", (json_int_t)info->pause_ns);
+}
+
+static json_t *tail_json(const mlt_error *tail)
+{
+    if (!tail)
+        return json_pack("{s:s}", "status", "clean");
+    return json_pack("{s:s, s:s, s:I, s:o}", "status", "error", "code",
+                     mlt_status_name(tail->code), "offset", (json_int_t)tail->offset, "message",
+                     cli_json_string(tail->message));
+}
+
+static int print_json(mlt_reader *reader, const char *path)
+{
+    const mlt_file_info *file = mlt_reader_file_info(reader);
+    json_t *images = json_array();
+    for (size_t i = 0; images && i < mlt_reader_image_count(reader); i++) {
+        mlt_image_info info;
+        mlt_error err;
+        if (mlt_reader_image_info(reader, i, &info, &err) != MLT_OK) {
+            fprintf(stderr, "%s: %s\n", CLI_PROGRAM, err.message);
+            json_decref(images);
+            return CLI_EXIT_ERROR;
+        }
+        json_array_append_new(images, image_json(reader, i, &info, file->start_time));
+    }
+    json_t *document = json_pack("{s:s, s:o, s:I, s:o, s:o}", "schema", INFO_SCHEMA, "file",
+                                 cli_file_info_json(file, path), "file_size",
+                                 (json_int_t)mlt_reader_file_size(reader), "images", images,
+                                 "tail", tail_json(mlt_reader_tail_error(reader)));
+    int failed = cli_json_dump(document, stdout);
+    json_decref(document);
+    return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}
+
+static void print_text_field(const char *label, const char *value)
+{
+    printf("%-16s ", label);
+    if (value)
+        cli_put_terminal(stdout, value);
+    else
+        fputs("(absent)", stdout);
+    putchar('\n');
+}
+
+static void print_header(const mlt_file_info *file, const char *path, uint64_t file_size)
+{
+    char text[64], size[CLI_FMT_SIZE_MAX];
+    print_text_field("file", path);
+    printf("%-16s %s (%llu bytes)\n", "size", cli_fmt_size(file_size, size, sizeof size),
+           (unsigned long long)file_size);
+    printf("%-16s %u.%u\n", "format", file->format_major, file->format_minor);
+    print_text_field("producer", file->producer);
+    print_text_field("python", file->python_version);
+    print_text_field("implementation", file->python_implementation);
+    print_text_field("build", file->python_build);
+    print_text_field("platform", file->platform);
+    printf("%-16s %u bytes, %s-endian\n", "pointers", file->pointer_size,
+           file->byte_order == MLT_BYTE_ORDER_BIG ? "big" : "little");
+    printf("%-16s %llu\n", "pid", (unsigned long long)file->pid);
+    printf("%-16s 0x%016llx\n", "run id", (unsigned long long)file->run_id);
+    printf("%-16s ", "argv");
+    if (file->argv_withheld || !file->argv) {
+        fputs("(withheld)", stdout);
+    } else {
+        for (uint32_t i = 0; i < file->argc; i++) {
+            if (i)
+                putchar(' ');
+            cli_put_terminal(stdout, file->argv[i]);
+        }
+    }
+    printf("\n%-16s %s\n", "started", cli_fmt_time(file->start_time, text, sizeof text));
+}
+
+static void print_image_line(mlt_reader *reader, size_t index, const mlt_image_info *info,
+                             double start_time)
+{
+    char time_text[CLI_FMT_TIME_MAX], stored[CLI_FMT_SIZE_MAX];
+    uint64_t stored_bytes = mlt_reader_image_length(reader, index);
+    printf("%5zu  %s  %+9.1f s  %-10s %12llu %12llu %10s %7.1f  ", index,
+           cli_fmt_time(info->wall_time, time_text, sizeof time_text),
+           start_time > 0 ? info->wall_time - start_time : 0.0, mlt_trigger_name(info->trigger),
+           (unsigned long long)info->object_count, (unsigned long long)info->edge_count,
+           cli_fmt_size(stored_bytes, stored, sizeof stored),
+           bytes_per_object(stored_bytes, info->object_count));
+    if (info->trigger == MLT_TRIGGER_CALL_START || info->trigger == MLT_TRIGGER_CALL_END ||
+        info->function) {
+        printf("call %llu", (unsigned long long)info->call_counter);
+        if (info->function) {
+            fputs(" of ", stdout);
+            cli_put_terminal(stdout, info->function);
+        }
+    } else if (info->call_counter) {
+        printf("after %llu calls", (unsigned long long)info->call_counter);
+    }
+    putchar('\n');
+}
+
+static int print_text(mlt_reader *reader, const char *path)
+{
+    const mlt_file_info *file = mlt_reader_file_info(reader);
+    print_header(file, path, mlt_reader_file_size(reader));
+    size_t count = mlt_reader_image_count(reader);
+    printf("\n%zu image%s\n", count, count == 1 ? "" : "s");
+    if (count)
+        printf("%5s  %-24s  %11s  %-10s %12s %12s %10s %7s  %s\n", "INDEX", "TIME (UTC)",
+               "SINCE START", "TRIGGER", "OBJECTS", "EDGES", "ON DISK", "B/OBJ", "CALL");
+    for (size_t i = 0; i < count; i++) {
+        mlt_image_info info;
+        mlt_error err;
+        if (mlt_reader_image_info(reader, i, &info, &err) != MLT_OK) {
+            fprintf(stderr, "%s: %s\n", CLI_PROGRAM, err.message);
+            return CLI_EXIT_ERROR;
+        }
+        print_image_line(reader, i, &info, file->start_time);
+    }
+    const mlt_error *tail = mlt_reader_tail_error(reader);
+    fputs("\ntail             ", stdout);
+    if (tail) {
+        printf("error (%s at offset %llu): ", mlt_status_name(tail->code),
+               (unsigned long long)tail->offset);
+        cli_put_terminal(stdout, tail->message);
+        putchar('\n');
+    } else {
+        puts("clean");
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_cmd_info(int argc, char **argv)
+{
+    cli_args args;
+    char message[512];
+    if (cli_args_parse(&args, info_options, INFO_OPTION_COUNT, argc, argv, 1, message,
+                       sizeof message) != 0) {
+        fprintf(stderr, "%s info: %s\n", CLI_PROGRAM, message);
+        return CLI_EXIT_ERROR;
+    }
+    int status = CLI_EXIT_ERROR;
+    if (cli_args_count(&args, "help")) {
+        print_help(stdout);
+        status = CLI_EXIT_OK;
+    } else if (args.positional_count != 1) {
+        fprintf(stderr, "%s info: expected one FILE, got %zu arguments\n", CLI_PROGRAM,
+                args.positional_count);
+    } else {
+        const char *path = args.positionals[0];
+        mlt_reader *reader = NULL;
+        mlt_error err;
+        if (mlt_reader_open(path, NULL, &reader, &err) != MLT_OK) {
+            fprintf(stderr, "%s: %s\n", CLI_PROGRAM, err.message);
+        } else {
+            const mlt_error *tail = mlt_reader_tail_error(reader);
+            if (tail)
+                fprintf(stderr, "%s: warning: %s: only the first %zu image(s) are readable: %s\n",
+                        CLI_PROGRAM, path, mlt_reader_image_count(reader), tail->message);
+            status = cli_args_count(&args, "json") ? print_json(reader, path)
+                                                   : print_text(reader, path);
+            mlt_reader_close(reader);
+        }
+    }
+    cli_args_free(&args);
+    return status;
+}

@@ -1,0 +1,281 @@
+/*
+ * `memalot-analyze list [DIR] [--json]`: the dumps in a directory (default
+ * $MEMALOT_DIR, else ~/.memalot/dumps). A file is a dump when it is named
+ * *.mlt or when the reader gets past its magic; a damaged dump is listed with
+ * its error rather than stopping the listing, since finding the damaged one
+ * is often why the user is looking. Checksums are not verified here (that
+ * is `info`'s job) so that listing large dumps stays quick.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "args.h"
+#include "cli.h"
+#include "fmt.h"
+#include "render.h"
+#include "safe_text.h"
+
+#define LIST_SCHEMA "memalot-list/1"
+
+static const cli_opt_spec list_options[] = {
+    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-list/1) instead of text"},
+    {"help", CLI_OPT_FLAG, NULL, "show this help"},
+};
+#define LIST_OPTION_COUNT (sizeof list_options / sizeof list_options[0])
+
+typedef struct {
+    char *name;
+    char *path;
+    uint64_t size;
+    int ok;                 /* the reader opened it */
+    mlt_error error;        /* when !ok */
+    char *program;          /* argv[0] or NULL (withheld) */
+    uint64_t pid;
+    double start_time;
+    size_t images;
+    int tail_torn;
+} dump_entry;
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "usage: %s list [DIR] [--json]\n\nLists memalot dumps in DIR (default "
+                 "$MEMALOT_DIR, else ~/.memalot/dumps).\n\noptions:\n",
+            CLI_PROGRAM);
+    cli_args_print_options(list_options, LIST_OPTION_COUNT, out);
+}
+
+static int has_dump_suffix(const char *name)
+{
+    size_t length = strlen(name);
+    return length >= 4 && strcmp(name + length - 4, ".mlt") == 0;
+}
+
+static char *join_path(const char *directory, const char *name)
+{
+    size_t length = strlen(directory) + strlen(name) + 2;
+    char *path = malloc(length);
+    if (path)
+        snprintf(path, length, "%s/%s", directory, name);
+    return path;
+}
+
+static char *copy_string(const char *text)
+{
+    if (!text)
+        return NULL;
+    char *copy = malloc(strlen(text) + 1);
+    if (copy)
+        strcpy(copy, text);
+    return copy;
+}
+
+/* Fills entry from the file; returns 0 to keep it, -1 to skip (not a dump). */
+static int examine(dump_entry *entry)
+{
+    mlt_reader_options options = {0};
+    options.skip_checksums = 1;
+    mlt_reader *reader = NULL;
+    if (mlt_reader_open(entry->path, &options, &reader, &entry->error) != MLT_OK) {
+        /* Failing at offset 0 means "not our magic": only a *.mlt name makes
+         * such a file worth reporting. */
+        return has_dump_suffix(entry->name) || entry->error.offset > 0 ? 0 : -1;
+    }
+    const mlt_file_info *file = mlt_reader_file_info(reader);
+    entry->ok = 1;
+    entry->program =
+        !file->argv_withheld && file->argv && file->argc ? copy_string(file->argv[0]) : NULL;
+    entry->pid = file->pid;
+    entry->start_time = file->start_time;
+    entry->images = mlt_reader_image_count(reader);
+    entry->tail_torn = mlt_reader_tail_error(reader) != NULL;
+    mlt_reader_close(reader);
+    return 0;
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+    return strcmp(((const dump_entry *)a)->name, ((const dump_entry *)b)->name);
+}
+
+static void free_entry(dump_entry *entry)
+{
+    free(entry->name);
+    free(entry->path);
+    free(entry->program);
+}
+
+static void free_entries(dump_entry *entries, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free_entry(&entries[i]);
+    free(entries);
+}
+
+/* Collects the dumps of a directory, sorted by name. -1 when it cannot be read. */
+static int collect(const char *directory, dump_entry **out, size_t *out_count)
+{
+    DIR *dir = opendir(directory);
+    if (!dir)
+        return -1;
+    dump_entry *entries = NULL;
+    size_t count = 0;
+    struct dirent *item;
+    while ((item = readdir(dir)) != NULL) {
+        struct stat info;
+        char *path = join_path(directory, item->d_name);
+        if (!path || stat(path, &info) != 0 || !S_ISREG(info.st_mode)) {
+            free(path);
+            continue;
+        }
+        dump_entry entry = {0};
+        entry.name = copy_string(item->d_name);
+        entry.path = path;
+        entry.size = (uint64_t)info.st_size;
+        dump_entry *grown = NULL;
+        if (!entry.name || examine(&entry) != 0 ||
+            !(grown = realloc(entries, (count + 1) * sizeof *entries))) {
+            free_entry(&entry);
+            continue;
+        }
+        entries = grown;
+        entries[count++] = entry;
+    }
+    closedir(dir);
+    if (count > 1)
+        qsort(entries, count, sizeof *entries, compare_entries);
+    *out = entries;
+    *out_count = count;
+    return 0;
+}
+
+static json_t *entry_json(const dump_entry *entry)
+{
+    char time_text[CLI_FMT_TIME_MAX];
+    json_t *object = json_pack("{s:o, s:o, s:I}", "file", cli_json_string(entry->name), "path",
+                               cli_json_string(entry->path), "size", (json_int_t)entry->size);
+    if (!object)
+        return NULL;
+    if (!entry->ok) {
+        json_object_set_new(object, "error", cli_json_string(entry->error.message));
+        return object;
+    }
+    json_object_set_new(object, "error", json_null());
+    json_object_set_new(object, "program",
+                        entry->program ? cli_json_string(entry->program) : json_null());
+    json_object_set_new(object, "argv_withheld", json_boolean(entry->program == NULL));
+    json_object_set_new(object, "pid", json_integer((json_int_t)entry->pid));
+    json_object_set_new(object, "start_time", cli_json_real(entry->start_time));
+    json_object_set_new(object, "started",
+                        json_string(cli_fmt_time(entry->start_time, time_text, sizeof time_text)));
+    json_object_set_new(object, "images", json_integer((json_int_t)entry->images));
+    json_object_set_new(object, "tail_torn", json_boolean(entry->tail_torn));
+    return object;
+}
+
+static int print_json(const char *directory, const dump_entry *entries, size_t count)
+{
+    json_t *dumps = json_array();
+    for (size_t i = 0; dumps && i < count; i++)
+        json_array_append_new(dumps, entry_json(&entries[i]));
+    json_t *document = json_pack("{s:s, s:o, s:o}", "schema", LIST_SCHEMA, "directory",
+                                 cli_json_string(directory), "dumps", dumps);
+    int failed = cli_json_dump(document, stdout);
+    json_decref(document);
+    return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}
+
+/* Untrusted names are escaped, so the padding counts the raw bytes: good
+ * enough for alignment of ordinary names, never a reason to cut one. */
+static void put_padded(const char *text, int width)
+{
+    cli_put_terminal(stdout, text);
+    for (int used = (int)strlen(text); used < width; used++)
+        putchar(' ');
+}
+
+static void print_text(const char *directory, const dump_entry *entries, size_t count)
+{
+    if (count == 0) {
+        fputs("no memalot dumps in ", stdout);
+        cli_put_terminal(stdout, directory);
+        putchar('\n');
+        return;
+    }
+    printf("%-24s %-20s %8s %-24s %6s %10s\n", "FILE", "PROGRAM", "PID", "STARTED (UTC)",
+           "IMAGES", "SIZE");
+    for (size_t i = 0; i < count; i++) {
+        const dump_entry *entry = &entries[i];
+        char time_text[CLI_FMT_TIME_MAX], size[CLI_FMT_SIZE_MAX];
+        put_padded(entry->name, 24);
+        if (!entry->ok) {
+            fputs(" error: ", stdout);
+            cli_put_terminal(stdout, entry->error.message);
+            putchar('\n');
+            continue;
+        }
+        putchar(' ');
+        put_padded(entry->program ? entry->program : "(withheld)", 20);
+        printf(" %8llu %-24s %6zu%s %10s\n", (unsigned long long)entry->pid,
+               cli_fmt_time(entry->start_time, time_text, sizeof time_text), entry->images,
+               entry->tail_torn ? "+" : " ", cli_fmt_size(entry->size, size, sizeof size));
+    }
+    int any_torn = 0;
+    for (size_t i = 0; i < count; i++)
+        any_torn |= entries[i].ok && entries[i].tail_torn;
+    if (any_torn)
+        puts("(+: the file ends in a torn or damaged image; run `info` for details)");
+}
+
+static const char *default_directory(char *buffer, size_t size)
+{
+    const char *configured = getenv("MEMALOT_DIR");
+    if (configured && configured[0])
+        return configured;
+    const char *home = getenv("HOME");
+    snprintf(buffer, size, "%s/.memalot/dumps", home && home[0] ? home : ".");
+    return buffer;
+}
+
+int cli_cmd_list(int argc, char **argv)
+{
+    cli_args args;
+    char message[512], fallback[4096];
+    if (cli_args_parse(&args, list_options, LIST_OPTION_COUNT, argc, argv, 1, message,
+                       sizeof message) != 0) {
+        fprintf(stderr, "%s list: %s\n", CLI_PROGRAM, message);
+        return CLI_EXIT_ERROR;
+    }
+    int status = CLI_EXIT_ERROR;
+    if (cli_args_count(&args, "help")) {
+        print_help(stdout);
+        status = CLI_EXIT_OK;
+    } else if (args.positional_count > 1) {
+        fprintf(stderr, "%s list: expected at most one DIR, got %zu arguments\n", CLI_PROGRAM,
+                args.positional_count);
+    } else {
+        const char *directory = args.positional_count
+                                    ? args.positionals[0]
+                                    : default_directory(fallback, sizeof fallback);
+        dump_entry *entries = NULL;
+        size_t count = 0;
+        if (collect(directory, &entries, &count) != 0) {
+            fprintf(stderr, "%s list: cannot read directory %s: %s\n", CLI_PROGRAM, directory,
+                    strerror(errno));
+        } else {
+            if (cli_args_count(&args, "json"))
+                status = print_json(directory, entries, count);
+            else {
+                print_text(directory, entries, count);
+                status = CLI_EXIT_OK;
+            }
+            free_entries(entries, count);
+        }
+    }
+    cli_args_free(&args);
+    return status;
+}

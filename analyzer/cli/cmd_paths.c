@@ -1,0 +1,189 @@
+/*
+ * `memalot-analyze paths FILE --id ADDR [--at N] [--max N] [--json]`: every
+ * retainer path to one object, for the question a report raises next: "what
+ * else holds this?". ADDR is 0x-hex or decimal, as reports print it.
+ */
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "fmt.h"
+#include "render.h"
+#include "safe_text.h"
+
+#define PATHS_SCHEMA "memalot-paths/1"
+
+static const cli_opt_spec paths_options[] = {
+    {"id", CLI_OPT_VALUE, "ADDR", "the object's address (0x-hex or decimal)"},
+    {"at", CLI_OPT_VALUE, "N", "image N (default: the last)"},
+    {"max", CLI_OPT_VALUE, "N", "at most N paths (default 20)"},
+    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-paths/1) instead of text"},
+    {"help", CLI_OPT_FLAG, NULL, "show this help"},
+};
+#define PATHS_OPTION_COUNT (sizeof paths_options / sizeof paths_options[0])
+
+typedef struct {
+    const char *path;
+    uint64_t address;
+    long image;
+    uint32_t max_paths;
+    int json;
+} paths_request;
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "usage: %s paths FILE --id ADDR [--at N] [--max N] [--json]\n\n"
+                 "Shows every retainer path to one object.\n\noptions:\n",
+            CLI_PROGRAM);
+    cli_args_print_options(paths_options, PATHS_OPTION_COUNT, out);
+}
+
+static int parse_request(const cli_args *args, paths_request *request, char *message,
+                         size_t message_size)
+{
+    if (args->positional_count != 1) {
+        snprintf(message, message_size, "expected one dump FILE, got %zu arguments",
+                 args->positional_count);
+        return -1;
+    }
+    request->path = args->positionals[0];
+    const char *id = cli_args_value(args, "id");
+    if (!id) {
+        snprintf(message, message_size, "--id ADDR is required (the object's address)");
+        return -1;
+    }
+    if (cli_parse_address("id", id, &request->address, message, message_size) != 0)
+        return -1;
+    request->image = -1;
+    uint64_t value = 0;
+    const char *at = cli_args_value(args, "at");
+    if (at) {
+        if (cli_parse_count("at", at, &value, message, message_size) != 0)
+            return -1;
+        request->image = (long)(value > (uint64_t)INT32_MAX ? INT32_MAX : value);
+    }
+    const char *max = cli_args_value(args, "max");
+    if (max) {
+        if (cli_parse_count("max", max, &value, message, message_size) != 0)
+            return -1;
+        if (value == 0 || value > UINT32_MAX) {
+            snprintf(message, message_size, "option --max: expected 1 to %u, got %s", UINT32_MAX,
+                     max);
+            return -1;
+        }
+        request->max_paths = (uint32_t)value;
+    }
+    request->json = cli_args_count(args, "json") > 0;
+    return 0;
+}
+
+static json_t *strings_json(const char *const *strings, size_t count)
+{
+    json_t *array = json_array();
+    for (size_t i = 0; array && strings && i < count; i++)
+        json_array_append_new(array, cli_json_string(strings[i]));
+    return array;
+}
+
+static json_t *path_json(const mla_path *path)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "root", cli_json_string(path->root),
+                     "root_type", cli_json_string(path->root_type), "root_address",
+                     cli_json_hex(path->root_address), "edges",
+                     strings_json(path->edges, path->edge_count), "types",
+                     strings_json(path->types, path->edge_count), "truncated",
+                     path->truncated ? 1 : 0);
+}
+
+static int print_json(const mla_object_info *info)
+{
+    json_t *paths = json_array();
+    for (size_t i = 0; paths && i < info->path_count; i++)
+        json_array_append_new(paths, path_json(&info->paths[i]));
+    json_t *document = json_pack(
+        "{s:s, s:o, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:b, s:o, s:b}", "schema",
+        PATHS_SCHEMA, "path", cli_json_string(info->path), "image", (json_int_t)info->image,
+        "address", cli_json_hex(info->address), "type", cli_json_string(info->type),
+        "shallow_bytes", (json_int_t)info->shallow_bytes, "retained_bytes",
+        (json_int_t)info->retained_bytes, "refcount", (json_int_t)info->refcount, "flags",
+        (json_int_t)info->flags, "referrer_count", (json_int_t)info->referrer_count, "is_root",
+        info->is_root ? 1 : 0, "preview", cli_json_string(info->preview), "preview_truncated",
+        info->preview_truncated ? 1 : 0, "paths", paths, "paths_capped",
+        info->paths_capped ? 1 : 0);
+    int failed = cli_json_dump(document, stdout);
+    json_decref(document);
+    return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}
+
+static void print_text(const mla_object_info *info)
+{
+    char shallow[CLI_FMT_SIZE_MAX], retained[CLI_FMT_SIZE_MAX];
+    printf("0x%llx ", (unsigned long long)info->address);
+    cli_put_terminal(stdout, info->type);
+    printf(" in image %u of ", info->image);
+    cli_put_terminal(stdout, info->path);
+    printf("\n  %s shallow, %s retained, refcount %llu, %llu referrer%s%s\n",
+           cli_fmt_size(info->shallow_bytes, shallow, sizeof shallow),
+           cli_fmt_size(info->retained_bytes, retained, sizeof retained),
+           (unsigned long long)info->refcount, (unsigned long long)info->referrer_count,
+           info->referrer_count == 1 ? "" : "s", info->is_root ? ", is a root" : "");
+    if (info->preview) {
+        fputs("  value '", stdout);
+        cli_put_terminal(stdout, info->preview);
+        fputs(info->preview_truncated ? "...'\n" : "'\n", stdout);
+    }
+    printf("\n%zu retainer path%s%s\n", info->path_count, info->path_count == 1 ? "" : "s",
+           info->paths_capped ? " (more exist: raise --max)" : "");
+    for (size_t i = 0; i < info->path_count; i++) {
+        const mla_path *path = &info->paths[i];
+        printf("%4zu. ", i + 1);
+        cli_put_terminal(stdout, path->root);
+        if (path->truncated)
+            fputs(" -> ...", stdout);
+        for (size_t j = 0; j < path->edge_count; j++) {
+            fputs(" -> ", stdout);
+            cli_put_terminal(stdout, path->edges[j]);
+        }
+        putchar('\n');
+    }
+}
+
+int cli_cmd_paths(int argc, char **argv)
+{
+    cli_args args;
+    char message[512];
+    if (cli_args_parse(&args, paths_options, PATHS_OPTION_COUNT, argc, argv, 1, message,
+                       sizeof message) != 0) {
+        fprintf(stderr, "%s paths: %s\n", CLI_PROGRAM, message);
+        return CLI_EXIT_ERROR;
+    }
+    int status = CLI_EXIT_ERROR;
+    paths_request request;
+    memset(&request, 0, sizeof request);
+    if (cli_args_count(&args, "help")) {
+        print_help(stdout);
+        status = CLI_EXIT_OK;
+    } else if (parse_request(&args, &request, message, sizeof message) != 0) {
+        fprintf(stderr, "%s paths: %s\n", CLI_PROGRAM, message);
+    } else {
+        mla_object_info *info = NULL;
+        mlt_error err;
+        memset(&err, 0, sizeof err);
+        mlt_status result = mla_object_paths(request.path, request.image, request.address,
+                                             request.max_paths, 0, &info, &err);
+        if (result != MLT_OK) {
+            fprintf(stderr, "%s: %s\n", CLI_PROGRAM,
+                    err.message[0] ? err.message : mlt_status_name(result));
+        } else {
+            if (request.json)
+                status = print_json(info);
+            else {
+                print_text(info);
+                status = CLI_EXIT_OK;
+            }
+            mla_object_info_free(info);
+        }
+    }
+    cli_args_free(&args);
+    return status;
+}

@@ -1,0 +1,73 @@
+/*
+ * memalot-analyze: entry point. Dispatches to a subcommand, prints the
+ * overall usage, and keeps the exit-status contract (see cli.h and
+ * docs/cli.md). A first argument that is a file means `report FILE`.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"report", cli_cmd_report, "find leaks: objects that outlived a time or call threshold"},
+    {"info", cli_cmd_info, "show a dump's header, its images and whether its tail is intact"},
+    {"diff", cli_cmd_diff, "compare type counts and sizes between two images"},
+    {"list", cli_cmd_list, "list the dump files in a directory"},
+    {"paths", cli_cmd_paths, "show every retainer path to one object"},
+};
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+static void print_usage(FILE *out)
+{
+    fprintf(out, "usage: %s COMMAND [ARGS]\n       %s FILE [report options]\n\ncommands:\n",
+            CLI_PROGRAM, CLI_PROGRAM);
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'%s COMMAND --help' describes a command's options.\n"
+                 "Exit status: 0 success (no leaks), 1 leaks found, 2 usage or input error.\n",
+            CLI_PROGRAM);
+}
+
+/* A word that names an existing path, or looks like one, is a dump for
+ * `report`; anything else is a mistyped command and deserves that message. */
+static int looks_like_file(const char *word)
+{
+    struct stat info;
+    return stat(word, &info) == 0 || strchr(word, '/') || strchr(word, '.');
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return CLI_EXIT_ERROR;
+    }
+    const char *first = argv[1];
+    if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0 || strcmp(first, "help") == 0) {
+        print_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(first, "--version") == 0) {
+        printf("%s %s\n", CLI_PROGRAM, MEMALOT_VERSION);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (strcmp(first, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    if (first[0] == '-' || looks_like_file(first)) {
+        /* `memalot-analyze [OPTIONS] FILE ...` is `report`: argv[0] stands in for its name. */
+        return cli_cmd_report(argc, argv);
+    }
+    fprintf(stderr, "%s: unknown command '%s'\n\n", CLI_PROGRAM, first);
+    print_usage(stderr);
+    return CLI_EXIT_ERROR;
+}

@@ -1,0 +1,200 @@
+/*
+ * The text report for people: what is suspected first, then the evidence
+ * (per-type table, clustered findings, examples with retainer paths), so the
+ * first screen answers "is there a leak and where".
+ */
+#include <string.h>
+
+#include "color.h"
+#include "fmt.h"
+#include "render.h"
+#include "safe_text.h"
+
+#define SPARK_MAX_POINTS 16
+
+/* Growth as a sparkline of at most SPARK_MAX_POINTS samples plus first->last
+ * numbers, into buf; returns the visible width. The shape tells "steady
+ * climb" from "one burst" at a glance. */
+static size_t format_growth(char *buf, size_t size, const uint64_t *growth, size_t count,
+                            const cli_text_style *style)
+{
+    static const char *const blocks[] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+                                         "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+                                         "\xe2\x96\x87", "\xe2\x96\x88"};
+    static const char *const ascii[] = {"_", ".", "-", "~", "=", "+", "*", "#"};
+    if (!growth || count == 0) {
+        snprintf(buf, size, "-");
+        return 1;
+    }
+    uint64_t highest = 0;
+    for (size_t i = 0; i < count; i++)
+        if (growth[i] > highest)
+            highest = growth[i];
+    size_t points = count < SPARK_MAX_POINTS ? count : SPARK_MAX_POINTS;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t p = 0; p < points && used + 4 < size; p++) {
+        size_t i = points == 1 ? count - 1 : p * (count - 1) / (points - 1);
+        size_t level = highest ? (size_t)((growth[i] * 7 + highest / 2) / highest) : 0;
+        const char *glyph = style->utf8 ? blocks[level] : ascii[level];
+        memcpy(buf + used, glyph, strlen(glyph) + 1);
+        used += strlen(glyph);
+    }
+    int tail = snprintf(buf + used, size - used, "  %llu -> %llu",
+                        (unsigned long long)growth[0], (unsigned long long)growth[count - 1]);
+    return points + (tail > 0 ? (size_t)tail : 0);
+}
+
+static void print_summary(FILE *out, const mla_report *report, const cli_text_style *style)
+{
+    char criterion[160], time_text[CLI_FMT_TIME_MAX], shallow[CLI_FMT_SIZE_MAX],
+        retained[CLI_FMT_SIZE_MAX];
+    cli_criterion_text(&report->criterion, criterion, sizeof criterion);
+    const mla_image_summary *image = report->evaluated_image < report->image_count
+                                         ? &report->images[report->evaluated_image]
+                                         : NULL;
+    fprintf(out, "%smemalot report%s: ", cli_color_on(style->color, CLI_STYLE_BOLD),
+            cli_color_off(style->color));
+    cli_put_terminal(out, report->path);
+    fprintf(out, "\nCriterion: %s (from %s)\n", criterion,
+            report->criterion_source ? report->criterion_source : "?");
+    fprintf(out, "Evaluated: image %u of %zu, %s\n", report->evaluated_image, report->image_count,
+            image ? cli_fmt_time(image->wall_time, time_text, sizeof time_text) : "(none)");
+    cli_fmt_size(report->candidate_shallow_bytes, shallow, sizeof shallow);
+    cli_fmt_size(report->candidate_retained_bytes, retained, sizeof retained);
+    if (report->candidate_count == 0) {
+        fprintf(out, "%sNo leak candidates.%s\n", cli_color_on(style->color, CLI_STYLE_GREEN),
+                cli_color_off(style->color));
+        return;
+    }
+    fprintf(out, "%sSuspects: %llu candidate%s in %zu type%s, %s shallow, %s retained%s\n",
+            cli_color_on(style->color, CLI_STYLE_RED),
+            (unsigned long long)report->candidate_count,
+            report->candidate_count == 1 ? "" : "s", report->leak_count,
+            report->leak_count == 1 ? "" : "s", shallow, retained, cli_color_off(style->color));
+}
+
+static void print_type_table(FILE *out, const mla_report *report, const cli_text_style *style)
+{
+    if (report->leak_count == 0)
+        return;
+    fprintf(out, "\n%s%12s %11s %11s  %-24s %s%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
+            "COUNT", "SHALLOW", "RETAINED", "GROWTH", "TYPE", cli_color_off(style->color));
+    for (size_t i = 0; i < report->leak_count; i++) {
+        const mla_type_leak *leak = &report->leaks[i];
+        char shallow[CLI_FMT_SIZE_MAX], retained[CLI_FMT_SIZE_MAX];
+        fprintf(out, "%12llu %11s %11s  ", (unsigned long long)leak->count,
+                cli_fmt_size(leak->shallow_bytes, shallow, sizeof shallow),
+                cli_fmt_size(leak->retained_bytes, retained, sizeof retained));
+        char growth[SPARK_MAX_POINTS * 3 + 64];
+        size_t visible = format_growth(growth, sizeof growth, leak->growth, report->image_count,
+                                       style);
+        fputs(growth, out);
+        for (; visible < 24; visible++)
+            fputc(' ', out);
+        fputc(' ', out);
+        cli_put_terminal(out, leak->type);
+        fputc('\n', out);
+    }
+}
+
+static void print_clusters(FILE *out, const mla_report *report, const cli_text_style *style)
+{
+    if (report->cluster_count == 0)
+        return;
+    fprintf(out, "\n%s%zu finding%s:%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
+            report->cluster_count, report->cluster_count == 1 ? "" : "s",
+            cli_color_off(style->color));
+    for (size_t i = 0; i < report->cluster_count; i++) {
+        const mla_cluster *cluster = &report->clusters[i];
+        char retained[CLI_FMT_SIZE_MAX];
+        fprintf(out, "  %s%llu x ", cli_color_on(style->color, CLI_STYLE_YELLOW),
+                (unsigned long long)cluster->count);
+        cli_put_terminal(out, cluster->type);
+        fprintf(out, "%s (%s retained) held by ", cli_color_off(style->color),
+                cli_fmt_size(cluster->retained_bytes, retained, sizeof retained));
+        cli_put_terminal(out, cluster->shape);
+        fputc('\n', out);
+    }
+}
+
+static void print_path(FILE *out, const mla_path *path, const cli_text_style *style)
+{
+    fprintf(out, "      %s", cli_color_on(style->color, CLI_STYLE_CYAN));
+    cli_put_terminal(out, path->root);
+    fputs(cli_color_off(style->color), out);
+    for (size_t i = 0; i < path->edge_count; i++) {
+        fputs(" -> ", out);
+        cli_put_terminal(out, path->edges[i]);
+    }
+    fputs(path->truncated ? " -> ... (cut)\n" : "\n", out);
+}
+
+static void print_example(FILE *out, const mla_example *example, const cli_text_style *style)
+{
+    char shallow[CLI_FMT_SIZE_MAX], age[CLI_FMT_TIME_MAX];
+    fprintf(out, "  %s0x%llx%s ", cli_color_on(style->color, CLI_STYLE_BOLD),
+            (unsigned long long)example->address, cli_color_off(style->color));
+    cli_put_terminal(out, example->type);
+    fprintf(out, ", %s, age >= %s", cli_fmt_size(example->shallow_bytes, shallow, sizeof shallow),
+            cli_fmt_duration(example->age_seconds, age, sizeof age));
+    if (example->age_calls >= 0)
+        fprintf(out, " / %lld call%s", (long long)example->age_calls,
+                example->age_calls == 1 ? "" : "s");
+    if (example->identity_approximate)
+        fputs(" (identity approximate)", out);
+    if (example->preview) {
+        fputs(", value '", out);
+        cli_put_terminal(out, example->preview);
+        fputs(example->preview_truncated ? "...'" : "'", out);
+    }
+    fputc('\n', out);
+    if (example->path_count == 0)
+        fputs("      (no retainer path found)\n", out);
+    for (size_t i = 0; i < example->path_count; i++)
+        print_path(out, &example->paths[i], style);
+}
+
+static void print_examples(FILE *out, const mla_report *report, const cli_text_style *style)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < report->leak_count; i++)
+        total += report->leaks[i].example_count;
+    if (total == 0)
+        return;
+    fprintf(out, "\n%sExamples:%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
+            cli_color_off(style->color));
+    for (size_t i = 0; i < report->leak_count; i++)
+        for (size_t j = 0; j < report->leaks[i].example_count; j++)
+            print_example(out, &report->leaks[i].examples[j], style);
+}
+
+static void print_warnings(FILE *out, const mla_report *report, const cli_text_style *style)
+{
+    for (size_t i = 0; i < report->warning_count; i++) {
+        fprintf(out, "%swarning:%s ", cli_color_on(style->color, CLI_STYLE_YELLOW),
+                cli_color_off(style->color));
+        cli_put_terminal(out, report->warnings[i]);
+        fputc('\n', out);
+    }
+}
+
+void cli_render_text(FILE *out, const mla_report *const *reports, size_t count, int each,
+                     const cli_text_style *style)
+{
+    for (size_t i = 0; i < count; i++) {
+        const mla_report *report = reports[i];
+        if (each)
+            fprintf(out, "%s=== image %u ===%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
+                    report->evaluated_image, cli_color_off(style->color));
+        print_summary(out, report, style);
+        print_type_table(out, report, style);
+        print_clusters(out, report, style);
+        print_examples(out, report, style);
+        if (report->warning_count)
+            fputc('\n', out);
+        print_warnings(out, report, style);
+        if (i + 1 < count)
+            fputc('\n', out);
+    }
+}
