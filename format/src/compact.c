@@ -263,7 +263,7 @@ static mlt_status copy_edges(compactor *c, mlt_image *img, mlt_error *err) {
         for (long i = 0; i < n; i++) {
             mlt_edge *edge = &c->edges[i];
             if (!label_is_string(edge->label_kind)) continue;
-            uint32_t mapped;
+            uint32_t mapped = MLT_NO_STRING;
             mlt_status st = map_string(c, img, edge->label, &mapped, "an edge label", err);
             if (st != MLT_OK) return st;
             edge->label = mapped;

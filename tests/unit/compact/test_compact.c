@@ -1,0 +1,477 @@
+/* Tests of dump-file compaction (format/src/compact.c, compact_plan.c).
+ *
+ * The synthetic run is a set of objects with a known birth and death image
+ * at addresses that get reused. Each image's NEW flags are written from that
+ * truth relative to the previous image. After dropping images, the flags of
+ * a kept image must equal the truth relative to its NEW base, computed
+ * directly from births: an independent oracle for the merge.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "memalot/compact.h"
+#include "memalot/format.h"
+
+#define IMAGES 5
+#define SLOTS 300
+#define MAX_OBJECTS (SLOTS * 4)
+#define BEFORE_START (-1)
+
+typedef struct {
+    uint64_t address;
+    int birth; /* image in which it is first seen as NEW; BEFORE_START = existed before the run */
+    int death; /* first image it is absent from (IMAGES = alive at the end) */
+    int approx_in; /* image whose record marks its identity approximate, or -1 */
+} object_truth;
+
+typedef struct {
+    object_truth objects[MAX_OBJECTS];
+    size_t count;
+} run_truth;
+
+static uint64_t rng_state;
+
+static uint32_t next_random(void) {
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(rng_state >> 33);
+}
+
+/* Each address slot holds a succession of occupants with gaps between them,
+ * so addresses are reused the way freelists reuse them. */
+static void make_truth(run_truth *t, uint64_t seed) {
+    rng_state = seed;
+    t->count = 0;
+    for (int slot = 0; slot < SLOTS; slot++) {
+        int image = (next_random() % 3 == 0) ? 0 : -1;
+        while (image < IMAGES && t->count < MAX_OBJECTS) {
+            object_truth *o = &t->objects[t->count++];
+            o->address = 0x10000 + (uint64_t)slot * 32;
+            o->birth = image < 0 ? BEFORE_START : image;
+            o->death = (image < 0 ? 0 : image) + 1 + (int)(next_random() % 4);
+            if (o->death > IMAGES || next_random() % 4 == 0) o->death = IMAGES; /* long-lived */
+            o->approx_in = (next_random() % 17 == 0) ? (o->birth < 0 ? 0 : o->birth) + 1 : -1;
+            image = o->death + (int)(next_random() % 2); /* reuse at once or after a gap */
+        }
+    }
+}
+
+static int alive_in(const object_truth *o, int image) {
+    int first = o->birth < 0 ? 0 : o->birth;
+    return image >= first && image < o->death;
+}
+
+/* ------------------------------------------------------------- writing */
+
+static char *temp_dir(void) {
+    const char *base = getenv("TMPDIR");
+    char pattern[4096];
+    snprintf(pattern, sizeof pattern, "%s/mlt-compact-XXXXXX", base && *base ? base : "/tmp");
+    char *dir = mkdtemp(pattern);
+    ck_assert_ptr_nonnull(dir);
+    return strdup(dir);
+}
+
+static char *path_in(const char *dir, const char *name) {
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
+    return path;
+}
+
+static void fill_file(mlt_file_info *info) {
+    memset(info, 0, sizeof *info);
+    info->producer = "compact-test";
+    info->python_version = "3.12.1";
+    info->pointer_size = 8;
+    info->pid = 77;
+    info->run_id = 99;
+    info->start_time = 1000.0;
+}
+
+static void ok(mlt_status st, const mlt_error *err) {
+    ck_assert_msg(st == MLT_OK, "status %s: %s", mlt_status_name(st), err->message);
+}
+
+/* Objects of one image, in address order (the truth is in slot order). */
+static size_t image_objects(const run_truth *t, int image, const object_truth **out) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->count; i++)
+        if (alive_in(&t->objects[i], image)) out[n++] = &t->objects[i];
+    return n;
+}
+
+static uint8_t written_flags(const object_truth *o, int image) {
+    uint8_t flags = MLT_OBJ_GC_TRACKED;
+    if (o->birth == image) flags |= MLT_OBJ_NEW;
+    if (o->approx_in == image) flags |= MLT_OBJ_APPROX;
+    return flags;
+}
+
+/* Every object has one edge to the next object labeled with an attribute
+ * name, so string remapping shows up in edges as well as types and roots. */
+static void write_image(mlt_writer *w, const run_truth *t, int image, uint64_t base) {
+    mlt_error err = {0};
+    mlt_image_info info;
+    memset(&info, 0, sizeof info);
+    info.sequence = (uint64_t)image;
+    info.has_base = image > 0;
+    info.base_sequence = base;
+    info.trigger = MLT_TRIGGER_PERIODIC;
+    info.wall_time = 1000.0 + image;
+    info.criterion.kind = MLT_CRITERION_TIME;
+    info.criterion.lifetime = 2.0;
+    ok(mlt_writer_begin_image(w, &info, &err), &err);
+    uint32_t padding, attr_name, type_name, root_name;
+    char pad[32];
+    snprintf(pad, sizeof pad, "padding-%d", image); /* shifts ids between images */
+    ok(mlt_writer_intern(w, pad, strlen(pad), &padding, &err), &err);
+    ok(mlt_writer_intern(w, "next", 4, &attr_name, &err), &err);
+    ok(mlt_writer_intern(w, "app.Node", 8, &type_name, &err), &err);
+    ok(mlt_writer_intern(w, "cache", 5, &root_name, &err), &err);
+    (void)padding;
+    mlt_type type = {type_name, 0x5000, 48, 0};
+    uint32_t type_index;
+    ok(mlt_writer_add_type(w, &type, &type_index, &err), &err);
+    const object_truth *objects[MAX_OBJECTS];
+    size_t n = image_objects(t, image, objects);
+    for (size_t i = 0; i < n; i++) {
+        mlt_object o = {objects[i]->address, type_index, written_flags(objects[i], image),
+                        48 + i, 1 + i % 3, n > 1 ? 1 : 0};
+        ok(mlt_writer_add_object(w, &o, &err), &err);
+        if (n > 1) {
+            mlt_edge edge = {(uint32_t)((i + 1) % n), MLT_LABEL_ATTR, attr_name};
+            ok(mlt_writer_add_edges(w, &edge, 1, &err), &err);
+        }
+    }
+    mlt_root root = {MLT_ROOT_MODULE_GLOBAL, 0, root_name, MLT_NO_STRING, 0, 0};
+    if (n) ok(mlt_writer_add_root(w, &root, &err), &err);
+    mlt_preview preview = {0, MLT_PREVIEW_STR, 0, (const uint8_t *)"hello", 5};
+    if (n) ok(mlt_writer_add_preview(w, &preview, &err), &err);
+    ok(mlt_writer_end_image(w, 1000 + (uint64_t)image, &err), &err);
+}
+
+static char *write_run(const char *dir, const run_truth *t) {
+    char *path = path_in(dir, "run.mlt");
+    mlt_file_info info;
+    fill_file(&info);
+    mlt_writer *w = NULL;
+    mlt_error err = {0};
+    ok(mlt_writer_open(path, &info, NULL, &w, &err), &err);
+    for (int image = 0; image < IMAGES; image++)
+        write_image(w, t, image, image > 0 ? (uint64_t)image - 1 : 0);
+    mlt_writer_close(w);
+    return path;
+}
+
+/* ------------------------------------------------------------- checking */
+
+/* The truth relative to a base: NEW unless it was alive since the base.
+ * Without a base, "since the run's start". */
+static int expected_new(const object_truth *o, int has_base, int base) {
+    return has_base ? o->birth > base : o->birth >= 0;
+}
+
+/* Approximate when a record on the way from the base marks it so. */
+static int expected_approx(const object_truth *o, int has_base, int base, int image) {
+    if (expected_new(o, has_base, base)) return o->approx_in == image;
+    int from = has_base ? base + 1 : 0;
+    return o->approx_in >= from && o->approx_in <= image;
+}
+
+static void check_image(mlt_reader *r, size_t index, const run_truth *t, int image,
+                        int has_base, int base) {
+    mlt_error err = {0};
+    mlt_image *img = NULL;
+    ok(mlt_image_open(r, index, &img, &err), &err);
+    const mlt_image_info *info = mlt_image_get_info(img);
+    ck_assert_uint_eq(info->sequence, (uint64_t)image);
+    ck_assert_int_eq(info->has_base, has_base);
+    if (has_base) ck_assert_uint_eq(info->base_sequence, (uint64_t)base);
+    ck_assert_uint_eq(info->pause_ns, 1000 + (uint64_t)image);
+    ck_assert_int_eq(info->criterion.kind, MLT_CRITERION_TIME);
+    const object_truth *objects[MAX_OBJECTS];
+    size_t n = image_objects(t, image, objects), seen = 0;
+    mlt_object o;
+    while (mlt_image_next_object(img, &o, &err) == 1) {
+        ck_assert_uint_lt(seen, n);
+        const object_truth *truth = objects[seen];
+        ck_assert_uint_eq(o.address, truth->address);
+        ck_assert_msg(((o.flags & MLT_OBJ_NEW) != 0) == expected_new(truth, has_base, base),
+                      "image %d object 0x%llx born %d: NEW is %d relative to base %d", image,
+                      (unsigned long long)o.address, truth->birth, o.flags & MLT_OBJ_NEW, base);
+        ck_assert_int_eq((o.flags & MLT_OBJ_APPROX) != 0,
+                         expected_approx(truth, has_base, base, image));
+        ck_assert_uint_eq(o.size, 48 + seen);
+        const mlt_type *type = mlt_image_type(img, o.type);
+        ck_assert_ptr_nonnull(type);
+        ck_assert_str_eq(mlt_image_string(img, type->name, NULL), "app.Node");
+        mlt_edge edge;
+        if (n > 1) {
+            ck_assert_int_eq(mlt_image_read_edges(img, &edge, 1, &err), 1);
+            ck_assert_uint_eq(edge.target, (seen + 1) % n);
+            ck_assert_str_eq(mlt_image_string(img, (uint32_t)edge.label, NULL), "next");
+        }
+        seen++;
+    }
+    ck_assert_uint_eq(seen, n);
+    mlt_root root;
+    if (n) {
+        ck_assert_int_eq(mlt_image_next_root(img, &root, &err), 1);
+        ck_assert_str_eq(mlt_image_string(img, root.name, NULL), "cache");
+        ck_assert_uint_eq(root.context, MLT_NO_STRING);
+        mlt_preview preview;
+        ck_assert_int_eq(mlt_image_next_preview(img, &preview, &err), 1);
+        ck_assert_uint_eq(preview.length, 5);
+        ck_assert_int_eq(memcmp(preview.data, "hello", 5), 0);
+    }
+    mlt_image_close(img);
+}
+
+/* Compacts with keep[] and checks every kept image against the truth. */
+static void compact_and_check(const uint8_t keep[IMAGES], uint64_t seed) {
+    static run_truth truth;
+    make_truth(&truth, seed);
+    char *dir = temp_dir();
+    char *in = write_run(dir, &truth);
+    char *out = path_in(dir, "out.mlt");
+    mlt_error err = {0};
+    ok(mlt_compact(in, out, keep, IMAGES, &err), &err);
+    mlt_reader *r = NULL;
+    ok(mlt_reader_open(out, NULL, &r, &err), &err);
+    ck_assert_ptr_null(mlt_reader_tail_error(r));
+    ck_assert_uint_eq(mlt_reader_file_info(r)->run_id, 99);
+    size_t index = 0;
+    int has_base = 0, base = 0;
+    for (int image = 0; image < IMAGES; image++) {
+        if (!keep[image]) continue;
+        check_image(r, index++, &truth, image, has_base, base);
+        has_base = 1;
+        base = image;
+    }
+    ck_assert_uint_eq(mlt_reader_image_count(r), index);
+    mlt_reader_close(r);
+    struct stat st;
+    ck_assert_int_eq(stat(out, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    unlink(in);
+    unlink(out);
+    rmdir(dir);
+    free(in);
+    free(out);
+    free(dir);
+}
+
+START_TEST(test_truth_has_reuse_and_every_kind_of_object) {
+    /* Guards the oracle: the synthetic run must exercise what the merge handles. */
+    static run_truth t;
+    make_truth(&t, 1);
+    int reused = 0, old = 0, born_late = 0, approx = 0;
+    for (size_t i = 1; i < t.count; i++)
+        reused += t.objects[i].address == t.objects[i - 1].address;
+    for (size_t i = 0; i < t.count; i++) {
+        old += t.objects[i].birth == BEFORE_START && t.objects[i].death == IMAGES;
+        born_late += t.objects[i].birth >= 2;
+        approx += t.objects[i].approx_in >= 0;
+    }
+    ck_assert_int_gt(reused, 50);
+    ck_assert_int_gt(old, 5);
+    ck_assert_int_gt(born_late, 20);
+    ck_assert_int_gt(approx, 5);
+}
+END_TEST
+
+START_TEST(test_keep_all_changes_nothing) {
+    const uint8_t keep[IMAGES] = {1, 1, 1, 1, 1};
+    compact_and_check(keep, 1);
+}
+END_TEST
+
+START_TEST(test_drop_middle_images_merges_identity) {
+    const uint8_t keep[IMAGES] = {1, 0, 0, 1, 1};
+    compact_and_check(keep, 1);
+    compact_and_check(keep, 2);
+}
+END_TEST
+
+START_TEST(test_drop_alternate_images) {
+    const uint8_t keep[IMAGES] = {1, 0, 1, 0, 1};
+    compact_and_check(keep, 3);
+}
+END_TEST
+
+START_TEST(test_drop_oldest_images_rebases_onto_run_start) {
+    const uint8_t keep[IMAGES] = {0, 0, 1, 0, 1};
+    compact_and_check(keep, 4);
+    const uint8_t newest_only[IMAGES] = {0, 0, 0, 0, 1};
+    compact_and_check(newest_only, 5);
+}
+END_TEST
+
+/* ----------------------------------------------------------- bad input */
+
+static char *small_run(char **dir_out) {
+    static run_truth truth;
+    make_truth(&truth, 7);
+    *dir_out = temp_dir();
+    return write_run(*dir_out, &truth);
+}
+
+START_TEST(test_refuses_to_drop_everything) {
+    char *dir, *in = small_run(&dir), *out = path_in(dir, "out.mlt");
+    const uint8_t keep[IMAGES] = {0};
+    mlt_error err = {0};
+    ck_assert_int_eq(mlt_compact(in, out, keep, IMAGES, &err), MLT_ERR_USAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "every image"));
+    ck_assert_int_ne(access(out, F_OK), 0);
+}
+END_TEST
+
+START_TEST(test_refuses_wrong_image_count_and_same_path) {
+    char *dir, *in = small_run(&dir), *out = path_in(dir, "out.mlt");
+    const uint8_t keep[IMAGES + 1] = {1, 1, 1, 1, 1, 1};
+    mlt_error err = {0};
+    ck_assert_int_eq(mlt_compact(in, out, keep, IMAGES + 1, &err), MLT_ERR_USAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "5 readable images"));
+    ck_assert_int_ne(access(out, F_OK), 0); /* a failed compaction leaves no output */
+    ck_assert_int_eq(mlt_compact(in, in, keep, IMAGES, &err), MLT_ERR_USAGE);
+    ck_assert_ptr_nonnull(strstr(err.message, "both input and output"));
+}
+END_TEST
+
+START_TEST(test_missing_and_garbage_input) {
+    char *dir = temp_dir(), *in = path_in(dir, "none.mlt"), *out = path_in(dir, "out.mlt");
+    const uint8_t keep[1] = {1};
+    mlt_error err = {0};
+    ck_assert_int_eq(mlt_compact(in, out, keep, 1, &err), MLT_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.message, "none.mlt"));
+    FILE *f = fopen(in, "wb");
+    fputs("this is not a heap image file at all, not even close", f);
+    fclose(f);
+    ck_assert_int_eq(mlt_compact(in, out, keep, 1, &err), MLT_ERR_FORMAT);
+    ck_assert_int_ne(access(out, F_OK), 0);
+}
+END_TEST
+
+START_TEST(test_dropped_base_that_is_not_the_previous_image) {
+    /* Image 2 names image 0 as its base, skipping image 1: dropping image 0
+     * and keeping 1 would need a carry we do not keep, so it must say so. */
+    static run_truth truth;
+    make_truth(&truth, 8);
+    char *dir = temp_dir(), *in = path_in(dir, "odd.mlt"), *out = path_in(dir, "out.mlt");
+    mlt_file_info info;
+    fill_file(&info);
+    mlt_writer *w = NULL;
+    mlt_error err = {0};
+    ok(mlt_writer_open(in, &info, NULL, &w, &err), &err);
+    write_image(w, &truth, 0, 0);
+    write_image(w, &truth, 1, 0);
+    write_image(w, &truth, 2, 0);
+    mlt_writer_close(w);
+    const uint8_t keep[3] = {0, 1, 1};
+    ck_assert_int_eq(mlt_compact(in, out, keep, 3, &err), MLT_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.message, "base sequence 0"));
+    const uint8_t keep_base[3] = {1, 0, 1}; /* its base is kept: fine */
+    ok(mlt_compact(in, out, keep_base, 3, &err), &err);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- policy */
+
+START_TEST(test_plan_drops_oldest_half_and_protects) {
+    const uint64_t lengths[8] = {100, 100, 100, 100, 100, 100, 100, 100};
+    uint8_t keep[8];
+    mlt_error err = {0};
+    /* 10 + 800 bytes fit in 1000, but a compaction that was asked for still
+     * drops half of the 6 droppable (image 2 protected, image 7 newest). */
+    ok(mlt_compact_plan(lengths, 8, 10, 1000, 2, 1, keep, &err), &err);
+    const uint8_t half[8] = {0, 0, 1, 0, 1, 1, 1, 1};
+    ck_assert_int_eq(memcmp(keep, half, 8), 0);
+    /* A tight budget drops more than half, oldest first, never 2 or 7. */
+    ok(mlt_compact_plan(lengths, 8, 10, 310, 2, 1, keep, &err), &err);
+    const uint8_t tight[8] = {0, 0, 1, 0, 0, 0, 1, 1};
+    ck_assert_int_eq(memcmp(keep, tight, 8), 0);
+    /* Without a protected image the oldest images go. */
+    ok(mlt_compact_plan(lengths, 8, 10, 1000, MLT_COMPACT_NO_PROTECTED, 2, keep, &err), &err);
+    const uint8_t unprotected[8] = {0, 0, 0, 1, 1, 1, 1, 1};
+    ck_assert_int_eq(memcmp(keep, unprotected, 8), 0);
+}
+END_TEST
+
+START_TEST(test_plan_reports_an_impossible_budget) {
+    const uint64_t lengths[4] = {100, 500, 100, 400};
+    uint8_t keep[4];
+    mlt_error err = {0};
+    ck_assert_int_eq(mlt_compact_plan(lengths, 4, 10, 800, 1, 1, keep, &err), MLT_ERR_LIMIT);
+    ck_assert_ptr_nonnull(strstr(err.message, "910 bytes"));
+    ok(mlt_compact_plan(lengths, 4, 10, 910, 1, 1, keep, &err), &err);
+    const uint8_t fits[4] = {0, 1, 0, 1};
+    ck_assert_int_eq(memcmp(keep, fits, 4), 0);
+}
+END_TEST
+
+START_TEST(test_compact_to_budget_end_to_end) {
+    static run_truth truth;
+    make_truth(&truth, 9);
+    char *dir = temp_dir();
+    char *in = write_run(dir, &truth), *out = path_in(dir, "out.mlt");
+    mlt_error err = {0};
+    mlt_reader *r = NULL;
+    ok(mlt_reader_open(in, NULL, &r, &err), &err);
+    uint64_t full = mlt_reader_file_size(r), newest = mlt_reader_image_length(r, IMAGES - 1),
+             protected_length = mlt_reader_image_length(r, 1), header = mlt_reader_image_offset(r, 0);
+    mlt_reader_close(r);
+    uint64_t budget = header + newest + protected_length + 64; /* the rewrite may differ a little */
+    ck_assert_uint_lt(budget, full);
+    size_t dropped = 0;
+    ok(mlt_compact_to_budget(in, out, budget, 1, 1, NULL, &dropped, &err), &err);
+    ck_assert_uint_eq(dropped, 3);
+    ok(mlt_reader_open(out, NULL, &r, &err), &err);
+    ck_assert_uint_eq(mlt_reader_image_count(r), 2);
+    mlt_image_info info;
+    ok(mlt_reader_image_info(r, 0, &info, &err), &err);
+    ck_assert_uint_eq(info.sequence, 1);
+    ck_assert_int_eq(info.has_base, 0);
+    ok(mlt_reader_image_info(r, 1, &info, &err), &err);
+    ck_assert_uint_eq(info.sequence, IMAGES - 1);
+    ck_assert_uint_eq(info.base_sequence, 1);
+    ck_assert_uint_le(mlt_reader_file_size(r), budget);
+    check_image(r, 1, &truth, IMAGES - 1, 1, 1);
+    mlt_reader_close(r);
+}
+END_TEST
+
+Suite *compact_suite(void);
+
+Suite *compact_suite(void) {
+    Suite *s = suite_create("compact");
+    TCase *merge = tcase_create("merge");
+    tcase_add_test(merge, test_truth_has_reuse_and_every_kind_of_object);
+    tcase_add_test(merge, test_keep_all_changes_nothing);
+    tcase_add_test(merge, test_drop_middle_images_merges_identity);
+    tcase_add_test(merge, test_drop_alternate_images);
+    tcase_add_test(merge, test_drop_oldest_images_rebases_onto_run_start);
+    suite_add_tcase(s, merge);
+    TCase *errors = tcase_create("errors");
+    tcase_add_test(errors, test_refuses_to_drop_everything);
+    tcase_add_test(errors, test_refuses_wrong_image_count_and_same_path);
+    tcase_add_test(errors, test_missing_and_garbage_input);
+    tcase_add_test(errors, test_dropped_base_that_is_not_the_previous_image);
+    suite_add_tcase(s, errors);
+    TCase *policy = tcase_create("policy");
+    tcase_add_test(policy, test_plan_drops_oldest_half_and_protects);
+    tcase_add_test(policy, test_plan_reports_an_impossible_budget);
+    tcase_add_test(policy, test_compact_to_budget_end_to_end);
+    suite_add_tcase(s, policy);
+    return s;
+}
+
+int main(void) {
+    SRunner *runner = srunner_create(compact_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
