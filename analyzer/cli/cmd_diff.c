@@ -188,20 +188,14 @@ static void print_text(const mla_census *const census[2], const diff_row *rows, 
         puts("(no type changed)");
 }
 
-static int load(const char *text, mla_census **out)
+static int load(const cli_image_ref *ref, mla_census **out)
 {
-    cli_image_ref ref;
-    char message[512];
-    if (cli_image_ref_parse(text, &ref, message, sizeof message) != 0) {
-        fprintf(stderr, "%s diff: %s\n", CLI_PROGRAM, message);
-        return -1;
-    }
     mlt_error err;
     memset(&err, 0, sizeof err);
-    mlt_status status = mla_type_census(ref.path, ref.image, out, &err);
-    cli_image_ref_free(&ref);
+    mlt_status status = mla_type_census(ref->path, ref->image, out, &err);
     if (status != MLT_OK) {
-        fprintf(stderr, "%s: %s\n", CLI_PROGRAM, err.message[0] ? err.message : mlt_status_name(status));
+        fprintf(stderr, "%s: %s\n", CLI_PROGRAM,
+                err.message[0] ? err.message : mlt_status_name(status));
         return -1;
     }
     if ((*out)->torn_tail)
@@ -209,12 +203,11 @@ static int load(const char *text, mla_census **out)
     return 0;
 }
 
-static int run(const cli_args *args, uint64_t limit)
+static int run(const cli_args *args, const cli_image_ref refs[2], uint64_t limit)
 {
     mla_census *census[2] = {NULL, NULL};
     int status = CLI_EXIT_ERROR;
-    if (load(args->positionals[0], &census[0]) == 0 &&
-        load(args->positionals[1], &census[1]) == 0) {
+    if (load(&refs[0], &census[0]) == 0 && load(&refs[1], &census[1]) == 0) {
         diff_row *rows = NULL;
         long count = merge(census[0], census[1], &rows);
         const mla_census *const sides[2] = {census[0], census[1]};
@@ -233,6 +226,28 @@ static int run(const cli_args *args, uint64_t limit)
     return status;
 }
 
+/* Checks every argument before reading any file, so usage errors come first. */
+static int parse_request(const cli_args *args, cli_image_ref refs[2], uint64_t *limit,
+                         char *message, size_t message_size)
+{
+    if (args->positional_count != 2) {
+        snprintf(message, message_size,
+                 "expected two images A B (FILE or FILE@N), got %zu arguments",
+                 args->positional_count);
+        return -1;
+    }
+    const char *limit_text = cli_args_value(args, "limit");
+    if (limit_text && cli_parse_count("limit", limit_text, limit, message, message_size) != 0)
+        return -1;
+    if (cli_image_ref_parse(args->positionals[0], &refs[0], message, message_size) != 0)
+        return -1;
+    if (cli_image_ref_parse(args->positionals[1], &refs[1], message, message_size) != 0) {
+        cli_image_ref_free(&refs[0]);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_cmd_diff(int argc, char **argv)
 {
     cli_args args;
@@ -244,18 +259,16 @@ int cli_cmd_diff(int argc, char **argv)
     }
     int status = CLI_EXIT_ERROR;
     uint64_t limit = 0;
-    const char *limit_text = cli_args_value(&args, "limit");
+    cli_image_ref refs[2];
     if (cli_args_count(&args, "help")) {
         print_help(stdout);
         status = CLI_EXIT_OK;
-    } else if (args.positional_count != 2) {
-        fprintf(stderr, "%s diff: expected two images A B (FILE or FILE@N), got %zu arguments\n",
-                CLI_PROGRAM, args.positional_count);
-    } else if (limit_text &&
-               cli_parse_count("limit", limit_text, &limit, message, sizeof message) != 0) {
+    } else if (parse_request(&args, refs, &limit, message, sizeof message) != 0) {
         fprintf(stderr, "%s diff: %s\n", CLI_PROGRAM, message);
     } else {
-        status = run(&args, limit);
+        status = run(&args, refs, limit);
+        cli_image_ref_free(&refs[0]);
+        cli_image_ref_free(&refs[1]);
     }
     cli_args_free(&args);
     return status;

@@ -7,6 +7,10 @@
 #include "fmt.h"
 #include "render.h"
 
+#ifndef MEMALOT_VERSION /* set by the build; absent when a test compiles this file */
+#define MEMALOT_VERSION "unknown"
+#endif
+
 static json_t *image_json(const mla_image_summary *image, const mlt_file_info *file)
 {
     char time_text[CLI_FMT_TIME_MAX];
