@@ -120,28 +120,28 @@ void write_heap(mlt_writer *w, const heap_spec *s, uint64_t sequence) {
     mlt_error err;
     mlt_image_info info;
     fill_image_info(&info, sequence);
-    ck_assert_int_eq(mlt_writer_begin_image(w, &info, &err), MLT_OK);
+    EXPECT_EQ(mlt_writer_begin_image(w, &info, &err), MLT_OK);
     for (uint32_t k = 0; k < s->strings; k++) {
         char text[64];
         uint32_t id;
         string_text(k, text, sizeof text);
-        ck_assert_int_eq(mlt_writer_intern(w, text, strlen(text), &id, &err), MLT_OK);
-        ck_assert_uint_eq(id, k);
+        EXPECT_EQ(mlt_writer_intern(w, text, strlen(text), &id, &err), MLT_OK);
+        EXPECT_EQ(id, k);
     }
     for (uint32_t t = 0; t < s->types; t++) {
         mlt_type type = {.name = t % s->strings, .address = 0x1000 + t * 0x100ull,
                          .basicsize = 16 + t, .itemsize = t % 2 ? 8 : 0};
         uint32_t index;
-        ck_assert_int_eq(mlt_writer_add_type(w, &type, &index, &err), MLT_OK);
-        ck_assert_uint_eq(index, t);
+        EXPECT_EQ(mlt_writer_add_type(w, &type, &index, &err), MLT_OK);
+        EXPECT_EQ(index, t);
     }
     for (uint64_t i = 0; i < s->objects; i++) {
         mlt_object o;
         object_of(s, i, &o);
-        ck_assert_msg(mlt_writer_add_object(w, &o, &err) == MLT_OK, "%s", err.message);
+        EXPECT_MSG(mlt_writer_add_object(w, &o, &err) == MLT_OK, "%s", err.message);
         mlt_edge edges[8];
         for (uint64_t j = 0; j < o.edge_count; j++) edge_of(s, i, j, &edges[j]);
-        ck_assert_msg(mlt_writer_add_edges(w, edges, o.edge_count, &err) == MLT_OK, "%s",
+        EXPECT_MSG(mlt_writer_add_edges(w, edges, o.edge_count, &err) == MLT_OK, "%s",
                       err.message);
         if (s->previews && i % 10 == 0) {
             char text[64];
@@ -149,39 +149,39 @@ void write_heap(mlt_writer *w, const heap_spec *s, uint64_t sequence) {
             mlt_preview p = {.object = (uint32_t)i, .kind = (mlt_preview_kind)(1 + i % 4),
                              .truncated = i % 20 == 0, .data = (const uint8_t *)text,
                              .length = (uint32_t)strlen(text)};
-            ck_assert_int_eq(mlt_writer_add_preview(w, &p, &err), MLT_OK);
+            EXPECT_EQ(mlt_writer_add_preview(w, &p, &err), MLT_OK);
         }
     }
     for (uint64_t k = 0; k < root_count_of(s); k++) {
         mlt_root r;
         root_of(s, k, &r);
-        ck_assert_msg(mlt_writer_add_root(w, &r, &err) == MLT_OK, "%s", err.message);
+        EXPECT_MSG(mlt_writer_add_root(w, &r, &err) == MLT_OK, "%s", err.message);
     }
-    ck_assert_msg(mlt_writer_end_image(w, 777 + sequence, &err) == MLT_OK, "%s", err.message);
+    EXPECT_MSG(mlt_writer_end_image(w, 777 + sequence, &err) == MLT_OK, "%s", err.message);
 }
 
 static void check_info(const mlt_image_info *got, const heap_spec *s, uint64_t sequence) {
     mlt_image_info want;
     fill_image_info(&want, sequence);
-    ck_assert_uint_eq(got->sequence, sequence);
-    ck_assert_int_eq(got->has_base, want.has_base);
-    ck_assert_uint_eq(got->base_sequence, want.base_sequence);
-    ck_assert_uint_eq(got->run_id, want.run_id);
-    ck_assert_uint_eq(got->pid, want.pid);
+    EXPECT_EQ(got->sequence, sequence);
+    EXPECT_EQ(got->has_base, want.has_base);
+    EXPECT_EQ(got->base_sequence, want.base_sequence);
+    EXPECT_EQ(got->run_id, want.run_id);
+    EXPECT_EQ(got->pid, want.pid);
     ck_assert(got->wall_time == want.wall_time);
     ck_assert(got->monotonic_time == want.monotonic_time);
-    ck_assert_int_eq(got->trigger, want.trigger);
-    ck_assert_uint_eq(got->call_counter, want.call_counter);
+    EXPECT_EQ(got->trigger, want.trigger);
+    EXPECT_EQ(got->call_counter, want.call_counter);
     ck_assert_str_eq(got->function, want.function);
-    ck_assert_int_eq(got->criterion.kind, want.criterion.kind);
-    ck_assert_uint_eq(got->criterion.calls, 5);
-    ck_assert_uint_eq(got->criterion.warmup_calls, 2);
-    ck_assert_int_eq(got->identity, want.identity);
-    ck_assert_uint_eq(got->object_count, s->objects);
-    ck_assert_uint_eq(got->type_count, s->types);
-    ck_assert_uint_eq(got->string_count, s->strings);
-    ck_assert_uint_eq(got->root_count, root_count_of(s));
-    ck_assert_uint_eq(got->pause_ns, 777 + sequence);
+    EXPECT_EQ(got->criterion.kind, want.criterion.kind);
+    EXPECT_EQ(got->criterion.calls, 5);
+    EXPECT_EQ(got->criterion.warmup_calls, 2);
+    EXPECT_EQ(got->identity, want.identity);
+    EXPECT_EQ(got->object_count, s->objects);
+    EXPECT_EQ(got->type_count, s->types);
+    EXPECT_EQ(got->string_count, s->strings);
+    EXPECT_EQ(got->root_count, root_count_of(s));
+    EXPECT_EQ(got->pause_ns, 777 + sequence);
 }
 
 static void check_tables(mlt_image *img, const heap_spec *s) {
@@ -191,7 +191,7 @@ static void check_tables(mlt_image *img, const heap_spec *s) {
         string_text(k, text, sizeof text);
         const char *got = mlt_image_string(img, k, &length);
         ck_assert_ptr_nonnull(got);
-        ck_assert_uint_eq(length, strlen(text));
+        EXPECT_EQ(length, strlen(text));
         ck_assert_str_eq(got, text);
     }
     ck_assert_ptr_null(mlt_image_string(img, MLT_NO_STRING, NULL));
@@ -199,10 +199,10 @@ static void check_tables(mlt_image *img, const heap_spec *s) {
     for (uint32_t t = 0; t < s->types; t++) {
         const mlt_type *type = mlt_image_type(img, t);
         ck_assert_ptr_nonnull(type);
-        ck_assert_uint_eq(type->name, t % s->strings);
-        ck_assert_uint_eq(type->address, 0x1000 + t * 0x100ull);
-        ck_assert_uint_eq(type->basicsize, 16 + t);
-        ck_assert_uint_eq(type->itemsize, t % 2 ? 8 : 0);
+        EXPECT_EQ(type->name, t % s->strings);
+        EXPECT_EQ(type->address, 0x1000 + t * 0x100ull);
+        EXPECT_EQ(type->basicsize, 16 + t);
+        EXPECT_EQ(type->itemsize, t % 2 ? 8 : 0);
     }
     ck_assert_ptr_null(mlt_image_type(img, s->types));
 }
@@ -214,12 +214,12 @@ static void check_objects(mlt_image *img, const heap_spec *s) {
     int more;
     while ((more = mlt_image_next_object(img, &o, &err)) == 1) {
         object_of(s, i, &want);
-        ck_assert_uint_eq(o.address, want.address);
-        ck_assert_uint_eq(o.type, want.type);
-        ck_assert_uint_eq(o.flags, want.flags);
-        ck_assert_uint_eq(o.size, want.size);
-        ck_assert_uint_eq(o.refcount, want.refcount);
-        ck_assert_uint_eq(o.edge_count, want.edge_count);
+        EXPECT_EQ(o.address, want.address);
+        EXPECT_EQ(o.type, want.type);
+        EXPECT_EQ(o.flags, want.flags);
+        EXPECT_EQ(o.size, want.size);
+        EXPECT_EQ(o.refcount, want.refcount);
+        EXPECT_EQ(o.edge_count, want.edge_count);
         /* Read edges two at a time to cross the capacity boundary. */
         mlt_edge got[2];
         uint64_t j = 0;
@@ -228,20 +228,20 @@ static void check_objects(mlt_image *img, const heap_spec *s) {
             for (long k = 0; k < n; k++, j++) {
                 mlt_edge e;
                 edge_of(s, i, j, &e);
-                ck_assert_uint_eq(got[k].target, e.target);
-                ck_assert_uint_eq(got[k].label_kind, e.label_kind);
-                ck_assert_uint_eq(got[k].label, e.label);
+                EXPECT_EQ(got[k].target, e.target);
+                EXPECT_EQ(got[k].label_kind, e.label_kind);
+                EXPECT_EQ(got[k].label, e.label);
             }
         }
-        ck_assert_msg(n == 0, "%s", err.message);
-        ck_assert_uint_eq(j, want.edge_count);
+        EXPECT_MSG(n == 0, "%s", err.message);
+        EXPECT_EQ(j, want.edge_count);
         edges += j;
         i++;
     }
-    ck_assert_msg(more == 0, "%s", err.message);
-    ck_assert_uint_eq(i, s->objects);
-    ck_assert_uint_eq(edges, mlt_image_get_info(img)->edge_count);
-    ck_assert_int_eq(mlt_image_next_object(img, &o, &err), 0);
+    EXPECT_MSG(more == 0, "%s", err.message);
+    EXPECT_EQ(i, s->objects);
+    EXPECT_EQ(edges, mlt_image_get_info(img)->edge_count);
+    EXPECT_EQ(mlt_image_next_object(img, &o, &err), 0);
 }
 
 static void check_roots_previews(mlt_image *img, const heap_spec *s) {
@@ -251,39 +251,39 @@ static void check_roots_previews(mlt_image *img, const heap_spec *s) {
     int more;
     while ((more = mlt_image_next_root(img, &r, &err)) == 1) {
         root_of(s, k++, &want);
-        ck_assert_int_eq(r.kind, want.kind);
-        ck_assert_uint_eq(r.object, want.object);
-        ck_assert_uint_eq(r.name, want.name);
-        ck_assert_uint_eq(r.context, want.context);
-        ck_assert_uint_eq(r.thread_id, want.thread_id);
-        ck_assert_uint_eq(r.depth, want.depth);
+        EXPECT_EQ(r.kind, want.kind);
+        EXPECT_EQ(r.object, want.object);
+        EXPECT_EQ(r.name, want.name);
+        EXPECT_EQ(r.context, want.context);
+        EXPECT_EQ(r.thread_id, want.thread_id);
+        EXPECT_EQ(r.depth, want.depth);
     }
-    ck_assert_msg(more == 0, "%s", err.message);
-    ck_assert_uint_eq(k, root_count_of(s));
+    EXPECT_MSG(more == 0, "%s", err.message);
+    EXPECT_EQ(k, root_count_of(s));
     mlt_preview p;
     uint64_t i = 0, count = 0;
     while ((more = mlt_image_next_preview(img, &p, &err)) == 1) {
         char text[64];
         preview_text(i, text, sizeof text);
-        ck_assert_uint_eq(p.object, i);
-        ck_assert_int_eq(p.kind, 1 + i % 4);
-        ck_assert_int_eq(p.truncated, i % 20 == 0);
-        ck_assert_uint_eq(p.length, strlen(text));
-        ck_assert(memcmp(p.data, text, p.length) == 0);
+        EXPECT_EQ(p.object, i);
+        EXPECT_EQ(p.kind, 1 + i % 4);
+        EXPECT_EQ(p.truncated, i % 20 == 0);
+        EXPECT_EQ(p.length, strlen(text));
+        EXPECT_MSG(memcmp(p.data, text, p.length) == 0, "preview %llu differs", (unsigned long long)i);
         i += 10;
         count++;
     }
-    ck_assert_msg(more == 0, "%s", err.message);
-    ck_assert_uint_eq(count, s->previews ? (s->objects + 9) / 10 : 0);
+    EXPECT_MSG(more == 0, "%s", err.message);
+    EXPECT_EQ(count, s->previews ? (s->objects + 9) / 10 : 0);
 }
 
 void check_heap(mlt_reader *r, size_t index, const heap_spec *s, uint64_t sequence) {
     mlt_error err;
     mlt_image_info info;
-    ck_assert_int_eq(mlt_reader_image_info(r, index, &info, &err), MLT_OK);
+    EXPECT_EQ(mlt_reader_image_info(r, index, &info, &err), MLT_OK);
     check_info(&info, s, sequence);
     mlt_image *img;
-    ck_assert_msg(mlt_image_open(r, index, &img, &err) == MLT_OK, "%s", err.message);
+    EXPECT_MSG(mlt_image_open(r, index, &img, &err) == MLT_OK, "%s", err.message);
     check_info(mlt_image_get_info(img), s, sequence);
     check_tables(img, s);
     check_objects(img, s);
@@ -302,7 +302,7 @@ char *write_small_file(int images, int store_only) {
     mlt_writer_options options = {.store_only = store_only, .block_size = 64};
     mlt_writer *w;
     mlt_error err;
-    ck_assert_int_eq(mlt_writer_open(path, &info, &options, &w, &err), MLT_OK);
+    EXPECT_EQ(mlt_writer_open(path, &info, &options, &w, &err), MLT_OK);
     for (int i = 0; i < images; i++) {
         heap_spec s = small_spec;
         s.objects = 20 + 10 * (uint64_t)i;
@@ -346,7 +346,7 @@ uint8_t *read_whole(const char *path, size_t *size) {
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
     uint8_t *bytes = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(bytes, 1, (size_t)n, f), (size_t)n);
+    EXPECT_EQ(fread(bytes, 1, (size_t)n, f), (size_t)n);
     fclose(f);
     *size = (size_t)n;
     return bytes;
@@ -355,7 +355,7 @@ uint8_t *read_whole(const char *path, size_t *size) {
 void write_whole(const char *path, const uint8_t *bytes, size_t size) {
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(bytes, 1, size, f), size);
+    EXPECT_EQ(fwrite(bytes, 1, size, f), size);
     fclose(f);
 }
 

@@ -9,6 +9,21 @@
 
 #include "memalot/format.h"
 
+/* Check records every passing ck_assert through a pipe; in loops over a
+ * million records that dominates the run time, so hot checks report only
+ * failures. */
+#define EXPECT_EQ(a, b)                                                                   \
+    do {                                                                                  \
+        unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);    \
+        if (a_ != b_)                                                                     \
+            ck_abort_msg("%s:%d: %s is %llu, expected %s = %llu", __FILE__, __LINE__, #a, \
+                         a_, #b, b_);                                                     \
+    } while (0)
+#define EXPECT_MSG(cond, ...)                                                             \
+    do {                                                                                  \
+        if (!(cond)) ck_abort_msg(__VA_ARGS__);                                           \
+    } while (0)
+
 typedef struct {
     uint64_t objects;
     uint32_t types;
