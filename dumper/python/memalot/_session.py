@@ -49,7 +49,8 @@ class _State:
         self.disabled_reason: Optional[str] = None
         self.warned: set = set()
         self.protected_image: Optional[int] = None  # first image after warm-up
-        self.last_image_bytes = 0
+        self.last_image_bytes = 0  # stored size of the newest image: file growth it caused
+        self.file_size = 0
         self.images = 0
         self.run_id = 0
         self.forked_child = False  # monitors inherited through fork stay silent
@@ -230,6 +231,7 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
         _state.run_id = run_id
         _state.images = 0
         _state.last_image_bytes = 0
+        _state.file_size = _file_size()
         _state.protected_image = None
         _state.forked_child = False
         where = chosen if temp_dir is None else chosen + " (temporary: save_reports=False)"
@@ -298,7 +300,9 @@ def dump(
             _disable("writing a %s image failed: %s" % (trigger, message))
             return result if isinstance(result, dict) else {"error": message}
         _state.images += 1
-        _state.last_image_bytes = int(result.get("bytes", 0) or 0)
+        size = int(result.get("file_size", 0) or 0)
+        _state.last_image_bytes = max(0, size - _state.file_size)
+        _state.file_size = size
         if after_warmup and _state.protected_image is None:
             _state.protected_image = int(result.get("image", _state.images - 1))
         _enforce_budget_after(ext, result)
@@ -340,6 +344,7 @@ def _compact(ext: Any, target_bytes: int) -> bool:
         except Exception as exc:
             outcome = {"error": "%s: %s" % (type(exc).__name__, exc)}
         if isinstance(outcome, dict) and "error" not in outcome and _file_size() <= target_bytes:
+            _state.file_size = _file_size()
             return True
         reason = outcome.get("error") if isinstance(outcome, dict) else "the file is still too large"
         _disable("the dump file cannot be kept under max_disk_bytes=%d (%s)" % (settings.max_disk_bytes, reason))

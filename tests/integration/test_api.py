@@ -1,0 +1,515 @@
+"""The memalot Python API end to end: real programs, real extension, real dump files.
+
+Each test runs a small program in a subprocess under every supported Python
+the build covered (the `python` fixture). The program records what the
+package asks of the extension by wrapping `_memalot.dump` (the real dump
+still runs and writes the file), and prints one JSON line with what it saw.
+When the build has mlt-dumpjson, the file itself is read back too.
+"""
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import BUILD
+
+# Wraps the extension's dump so the program can report every image request
+# and the extension's answer; the wrapped call is the real one.
+PRELUDE = textwrap.dedent(
+    """
+    import json, os, sys, warnings
+    import memalot
+    from memalot import _memalot as _ext_module
+    RECORD = []
+    _real_dump = _ext_module.dump
+    def _recording_dump(trigger, **kw):
+        result = _real_dump(trigger, **kw)
+        RECORD.append(dict(trigger=trigger, call_counter=kw.get("call_counter", 0),
+                           function=kw.get("function"), criterion=kw.get("criterion"),
+                           result=result))
+        return result
+    _ext_module.dump = _recording_dump
+    def report(**extra):
+        print("RESULT " + json.dumps(dict(record=RECORD, **extra), default=repr), flush=True)
+    """
+)
+
+
+def run_program(python, body, dump_dir=None, env_extra=None, timeout=300):
+    env = python.env(**(env_extra or {}))
+    if dump_dir is not None:
+        env["MEMALOT_DIR"] = dump_dir
+    code = PRELUDE + textwrap.dedent(body)
+    proc = python.run(["-c", code], env=env, timeout=timeout)
+    return proc, _result_of(proc)
+
+
+def _result_of(proc):
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    return None
+
+
+def expect_ok(proc, result):
+    assert proc.returncode == 0, "exit %d\nstdout:\n%s\nstderr:\n%s" % (
+        proc.returncode, proc.stdout, proc.stderr)
+    assert result is not None, proc.stdout + proc.stderr
+    return result
+
+
+def images_of(record):
+    """Successful image requests (the extension answered without an error)."""
+    return [entry for entry in record if isinstance(entry["result"], dict) and "error" not in entry["result"]]
+
+
+def dump_files(directory):
+    return sorted(os.path.join(directory, name) for name in os.listdir(directory) if name.endswith(".mlt"))
+
+
+def dumpjson(path):
+    """Image metadata read back from the file by the format library's tool, or
+    None when the build does not have it yet."""
+    tool = os.path.join(BUILD, "bin", "mlt-dumpjson")
+    if not os.path.exists(tool):
+        return None
+    proc = subprocess.run([tool, path], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    images = []
+    for line in proc.stdout.splitlines():
+        line = line.strip()
+        if line:
+            record = json.loads(line)
+            if "trigger" in record:
+                images.append(record)
+    return images
+
+
+def check_file_matches_record(path, record):
+    """The file holds the images the extension reported, with the same metadata."""
+    images = dumpjson(path)
+    if images is None:
+        return
+    written = images_of(record)
+    assert [image["trigger"] for image in images][: len(written)] == [e["trigger"] for e in written]
+    for image, entry in zip(images, written):
+        if entry["function"] is not None:
+            assert image.get("function") == entry["function"]
+        assert image.get("call_counter", 0) == entry["call_counter"]
+
+
+def warnings_in(stderr):
+    return [line for line in stderr.splitlines() if "MemalotWarning" in line or "memalot warning" in line]
+
+
+# --------------------------------------------------------------- time-based
+
+
+def test_periodic_thread_writes_images_with_the_time_criterion(python, dump_dir):
+    proc, result = run_program(python, """
+        import time
+        monitor = memalot.start_leak_monitoring(max_object_lifetime=1.0, interval=0.5)
+        path = memalot.dump_path()
+        keep = []
+        while len(RECORD) < 3:  # each image needs the thread to wake up; no timing asserted
+            keep.append([object() for _ in range(100)])
+            time.sleep(0.05)
+        memalot.stop_leak_monitoring()
+        report(path=path, thread_alive=monitor.is_alive(), after_stop=memalot.dump_path())
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    record = result["record"]
+    assert len(record) >= 3
+    for entry in record:
+        assert entry["trigger"] == "periodic"
+        assert entry["criterion"] == ["time", 1.0, 1.0]  # warm-up defaults to the lifetime
+        assert "error" not in entry["result"], entry["result"]
+        assert entry["result"]["objects"] > 100
+    images = [entry["result"]["image"] for entry in record]
+    assert images == sorted(images) and len(set(images)) == len(images)
+    assert result["thread_alive"] is False and result["after_stop"] is None
+    path = result["path"]
+    assert os.path.dirname(path) == dump_dir
+    assert os.path.basename(path).startswith("-c-") is False
+    assert "writing heap images to %s" % path in proc.stderr
+    check_file_matches_record(path, record)
+
+
+def test_interval_defaults_from_lifetime_and_warmup_alias(python, dump_dir):
+    proc, result = run_program(python, """
+        from memalot import api
+        shown = []
+        for kwargs in (dict(max_object_lifetime=0.4), dict(max_object_lifetime=10.0, warmup_time=3.0),
+                       dict(max_object_lifetime=500.0, warmup_period=2.0)):
+            m = memalot.start_leak_monitoring(**kwargs)
+            shown.append([m.interval, m.warmup, m.lifetime])
+            memalot.stop_leak_monitoring()
+        try:
+            memalot.start_leak_monitoring(1.0, warmup_time=1, warmup_period=2)
+        except TypeError as exc:
+            shown.append(str(exc))
+        report(shown=shown)
+    """, dump_dir)
+    shown = expect_ok(proc, result)["shown"]
+    assert shown[0] == [0.5, 0.4, 0.4]     # lifetime/2 = 0.2, clamped up to 0.5 s
+    assert shown[1] == [5.0, 3.0, 10.0]
+    assert shown[2] == [60.0, 2.0, 500.0]  # clamped down to 60 s
+    assert "warmup_period" in shown[3]
+
+
+# --------------------------------------------------------------- call-based
+
+
+def test_decorator_writes_call_start_and_end_for_outermost_calls(python, dump_dir):
+    proc, result = run_program(python, """
+        @memalot.leak_monitor
+        def walk(n):
+            return walk(n - 1) + 1 if n else 0
+
+        class Service:
+            @memalot.leak_monitor(max_object_age_calls=3, warmup_calls=2)
+            def handle(self, x):
+                if x == "fail":
+                    raise KeyError("passes through")
+                return x * 2
+
+        values = [walk(4), walk(0)]
+        svc = Service()
+        values.append(svc.handle(21))
+        try:
+            svc.handle("fail")
+        except KeyError as exc:
+            values.append("KeyError:" + str(exc))
+        report(values=values, name=walk.__name__)
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    assert result["values"] == [4, 0, 42, "KeyError:'passes through'"]
+    assert result["name"] == "walk"  # functools.wraps keeps the function's identity
+    record = result["record"]
+    triples = [(e["trigger"], e["call_counter"], e["function"]) for e in record]
+    assert triples == [
+        ("call-start", 1, "__main__.walk"), ("call-end", 1, "__main__.walk"),
+        ("call-start", 2, "__main__.walk"), ("call-end", 2, "__main__.walk"),
+        ("call-start", 1, "__main__.Service.handle"), ("call-end", 1, "__main__.Service.handle"),
+        ("call-start", 2, "__main__.Service.handle"), ("call-end", 2, "__main__.Service.handle"),
+    ]
+    assert record[0]["criterion"] == ["calls", 1, 1]  # the PyPI package's defaults
+    assert record[4]["criterion"] == ["calls", 3, 2]
+    assert all("error" not in e["result"] for e in record)
+    check_file_matches_record(dump_files(dump_dir)[0], record)
+
+
+def test_async_decorator_spans_the_awaited_coroutine(python, dump_dir):
+    proc, result = run_program(python, """
+        import asyncio
+        events = []
+        @memalot.leak_monitor(max_object_age_calls=2)
+        async def fetch(x):
+            events.append(("body-start", len(RECORD)))
+            await asyncio.sleep(0)
+            events.append(("body-end", len(RECORD)))
+            return x + 1
+        async def main():
+            return [await fetch(1), await fetch(2)]
+        values = asyncio.run(main())
+        report(values=values, events=events, is_coroutine=asyncio.iscoroutinefunction(fetch))
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    assert result["values"] == [2, 3]
+    assert result["is_coroutine"] is True
+    # The start image precedes the body and the end image follows the awaited body.
+    assert result["events"] == [["body-start", 1], ["body-end", 1], ["body-start", 3], ["body-end", 3]]
+    triples = [(e["trigger"], e["call_counter"], e["function"]) for e in result["record"]]
+    assert triples == [("call-start", 1, "__main__.fetch"), ("call-end", 1, "__main__.fetch"),
+                       ("call-start", 2, "__main__.fetch"), ("call-end", 2, "__main__.fetch")]
+
+
+def test_context_manager_is_reusable_and_labels_the_block(python, dump_dir):
+    proc, result = run_program(python, """
+        named = memalot.create_leak_monitor(function_name="batch", max_object_age_calls=2)
+        anonymous = memalot.create_leak_monitor()
+        for _ in range(3):
+            with named:
+                with anonymous:  # nested inside a monitored block: writes nothing
+                    pass
+        with anonymous():        # the PyPI package's `with monitor():` form
+            pass
+        report(started=named.calls_started)
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    assert result["started"] == 3
+    triples = [(e["trigger"], e["call_counter"], e["function"]) for e in result["record"]]
+    assert triples == [("call-start", 1, "batch"), ("call-end", 1, "batch"),
+                       ("call-start", 2, "batch"), ("call-end", 2, "batch"),
+                       ("call-start", 3, "batch"), ("call-end", 3, "batch"),
+                       ("call-start", 1, "<block>"), ("call-end", 1, "<block>")]
+
+
+# -------------------------------------------------------------- manual dumps
+
+
+def test_dump_opens_the_given_path_and_refuses_another(python, dump_dir):
+    target = os.path.join(dump_dir, "nested", "deeper", "mine.mlt")
+    proc, result = run_program(python, """
+        first = memalot.dump(sys.argv[1])
+        second = memalot.dump()
+        try:
+            memalot.dump(sys.argv[1] + ".other")
+            refused = None
+        except ValueError as exc:
+            refused = str(exc)
+        report(first=first, second=second, path=memalot.dump_path(), refused=refused)
+    """.replace("sys.argv[1]", repr(target)), dump_dir)
+    result = expect_ok(proc, result)
+    assert result["path"] == target
+    assert result["first"]["image"] < result["second"]["image"]
+    assert [e["trigger"] for e in result["record"]] == ["manual", "manual"]
+    assert result["record"][0]["criterion"] is None
+    assert "already open" in result["refused"]
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(target)).st_mode) == 0o700
+    assert result["second"]["file_size"] == os.path.getsize(target)
+    check_file_matches_record(target, result["record"])
+
+
+def test_default_directory_and_file_permissions(python, dump_dir):
+    home = os.path.join(dump_dir, "home")
+    os.mkdir(home)
+    proc, result = run_program(python, """
+        memalot.dump()
+        report(path=memalot.dump_path(), pid=os.getpid())
+    """, env_extra={"HOME": home})
+    result = expect_ok(proc, result)
+    directory = os.path.join(home, ".memalot", "dumps")
+    path = result["path"]
+    assert os.path.dirname(path) == directory
+    name = os.path.basename(path)
+    assert name.startswith("python-%d-" % result["pid"]) and name.endswith(".mlt")
+    assert len(name.split("-")[-2]) == 8 and len(name.split("-")[-1]) == len("HHMMSS.mlt")
+    for folder in (os.path.join(home, ".memalot"), directory):
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_options_reach_the_extension(python, dump_dir):
+    proc, result = run_program(python, """
+        opened = []
+        _real_open = _ext_module.open_monitor
+        def _recording_open(path, **kw):
+            opened.append(kw)
+            return _real_open(path, **kw)
+        _ext_module.open_monitor = _recording_open
+        memalot.dump(values="truncated", value_cap=100, compression_level=5, use_fork=False)
+        memalot.stop_leak_monitoring()
+        memalot.dump(record_argv=False)
+        report(opened=opened)
+    """, dump_dir)
+    opened = expect_ok(proc, result)["opened"]
+    assert opened[0]["value_cap"] == 100 and opened[0]["compression_level"] == 5
+    assert opened[0]["use_fork"] is False and opened[0]["argv"] == ["-c"]
+    assert opened[0]["argv_withheld"] is False and opened[0]["append"] is False
+    assert 0 < opened[0]["run_id"] < 2 ** 64 and opened[0]["run_id"] != opened[1]["run_id"]
+    assert opened[1]["value_cap"] == 0  # values="none" is the default: nothing stored
+    assert opened[1]["argv"] is None and opened[1]["argv_withheld"] is True
+
+
+@pytest.mark.parametrize("call, expected", [
+    ("memalot.start_leak_monitoring(-1)", "ValueError: memalot: max_object_lifetime must be more than zero"),
+    ("memalot.start_leak_monitoring('60')", "TypeError: memalot: max_object_lifetime must be a finite number"),
+    ("memalot.start_leak_monitoring(1, interval=0)", "ValueError: memalot: interval must be more than zero"),
+    ("memalot.start_leak_monitoring(1, values='all')", "values must be 'none' or 'truncated', got 'all'"),
+    ("memalot.start_leak_monitoring(1, value_cap=5000, values='truncated')", "value_cap must be at most 4096"),
+    ("memalot.start_leak_monitoring(1, compression_level=99)", "compression_level must be between -7 and 22"),
+    ("memalot.start_leak_monitoring(1, max_disk_bytes=0)", "max_disk_bytes must be at least 1"),
+    ("memalot.start_leak_monitoring(1, included_type_names='numpy')", "not a single string"),
+    ("memalot.start_leak_monitoring(1, bogus=1)", "TypeError: memalot: unknown option bogus"),
+    ("memalot.leak_monitor(max_object_age_calls=0)", "max_object_age_calls must be at least 1"),
+    ("memalot.create_leak_monitor(warmup_calls=-1)", "warmup_calls must be at least 0"),
+    ("memalot.dump(output_func=3)", "output_func must be callable"),
+])
+def test_bad_options_fail_at_once_with_a_clear_message(default_python, dump_dir, call, expected):
+    code = "import memalot\ntry:\n    %s\nexcept Exception as exc:\n    print('%%s: %%s' %% (type(exc).__name__, exc))\n" % call
+    proc = default_python.run_code(code, env=default_python.env(MEMALOT_DIR=dump_dir))
+    assert proc.returncode == 0, proc.stderr
+    assert expected in proc.stdout, proc.stdout
+    assert dump_files(dump_dir) == []
+
+
+def test_pypi_report_options_are_accepted(default_python, dump_dir):
+    proc, result = run_program(default_python, """
+        @memalot.leak_monitor(check_referrers=False, str_max_length=10, color=False,
+                              included_type_names={"myapp"}, max_object_details=5)
+        def f():
+            return 1
+        report(value=f())
+    """, dump_dir)
+    assert expect_ok(proc, result)["value"] == 1
+
+
+# --------------------------------------------------------- failure handling
+
+
+def test_unwritable_directory_warns_once_and_the_program_runs_on(python, dump_dir):
+    blocker = os.path.join(dump_dir, "a-file")
+    with open(blocker, "w") as f:
+        f.write("not a directory")
+    proc, result = run_program(python, """
+        memalot.start_leak_monitoring(1.0, interval=0.5)
+        @memalot.leak_monitor
+        def work(x):
+            return x * 3
+        values = [work(i) for i in range(3)]
+        values.append(memalot.dump())
+        report(values=values, path=memalot.dump_path())
+    """, env_extra={"MEMALOT_DIR": os.path.join(blocker, "dumps")})
+    result = expect_ok(proc, result)
+    assert result["values"] == [0, 3, 6, None]
+    assert result["path"] is None and result["record"] == []
+    found = warnings_in(proc.stderr)
+    assert len(found) == 1, proc.stderr
+    assert "cannot create the dump directory" in found[0]
+
+
+def test_extension_error_warns_once_through_output_func(python, dump_dir):
+    proc, result = run_program(python, """
+        _ext_module.dump = lambda trigger, **kw: (RECORD.append(dict(trigger=trigger, call_counter=0,
+            function=None, criterion=None, result={"error": "walk failed: simulated"})),
+            {"error": "walk failed: simulated"})[1]
+        lines = []
+        @memalot.leak_monitor(output_func=lines.append)
+        def work(x):
+            if x == 2:
+                raise ValueError("own error")
+            return x
+        values = []
+        for i in range(4):
+            try:
+                values.append(work(i))
+            except ValueError as exc:
+                values.append(str(exc))
+        report(values=values, lines=lines)
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    assert result["values"] == [0, 1, "own error", 3]
+    assert len(result["record"]) == 1  # after the first error no image is attempted
+    warned = [line for line in result["lines"] if "warning" in line]
+    assert len(warned) == 1 and "walk failed: simulated" in warned[0]
+    assert warnings_in(proc.stderr) == []
+
+
+def test_warning_filter_error_does_not_reach_the_program(default_python, dump_dir):
+    blocker = os.path.join(dump_dir, "a-file")
+    with open(blocker, "w") as f:
+        f.write("x")
+    proc, result = run_program(default_python, """
+        warnings.simplefilter("error")
+        @memalot.leak_monitor
+        def work():
+            return "fine"
+        report(value=work())
+    """, env_extra={"MEMALOT_DIR": os.path.join(blocker, "sub")})
+    assert expect_ok(proc, result)["value"] == "fine"
+    assert "memalot warning" in proc.stderr
+
+
+def test_disk_budget_stops_images_before_the_file_outgrows_it(python, dump_dir):
+    proc, result = run_program(python, """
+        first = memalot.dump()
+        second = memalot.dump()
+        image_bytes = second["file_size"] - first["file_size"]
+        budget = first["file_size"] + image_bytes + image_bytes // 2
+        memalot.stop_leak_monitoring()
+        lines = []
+        results = [memalot.dump(max_disk_bytes=budget, output_func=lines.append) for _ in range(5)]
+        report(results=results, budget=budget, path=memalot.dump_path(), lines=lines,
+               has_compact=hasattr(_ext_module, "compact"))
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    if result["has_compact"]:
+        pytest.skip("the extension compacts; covered by the compaction tests")
+    written = [r for r in result["results"] if r is not None]
+    assert 1 <= len(written) < 5
+    assert all(r is None for r in result["results"][len(written):])
+    assert os.path.getsize(result["path"]) <= result["budget"]
+    assert sum("max_disk_bytes" in line for line in result["lines"]) == 1
+
+
+# --------------------------------------------------------------------- fork
+
+
+def test_forked_child_stops_monitoring_cleanly(python, dump_dir):
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    proc, result = run_program(python, """
+        import time
+        memalot.start_leak_monitoring(1.0, interval=0.5)
+        @memalot.leak_monitor
+        def work():
+            return 5
+        work()
+        before = len(RECORD)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            seen = dict(value=work(), path=memalot.dump_path(), images=len(RECORD) - before,
+                        threads=[t.name for t in __import__("threading").enumerate()])
+            os.write(write_end, json.dumps(seen).encode())
+            os._exit(0)
+        os.close(write_end)
+        child = json.loads(os.read(read_end, 65536).decode())
+        _, status = os.waitpid(pid, 0)
+        work()
+        memalot.stop_leak_monitoring()
+        report(child=child, status=status, parent_images=len(RECORD) - before)
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    child = result["child"]
+    assert result["status"] == 0
+    assert child["value"] == 5 and child["path"] is None and child["images"] == 0
+    assert "memalot-monitor" not in child["threads"]
+    assert result["parent_images"] >= 2  # the parent carries on writing its file
+    files = dump_files(dump_dir)
+    assert len(files) == 1  # the child opened nothing of its own
+    check_file_matches_record(files[0], result["record"])
+
+
+# -------------------------------------------------------- unsupported Python
+
+
+def _old_pythons():
+    found = []
+    for version in ("3.8", "3.9"):
+        for exe in sorted(__import__("glob").glob(os.path.expanduser("~/.pyenv/versions/%s.*/bin/python3" % version))):
+            found.append(pytest.param(exe, id="py" + version))
+            break
+        else:
+            found.append(pytest.param(None, id="py" + version,
+                                      marks=pytest.mark.skip(reason="Python %s is not installed" % version)))
+    return found
+
+
+@pytest.mark.parametrize("old_python", _old_pythons())
+def test_unsupported_python_imports_and_raises_at_start(old_python, default_python):
+    code = textwrap.dedent("""
+        import memalot
+        for start in (lambda: memalot.start_leak_monitoring(1.0), lambda: memalot.leak_monitor(lambda: 0),
+                      lambda: memalot.dump()):
+            try:
+                start()
+                print("no error")
+            except RuntimeError as exc:
+                print("RuntimeError", exc)
+    """)
+    env = default_python.env()
+    proc = subprocess.run([old_python, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        assert line.startswith("RuntimeError memalot cannot monitor this interpreter (Python 3."), line
+        assert "supports CPython 3.10 to 3.13" in line
