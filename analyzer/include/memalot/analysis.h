@@ -78,7 +78,10 @@ typedef struct {
     size_t edge_count;
     const char *const *edges;    /* rendered steps: ".attr", "[3]", "['key']", "[<key int>]", "<cell x>" */
     const char *const *types;    /* fully qualified type of the object each step reaches */
-    int truncated;               /* 1 when cut at max_path_length */
+    int truncated;               /* 1 when cut at max_path_length: the steps nearest the
+                                  * root were dropped, the last max_path_length kept */
+    const char *root_type;       /* type of the root object itself (added) */
+    uint64_t root_address;       /* address of the root object (added) */
 } mla_path;
 
 typedef struct {
@@ -146,6 +149,69 @@ mlt_status mla_analyze_file(const char *path, const mla_options *options,
 size_t mla_report_set_count(const mla_report_set *set);
 const mla_report *mla_report_set_get(const mla_report_set *set, size_t index);
 void mla_report_set_free(mla_report_set *set);
+
+/* ------------------------------------------------- one object's retainers */
+
+/* Everything known about one object of one image, for `memalot-analyze paths`.
+ * Paths: first every shortest retainer path from the roots (the same root
+ * model as the reports: root records, objects held outside the visible heap,
+ * and otherwise unreachable objects), then, for each direct referrer not yet
+ * the last step of a listed path, the shortest path through that referrer;
+ * at most max_paths in all (paths_capped says more existed). */
+typedef struct {
+    const char *path;            /* the dump file */
+    uint32_t image;              /* file index of the image looked at */
+    uint64_t address;
+    const char *type;
+    uint64_t shallow_bytes;
+    uint64_t retained_bytes;     /* through the dominator tree of the image */
+    uint64_t refcount;
+    uint8_t flags;               /* MLT_OBJ_* as recorded */
+    uint64_t referrer_count;     /* edges in the image that point at the object */
+    int is_root;                 /* 1 when a root record names it */
+    const char *preview;         /* NULL when the dump has none */
+    int preview_truncated;
+    size_t path_count;
+    const mla_path *paths;
+    int paths_capped;            /* 1 when more paths existed than max_paths */
+} mla_object_info;
+
+/* image_index -1 means the last image; max_paths 0 means 20; max_path_length
+ * 0 means 32. An address that is not an object of the image fails with
+ * MLT_ERR_USAGE and a message naming the address and the image. */
+mlt_status mla_object_paths(const char *path, long image_index, uint64_t address,
+                            uint32_t max_paths, uint32_t max_path_length,
+                            mla_object_info **out, mlt_error *err);
+void mla_object_info_free(mla_object_info *info);
+
+/* ---------------------------------------------------- per-type census */
+
+/* Objects of one type in one image, for `memalot-analyze diff A B` (which
+ * matches two censuses by type name) and quick summaries. */
+typedef struct {
+    const char *type;            /* fully qualified name */
+    uint64_t count;
+    uint64_t shallow_bytes;
+    uint64_t new_count;          /* objects flagged MLT_OBJ_NEW in this image */
+    uint64_t new_bytes;
+} mla_type_count;
+
+typedef struct {
+    const char *path;
+    const mlt_file_info *file;   /* owned by the census */
+    mla_image_summary image;     /* the image counted */
+    uint64_t object_count;
+    uint64_t shallow_bytes;
+    size_t type_count;
+    const mla_type_count *types; /* sorted by shallow bytes desc, then count desc, then name */
+    const char *torn_tail;       /* mlt_reader_tail_error's message, or NULL */
+} mla_census;
+
+/* Counts image image_index (-1 = the last) of a dump by type; streams the
+ * objects, holds no graph. */
+mlt_status mla_type_census(const char *path, long image_index, mla_census **out,
+                           mlt_error *err);
+void mla_census_free(mla_census *census);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,125 @@
+/* Verdicts from recorded facts: whether an object first seen at image f and
+ * alive at image E meets the time- or call-based criterion, and its ages.
+ * Everything per image is precomputed so the per-object test is O(1). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_internal.h"
+
+void mla_criterion_defaults(mlt_criterion *c, int warmup_defaulted)
+{
+    if (c->kind == MLT_CRITERION_CALLS) {
+        if (c->calls == 0)
+            c->calls = 1;
+        if (warmup_defaulted && c->warmup_calls == 0)
+            c->warmup_calls = 1;
+        return;
+    }
+    c->kind = MLT_CRITERION_TIME;
+    if (!(c->lifetime >= 0.0))
+        c->lifetime = 60.0;
+    if (warmup_defaulted || !(c->warmup >= 0.0))
+        c->warmup = c->lifetime;
+}
+
+/* Monotonic time when every image has one that never goes back; else wall. */
+static int monotonic_usable(const mlt_image_info *images, size_t count)
+{
+    int any = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (images[i].monotonic_time > 0.0)
+            any = 1;
+        else
+            return 0;
+        if (i && images[i].monotonic_time < images[i - 1].monotonic_time)
+            return 0;
+    }
+    return any;
+}
+
+mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
+                             const mlt_image_info *images, size_t image_count, mlt_error *err)
+{
+    memset(crit, 0, sizeof *crit);
+    crit->criterion = *criterion;
+    crit->image_count = image_count;
+    crit->time = mla_malloc_array(image_count, sizeof *crit->time);
+    crit->after_warmup = mla_calloc_array(image_count, sizeof *crit->after_warmup);
+    crit->created_call = mla_malloc_array(image_count, sizeof *crit->created_call);
+    crit->completed_call = mla_malloc_array(image_count, sizeof *crit->completed_call);
+    if (!crit->time || !crit->after_warmup || !crit->created_call || !crit->completed_call) {
+        mla_criteria_free(crit);
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for image times");
+    }
+    crit->uses_monotonic = monotonic_usable(images, image_count);
+    for (size_t i = 0; i < image_count; i++)
+        crit->time[i] = crit->uses_monotonic ? images[i].monotonic_time : images[i].wall_time;
+    double t0 = image_count ? crit->time[0] : 0.0;
+    int64_t completed = -1;
+    for (size_t f = 0; f < image_count; f++) {
+        /* Created in (t[f-1], t[f]]: after the warm-up only if t[f-1] is. */
+        crit->after_warmup[f] = f >= 1 && crit->time[f - 1] >= t0 + criterion->warmup;
+        crit->created_call[f] = -1;
+        if (images[f].trigger == MLT_TRIGGER_CALL_END) {
+            completed = (int64_t)images[f].call_counter;
+            /* New at call-end(k) relative to an image taken inside call k. */
+            if (f >= 1 && images[f - 1].trigger != MLT_TRIGGER_CALL_END &&
+                images[f - 1].call_counter == images[f].call_counter &&
+                images[f].call_counter > 0)
+                crit->created_call[f] = (int64_t)images[f].call_counter;
+        }
+        crit->completed_call[f] = completed;
+    }
+    return MLT_OK;
+}
+
+void mla_criteria_free(mla_criteria *crit)
+{
+    free(crit->time);
+    free(crit->after_warmup);
+    free(crit->created_call);
+    free(crit->completed_call);
+    memset(crit, 0, sizeof *crit);
+}
+
+/* a - b >= limit, forgiving the rounding of subtracting two large doubles so
+ * that an age of exactly the lifetime qualifies. */
+static int at_least(double a, double b, double limit)
+{
+    double scale = fmax(fabs(a), fmax(fabs(b), 1.0));
+    return a - b >= limit - 8.0 * DBL_EPSILON * scale;
+}
+
+int mla_criteria_qualifies(const mla_criteria *crit, uint32_t first, uint32_t evaluated)
+{
+    if (first < 1 || first > evaluated || evaluated >= crit->image_count)
+        return 0;
+    const mlt_criterion *c = &crit->criterion;
+    if (c->kind == MLT_CRITERION_CALLS) {
+        int64_t k = crit->created_call[first];
+        int64_t m = crit->completed_call[evaluated];
+        if (k < 0 || m < 0 || (uint64_t)k <= c->warmup_calls)
+            return 0;
+        return m >= k + (int64_t)c->calls - 1;
+    }
+    if (!crit->after_warmup[first])
+        return 0;
+    return at_least(crit->time[evaluated], crit->time[first], c->lifetime);
+}
+
+double mla_criteria_age_seconds(const mla_criteria *crit, uint32_t first, uint32_t evaluated)
+{
+    double age = crit->time[evaluated] - crit->time[first];
+    return age > 0.0 ? age : 0.0;
+}
+
+int64_t mla_criteria_age_calls(const mla_criteria *crit, uint32_t first, uint32_t evaluated)
+{
+    int64_t k = crit->created_call[first];
+    int64_t m = crit->completed_call[evaluated];
+    if (k < 0 || m < k)
+        return -1;
+    return m - k + 1;
+}

@@ -1,0 +1,197 @@
+/* Dominator tree by semi-NCA (Georgiadis; semidominators as in
+ * Lengauer-Tarjan, immediate dominators by nearest-common-ancestor ascent),
+ * all loops iterative so deep object chains cannot overflow the C stack.
+ * Work is in DFS preorder numbers; number 0 is the virtual super-root. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_internal.h"
+
+typedef struct {
+    uint32_t count;     /* nodes + 1 (super-root) */
+    uint32_t *pre_of;   /* node -> preorder number */
+    uint32_t *vertex;   /* preorder number -> node (node_count for the super-root) */
+    uint32_t *parent;   /* DFS tree parent, in preorder numbers */
+    uint32_t *semi;
+    uint32_t *label;
+    uint32_t *ancestor;
+    uint32_t *stack;
+} snca;
+
+static void snca_free(snca *s)
+{
+    free(s->pre_of);
+    free(s->vertex);
+    free(s->parent);
+    free(s->semi);
+    free(s->label);
+    free(s->ancestor);
+    free(s->stack);
+}
+
+static int snca_alloc(snca *s, uint32_t n)
+{
+    memset(s, 0, sizeof *s);
+    s->count = n + 1;
+    s->pre_of = mla_malloc_array(n, sizeof *s->pre_of);
+    s->vertex = mla_malloc_array(s->count, sizeof *s->vertex);
+    s->parent = mla_malloc_array(s->count, sizeof *s->parent);
+    s->semi = mla_malloc_array(s->count, sizeof *s->semi);
+    s->label = mla_malloc_array(s->count, sizeof *s->label);
+    s->ancestor = mla_malloc_array(s->count, sizeof *s->ancestor);
+    s->stack = mla_malloc_array(s->count, sizeof *s->stack);
+    return s->pre_of && s->vertex && s->parent && s->semi && s->label && s->ancestor && s->stack;
+}
+
+/* Iterative DFS from one super-root child; `label` doubles as the per-frame
+ * edge cursor while numbering. */
+static void dfs_from(const mla_graph *g, snca *s, uint32_t start, uint32_t *next)
+{
+    uint32_t top = 0;
+    uint32_t *cursor = s->label;
+    s->pre_of[start] = *next;
+    s->vertex[*next] = start;
+    s->parent[*next] = 0;
+    (*next)++;
+    s->stack[top++] = start;
+    cursor[start] = g->edge_start[start];
+    while (top) {
+        uint32_t u = s->stack[top - 1];
+        if (cursor[u] == g->edge_start[u + 1]) {
+            top--;
+            continue;
+        }
+        uint32_t v = g->edge_target[cursor[u]++];
+        if (s->pre_of[v] != MLA_NONE)
+            continue;
+        s->pre_of[v] = *next;
+        s->vertex[*next] = v;
+        s->parent[*next] = s->pre_of[u];
+        (*next)++;
+        cursor[v] = g->edge_start[v];
+        s->stack[top++] = v;
+    }
+}
+
+static void number_nodes(const mla_graph *g, const mla_bfs *bfs, snca *s)
+{
+    uint32_t next = 1;
+    memset(s->pre_of, 0xff, (size_t)g->node_count * sizeof *s->pre_of);
+    s->vertex[0] = g->node_count;
+    s->parent[0] = 0;
+    for (uint32_t i = 0; i < bfs->super_count; i++)
+        if (s->pre_of[bfs->super_children[i]] == MLA_NONE)
+            dfs_from(g, s, bfs->super_children[i], &next);
+}
+
+static void compress(snca *s, uint32_t v)
+{
+    uint32_t top = 0, x = v;
+    while (s->ancestor[s->ancestor[x]] != MLA_NONE) {
+        s->stack[top++] = x;
+        x = s->ancestor[x];
+    }
+    while (top) {
+        x = s->stack[--top];
+        uint32_t a = s->ancestor[x];
+        if (s->semi[s->label[a]] < s->semi[s->label[x]])
+            s->label[x] = s->label[a];
+        s->ancestor[x] = s->ancestor[a];
+    }
+}
+
+static uint32_t eval(snca *s, uint32_t v)
+{
+    if (s->ancestor[v] == MLA_NONE)
+        return v;
+    compress(s, v);
+    return s->label[v];
+}
+
+static void semidominators(const mla_reverse *rev, const mla_bfs *bfs, snca *s)
+{
+    for (uint32_t i = 0; i < s->count; i++) {
+        s->semi[i] = i;
+        s->label[i] = i;
+        s->ancestor[i] = MLA_NONE;
+    }
+    for (uint32_t w = s->count - 1; w >= 1; w--) {
+        uint32_t node = s->vertex[w];
+        uint32_t best = s->semi[w];
+        if (bfs->super_kind[node] != MLA_SUPER_NONE)
+            best = 0;
+        for (uint32_t r = rev->start[node]; r < rev->start[node + 1] && best > 0; r++) {
+            uint32_t u = eval(s, s->pre_of[rev->source[r]]);
+            if (s->semi[u] < best)
+                best = s->semi[u];
+        }
+        s->semi[w] = best;
+        s->ancestor[w] = s->parent[w];
+    }
+}
+
+mlt_status mla_dominators(const mla_graph *graph, const mla_reverse *rev, const mla_bfs *bfs,
+                          mla_domtree *dom, mlt_error *err)
+{
+    uint32_t n = graph->node_count;
+    snca s;
+    memset(dom, 0, sizeof *dom);
+    if (!snca_alloc(&s, n)) {
+        snca_free(&s);
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
+    }
+    number_nodes(graph, bfs, &s);
+    semidominators(rev, bfs, &s);
+
+    /* Immediate dominators in preorder: ascend from the DFS parent until at
+     * or above the semidominator. `label` is reused for idom numbers. */
+    uint32_t *idom = s.label;
+    idom[0] = 0;
+    for (uint32_t w = 1; w < s.count; w++) {
+        uint32_t x = s.parent[w];
+        while (x > s.semi[w])
+            x = idom[x];
+        idom[w] = x;
+    }
+
+    dom->idom = mla_malloc_array(n, sizeof *dom->idom);
+    dom->retained = mla_malloc_array(s.count, sizeof *dom->retained);
+    if (!dom->idom || !dom->retained) {
+        snca_free(&s);
+        mla_domtree_free(dom);
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
+    }
+    uint64_t *ret = dom->retained; /* indexed by preorder number, then remapped */
+    ret[0] = 0;
+    for (uint32_t w = 1; w < s.count; w++)
+        ret[w] = graph->size[s.vertex[w]];
+    for (uint32_t w = s.count - 1; w >= 1; w--)
+        ret[idom[w]] += ret[w];
+    for (uint32_t w = 1; w < s.count; w++)
+        dom->idom[s.vertex[w]] = s.vertex[idom[w]];
+    /* Remap retained to node order in place through the spare semi array. */
+    uint64_t *by_node = mla_malloc_array(n, sizeof *by_node);
+    if (!by_node) {
+        snca_free(&s);
+        mla_domtree_free(dom);
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
+    }
+    for (uint32_t w = 1; w < s.count; w++)
+        by_node[s.vertex[w]] = ret[w];
+    free(dom->retained);
+    dom->retained = by_node;
+    /* Keep the preorder (without the super-root) for top-down passes. */
+    memmove(s.vertex, s.vertex + 1, (size_t)n * sizeof *s.vertex);
+    dom->preorder = s.vertex;
+    s.vertex = NULL;
+    snca_free(&s);
+    return MLT_OK;
+}
+
+void mla_domtree_free(mla_domtree *dom)
+{
+    free(dom->idom);
+    free(dom->retained);
+    free(dom->preorder);
+    memset(dom, 0, sizeof *dom);
+}

@@ -1,0 +1,31 @@
+/* Chains "same object as the base image had at this address" links into each
+ * object's first image, by a merge join over the two sorted address arrays. */
+#include <string.h>
+
+#include "analysis_internal.h"
+
+void mla_identity_link(const mla_graph *prev, const uint32_t *prev_first,
+                       const uint8_t *prev_bits, const mla_graph *cur, uint32_t image,
+                       int chain_ok, uint32_t *first, uint8_t *bits, mla_link_stats *stats)
+{
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < cur->node_count; i++) {
+        uint8_t flags = cur->flags[i];
+        uint8_t approx = (flags & MLT_OBJ_APPROX) ? MLA_ID_APPROX : 0;
+        first[i] = image;
+        bits[i] = approx;
+        if (!chain_ok || (flags & MLT_OBJ_NEW))
+            continue;
+        uint64_t address = cur->address[i];
+        while (j < prev->node_count && prev->address[j] < address)
+            j++;
+        if (j < prev->node_count && prev->address[j] == address) {
+            first[i] = prev_first[j];
+            bits[i] = (uint8_t)(approx | prev_bits[j]);
+        } else if (stats) {
+            /* The dumper says "same object" but the base had none there:
+             * trust nothing about its age. */
+            stats->contradictions++;
+        }
+    }
+}

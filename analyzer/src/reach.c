@@ -1,0 +1,141 @@
+/* The virtual super-root and breadth-first distances from it.
+ *
+ * Seeding happens in phases so that paths prefer what the dump can name:
+ * first the root records, then objects whose refcount exceeds their visible
+ * referrers ("held outside the visible heap"), then whatever is still
+ * unreached. Every phase-two/three object also becomes a super-root child for
+ * the dominator tree even when phase one reached it, because a hidden holder
+ * keeps it alive whatever the visible heap does. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_internal.h"
+
+static unsigned root_rank(mlt_root_kind kind)
+{
+    switch (kind) {
+    case MLT_ROOT_MODULE_GLOBAL: return 0;
+    case MLT_ROOT_FRAME_LOCAL: return 1;
+    case MLT_ROOT_MODULE: return 2;
+    case MLT_ROOT_SYS: return 3;
+    case MLT_ROOT_THREAD: return 4;
+    case MLT_ROOT_OTHER: return 5;
+    case MLT_ROOT_EXTERNAL: return 6;
+    default: return 7;
+    }
+}
+
+/* Best root record per node: lowest rank, then first in the stream. */
+static void pick_root_records(const mla_graph *graph, mla_bfs *bfs)
+{
+    for (size_t r = 0; r < graph->root_count; r++) {
+        uint32_t v = graph->roots[r].object;
+        if (v >= graph->node_count)
+            continue;
+        uint32_t best = bfs->root_record[v];
+        if (best == MLA_NONE ||
+            root_rank(graph->roots[r].kind) < root_rank(graph->roots[best].kind))
+            bfs->root_record[v] = (uint32_t)r;
+    }
+}
+
+static void add_super_child(mla_bfs *bfs, uint32_t v, uint8_t kind, uint32_t *tail)
+{
+    bfs->super_children[bfs->super_count++] = v;
+    bfs->super_kind[v] = kind;
+    if (bfs->dist[v] == MLA_NONE) {
+        bfs->dist[v] = 1;
+        bfs->order[(*tail)++] = v;
+    }
+}
+
+static void expand(const mla_graph *graph, mla_bfs *bfs, uint32_t *head, uint32_t *tail)
+{
+    while (*head < *tail) {
+        uint32_t u = bfs->order[(*head)++];
+        for (uint32_t e = graph->edge_start[u]; e < graph->edge_start[u + 1]; e++) {
+            uint32_t v = graph->edge_target[e];
+            if (bfs->dist[v] != MLA_NONE)
+                continue;
+            bfs->dist[v] = bfs->dist[u] + 1;
+            bfs->parent[v] = u;
+            bfs->parent_edge[v] = e;
+            bfs->order[(*tail)++] = v;
+        }
+    }
+}
+
+/* Root-record nodes ordered by rank so module globals are seeded first. */
+static void seed_records(const mla_graph *graph, mla_bfs *bfs, uint32_t *tail)
+{
+    for (unsigned rank = 0; rank < 8; rank++) {
+        for (size_t r = 0; r < graph->root_count; r++) {
+            uint32_t v = graph->roots[r].object;
+            if (v >= graph->node_count || bfs->root_record[v] != r ||
+                root_rank(graph->roots[r].kind) != rank)
+                continue;
+            add_super_child(bfs, v, MLA_SUPER_RECORD, tail);
+        }
+    }
+}
+
+static void seed_external(const mla_graph *graph, const mla_reverse *rev, mla_bfs *bfs,
+                          uint32_t *tail)
+{
+    for (uint32_t v = 0; v < graph->node_count; v++) {
+        if (bfs->super_kind[v] != MLA_SUPER_NONE || (graph->flags[v] & MLT_OBJ_IMMORTAL))
+            continue;
+        uint32_t referrers = rev->start[v + 1] - rev->start[v];
+        if (graph->refcount[v] > referrers)
+            add_super_child(bfs, v, MLA_SUPER_EXTERNAL, tail);
+    }
+}
+
+mlt_status mla_bfs_build(const mla_graph *graph, const mla_reverse *rev, mla_bfs *bfs,
+                         mlt_error *err)
+{
+    uint32_t n = graph->node_count;
+    memset(bfs, 0, sizeof *bfs);
+    bfs->super_children = mla_malloc_array(n, sizeof *bfs->super_children);
+    bfs->super_kind = mla_calloc_array(n, sizeof *bfs->super_kind);
+    bfs->root_record = mla_malloc_array(n, sizeof *bfs->root_record);
+    bfs->dist = mla_malloc_array(n, sizeof *bfs->dist);
+    bfs->parent = mla_malloc_array(n, sizeof *bfs->parent);
+    bfs->parent_edge = mla_malloc_array(n, sizeof *bfs->parent_edge);
+    bfs->order = mla_malloc_array(n, sizeof *bfs->order);
+    if (!bfs->super_children || !bfs->super_kind || !bfs->root_record || !bfs->dist ||
+        !bfs->parent || !bfs->parent_edge || !bfs->order) {
+        mla_bfs_free(bfs);
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for the search over %u objects", n);
+    }
+    memset(bfs->root_record, 0xff, (size_t)n * sizeof *bfs->root_record);
+    memset(bfs->dist, 0xff, (size_t)n * sizeof *bfs->dist);
+    memset(bfs->parent, 0xff, (size_t)n * sizeof *bfs->parent);
+    memset(bfs->parent_edge, 0xff, (size_t)n * sizeof *bfs->parent_edge);
+    pick_root_records(graph, bfs);
+
+    uint32_t head = 0, tail = 0;
+    seed_records(graph, bfs, &tail);
+    expand(graph, bfs, &head, &tail);
+    seed_external(graph, rev, bfs, &tail);
+    expand(graph, bfs, &head, &tail);
+    for (uint32_t v = 0; v < n; v++) {
+        if (bfs->dist[v] != MLA_NONE)
+            continue;
+        add_super_child(bfs, v, MLA_SUPER_UNREACHED, &tail);
+        expand(graph, bfs, &head, &tail);
+    }
+    return MLT_OK;
+}
+
+void mla_bfs_free(mla_bfs *bfs)
+{
+    free(bfs->super_children);
+    free(bfs->super_kind);
+    free(bfs->root_record);
+    free(bfs->dist);
+    free(bfs->parent);
+    free(bfs->parent_edge);
+    free(bfs->order);
+    memset(bfs, 0, sizeof *bfs);
+}

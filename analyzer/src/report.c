@@ -1,0 +1,470 @@
+/* Assembles one mla_report for an evaluated image: per-type totals with
+ * retained sizes that never double count, the example budget, clustered
+ * path shapes for every candidate, and rendered retainer paths. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_internal.h"
+
+typedef struct {
+    uint32_t type;
+    uint32_t node;
+    uint64_t retained;   /* the object's own retained size */
+    uint64_t shape;
+    uint8_t top;         /* 1: no other candidate dominates it */
+} cand;
+
+typedef struct {
+    const mla_report_input *in;
+    mla_arena *arena;
+    mla_reverse rev;
+    mla_bfs bfs;
+    mla_domtree dom;
+    uint64_t *shape;
+    uint8_t *top;        /* per node, candidates only */
+    cand *cands;         /* candidates in node order */
+    uint32_t cand_count;
+    uint32_t *cluster_of;/* per candidate (node order) */
+    mla_previews previews;
+} builder;
+
+static int by_type_then_retained(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    if (x->retained != y->retained)
+        return x->retained > y->retained ? -1 : 1;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static int by_shape_then_retained(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->shape != y->shape)
+        return x->shape < y->shape ? -1 : 1;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    if (x->retained != y->retained)
+        return x->retained > y->retained ? -1 : 1;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static int leak_order(const void *a, const void *b)
+{
+    const mla_type_leak *x = a, *y = b;
+    if (x->retained_bytes != y->retained_bytes)
+        return x->retained_bytes > y->retained_bytes ? -1 : 1;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->type, y->type);
+}
+
+static int cluster_order(const void *a, const void *b)
+{
+    const mla_cluster *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    if (x->retained_bytes != y->retained_bytes)
+        return x->retained_bytes > y->retained_bytes ? -1 : 1;
+    return strcmp(x->shape, y->shape);
+}
+
+/* Marks candidates that no other candidate dominates; top-down over the
+ * dominator tree in DFS preorder, so an idom is always decided first. */
+static mlt_status mark_top_candidates(builder *b, mlt_error *err)
+{
+    const mla_graph *g = b->in->graph;
+    uint32_t n = g->node_count;
+    b->top = mla_calloc_array(n, 1);
+    if (!b->top)
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for %u objects", n);
+    if (!b->dom.idom) {
+        for (uint32_t v = 0; v < n; v++)
+            b->top[v] = b->in->candidate[v];
+        return MLT_OK;
+    }
+    /* covered[v] (bit 2): some strict dominator of v is a candidate. */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t v = b->dom.preorder[i];
+        uint32_t d = b->dom.idom[v];
+        uint8_t covered = d < n && ((b->top[d] & 2) || b->in->candidate[d]);
+        b->top[v] = (uint8_t)((covered ? 2 : 0) | (b->in->candidate[v] && !covered ? 1 : 0));
+    }
+    for (uint32_t v = 0; v < n; v++)
+        b->top[v] &= 1;
+    return MLT_OK;
+}
+
+static mlt_status gather_candidates(builder *b, mlt_error *err)
+{
+    const mla_graph *g = b->in->graph;
+    uint32_t count = 0;
+    for (uint32_t v = 0; v < g->node_count; v++)
+        count += b->in->candidate[v] != 0;
+    b->cands = mla_malloc_array(count, sizeof *b->cands);
+    b->cluster_of = mla_malloc_array(count, sizeof *b->cluster_of);
+    if (!b->cands || !b->cluster_of)
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for %u candidates", count);
+    uint32_t c = 0;
+    for (uint32_t v = 0; v < g->node_count; v++) {
+        if (!b->in->candidate[v])
+            continue;
+        cand *x = &b->cands[c++];
+        x->type = g->type[v];
+        x->node = v;
+        x->retained = b->dom.retained ? b->dom.retained[v] : 0;
+        x->shape = b->shape[v];
+        x->top = b->top[v];
+    }
+    b->cand_count = count;
+    return MLT_OK;
+}
+
+static uint32_t cand_position(const builder *b, uint32_t node)
+{
+    uint32_t lo = 0, hi = b->cand_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (b->cands[mid].node < node)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static mlt_status build_clusters(builder *b, mla_report *report, mlt_error *err)
+{
+    const mla_graph *g = b->in->graph;
+    cand *sorted = mla_malloc_array(b->cand_count, sizeof *sorted);
+    if (!sorted)
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory clustering candidates");
+    memcpy(sorted, b->cands, (size_t)b->cand_count * sizeof *sorted);
+    qsort(sorted, b->cand_count, sizeof *sorted, by_shape_then_retained);
+    size_t groups = 0;
+    for (uint32_t i = 0; i < b->cand_count; i++)
+        groups += i == 0 || sorted[i].shape != sorted[i - 1].shape ||
+                  sorted[i].type != sorted[i - 1].type;
+    mla_cluster *clusters = mla_arena_alloc(b->arena, (groups + 1) * sizeof *clusters);
+    uint32_t *group_of = mla_malloc_array(b->cand_count, sizeof *group_of);
+    if (!clusters || !group_of) {
+        free(sorted);
+        free(group_of);
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory clustering candidates");
+    }
+    size_t k = 0;
+    for (uint32_t i = 0; i < b->cand_count; i++) {
+        if (i == 0 || sorted[i].shape != sorted[i - 1].shape || sorted[i].type != sorted[i - 1].type) {
+            mla_cluster *c = &clusters[k++];
+            c->type = b->in->types->names[sorted[i].type];
+            c->example_address = g->address[sorted[i].node];
+            c->shape = mla_shape_text(b->arena, g, b->in->types, &b->bfs, sorted[i].node);
+            c->id = (uint32_t)(k - 1);
+            if (!c->shape) {
+                free(sorted);
+                free(group_of);
+                return mla_fail(err, MLT_ERR_NOMEM, "out of memory rendering path shapes");
+            }
+        }
+        mla_cluster *c = &clusters[k - 1];
+        c->count++;
+        c->shallow_bytes += g->size[sorted[i].node];
+        if (sorted[i].top)
+            c->retained_bytes += sorted[i].retained;
+        group_of[i] = (uint32_t)(k - 1);
+    }
+    /* Sort, then renumber: id is the final position. */
+    qsort(clusters, groups, sizeof *clusters, cluster_order);
+    uint32_t *final_id = mla_malloc_array(groups, sizeof *final_id);
+    if (!final_id) {
+        free(sorted);
+        free(group_of);
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory clustering candidates");
+    }
+    for (size_t i = 0; i < groups; i++) {
+        final_id[clusters[i].id] = (uint32_t)i;
+        clusters[i].id = (uint32_t)i;
+    }
+    for (uint32_t i = 0; i < b->cand_count; i++)
+        b->cluster_of[cand_position(b, sorted[i].node)] = final_id[group_of[i]];
+    free(final_id);
+    free(group_of);
+    free(sorted);
+    report->clusters = clusters;
+    report->cluster_count = groups;
+    return MLT_OK;
+}
+
+typedef struct {
+    mla_type_leak leak;
+    uint32_t start;      /* first candidate of the type in the by-type order */
+    uint32_t quota;      /* examples granted */
+} leak_slot;
+
+static int leak_slot_order(const void *a, const void *b)
+{
+    return leak_order(&((const leak_slot *)a)->leak, &((const leak_slot *)b)->leak);
+}
+
+/* Round-robin over the types in report order: every type gets one example
+ * before any gets a second, until the budget runs out. */
+static void grant_examples(leak_slot *slots, size_t count, uint32_t budget)
+{
+    for (uint32_t round = 0; budget > 0; round++) {
+        int granted = 0;
+        for (size_t i = 0; i < count && budget > 0; i++) {
+            if (round < slots[i].leak.count) {
+                slots[i].quota++;
+                budget--;
+                granted = 1;
+            }
+        }
+        if (!granted)
+            break;
+    }
+}
+
+static mlt_status collect_leaks(builder *b, cand *by_type, leak_slot **out_slots,
+                                size_t *out_count, mlt_error *err)
+{
+    const mla_graph *g = b->in->graph;
+    size_t count = 0;
+    for (uint32_t i = 0; i < b->cand_count; i++)
+        count += i == 0 || by_type[i].type != by_type[i - 1].type;
+    leak_slot *slots = mla_calloc_array(count, sizeof *slots);
+    if (!slots)
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for leak types");
+    size_t k = 0;
+    for (uint32_t i = 0; i < b->cand_count; i++) {
+        if (i == 0 || by_type[i].type != by_type[i - 1].type) {
+            slots[k].start = i;
+            slots[k].leak.type = b->in->types->names[by_type[i].type];
+            slots[k].leak.growth = b->in->types->growth[by_type[i].type];
+            k++;
+        }
+        mla_type_leak *leak = &slots[k - 1].leak;
+        leak->count++;
+        leak->shallow_bytes += g->size[by_type[i].node];
+        if (by_type[i].top)
+            leak->retained_bytes += by_type[i].retained;
+    }
+    qsort(slots, count, sizeof *slots, leak_slot_order);
+    uint32_t budget = b->in->options->max_object_details ? b->in->options->max_object_details : 30;
+    grant_examples(slots, count, budget);
+    *out_slots = slots;
+    *out_count = count;
+    return MLT_OK;
+}
+
+/* Key objects named by KEY_OBJ steps and the examples themselves: the only
+ * objects whose previews a report shows. */
+static mlt_status load_wanted_previews(builder *b, const uint32_t *examples, size_t example_count,
+                                       mla_raw_path *raw, const long *raw_count,
+                                       uint32_t per_example, mlt_error *err)
+{
+    const mla_graph *g = b->in->graph;
+    size_t cap = example_count;
+    for (size_t i = 0; i < example_count; i++)
+        for (long p = 0; p < raw_count[i]; p++)
+            cap += raw[i * per_example + (size_t)p].length;
+    uint32_t *want = mla_malloc_array(cap, sizeof *want);
+    if (!want)
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for previews");
+    size_t w = 0;
+    for (size_t i = 0; i < example_count; i++) {
+        want[w++] = examples[i];
+        for (long p = 0; p < raw_count[i]; p++) {
+            const mla_raw_path *path = &raw[i * per_example + (size_t)p];
+            for (uint32_t s = 0; s < path->length; s++) {
+                uint32_t e = path->edges[s];
+                if (g->edge_kind[e] == MLT_LABEL_KEY_OBJ && g->edge_label[e] < g->node_count)
+                    want[w++] = g->edge_label[e];
+            }
+        }
+    }
+    /* Sort and deduplicate (small: examples times path lengths). */
+    for (size_t i = 1; i < w; i++) {
+        uint32_t x = want[i];
+        size_t j = i;
+        while (j > 0 && want[j - 1] > x) {
+            want[j] = want[j - 1];
+            j--;
+        }
+        want[j] = x;
+    }
+    size_t unique = 0;
+    for (size_t i = 0; i < w; i++)
+        if (unique == 0 || want[unique - 1] != want[i])
+            want[unique++] = want[i];
+    mlt_status st = mla_load_previews(b->in->reader, b->in->file_index, want, (uint32_t)unique,
+                                      &b->previews, err);
+    free(want);
+    return st;
+}
+
+static mlt_status render_example(builder *b, uint32_t node, const mla_raw_path *raw,
+                                 long raw_count, mla_example *ex, mlt_error *err)
+{
+    const mla_report_input *in = b->in;
+    const mla_graph *g = in->graph;
+    uint32_t f = in->first[node];
+    ex->address = g->address[node];
+    ex->type = in->types->names[g->type[node]];
+    ex->shallow_bytes = g->size[node];
+    ex->retained_bytes = b->dom.retained ? b->dom.retained[node] : 0;
+    ex->age_seconds = mla_criteria_age_seconds(in->criteria, f, in->evaluated);
+    ex->age_calls = mla_criteria_age_calls(in->criteria, f, in->evaluated);
+    ex->created_in_call = in->criteria->created_call[f];
+    ex->identity_approximate = (in->bits[node] & MLA_ID_APPROX) != 0;
+    int truncated = 0;
+    const char *preview = mla_previews_find(&b->previews, node, &truncated);
+    ex->preview = preview ? mla_arena_strdup(b->arena, preview) : NULL;
+    ex->preview_truncated = truncated;
+    ex->cluster = b->cluster_of[cand_position(b, node)];
+    mla_path *paths = mla_arena_alloc(b->arena, ((size_t)raw_count + 1) * sizeof *paths);
+    if (!paths)
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for example paths");
+    uint32_t max_length = in->options->max_path_length ? in->options->max_path_length : 32;
+    for (long p = 0; p < raw_count; p++) {
+        mlt_status st = mla_render_path(b->arena, g, in->types, &b->bfs, &raw[p], max_length,
+                                        &b->previews, &paths[p], err);
+        if (st != MLT_OK)
+            return st;
+    }
+    ex->paths = paths;
+    ex->path_count = (size_t)raw_count;
+    return MLT_OK;
+}
+
+static mlt_status build_examples(builder *b, leak_slot *slots, size_t count,
+                                 const cand *by_type, mlt_error *err)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += slots[i].quota;
+    uint32_t per = b->in->options->max_paths ? b->in->options->max_paths : 3;
+    uint32_t *nodes = mla_malloc_array(total, sizeof *nodes);
+    mla_raw_path *raw = mla_calloc_array(total * per, sizeof *raw);
+    long *raw_count = mla_calloc_array(total, sizeof *raw_count);
+    mlt_status st = MLT_OK;
+    if (!nodes || !raw || !raw_count) {
+        st = mla_fail(err, MLT_ERR_NOMEM, "out of memory for examples");
+        goto out;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < count; i++)
+        for (uint32_t q = 0; q < slots[i].quota; q++)
+            nodes[k++] = by_type[slots[i].start + q].node;
+    mla_progress(b->in->options, "paths", 0.0);
+    for (size_t i = 0; i < total; i++) {
+        int more;
+        raw_count[i] = mla_shortest_paths(b->in->graph, &b->rev, &b->bfs, nodes[i], per,
+                                          &raw[i * per], &more);
+        if (raw_count[i] < 0) {
+            raw_count[i] = 0;
+            st = mla_fail(err, MLT_ERR_NOMEM, "out of memory for retainer paths");
+            goto out;
+        }
+    }
+    st = load_wanted_previews(b, nodes, total, raw, raw_count, per, err);
+    k = 0;
+    for (size_t i = 0; st == MLT_OK && i < count; i++) {
+        mla_example *examples = mla_arena_alloc(b->arena, (slots[i].quota + 1) * sizeof *examples);
+        if (!examples) {
+            st = mla_fail(err, MLT_ERR_NOMEM, "out of memory for examples");
+            break;
+        }
+        for (uint32_t q = 0; st == MLT_OK && q < slots[i].quota; q++, k++)
+            st = render_example(b, nodes[k], &raw[k * per], raw_count[k], &examples[q], err);
+        slots[i].leak.examples = examples;
+        slots[i].leak.example_count = slots[i].quota;
+    }
+out:
+    if (raw && raw_count)
+        for (size_t i = 0; i < total; i++)
+            for (long p = 0; p < raw_count[i]; p++)
+                mla_raw_path_free(&raw[i * per + (size_t)p]);
+    free(nodes);
+    free(raw);
+    free(raw_count);
+    return st;
+}
+
+static mlt_status build_leaks(builder *b, mla_report *report, mlt_error *err)
+{
+    cand *by_type = mla_malloc_array(b->cand_count, sizeof *by_type);
+    if (!by_type)
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory sorting candidates");
+    memcpy(by_type, b->cands, (size_t)b->cand_count * sizeof *by_type);
+    qsort(by_type, b->cand_count, sizeof *by_type, by_type_then_retained);
+    leak_slot *slots = NULL;
+    size_t count = 0;
+    mlt_status st = collect_leaks(b, by_type, &slots, &count, err);
+    if (st == MLT_OK)
+        st = build_examples(b, slots, count, by_type, err);
+    if (st == MLT_OK) {
+        mla_type_leak *leaks = mla_arena_alloc(b->arena, (count + 1) * sizeof *leaks);
+        if (!leaks) {
+            st = mla_fail(err, MLT_ERR_NOMEM, "out of memory for leak types");
+        } else {
+            for (size_t i = 0; i < count; i++)
+                leaks[i] = slots[i].leak;
+            report->leaks = leaks;
+            report->leak_count = count;
+        }
+    }
+    free(slots);
+    free(by_type);
+    return st;
+}
+
+static void builder_free(builder *b)
+{
+    mla_reverse_free(&b->rev);
+    mla_bfs_free(&b->bfs);
+    mla_domtree_free(&b->dom);
+    mla_previews_free(&b->previews);
+    free(b->shape);
+    free(b->top);
+    free(b->cands);
+    free(b->cluster_of);
+}
+
+mlt_status mla_build_report(mla_arena *arena, const mla_report_input *input, mla_report *report,
+                            mlt_error *err)
+{
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.in = input;
+    b.arena = arena;
+    const mla_graph *g = input->graph;
+    mla_progress(input->options, "graph", 0.0);
+    mlt_status st = mla_reverse_build(g, &b.rev, err);
+    if (st == MLT_OK)
+        st = mla_bfs_build(g, &b.rev, &b.bfs, err);
+    if (st == MLT_OK && !input->options->skip_retained) {
+        mla_progress(input->options, "dominators", 0.0);
+        st = mla_dominators(g, &b.rev, &b.bfs, &b.dom, err);
+    }
+    if (st == MLT_OK)
+        st = mark_top_candidates(&b, err);
+    if (st == MLT_OK)
+        st = mla_shape_hashes(g, &b.bfs, &b.shape, err);
+    if (st == MLT_OK)
+        st = gather_candidates(&b, err);
+    if (st == MLT_OK)
+        st = build_clusters(&b, report, err);
+    if (st == MLT_OK)
+        st = build_leaks(&b, report, err);
+    if (st == MLT_OK) {
+        report->candidate_count = b.cand_count;
+        for (uint32_t i = 0; i < b.cand_count; i++) {
+            report->candidate_shallow_bytes += g->size[b.cands[i].node];
+            if (b.cands[i].top)
+                report->candidate_retained_bytes += b.cands[i].retained;
+        }
+    }
+    builder_free(&b);
+    return st;
+}
