@@ -1,0 +1,250 @@
+"""memalot-dump: runs a program unchanged under monitoring.
+
+Under every supported Python the launcher runs as `python -m memalot`; the
+generated build/bin/memalot-dump (configured interpreter only) is checked
+too. A program must see the same argv, sys.path[0], __name__, exit code and
+traceback as under plain python.
+"""
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import BUILD
+from test_api import dump_files, dumpjson
+
+PROGRAM = textwrap.dedent(
+    """
+    import json, os, sys
+    import helper_module
+    print("SEEN " + json.dumps(dict(argv=sys.argv, path0=sys.path[0], name=__name__,
+                                    file=__file__, helper=helper_module.VALUE)))
+    mode = sys.argv[1] if len(sys.argv) > 1 else ""
+    if mode == "raise":
+        def fail():
+            raise ValueError("the program's own error")
+        fail()
+    if mode == "exit-text":
+        sys.exit("stopped with a message")
+    sys.exit(int(sys.argv[-1]) if sys.argv[-1].isdigit() else 0)
+    """
+)
+
+
+@pytest.fixture
+def program_dir(dump_dir):
+    folder = os.path.join(dump_dir, "app")
+    os.mkdir(folder)
+    with open(os.path.join(folder, "prog.py"), "w") as f:
+        f.write(PROGRAM)
+    with open(os.path.join(folder, "helper_module.py"), "w") as f:
+        f.write("VALUE = 'helper found'\n")
+    with open(os.path.join(folder, "progmod.py"), "w") as f:
+        f.write(PROGRAM)
+    return folder
+
+
+def launch(python, args, dump_dir, cwd, env_extra=None, timeout=300):
+    env = python.env(**(env_extra or {}))
+    env.setdefault("MEMALOT_DIR", os.path.join(dump_dir, "dumps"))
+    return python.run(["-m", "memalot"] + list(args), env=env, cwd=cwd, timeout=timeout)
+
+
+def plain(python, args, cwd):
+    env = python.env()
+    env.pop("PYTHONPATH", None)
+    return python.run(list(args), env=env, cwd=cwd)
+
+
+def seen(proc):
+    for line in proc.stdout.splitlines():
+        if line.startswith("SEEN "):
+            return json.loads(line[5:])
+    raise AssertionError("the program printed nothing:\n" + proc.stdout + proc.stderr)
+
+
+def only_program_stderr(stderr):
+    return "\n".join(line for line in stderr.splitlines() if not line.startswith("memalot: "))
+
+
+def the_dump(dump_dir):
+    files = dump_files(os.path.join(dump_dir, "dumps"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+def test_script_gets_its_argv_path_and_exit_code(python, dump_dir, program_dir):
+    args = ["prog.py", "alpha", "--beta", "3"]
+    proc = launch(python, ["--lifetime", "2"] + args, dump_dir, program_dir)
+    reference = plain(python, args, program_dir)
+    assert proc.returncode == reference.returncode == 3, proc.stderr
+    assert seen(proc) == seen(reference)
+    path = the_dump(dump_dir)
+    assert os.path.basename(path).startswith("prog-")
+    assert "writing heap images to %s" % path in proc.stderr
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    assert "objects older than 2s" in proc.stderr
+
+
+def test_module_gets_its_argv_and_exit_code(python, dump_dir, program_dir):
+    args = ["-m", "progmod", "x", "7"]
+    proc = launch(python, ["--quiet"] + args, dump_dir, program_dir)
+    reference = plain(python, args, program_dir)
+    assert proc.returncode == reference.returncode == 7, proc.stderr
+    assert seen(proc) == seen(reference)
+    assert proc.stderr == ""  # --quiet
+    assert os.path.basename(the_dump(dump_dir)).startswith("progmod-")
+
+
+def test_uncaught_exception_reads_as_without_the_launcher(python, dump_dir, program_dir):
+    proc = launch(python, ["--quiet", "prog.py", "raise"], dump_dir, program_dir)
+    reference = plain(python, ["prog.py", "raise"], program_dir)
+    assert proc.returncode == reference.returncode == 1
+    assert only_program_stderr(proc.stderr) == reference.stderr.rstrip("\n")
+    assert "_launcher" not in proc.stderr and "runpy" not in proc.stderr
+
+
+def test_exit_with_a_message(python, dump_dir, program_dir):
+    proc = launch(python, ["--quiet", "prog.py", "exit-text"], dump_dir, program_dir)
+    reference = plain(python, ["prog.py", "exit-text"], program_dir)
+    assert proc.returncode == reference.returncode == 1
+    assert proc.stderr == reference.stderr
+
+
+def test_signal_writes_an_image_and_exit_writes_the_last(python, dump_dir, program_dir):
+    with open(os.path.join(program_dir, "signals.py"), "w") as f:
+        f.write(textwrap.dedent("""
+            import json, os, signal, time
+            from memalot import _memalot as ext
+            triggers = []
+            real_dump = ext.dump
+            def recording(trigger, **kw):
+                triggers.append(trigger)
+                return real_dump(trigger, **kw)
+            ext.dump = recording
+            os.kill(os.getpid(), signal.SIGUSR2)
+            while "signal" not in triggers:   # the handler runs between bytecodes
+                time.sleep(0.01)
+            print("SEEN " + json.dumps(dict(triggers=triggers)))
+        """))
+    proc = launch(python, ["--lifetime", "600", "signals.py"], dump_dir, program_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "signal" in seen(proc)["triggers"]
+    assert "kill -USR2 " in proc.stderr
+    images = dumpjson(the_dump(dump_dir))
+    if images is not None:
+        triggers = [image["trigger"] for image in images]
+        assert triggers[0] == "periodic" and "signal" in triggers and triggers[-1] == "exit"
+        assert all(image["criterion"]["lifetime"] == 600 for image in images if "criterion" in image)
+
+
+def test_signal_handler_chains_to_the_previous_one(python, dump_dir):
+    code = textwrap.dedent("""
+        import os, signal, time
+        import memalot
+        from memalot import _launcher, _memalot as ext
+        calls = []
+        signal.signal(signal.SIGUSR2, lambda n, f: calls.append("previous"))
+        real_dump = ext.dump
+        ext.dump = lambda trigger, **kw: (calls.append(trigger), real_dump(trigger, **kw))[1]
+        monitor = memalot.start_leak_monitoring(600)
+        while not calls:
+            time.sleep(0.01)        # the first periodic image
+        _launcher._install_signal_handler(signal.SIGUSR2, monitor)
+        os.kill(os.getpid(), signal.SIGUSR2)
+        while "previous" not in calls:
+            time.sleep(0.01)
+        memalot.stop_leak_monitoring()
+        print(calls)
+    """)
+    proc = python.run_code(code, env=python.env(MEMALOT_DIR=dump_dir))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['periodic', 'signal', 'previous']"
+
+
+def test_flags_win_over_environment(python, dump_dir, program_dir):
+    flag_dir = os.path.join(dump_dir, "from-flag")
+    env = {"MEMALOT_LIFETIME": "5", "MEMALOT_INTERVAL": "0.75", "MEMALOT_SIGNAL": "USR1"}
+    proc = launch(python, ["--lifetime", "8", "--dir", flag_dir, "prog.py"], dump_dir, program_dir,
+                  env_extra=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "objects older than 8s" in proc.stderr and "an image every 0.75s" in proc.stderr
+    assert "kill -USR1" in proc.stderr
+    assert len(dump_files(flag_dir)) == 1
+    assert not os.path.exists(os.path.join(dump_dir, "dumps"))  # MEMALOT_DIR lost to --dir
+
+
+def test_no_argv_and_values_options_reach_the_dump(python, dump_dir, program_dir):
+    with open(os.path.join(program_dir, "opened.py"), "w") as f:
+        f.write(textwrap.dedent("""
+            import json
+            from memalot import _session
+            s = _session._state.settings
+            print("SEEN " + json.dumps(dict(cap=s.stored_value_cap, argv=s.record_argv,
+                                            fork=s.use_fork, budget=s.max_disk_bytes,
+                                            level=s.compression_level)))
+        """))
+    proc = launch(python, ["--no-argv", "--values", "truncated", "--value-cap", "32",
+                           "--max-disk-bytes", "2M", "opened.py"], dump_dir, program_dir,
+                  env_extra={"MEMALOT_NO_FORK": "1", "MEMALOT_COMPRESSION_LEVEL": "7"})
+    assert proc.returncode == 0, proc.stderr
+    assert seen(proc) == dict(cap=32, argv=False, fork=False, budget=2 * 1024 * 1024, level=7)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--values", "everything", "prog.py"], "values must be 'none' or 'truncated'"),
+    (["--lifetime", "soon", "prog.py"], "--lifetime must be a number of seconds"),
+    (["--lifetime", "-3", "prog.py"], "max_object_lifetime must be more than zero"),
+    (["--max-disk-bytes", "lots", "prog.py"], "--max-disk-bytes must be a byte count"),
+    (["--signal", "NOPE", "prog.py"], "unknown signal 'NOPE'"),
+    (["missing.py"], "can't open file 'missing.py'"),
+    ([], "give a script to run"),
+])
+def test_usage_errors(default_python, dump_dir, program_dir, args, message):
+    proc = launch(default_python, args, dump_dir, program_dir)
+    assert proc.returncode == 2
+    assert message in proc.stderr, proc.stderr
+    assert not os.path.exists(os.path.join(dump_dir, "dumps"))
+
+
+def test_attach_needs_python_314(python, dump_dir, program_dir):
+    if sys.version_info >= (3, 14) and python.version >= "3.14":
+        pytest.skip("attach works on this Python")
+    proc = launch(python, ["attach", str(os.getpid())], dump_dir, program_dir)
+    assert proc.returncode == 2
+    assert "needs Python 3.14" in proc.stderr
+    assert "this is Python %s" % python.version in proc.stderr
+
+
+def test_generated_launcher_script(default_python, dump_dir, program_dir):
+    launcher = os.path.join(BUILD, "bin", "memalot-dump")
+    if not os.path.exists(launcher):
+        pytest.skip("memalot-dump was not generated at %s" % launcher)
+    env = dict(os.environ, MEMALOT_DIR=os.path.join(dump_dir, "dumps"))
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run([launcher, "prog.py", "q", "4"], cwd=program_dir, env=env,
+                          capture_output=True, text=True, timeout=300)
+    reference = plain(default_python, ["prog.py", "q", "4"], program_dir)
+    assert proc.returncode == 4, proc.stderr
+    assert seen(proc) == seen(reference)  # the launcher's bin/ is not on the program's path
+    assert len(dump_files(os.path.join(dump_dir, "dumps"))) == 1
+
+
+def test_child_processes_are_not_monitored(python, dump_dir, program_dir):
+    with open(os.path.join(program_dir, "parent.py"), "w") as f:
+        f.write(textwrap.dedent("""
+            import subprocess, sys
+            out = subprocess.run([sys.executable, "-c", "import sys; print(sys.argv)"],
+                                 capture_output=True, text=True).stdout.strip()
+            print("SEEN " + __import__("json").dumps(dict(child=out)))
+        """))
+    proc = launch(python, ["parent.py"], dump_dir, program_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert seen(proc)["child"] == "['-c']"
+    assert len(dump_files(os.path.join(dump_dir, "dumps"))) == 1  # the parent's only
