@@ -184,11 +184,14 @@ static void put_path(FILE *out, const mla_path *path)
 {
     fputs("<li><code>", out);
     cli_put_html(out, path->root);
+    /* a cut path keeps the steps nearest the object: the gap is after the root */
+    if (path->truncated)
+        fputs(" &#8594; &#8230;", out);
     for (size_t i = 0; i < path->edge_count; i++) {
         fputs(" &#8594; ", out);
         cli_put_html(out, path->edges[i]);
     }
-    fputs(path->truncated ? " &#8594; &#8230; (cut)</code></li>\n" : "</code></li>\n", out);
+    fputs("</code></li>\n", out);
 }
 
 static void put_example(FILE *out, const mla_example *example)

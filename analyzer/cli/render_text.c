@@ -123,11 +123,14 @@ static void print_path(FILE *out, const mla_path *path, const cli_text_style *st
     fprintf(out, "      %s", cli_color_on(style->color, CLI_STYLE_CYAN));
     cli_put_terminal(out, path->root);
     fputs(cli_color_off(style->color), out);
+    /* a cut path keeps the steps nearest the object: the gap is after the root */
+    if (path->truncated)
+        fputs(" -> ...", out);
     for (size_t i = 0; i < path->edge_count; i++) {
         fputs(" -> ", out);
         cli_put_terminal(out, path->edges[i]);
     }
-    fputs(path->truncated ? " -> ... (cut)\n" : "\n", out);
+    fputc('\n', out);
 }
 
 static void print_example(FILE *out, const mla_example *example, const cli_text_style *style)

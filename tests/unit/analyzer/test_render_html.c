@@ -1,0 +1,75 @@
+/* The HTML renderer on a hand-built report: structure and escaping. The
+ * rendering in a real browser is checked by tests/integration/html. */
+#include "render_units.h"
+#include "render_fixture.h"
+
+#include <check.h>
+
+static char *render(const mla_report *const *reports, size_t count, int each)
+{
+    char *html = NULL;
+    CAPTURE(html, ck_assert_int_eq(cli_render_html(out, reports, count, each), 0));
+    return html;
+}
+
+START_TEST(one_row_and_one_series_per_leaking_type)
+{
+    mla_report report = fixture_report();
+    const mla_report *reports[1] = {&report};
+    char *html = render(reports, 1, 0);
+    ck_assert_int_eq(count_occurrences(html, "<tr class=\"leak\""), 2);
+    ck_assert_int_eq(count_occurrences(html, "class=\"series\""), 2);
+    ck_assert_ptr_nonnull(strstr(html, "data-type=\"app.Request\" points=\"70.0,225.0 "
+                                       "385.0,141.0 700.0,15.0\""));
+    ck_assert_int_eq(count_occurrences(html, "<details"), 2);
+    ck_assert_int_eq(count_occurrences(html, "<summary>"), 2);
+    ck_assert_ptr_nonnull(strstr(html, "Content-Security-Policy"));
+    free(html);
+}
+END_TEST
+
+START_TEST(dump_strings_are_escaped)
+{
+    mla_report report = fixture_report();
+    const mla_report *reports[1] = {&report};
+    char *html = render(reports, 1, 0);
+    ck_assert_ptr_null(strstr(html, "<script"));
+    ck_assert_ptr_null(strstr(html, "<b>"));
+    ck_assert_ptr_nonnull(strstr(html, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
+    ck_assert_ptr_nonnull(strstr(html, "data-type=\"&lt;script&gt;"));
+    ck_assert_ptr_null(strchr(html, '\x1b'));
+    /* nothing is fetched: no src or href anywhere */
+    ck_assert_ptr_null(strstr(html, "src="));
+    ck_assert_ptr_null(strstr(html, "href="));
+    free(html);
+}
+END_TEST
+
+START_TEST(each_gives_one_section_per_report)
+{
+    mla_report first = fixture_clean_report(), second = fixture_report();
+    first.evaluated_image = 1;
+    const mla_report *reports[2] = {&first, &second};
+    char *html = render(reports, 2, 1);
+    ck_assert_int_eq(count_occurrences(html, "<section class=\"report\""), 2);
+    ck_assert_ptr_nonnull(strstr(html, "<h2>Image 1</h2>"));
+    ck_assert_ptr_nonnull(strstr(html, "No leak candidates."));
+    ck_assert_int_eq(count_occurrences(html, "class=\"series\""), 2);
+    free(html);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *suite = suite_create("render_html");
+    TCase *tc = tcase_create("html");
+    tcase_add_test(tc, one_row_and_one_series_per_leaking_type);
+    tcase_add_test(tc, dump_strings_are_escaped);
+    tcase_add_test(tc, each_gives_one_section_per_report);
+    suite_add_tcase(suite, tc);
+    SRunner *runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? 1 : 0;
+}

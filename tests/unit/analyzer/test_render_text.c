@@ -1,0 +1,131 @@
+/* The text renderer on a hand-built report: order, numbers, colors, escaping. */
+#include "render_units.h"
+#include "render_fixture.h"
+
+#include <check.h>
+
+static char *render(const mla_report *report, int color, int utf8)
+{
+    char *text = NULL;
+    cli_text_style style = {color, utf8};
+    const mla_report *reports[1] = {report};
+    CAPTURE(text, cli_render_text(out, reports, 1, 0, &style));
+    return text;
+}
+
+START_TEST(summary_comes_first_with_totals)
+{
+    mla_report report = fixture_report();
+    char *text = render(&report, 0, 0);
+    const char *suspects = strstr(text, "Suspects: 1040 candidates in 2 types, 48.1 KiB shallow, "
+                                        "3.91 MiB retained");
+    ck_assert_msg(suspects != NULL, "%s", text);
+    const char *table = strstr(text, "COUNT");
+    const char *findings = strstr(text, "2 findings:");
+    const char *examples = strstr(text, "Examples:");
+    ck_assert(table && findings && examples);
+    ck_assert(suspects < table && table < findings && findings < examples);
+    ck_assert_ptr_nonnull(strstr(text, "Criterion: objects alive longer than 5.0 s"));
+    ck_assert_ptr_nonnull(strstr(text, "image 2 of 3, 2023-11-14T22:13:50.000Z"));
+    free(text);
+}
+END_TEST
+
+START_TEST(table_clusters_and_paths)
+{
+    mla_report report = fixture_report();
+    char *text = render(&report, 0, 0);
+    /* count, shallow, retained, growth first -> last, type */
+    ck_assert_msg(strstr(text, "        1000    46.9 KiB    3.91 MiB  _~#  0 -> 1000") != NULL, "%s",
+                  text);
+    ck_assert_ptr_nonnull(strstr(text, "1000 x app.Request (3.91 MiB retained) held by module "
+                                       "global app.cache -> .items -> [*] -> app.Request"));
+    ck_assert_ptr_nonnull(strstr(text, "app.cache -> .items -> [3]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "app.main:pending (thread 1) -> ... -> [3]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "age >= 20.5 s / 12 calls"));
+    ck_assert_ptr_nonnull(strstr(text, "(identity approximate)"));
+    ck_assert_ptr_nonnull(strstr(text, "warning: identities of 3 objects are approximate"));
+    free(text);
+}
+END_TEST
+
+START_TEST(utf8_sparkline)
+{
+    mla_report report = fixture_report();
+    char *text = render(&report, 0, 1);
+    /* 0, 400, 1000 of 1000 -> levels 0, 3, 7 */
+    ck_assert_ptr_nonnull(strstr(text, "\xe2\x96\x81\xe2\x96\x84\xe2\x96\x88  0 -> 1000"));
+    free(text);
+}
+END_TEST
+
+START_TEST(no_escape_bytes_without_color_even_from_hostile_strings)
+{
+    mla_report report = fixture_report();
+    char *text = render(&report, 0, 1);
+    ck_assert_ptr_null(strchr(text, '\x1b'));
+    /* the preview's escape is shown, not sent */
+    ck_assert_ptr_nonnull(strstr(text, "value '\\x1b[31mred\\x1b[0m...'"));
+    free(text);
+    text = render(&report, 1, 1);
+    ck_assert_ptr_nonnull(strstr(text, "\x1b[1m"));
+    free(text);
+}
+END_TEST
+
+START_TEST(clean_report_says_so)
+{
+    mla_report report = fixture_clean_report();
+    char *text = render(&report, 0, 0);
+    ck_assert_ptr_nonnull(strstr(text, "No leak candidates."));
+    ck_assert_ptr_null(strstr(text, "Suspects"));
+    ck_assert_ptr_null(strstr(text, "COUNT"));
+    free(text);
+}
+END_TEST
+
+START_TEST(human_sizes_and_times)
+{
+    char text[64];
+    ck_assert_str_eq(cli_fmt_size(0, text, sizeof text), "0 B");
+    ck_assert_str_eq(cli_fmt_size(1023, text, sizeof text), "1023 B");
+    ck_assert_str_eq(cli_fmt_size(1536, text, sizeof text), "1.50 KiB");
+    ck_assert_str_eq(cli_fmt_size(10u * 1024 * 1024, text, sizeof text), "10.0 MiB");
+    ck_assert_str_eq(cli_fmt_size(300ull << 30, text, sizeof text), "300 GiB");
+    ck_assert_str_eq(cli_fmt_time(1700000000.25, text, sizeof text), "2023-11-14T22:13:20.250Z");
+    ck_assert_str_eq(cli_fmt_time(0, text, sizeof text), "(unknown)");
+    ck_assert_str_eq(cli_fmt_duration(125, text, sizeof text), "2 min 5 s");
+}
+END_TEST
+
+START_TEST(color_decision_follows_no_color)
+{
+    FILE *file = tmpfile();
+    setenv("NO_COLOR", "1", 1);
+    ck_assert_int_eq(cli_color_enabled(CLI_COLOR_AUTO, file), 0);
+    ck_assert_int_eq(cli_color_enabled(CLI_COLOR_ALWAYS, file), 1);
+    unsetenv("NO_COLOR");
+    ck_assert_int_eq(cli_color_enabled(CLI_COLOR_AUTO, file), 0); /* not a terminal */
+    ck_assert_int_eq(cli_color_enabled(CLI_COLOR_NEVER, file), 0);
+    fclose(file);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *suite = suite_create("render_text");
+    TCase *tc = tcase_create("text");
+    tcase_add_test(tc, summary_comes_first_with_totals);
+    tcase_add_test(tc, table_clusters_and_paths);
+    tcase_add_test(tc, utf8_sparkline);
+    tcase_add_test(tc, no_escape_bytes_without_color_even_from_hostile_strings);
+    tcase_add_test(tc, clean_report_says_so);
+    tcase_add_test(tc, human_sizes_and_times);
+    tcase_add_test(tc, color_decision_follows_no_color);
+    suite_add_tcase(suite, tc);
+    SRunner *runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? 1 : 0;
+}
