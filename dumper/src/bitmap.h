@@ -1,0 +1,32 @@
+/* The identity bitmap: one bit per 16 bytes of address space, in a lazily
+ * allocated three-level radix map (about heap/128 bytes). A set bit means "an
+ * object was created at this address since the last image". Plain C memory
+ * (libc calloc), so it can be touched from inside the Python allocator hook. */
+#ifndef MEMALOT_DUMPER_BITMAP_H
+#define MEMALOT_DUMPER_BITMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mlt_bitmap mlt_bitmap;
+
+mlt_bitmap *mlt_bitmap_new(void);
+void mlt_bitmap_free(mlt_bitmap *bm);
+
+/* Marks the address; never fails loudly: a failed allocation or an address
+ * outside the map sets the "lossy" state that mlt_bitmap_lossy reports. */
+void mlt_bitmap_set(mlt_bitmap *bm, uintptr_t address);
+
+/* 1 if marked, or if the address cannot be represented (safe answer: new). */
+int mlt_bitmap_test(const mlt_bitmap *bm, uintptr_t address);
+
+/* 1 when a mark may have been lost since the last clear. */
+int mlt_bitmap_lossy(const mlt_bitmap *bm);
+
+/* Clears every bit (and the lossy state); keeps the memory for reuse. */
+void mlt_bitmap_clear(mlt_bitmap *bm);
+
+/* Bytes held by the map. */
+size_t mlt_bitmap_bytes(const mlt_bitmap *bm);
+
+#endif

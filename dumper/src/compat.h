@@ -1,0 +1,29 @@
+/* Which CPython versions the dumper knows the internals of. Everything that
+ * depends on a struct layout is compiled only for these; on any other version
+ * the module still imports and open_monitor() refuses with a clear message. */
+#ifndef MEMALOT_DUMPER_COMPAT_H
+#define MEMALOT_DUMPER_COMPAT_H
+
+#include <Python.h>
+
+#if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030E0000 && !defined(Py_GIL_DISABLED)
+#define MLT_SUPPORTED 1
+#else
+#define MLT_SUPPORTED 0
+#endif
+
+#define MLT_PY_AT_LEAST(major, minor) (PY_VERSION_HEX >= (((major) << 24) | ((minor) << 16)))
+
+/* 3.13 has PyRefTracer; 3.10-3.12 need the allocator hook and dealloc wrappers. */
+#if MLT_SUPPORTED && MLT_PY_AT_LEAST(3, 13)
+#define MLT_HAVE_REFTRACER 1
+#else
+#define MLT_HAVE_REFTRACER 0
+#endif
+
+/* Member types of PyMemberDef that hold an object pointer (structmember.h
+ * T_OBJECT / T_OBJECT_EX; the numbers are part of the stable ABI). */
+#define MLT_MEMBER_OBJECT 6
+#define MLT_MEMBER_OBJECT_EX 16
+
+#endif

@@ -1,0 +1,300 @@
+/* Taking one image (see monitor.h). Two ways:
+ *
+ * in-process: walk under the GIL into C buffers, clear the identity marks,
+ *   then release the GIL to sort, encode, compress and write;
+ * fork: fork(); the child walks its copy-on-write snapshot, writes the image
+ *   and reports through a pipe, then _exit()s; the parent clears the marks and
+ *   goes on at once, waiting for the child with the GIL released.
+ *
+ * Either way the program is stopped only for the walk or for fork() itself,
+ * and no failure is raised into it: errors come back in the result. */
+#include "monitor.h" /* Python.h first: it sets the POSIX feature macros */
+#include "emit.h"
+#include "identity.h"
+
+#include <pthread.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void set_error(mlt_dump_result *r, const char *fmt, const char *path, const char *detail)
+{
+    r->ok = 0;
+    snprintf(r->error, sizeof(r->error), fmt, path, detail);
+}
+
+static void fill_info(mlt_monitor *m, const mlt_dump_args *a, mlt_image_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->sequence = m->next_sequence;
+    info->has_base = m->has_previous;
+    info->base_sequence = m->has_previous ? m->previous_sequence : 0;
+    info->run_id = m->info.run_id;
+    info->pid = (uint64_t)getpid();
+    info->wall_time = mlt_wall_time();
+    info->monotonic_time = (double)mlt_now_ns() / 1e9;
+    info->trigger = a->trigger;
+    info->call_counter = a->call_counter;
+    info->function = a->function;
+    info->criterion = a->criterion;
+    info->identity = m->source;
+}
+
+/* Identity inputs of the walk: without a base every object is NEW. */
+static void prepare_walk(mlt_monitor *m, int marks_lost)
+{
+    m->walker.marks = m->has_previous ? m->bitmap : NULL;
+    m->walker.approx_floats = mlt_identity_floats_unseen();
+    m->walker.approx_all = marks_lost;
+}
+
+static int walk(mlt_monitor *m, char *message, size_t size)
+{
+    int gc_was_enabled = PyGC_Disable();
+    int rc = mlt_walk_heap(&m->walker, message, size);
+    if (gc_was_enabled) {
+        PyGC_Enable();
+    }
+    return rc;
+}
+
+static int ensure_writer(mlt_monitor *m, mlt_error *err)
+{
+    if (m->writer != NULL) {
+        return 0;
+    }
+    return mlt_writer_open(m->path, &m->info, &m->options, &m->writer, err) == MLT_OK ? 0 : -1;
+}
+
+static void image_taken(mlt_monitor *m, const mlt_image_info *info)
+{
+    m->has_previous = 1;
+    m->previous_sequence = info->sequence;
+    m->next_sequence = info->sequence + 1;
+}
+
+/* ------------------------------------------------------------ in-process */
+
+static void dump_in_process(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r,
+                            int marks_lost, uint64_t t0)
+{
+    mlt_image_info info;
+    fill_info(m, a, &info);
+    prepare_walk(m, marks_lost);
+    char message[256];
+    int rc = walk(m, message, sizeof(message));
+    /* Marks cover "since the previous image"; a failed image breaks the chain
+     * (the next one gets no base) rather than mislinking. */
+    mlt_bitmap_clear(m->bitmap);
+    m->has_previous = 0;
+    uint64_t pause = mlt_now_ns() - t0;
+    if (rc != 0) {
+        set_error(r, "memalot: image not written to %s: %s", m->path, message);
+        return;
+    }
+    mlt_error err;
+    memset(&err, 0, sizeof(err));
+    mlt_emit_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    mlt_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = ensure_writer(m, &err) == 0 ? mlt_emit_image(m->writer, &m->snap, &info, pause, &stats, &err)
+                                     : err.code;
+    Py_END_ALLOW_THREADS
+    if (st != MLT_OK) {
+        set_error(r, "memalot: cannot write image to %s: %s", m->path, err.message);
+        return;
+    }
+    image_taken(m, &info);
+    r->ok = 1;
+    r->sequence = info.sequence;
+    r->objects = stats.objects;
+    r->edges = stats.edges;
+    r->roots = stats.roots;
+    r->image_bytes = stats.image_bytes;
+    r->file_size = stats.file_size;
+    r->pause_ns = pause;
+    r->forked = 0;
+}
+
+/* ------------------------------------------------------------ fork */
+
+typedef struct {
+    int32_t ok;
+    uint64_t objects, edges, roots, image_bytes, file_size;
+    char message[512];
+} child_report;
+
+/* Runs in the child: nothing here may return to Python. */
+static void child_main(mlt_monitor *m, const mlt_image_info *info, uint64_t t0, int fd)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, NULL); /* the parent's signals are not ours */
+    uint64_t pause = mlt_now_ns() - t0;       /* what fork() cost the parent, about */
+    child_report rep;
+    memset(&rep, 0, sizeof(rep));
+    char message[256];
+    mlt_error err;
+    memset(&err, 0, sizeof(err));
+    mlt_emit_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    if (walk(m, message, sizeof(message)) != 0) {
+        snprintf(rep.message, sizeof(rep.message), "%s", message);
+    } else if (mlt_writer_open(m->path, &m->info, &m->options, &m->writer, &err) != MLT_OK ||
+               mlt_emit_image(m->writer, &m->snap, info, pause, &stats, &err) != MLT_OK) {
+        snprintf(rep.message, sizeof(rep.message), "%s", err.message);
+    } else {
+        rep.ok = 1;
+        rep.objects = stats.objects;
+        rep.edges = stats.edges;
+        rep.roots = stats.roots;
+        rep.image_bytes = stats.image_bytes;
+        rep.file_size = stats.file_size;
+    }
+    if (m->writer != NULL) {
+        mlt_writer_close(m->writer);
+    }
+    const char *p = (const char *)&rep;
+    for (size_t done = 0; done < sizeof(rep);) {
+        ssize_t n = write(fd, p + done, sizeof(rep) - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        done += (size_t)n;
+    }
+    _exit(rep.ok ? 0 : 1);
+}
+
+static int read_report(int fd, pid_t pid, child_report *rep, int *wait_status)
+{
+    size_t done = 0;
+    while (done < sizeof(*rep)) {
+        ssize_t n = read(fd, (char *)rep + done, sizeof(*rep) - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        done += (size_t)n;
+    }
+    *wait_status = 0;
+    /* ECHILD is fine: the program may reap children itself (SIGCHLD ignored,
+     * or a waitpid(-1) loop); the pipe already told us the outcome. */
+    while (waitpid(pid, wait_status, 0) < 0 && errno == EINTR) {
+    }
+    return done == sizeof(*rep) ? 0 : -1;
+}
+
+/* Returns 0 when the fork happened (r is filled either way), -1 when fork()
+ * failed and the caller should fall back to an in-process image. */
+static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r,
+                       int marks_lost, uint64_t t0)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return -1;
+    }
+    mlt_image_info info;
+    fill_info(m, a, &info);
+    prepare_walk(m, marks_lost);
+    if (m->writer != NULL) { /* the child appends; our writer's idea of the size would go stale */
+        mlt_writer_close(m->writer);
+        m->writer = NULL;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        child_main(m, &info, t0, fds[1]);
+    }
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        return -1;
+    }
+    /* The child holds its own copy of the marks: ours restart now. */
+    mlt_bitmap_clear(m->bitmap);
+    m->has_previous = 0;
+    r->pause_ns = mlt_now_ns() - t0;
+    child_report rep;
+    memset(&rep, 0, sizeof(rep));
+    int status = 0, got;
+    Py_BEGIN_ALLOW_THREADS
+    got = read_report(fds[0], pid, &rep, &status);
+    Py_END_ALLOW_THREADS
+    close(fds[0]);
+    r->forked = 1;
+    if (got != 0) {
+        char detail[96];
+        if (WIFSIGNALED(status)) {
+            snprintf(detail, sizeof(detail), "the dump child died with signal %d", WTERMSIG(status));
+        } else {
+            snprintf(detail, sizeof(detail), "the dump child exited without a report");
+        }
+        set_error(r, "memalot: image not written to %s: %s", m->path, detail);
+        return 0;
+    }
+    if (!rep.ok) {
+        set_error(r, "memalot: cannot write image to %s: %s", m->path, rep.message);
+        return 0;
+    }
+    image_taken(m, &info);
+    r->ok = 1;
+    r->sequence = info.sequence;
+    r->objects = rep.objects;
+    r->edges = rep.edges;
+    r->roots = rep.roots;
+    r->image_bytes = rep.image_bytes;
+    r->file_size = rep.file_size;
+    return 0;
+}
+
+/* ------------------------------------------------------------ entry */
+
+static mlt_monitor *lock_monitor(mlt_dump_result *r)
+{
+    mlt_monitor *m = mlt_monitor_current();
+    if (m == NULL) {
+        snprintf(r->error, sizeof(r->error), "memalot: no monitor is open");
+        return NULL;
+    }
+    m->waiters++;
+    if (!PyThread_acquire_lock(m->lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(m->lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    }
+    m->waiters--;
+    if (mlt_monitor_current() != m) {
+        PyThread_release_lock(m->lock);
+        snprintf(r->error, sizeof(r->error), "memalot: the monitor was closed");
+        return NULL;
+    }
+    return m;
+}
+
+void mlt_monitor_dump(const mlt_dump_args *a, mlt_dump_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    uint64_t start = mlt_now_ns();
+    mlt_monitor *m = lock_monitor(r);
+    if (m == NULL) {
+        return;
+    }
+    int marks_lost = mlt_identity_check_lost();
+    int use_fork = a->fork < 0 ? m->use_fork : a->fork;
+    uint64_t t0 = mlt_now_ns();
+    if (!use_fork || dump_forked(m, a, r, marks_lost, t0) != 0) {
+        dump_in_process(m, a, r, marks_lost, mlt_now_ns());
+    }
+    r->total_ns = mlt_now_ns() - start;
+    PyThread_release_lock(m->lock);
+}

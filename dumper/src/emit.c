@@ -1,0 +1,242 @@
+/* Snapshot -> format writer (see emit.h). The walk records objects in
+ * discovery order and edges by target address; the format wants objects in
+ * increasing address order and edges by object index, so this sorts once and
+ * translates every reference through the address map. */
+#include "emit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    uint64_t address;
+    uint32_t walk_index;
+} addr_entry;
+
+static int by_address(const void *a, const void *b)
+{
+    uint64_t x = ((const addr_entry *)a)->address, y = ((const addr_entry *)b)->address;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    const mlt_snapshot *snap;
+    uint32_t *rank;       /* walk index -> index in the image */
+    uint32_t *string_ids; /* local string id -> writer string id */
+    uint32_t *type_ids;   /* local type index -> writer type index */
+    addr_entry *order;
+} emit_ctx;
+
+static uint32_t index_of(const emit_ctx *c, uint64_t address)
+{
+    uint32_t walk_index = 0;
+    if (!mlt_ptrmap_get(&c->snap->object_index, address, &walk_index)) {
+        return UINT32_MAX; /* cannot happen: every target was reached */
+    }
+    return c->rank[walk_index];
+}
+
+static uint32_t string_of(const emit_ctx *c, uint32_t local)
+{
+    return local < c->snap->strings.count ? c->string_ids[local] : MLT_NO_STRING;
+}
+
+static mlt_status fail(mlt_error *err, mlt_status code, const char *what)
+{
+    if (err != NULL) {
+        err->code = code;
+        err->offset = 0;
+        snprintf(err->message, sizeof(err->message), "%s", what);
+    }
+    return code;
+}
+
+static int prepare(emit_ctx *c)
+{
+    const mlt_snapshot *s = c->snap;
+    size_t n = s->objects.count;
+    c->order = malloc((n ? n : 1) * sizeof(addr_entry));
+    c->rank = malloc((n ? n : 1) * sizeof(uint32_t));
+    c->string_ids = malloc((s->strings.count ? s->strings.count : 1) * sizeof(uint32_t));
+    c->type_ids = malloc((s->types.count ? s->types.count : 1) * sizeof(uint32_t));
+    if (!c->order || !c->rank || !c->string_ids || !c->type_ids) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        c->order[i].address = s->objects.items[i].address;
+        c->order[i].walk_index = (uint32_t)i;
+    }
+    qsort(c->order, n, sizeof(addr_entry), by_address);
+    for (size_t i = 0; i < n; i++) {
+        c->rank[c->order[i].walk_index] = (uint32_t)i;
+    }
+    return 0;
+}
+
+static mlt_status write_tables(emit_ctx *c, mlt_writer *w, mlt_error *err)
+{
+    const mlt_snapshot *s = c->snap;
+    for (size_t i = 0; i < s->strings.count; i++) {
+        size_t len = 0;
+        const char *bytes = mlt_snapshot_string(s, (uint32_t)i, &len);
+        mlt_status st = mlt_writer_intern(w, bytes, len, &c->string_ids[i], err);
+        if (st != MLT_OK) {
+            return st;
+        }
+    }
+    for (size_t i = 0; i < s->types.count; i++) {
+        const mlt_snap_type *t = &s->types.items[i];
+        mlt_type type = {string_of(c, t->name), t->address, t->basicsize, t->itemsize};
+        mlt_status st = mlt_writer_add_type(w, &type, &c->type_ids[i], err);
+        if (st != MLT_OK) {
+            return st;
+        }
+    }
+    return MLT_OK;
+}
+
+static void translate_edge(const emit_ctx *c, const mlt_snap_edge *in, mlt_edge *out)
+{
+    out->target = index_of(c, in->target);
+    out->label_kind = in->kind;
+    switch ((mlt_label_kind)in->kind) {
+    case MLT_LABEL_ATTR:
+    case MLT_LABEL_KEY_STR:
+    case MLT_LABEL_CELL:
+    case MLT_LABEL_LOCAL:
+    case MLT_LABEL_OTHER:
+        out->label = string_of(c, (uint32_t)in->label);
+        if (out->label == MLT_NO_STRING) {
+            out->label_kind = MLT_LABEL_NONE;
+            out->label = 0;
+        }
+        break;
+    case MLT_LABEL_KEY_OBJ:
+        out->label = index_of(c, in->label);
+        break;
+    case MLT_LABEL_INDEX:
+        out->label = in->label;
+        break;
+    default:
+        out->label_kind = MLT_LABEL_NONE;
+        out->label = 0;
+        break;
+    }
+}
+
+#define EDGE_CHUNK 1024
+
+static mlt_status write_objects(emit_ctx *c, mlt_writer *w, mlt_error *err)
+{
+    const mlt_snapshot *s = c->snap;
+    mlt_edge chunk[EDGE_CHUNK];
+    for (size_t pos = 0; pos < s->objects.count; pos++) {
+        const mlt_snap_object *o = &s->objects.items[c->order[pos].walk_index];
+        mlt_object obj = {o->address, c->type_ids[o->type], o->flags, o->size, o->refcount,
+                          o->edge_count};
+        mlt_status st = mlt_writer_add_object(w, &obj, err);
+        for (uint32_t done = 0; st == MLT_OK && done < o->edge_count;) {
+            size_t n = o->edge_count - done < EDGE_CHUNK ? o->edge_count - done : EDGE_CHUNK;
+            for (size_t i = 0; i < n; i++) {
+                translate_edge(c, &s->edges.items[o->edge_start + done + i], &chunk[i]);
+            }
+            st = mlt_writer_add_edges(w, chunk, n, err);
+            done += (uint32_t)n;
+        }
+        if (st != MLT_OK) {
+            return st;
+        }
+    }
+    return MLT_OK;
+}
+
+static mlt_status write_roots(emit_ctx *c, mlt_writer *w, mlt_error *err)
+{
+    const mlt_snapshot *s = c->snap;
+    for (size_t i = 0; i < s->roots.count; i++) {
+        const mlt_snap_root *r = &s->roots.items[i];
+        mlt_root root = {(mlt_root_kind)r->kind, index_of(c, r->object), string_of(c, r->name),
+                         string_of(c, r->context), r->thread_id, r->depth};
+        mlt_status st = mlt_writer_add_root(w, &root, err);
+        if (st != MLT_OK) {
+            return st;
+        }
+    }
+    return MLT_OK;
+}
+
+
+typedef struct {
+    uint32_t object;
+    uint32_t preview;
+} preview_entry;
+
+static int by_object(const void *a, const void *b)
+{
+    uint32_t x = ((const preview_entry *)a)->object, y = ((const preview_entry *)b)->object;
+    return (x > y) - (x < y);
+}
+
+static mlt_status write_previews(emit_ctx *c, mlt_writer *w, mlt_error *err)
+{
+    const mlt_snapshot *s = c->snap;
+    size_t n = s->previews.count;
+    if (n == 0) {
+        return MLT_OK;
+    }
+    preview_entry *order = malloc(n * sizeof(preview_entry));
+    if (order == NULL) {
+        return fail(err, MLT_ERR_NOMEM, "out of memory ordering value previews");
+    }
+    for (size_t i = 0; i < n; i++) {
+        order[i].object = index_of(c, s->previews.items[i].object);
+        order[i].preview = (uint32_t)i;
+    }
+    qsort(order, n, sizeof(preview_entry), by_object);
+    mlt_status st = MLT_OK;
+    for (size_t i = 0; i < n && st == MLT_OK; i++) {
+        const mlt_snap_preview *p = &s->previews.items[order[i].preview];
+        mlt_preview preview = {order[i].object, (mlt_preview_kind)p->kind, (int)p->truncated,
+                               (const uint8_t *)s->preview_bytes.items + p->offset, p->length};
+        st = mlt_writer_add_preview(w, &preview, err);
+    }
+    free(order);
+    return st;
+}
+
+mlt_status mlt_emit_image(mlt_writer *writer, const mlt_snapshot *snap, const mlt_image_info *info,
+                          uint64_t pause_ns, mlt_emit_stats *stats, mlt_error *err)
+{
+    emit_ctx c = {snap, NULL, NULL, NULL, NULL};
+    uint64_t size_before = mlt_writer_file_size(writer);
+    mlt_status st = MLT_OK;
+    if (prepare(&c) != 0) {
+        st = fail(err, MLT_ERR_NOMEM, "out of memory ordering objects by address");
+    }
+    if (st == MLT_OK) {
+        st = mlt_writer_begin_image(writer, info, err);
+    }
+    if (st == MLT_OK) {
+        st = write_tables(&c, writer, err);
+        if (st == MLT_OK) st = write_objects(&c, writer, err);
+        if (st == MLT_OK) st = write_roots(&c, writer, err);
+        if (st == MLT_OK) st = write_previews(&c, writer, err);
+        if (st == MLT_OK) {
+            st = mlt_writer_end_image(writer, pause_ns, err);
+        } else {
+            mlt_writer_abort_image(writer, NULL);
+        }
+    }
+    if (st == MLT_OK && stats != NULL) {
+        stats->objects = snap->objects.count;
+        stats->edges = snap->edges.count;
+        stats->roots = snap->roots.count;
+        stats->file_size = mlt_writer_file_size(writer);
+        stats->image_bytes = stats->file_size - size_before;
+    }
+    free(c.order);
+    free(c.rank);
+    free(c.string_ids);
+    free(c.type_ids);
+    return st;
+}

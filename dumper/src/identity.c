@@ -1,0 +1,327 @@
+/* Identity hooks (see identity.h and docs/design-dumper.md, "Identity"). */
+#include "identity.h"
+#include "compat.h"
+
+/* The bitmap the hooks mark into; NULL turns every hook into a pass-through. */
+static mlt_bitmap *g_marks;
+static int g_lost;            /* sticky until the next check: marks were lost */
+static uint64_t g_replaced;   /* tracer replacements seen */
+
+#if MLT_SUPPORTED && MLT_HAVE_REFTRACER
+/* ------------------------------------------------------------ 3.13+: PyRefTracer */
+
+static PyRefTracer g_prev_tracer;
+static void *g_prev_data;
+static int g_tracer_installed;
+static int g_in_tracer; /* a tracer that chained back to us would recurse */
+
+static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data)
+{
+    (void)data;
+    if (event == PyRefTracer_CREATE && g_marks != NULL) {
+        mlt_bitmap_set(g_marks, (uintptr_t)op);
+    }
+    if (g_prev_tracer != NULL && !g_in_tracer) {
+        g_in_tracer = 1;
+        int rc = g_prev_tracer(op, event, g_prev_data);
+        g_in_tracer = 0;
+        return rc;
+    }
+    return 0;
+}
+
+static void install_tracer(void)
+{
+    void *data = NULL;
+    PyRefTracer current = PyRefTracer_GetTracer(&data);
+    if (current != mark_on_create) {
+        g_prev_tracer = current;
+        g_prev_data = data;
+        PyRefTracer_SetTracer(mark_on_create, NULL);
+    }
+    g_tracer_installed = 1;
+}
+
+mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
+{
+    g_marks = bm;
+    g_lost = 0;
+    install_tracer();
+    return MLT_IDENTITY_REFTRACER;
+}
+
+void mlt_identity_uninstall(void)
+{
+    g_marks = NULL;
+    if (!g_tracer_installed) {
+        return;
+    }
+    void *data = NULL;
+    if (PyRefTracer_GetTracer(&data) == mark_on_create) {
+        PyRefTracer_SetTracer(g_prev_tracer, g_prev_data);
+        g_prev_tracer = NULL;
+        g_prev_data = NULL;
+    }
+    g_tracer_installed = 0;
+}
+
+int mlt_identity_check_lost(void)
+{
+    int lost = g_lost || (g_marks != NULL && mlt_bitmap_lossy(g_marks));
+    void *data = NULL;
+    if (g_tracer_installed && PyRefTracer_GetTracer(&data) != mark_on_create) {
+        g_replaced++;
+        lost = 1;
+        install_tracer();
+    }
+    g_lost = 0;
+    return lost;
+}
+
+int mlt_identity_floats_unseen(void)
+{
+    return 0;
+}
+
+void mlt_identity_forget_after_fork(void)
+{
+    mlt_identity_uninstall();
+}
+
+#elif MLT_SUPPORTED
+/* ------------------------------------------------------------ 3.10-3.12 */
+
+static PyMemAllocatorEx g_orig_obj;
+static int g_alloc_installed;
+
+/* Objects start 0, 16 (GC header) or 32 (3.11+ managed dict pre-header)
+ * bytes into their block; an address inside the block can only ever be the
+ * start of an object living in this block, so marking all candidates that
+ * fit cannot mark a neighbour. */
+static void mark_block(void *block, size_t size)
+{
+    if (g_marks == NULL || block == NULL) {
+        return;
+    }
+    uintptr_t p = (uintptr_t)block;
+    mlt_bitmap_set(g_marks, p);
+    if (size >= 32) {
+        mlt_bitmap_set(g_marks, p + 16);
+    }
+    if (size >= 48) {
+        mlt_bitmap_set(g_marks, p + 32);
+    }
+}
+
+static void *hook_malloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    void *p = g_orig_obj.malloc(g_orig_obj.ctx, size);
+    mark_block(p, size);
+    return p;
+}
+
+static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
+{
+    (void)ctx;
+    void *p = g_orig_obj.calloc(g_orig_obj.ctx, nelem, elsize);
+    mark_block(p, nelem * elsize);
+    return p;
+}
+
+static void *hook_realloc(void *ctx, void *ptr, size_t size)
+{
+    (void)ctx;
+    void *p = g_orig_obj.realloc(g_orig_obj.ctx, ptr, size);
+    mark_block(p, size);
+    return p;
+}
+
+static void hook_free(void *ctx, void *ptr)
+{
+    (void)ctx;
+    g_orig_obj.free(g_orig_obj.ctx, ptr);
+}
+
+static void install_allocator(void)
+{
+    if (g_alloc_installed) {
+        return;
+    }
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_orig_obj);
+    PyMemAllocatorEx hook = {NULL, hook_malloc, hook_calloc, hook_realloc, hook_free};
+    PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
+    g_alloc_installed = 1;
+}
+
+static void uninstall_allocator(void)
+{
+    if (!g_alloc_installed) {
+        return;
+    }
+    PyMemAllocatorEx current;
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
+    if (current.malloc == hook_malloc) {
+        PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &g_orig_obj);
+        g_alloc_installed = 0;
+    }
+    /* else: someone (tracemalloc) wrapped us and will restore us later; we
+     * stay installed as a pass-through, since g_marks is NULL. */
+}
+
+/* ---- dealloc wrappers on the exact freelist types */
+
+enum {
+    W_FLOAT, W_TUPLE, W_LIST, W_DICT, W_SLICE, W_CONTEXT, W_ASEND, W_ASYNC_VALUE, W_MEMERR,
+#if !MLT_PY_AT_LEAST(3, 11)
+    W_FRAME,
+#endif
+    W_COUNT
+};
+
+static destructor g_orig_dealloc[W_COUNT];
+static PyTypeObject *g_wrapped_type[W_COUNT];
+
+static void mark_object(PyObject *op)
+{
+    if (g_marks != NULL) {
+        mlt_bitmap_set(g_marks, (uintptr_t)op);
+    }
+}
+
+/* GC types get their own trashcan: the original dealloc's trashcan checks
+ * tp_dealloc == itself, which is false while wrapped, so without this a
+ * 10^6-deep nested list would recurse on the C stack. Deferred objects come
+ * back here, so marking is idempotent. */
+#define GC_DEALLOC_WRAPPER(name, slot)                                                       \
+    static void name(PyObject *op)                                                           \
+    {                                                                                        \
+        mark_object(op);                                                                     \
+        PyObject_GC_UnTrack(op);                                                             \
+        Py_TRASHCAN_BEGIN(op, name)                                                          \
+        g_orig_dealloc[slot](op);                                                            \
+        Py_TRASHCAN_END                                                                      \
+    }
+
+static void wrap_float_dealloc(PyObject *op)
+{
+    mark_object(op);
+    g_orig_dealloc[W_FLOAT](op);
+}
+
+GC_DEALLOC_WRAPPER(wrap_tuple_dealloc, W_TUPLE)
+GC_DEALLOC_WRAPPER(wrap_list_dealloc, W_LIST)
+GC_DEALLOC_WRAPPER(wrap_dict_dealloc, W_DICT)
+GC_DEALLOC_WRAPPER(wrap_slice_dealloc, W_SLICE)
+GC_DEALLOC_WRAPPER(wrap_context_dealloc, W_CONTEXT)
+GC_DEALLOC_WRAPPER(wrap_asend_dealloc, W_ASEND)
+GC_DEALLOC_WRAPPER(wrap_async_value_dealloc, W_ASYNC_VALUE)
+GC_DEALLOC_WRAPPER(wrap_memerr_dealloc, W_MEMERR)
+#if !MLT_PY_AT_LEAST(3, 11)
+GC_DEALLOC_WRAPPER(wrap_frame_dealloc, W_FRAME)
+#endif
+
+static void wrap_one(int slot, PyTypeObject *tp, destructor wrapper)
+{
+    if (g_wrapped_type[slot] != NULL || tp == NULL || tp->tp_dealloc == wrapper) {
+        return;
+    }
+    g_orig_dealloc[slot] = tp->tp_dealloc;
+    g_wrapped_type[slot] = tp;
+    tp->tp_dealloc = wrapper;
+}
+
+static void install_dealloc_wrappers(void)
+{
+    wrap_one(W_FLOAT, &PyFloat_Type, wrap_float_dealloc);
+    wrap_one(W_TUPLE, &PyTuple_Type, wrap_tuple_dealloc);
+    wrap_one(W_LIST, &PyList_Type, wrap_list_dealloc);
+    wrap_one(W_DICT, &PyDict_Type, wrap_dict_dealloc);
+    wrap_one(W_SLICE, &PySlice_Type, wrap_slice_dealloc);
+    wrap_one(W_CONTEXT, &PyContext_Type, wrap_context_dealloc);
+    wrap_one(W_ASEND, &_PyAsyncGenASend_Type, wrap_asend_dealloc);
+    wrap_one(W_ASYNC_VALUE, &_PyAsyncGenWrappedValue_Type, wrap_async_value_dealloc);
+    wrap_one(W_MEMERR, (PyTypeObject *)PyExc_MemoryError, wrap_memerr_dealloc);
+#if !MLT_PY_AT_LEAST(3, 11)
+    wrap_one(W_FRAME, &PyFrame_Type, wrap_frame_dealloc);
+#endif
+}
+
+static void uninstall_dealloc_wrappers(void)
+{
+    for (int slot = 0; slot < W_COUNT; slot++) {
+        if (g_wrapped_type[slot] != NULL) {
+            g_wrapped_type[slot]->tp_dealloc = g_orig_dealloc[slot];
+            g_wrapped_type[slot] = NULL;
+        }
+    }
+}
+
+mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
+{
+    g_marks = bm;
+    g_lost = 0;
+    install_allocator();
+    install_dealloc_wrappers();
+    return MLT_IDENTITY_ALLOC_HOOK;
+}
+
+void mlt_identity_uninstall(void)
+{
+    g_marks = NULL;
+    uninstall_dealloc_wrappers();
+    uninstall_allocator();
+}
+
+int mlt_identity_check_lost(void)
+{
+    int lost = g_lost || (g_marks != NULL && mlt_bitmap_lossy(g_marks));
+    g_lost = 0;
+    return lost;
+}
+
+int mlt_identity_floats_unseen(void)
+{
+    return MLT_PY_AT_LEAST(3, 11);
+}
+
+void mlt_identity_forget_after_fork(void)
+{
+    mlt_identity_uninstall();
+}
+
+#else
+/* ------------------------------------------------------------ unsupported */
+
+mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
+{
+    g_marks = bm;
+    return MLT_IDENTITY_NONE;
+}
+
+void mlt_identity_uninstall(void)
+{
+    g_marks = NULL;
+}
+
+int mlt_identity_check_lost(void)
+{
+    return 1;
+}
+
+int mlt_identity_floats_unseen(void)
+{
+    return 0;
+}
+
+void mlt_identity_forget_after_fork(void)
+{
+    g_marks = NULL;
+}
+#endif
+
+uint64_t mlt_identity_replaced_count(void)
+{
+    (void)g_lost;
+    return g_replaced;
+}

@@ -1,0 +1,40 @@
+/* Identity hooks: mark the identity bitmap whenever an object is created at an
+ * address (3.13: PyRefTracer CREATE; 3.10-3.12: the OBJ-domain allocator hook
+ * plus tp_dealloc wrappers on the exact freelist types, which mark on death
+ * because a freelist pop never reaches the allocator). The hooks are process
+ * global; this module keeps their saved originals (the monitor's exception to
+ * "no global mutable state"). All calls need the GIL. */
+#ifndef MEMALOT_DUMPER_IDENTITY_H
+#define MEMALOT_DUMPER_IDENTITY_H
+
+#include "bitmap.h"
+#include "memalot/format.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Installs the hooks marking into bm. Returns the source in use
+ * (MLT_IDENTITY_NONE on an unsupported build). */
+mlt_identity_source mlt_identity_install(mlt_bitmap *bm);
+
+/* Restores every hook that is still ours; a hook that someone else wrapped
+ * since is left in place as a pass-through (marking nothing). */
+void mlt_identity_uninstall(void);
+
+/* Called at each image before the walk: 1 when marks may have been lost since
+ * the previous image (our tracer was replaced or removed, or the bitmap could
+ * not grow); re-installs the tracer, chaining to the newcomer. */
+int mlt_identity_check_lost(void);
+
+/* Times another tracer replaced ours and we re-installed (3.13+). */
+uint64_t mlt_identity_replaced_count(void);
+
+/* 1 when exact floats can be recycled without any hook seeing it (3.11/3.12
+ * specialized float ops call _PyFloat_ExactDealloc directly). */
+int mlt_identity_floats_unseen(void);
+
+/* In a forked child: forget the hooks' target without touching the parent's
+ * file; the hooks become pass-through and are restored where possible. */
+void mlt_identity_forget_after_fork(void);
+
+#endif

@@ -1,0 +1,347 @@
+/* CPython private structures, per version. This is the only file compiled with
+ * Py_BUILD_CORE: it reads struct layouts that only the internal headers of the
+ * exact CPython version describe. Nothing here allocates Python objects or runs
+ * Python code; the caller holds the GIL. */
+#define PY_SSIZE_T_CLEAN
+#include <patchlevel.h> /* version macros only, so Py_BUILD_CORE can depend on them */
+#if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030E0000
+/* The internal headers must be read with Py_BUILD_CORE defined before Python.h
+ * (3.12 declares some inline functions differently otherwise); they were
+ * written for the interpreter's own warning set, hence the pragmas. */
+#define Py_BUILD_CORE 1
+#endif
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#include <Python.h>
+#include "compat.h"
+#if MLT_SUPPORTED
+#include "internal/pycore_interp.h"
+#include "internal/pycore_gc.h"
+#include "internal/pycore_object.h"
+#if !MLT_PY_AT_LEAST(3, 11)
+#include <frameobject.h>
+#endif
+#if MLT_PY_AT_LEAST(3, 11)
+#include "internal/pycore_frame.h"
+#include "internal/pycore_dict.h"
+#include "internal/pycore_code.h"
+#endif
+#endif
+#pragma GCC diagnostic pop
+
+#include "internals.h"
+
+#if MLT_SUPPORTED
+
+static PyInterpreterState *current_interp(void)
+{
+    return PyInterpreterState_Get();
+}
+
+/* ------------------------------------------------------------ GC lists */
+
+static int walk_gc_list(PyGC_Head *head, int frozen, mlt_gc_visit_fn visit, void *arg)
+{
+    for (PyGC_Head *g = (PyGC_Head *)head->_gc_next; g != head; g = (PyGC_Head *)g->_gc_next) {
+        int rc = visit((PyObject *)(g + 1), frozen, arg);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* The generation lists are walked directly rather than through
+ * PyUnstable_GC_VisitObjects (3.12+) because that skips the permanent
+ * generation before 3.14, and the layout is the same on 3.10-3.13. */
+int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg)
+{
+    struct _gc_runtime_state *gc = &current_interp()->gc;
+    for (int i = 0; i < NUM_GENERATIONS; i++) {
+        int rc = walk_gc_list(&gc->generations[i].head, 0, visit, arg);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return walk_gc_list(&gc->permanent_generation.head, 1, visit, arg);
+}
+
+/* ------------------------------------------------------------ sizes */
+
+size_t mlt_internals_getsizeof_extra(PyObject *op)
+{
+#if MLT_PY_AT_LEAST(3, 13)
+    return PyObject_IS_GC(op) ? _PyType_PreHeaderSize(Py_TYPE(op)) : 0;
+#elif MLT_PY_AT_LEAST(3, 11)
+    return _PyType_PreHeaderSize(Py_TYPE(op));
+#else
+    return PyObject_IS_GC(op) ? sizeof(PyGC_Head) : 0;
+#endif
+}
+
+size_t mlt_internals_preheader(PyTypeObject *tp)
+{
+#if MLT_PY_AT_LEAST(3, 11)
+    return _PyType_PreHeaderSize(tp);
+#else
+    return PyType_IS_GC(tp) ? sizeof(PyGC_Head) : 0;
+#endif
+}
+
+/* ------------------------------------------------------------ managed dicts */
+
+#if MLT_PY_AT_LEAST(3, 11)
+static void visit_values(PyTypeObject *tp, PyDictValues *values, Py_ssize_t capacity,
+                         mlt_attr_fn attr, void *arg)
+{
+    PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
+    if (keys == NULL || values == NULL || !DK_IS_UNICODE(keys)) {
+        return;
+    }
+    Py_ssize_t n = keys->dk_nentries;
+    if (capacity >= 0 && n > capacity) {
+        n = capacity;
+    }
+    PyDictUnicodeEntry *entries = DK_UNICODE_ENTRIES(keys);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = values->values[i];
+        if (value != NULL && entries[i].me_key != NULL) {
+            attr(entries[i].me_key, value, arg);
+        }
+    }
+}
+#endif
+
+int mlt_internals_managed_attrs(PyObject *op, mlt_attr_fn attr, void *arg, PyObject **dict_out)
+{
+    *dict_out = NULL;
+#if MLT_PY_AT_LEAST(3, 11)
+    PyTypeObject *tp = Py_TYPE(op);
+    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
+        return 0;
+    }
+#if MLT_PY_AT_LEAST(3, 13)
+    if (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) {
+        PyDictValues *values = _PyObject_InlineValues(op);
+        if (values->valid) {
+            visit_values(tp, values, values->capacity, attr, arg);
+        }
+    }
+    *dict_out = (PyObject *)_PyObject_ManagedDictPointer(op)->dict;
+#elif MLT_PY_AT_LEAST(3, 12)
+    PyDictOrValues dorv = *_PyObject_DictOrValuesPointer(op);
+    if (_PyDictOrValues_IsValues(dorv)) {
+        visit_values(tp, _PyDictOrValues_GetValues(dorv), -1, attr, arg);
+    } else {
+        *dict_out = dorv.dict;
+    }
+#else
+    visit_values(tp, *_PyObject_ValuesPointer(op), -1, attr, arg);
+    *dict_out = *_PyObject_ManagedDictPointer(op);
+#endif
+    return 1;
+#else
+    (void)op;
+    (void)attr;
+    (void)arg;
+    return 0;
+#endif
+}
+
+/* ------------------------------------------------------------ interpreter */
+
+PyObject *mlt_internals_sysdict(void)
+{
+    return current_interp()->sysdict;
+}
+
+PyObject *mlt_internals_builtins(void)
+{
+    return current_interp()->builtins;
+}
+
+PyObject *mlt_internals_thread_dict(PyThreadState *ts)
+{
+    return ts->dict;
+}
+
+PyObject *mlt_internals_thread_context(PyThreadState *ts)
+{
+    return ts->context;
+}
+
+uint64_t mlt_internals_thread_id(PyThreadState *ts)
+{
+    return (uint64_t)ts->thread_id;
+}
+
+/* ------------------------------------------------------------ frames */
+
+#if MLT_PY_AT_LEAST(3, 11)
+static PyCodeObject *frame_code(_PyInterpreterFrame *f)
+{
+#if MLT_PY_AT_LEAST(3, 13)
+    PyObject *exe = f->f_executable;
+    return (exe != NULL && PyCode_Check(exe)) ? (PyCodeObject *)exe : NULL;
+#else
+    return f->f_code;
+#endif
+}
+
+static int frame_on_c_stack(_PyInterpreterFrame *f)
+{
+#if MLT_PY_AT_LEAST(3, 12)
+    return f->owner == FRAME_OWNED_BY_CSTACK;
+#else
+    (void)f;
+    return 0;
+#endif
+}
+
+static PyObject *frame_function(_PyInterpreterFrame *f)
+{
+#if MLT_PY_AT_LEAST(3, 12)
+    return f->f_funcobj;
+#else
+    return (PyObject *)f->f_func;
+#endif
+}
+
+static _PyInterpreterFrame *innermost_frame(PyThreadState *ts)
+{
+#if MLT_PY_AT_LEAST(3, 13)
+    return ts->current_frame;
+#else
+    return ts->cframe != NULL ? ts->cframe->current_frame : NULL;
+#endif
+}
+
+void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
+{
+    uint32_t depth = 0;
+    for (_PyInterpreterFrame *f = innermost_frame(ts); f != NULL; f = f->previous) {
+        PyCodeObject *code = frame_code(f);
+        if (code == NULL || frame_on_c_stack(f)) {
+            continue;
+        }
+        mlt_frame_view view = {
+            .code = code,
+            .qualname = code->co_qualname,
+            .frame_object = (PyObject *)f->frame_obj,
+            .function = frame_function(f),
+            .locals_dict = f->f_locals,
+            .nlocals = code->co_nlocalsplus,
+            .values = f->localsplus,
+            .names = code->co_localsplusnames,
+        };
+        fn(&view, depth++, arg);
+    }
+}
+
+PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i)
+{
+    if (i < 0 || i >= PyTuple_GET_SIZE(frame->names)) {
+        return NULL;
+    }
+    return PyTuple_GET_ITEM(frame->names, i);
+}
+
+int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
+{
+    *names = code->co_localsplusnames;
+    *first = code->co_nlocalsplus - code->co_nfreevars;
+    return code->co_nfreevars;
+}
+
+PyObject *mlt_internals_code_names(PyCodeObject *code)
+{
+    return code->co_localsplusnames;
+}
+
+#else /* 3.10: frames are objects, linked through f_back */
+
+void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
+{
+    uint32_t depth = 0;
+    for (PyFrameObject *f = ts->frame; f != NULL; f = f->f_back) {
+        PyCodeObject *code = f->f_code;
+        if (code == NULL) {
+            continue;
+        }
+        int ncells = (int)PyTuple_GET_SIZE(code->co_cellvars);
+        int nfrees = (int)PyTuple_GET_SIZE(code->co_freevars);
+        mlt_frame_view view = {
+            .code = code,
+            .qualname = code->co_name,
+            .frame_object = (PyObject *)f,
+            .function = NULL,
+            .locals_dict = f->f_locals,
+            .nlocals = code->co_nlocals + ncells + nfrees,
+            .values = f->f_localsplus,
+            .names = code->co_varnames,
+        };
+        fn(&view, depth++, arg);
+    }
+}
+
+PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i)
+{
+    PyCodeObject *code = frame->code;
+    PyObject *parts[3] = {code->co_varnames, code->co_cellvars, code->co_freevars};
+    for (int p = 0; p < 3; p++) {
+        Py_ssize_t n = PyTuple_GET_SIZE(parts[p]);
+        if (i < n) {
+            return i >= 0 ? PyTuple_GET_ITEM(parts[p], i) : NULL;
+        }
+        i -= (int)n;
+    }
+    return NULL;
+}
+
+int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
+{
+    *names = code->co_freevars;
+    *first = 0;
+    return (int)PyTuple_GET_SIZE(code->co_freevars);
+}
+
+PyObject *mlt_internals_code_names(PyCodeObject *code)
+{
+    (void)code;
+    return NULL; /* co_varnames & co are members on 3.10, labelled generically */
+}
+
+#endif /* frames */
+
+#else /* unsupported CPython: the module imports, open_monitor refuses */
+
+int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg) { (void)visit; (void)arg; return 0; }
+size_t mlt_internals_getsizeof_extra(PyObject *op) { (void)op; return 0; }
+size_t mlt_internals_preheader(PyTypeObject *tp) { (void)tp; return 0; }
+int mlt_internals_managed_attrs(PyObject *op, mlt_attr_fn attr, void *arg, PyObject **dict_out)
+{
+    (void)op; (void)attr; (void)arg;
+    *dict_out = NULL;
+    return 0;
+}
+PyObject *mlt_internals_sysdict(void) { return NULL; }
+PyObject *mlt_internals_builtins(void) { return NULL; }
+PyObject *mlt_internals_thread_dict(PyThreadState *ts) { (void)ts; return NULL; }
+PyObject *mlt_internals_thread_context(PyThreadState *ts) { (void)ts; return NULL; }
+uint64_t mlt_internals_thread_id(PyThreadState *ts) { (void)ts; return 0; }
+void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg) { (void)ts; (void)fn; (void)arg; }
+PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
+int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
+{
+    (void)code;
+    *names = NULL;
+    *first = 0;
+    return 0;
+}
+PyObject *mlt_internals_code_names(PyCodeObject *code) { (void)code; return NULL; }
+
+#endif /* MLT_SUPPORTED */

@@ -1,0 +1,71 @@
+/* The only door to CPython's private structures (GC lists, frames, managed
+ * dicts, interpreter state). internals.c is the one file compiled with
+ * Py_BUILD_CORE; everything else uses this small interface so that a layout
+ * change in a new CPython touches one file. All functions require the GIL and
+ * neither allocate Python objects nor run Python code. */
+#ifndef MEMALOT_DUMPER_INTERNALS_H
+#define MEMALOT_DUMPER_INTERNALS_H
+
+#include "compat.h"
+#include <stdint.h>
+
+/* Calls visit(op, frozen, arg) for every object in the GC generation lists and
+ * in the permanent generation (gc.freeze()); stops early when visit returns
+ * nonzero and returns that value. */
+typedef int (*mlt_gc_visit_fn)(PyObject *op, int frozen, void *arg);
+int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg);
+
+/* Bytes sys.getsizeof adds to __sizeof__ for op, computed the way each version's
+ * sys.getsizeof does (3.10/3.13: pre-header only for GC objects; 3.11/3.12:
+ * _PyType_PreHeaderSize of the type, so static types count 16 too). */
+size_t mlt_internals_getsizeof_extra(PyObject *op);
+
+/* Bytes between the start of the allocated block and the object for tp. */
+size_t mlt_internals_preheader(PyTypeObject *tp);
+
+/* Instance attributes kept outside a dict (3.11+ managed dicts, 3.13 inline
+ * values): calls attr(name, value, arg) for each set attribute. *dict_out
+ * receives the materialized __dict__ if there is one (else NULL). Returns 0 when
+ * the type has no managed dict. */
+typedef void (*mlt_attr_fn)(PyObject *name, PyObject *value, void *arg);
+int mlt_internals_managed_attrs(PyObject *op, mlt_attr_fn attr, void *arg, PyObject **dict_out);
+
+/* Interpreter-level dicts for SYS roots (borrowed; may be NULL). */
+PyObject *mlt_internals_sysdict(void);
+PyObject *mlt_internals_builtins(void);
+
+/* Thread state fields. */
+PyObject *mlt_internals_thread_dict(PyThreadState *ts);
+PyObject *mlt_internals_thread_context(PyThreadState *ts);
+uint64_t mlt_internals_thread_id(PyThreadState *ts);
+
+/* One Python frame of a thread, innermost first. Names and values are
+ * borrowed; value may be NULL for an unset local. */
+typedef struct {
+    PyCodeObject *code;
+    PyObject *qualname;     /* str: co_qualname (3.11+) or co_name (3.10) */
+    PyObject *frame_object; /* PyFrameObject if materialized, else NULL */
+    PyObject *function;     /* the function (3.11+), else NULL */
+    PyObject *locals_dict;  /* f_locals if any (class bodies, module frames) */
+    int nlocals;            /* slots in localsplus that hold named locals */
+    PyObject *const *values;
+    PyObject *names;        /* tuple: co_localsplusnames / varnames+cellvars+freevars */
+} mlt_frame_view;
+
+/* Calls fn for each frame of ts (depth 0 = innermost); skips frames owned by
+ * the C stack and frames whose code is not a code object. */
+typedef void (*mlt_frame_fn)(const mlt_frame_view *frame, uint32_t depth, void *arg);
+void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg);
+
+/* Name of local i of a frame, or NULL. */
+PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i);
+
+/* Closure support: names of a code object's free variables. Returns the
+ * number of free variables and sets *names and *first so that name k is
+ * PyTuple_GET_ITEM(*names, *first + k). */
+int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first);
+
+/* Extra code-object referents that are not members (3.11+ co_localsplusnames). */
+PyObject *mlt_internals_code_names(PyCodeObject *code);
+
+#endif

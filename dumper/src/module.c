@@ -1,0 +1,235 @@
+/* memalot._memalot: the Python face of the dumper. Argument parsing and result
+ * dicts only; the work is in monitor.c (lifecycle) and dump.c (images). The
+ * analyzer adds its own functions from its own file (see docs/design-dumper.md). */
+#include "compat.h"
+#include "identity.h"
+#include "monitor.h"
+
+#include <string.h>
+
+static const struct {
+    const char *name;
+    mlt_trigger trigger;
+} TRIGGERS[] = {
+    {"periodic", MLT_TRIGGER_PERIODIC}, {"call-start", MLT_TRIGGER_CALL_START},
+    {"call-end", MLT_TRIGGER_CALL_END}, {"manual", MLT_TRIGGER_MANUAL},
+    {"signal", MLT_TRIGGER_SIGNAL},     {"exit", MLT_TRIGGER_EXIT},
+};
+
+static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    (void)self;
+    static char *kwlist[] = {"path", "compression_level", "value_cap", "argv", "argv_withheld",
+                             "run_id", "start_time", "append", "use_fork", NULL};
+    PyObject *path_bytes = NULL;
+    mlt_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdpp", kwlist, PyUnicode_FSConverter,
+                                     &path_bytes, &a.compression_level, &a.value_cap, &a.argv,
+                                     &a.argv_withheld, &a.run_id, &a.start_time, &a.append,
+                                     &a.use_fork)) {
+        return NULL;
+    }
+    a.path = PyBytes_AS_STRING(path_bytes);
+    int rc = mlt_monitor_open(&a);
+    Py_DECREF(path_bytes);
+    if (rc != 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static int parse_trigger(PyObject *value, mlt_trigger *out)
+{
+    const char *text = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value) : NULL;
+    for (size_t i = 0; text != NULL && i < sizeof(TRIGGERS) / sizeof(TRIGGERS[0]); i++) {
+        if (strcmp(text, TRIGGERS[i].name) == 0) {
+            *out = TRIGGERS[i].trigger;
+            return 0;
+        }
+    }
+    PyErr_Clear();
+    PyErr_Format(PyExc_ValueError,
+                 "trigger must be one of 'periodic', 'call-start', 'call-end', 'manual', "
+                 "'signal', 'exit'; got %R", value);
+    return -1;
+}
+
+/* None, ("time", lifetime, warmup) or ("calls", calls, warmup_calls). */
+static int parse_criterion(PyObject *value, mlt_criterion *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (value == NULL || value == Py_None) {
+        return 0;
+    }
+    const char *kind = NULL;
+    PyObject *first = NULL, *second = NULL;
+    if (!PyTuple_Check(value) || !PyArg_ParseTuple(value, "sOO", &kind, &first, &second)) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError,
+                     "criterion must be None, ('time', lifetime, warmup) or "
+                     "('calls', calls, warmup_calls); got %R", value);
+        return -1;
+    }
+    if (strcmp(kind, "time") == 0) {
+        out->kind = MLT_CRITERION_TIME;
+        out->lifetime = PyFloat_AsDouble(first);
+        out->warmup = PyFloat_AsDouble(second);
+    } else if (strcmp(kind, "calls") == 0) {
+        out->kind = MLT_CRITERION_CALLS;
+        out->calls = PyLong_AsUnsignedLongLong(first);
+        out->warmup_calls = PyLong_AsUnsignedLongLong(second);
+    } else {
+        PyErr_Format(PyExc_ValueError, "criterion kind must be 'time' or 'calls', got '%s'", kind);
+        return -1;
+    }
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *result_dict(const mlt_dump_result *r)
+{
+    if (!r->ok) {
+        return Py_BuildValue("{s:s}", "error", r->error);
+    }
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:s}", "image",
+                         (unsigned long long)r->sequence, "objects", (unsigned long long)r->objects,
+                         "edges", (unsigned long long)r->edges, "roots",
+                         (unsigned long long)r->roots, "bytes", (unsigned long long)r->image_bytes,
+                         "file_size", (unsigned long long)r->file_size, "pause_ns",
+                         (unsigned long long)r->pause_ns, "total_ns",
+                         (unsigned long long)r->total_ns, "mode",
+                         r->forked ? "fork" : "inprocess");
+}
+
+static PyObject *dump(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    (void)self;
+    static char *kwlist[] = {"trigger", "call_counter", "function", "criterion", "fork", NULL};
+    PyObject *trigger = NULL, *function = Py_None, *criterion = Py_None, *fork = Py_None;
+    unsigned long long call_counter = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$KOOO", kwlist, &trigger, &call_counter,
+                                     &function, &criterion, &fork)) {
+        return NULL;
+    }
+    mlt_dump_args a;
+    memset(&a, 0, sizeof(a));
+    a.call_counter = call_counter;
+    a.fork = fork == Py_None ? -1 : PyObject_IsTrue(fork);
+    if (a.fork == -1 && fork != Py_None) {
+        return NULL;
+    }
+    if (parse_trigger(trigger, &a.trigger) != 0 || parse_criterion(criterion, &a.criterion) != 0) {
+        return NULL;
+    }
+    if (function != Py_None) {
+        if (!PyUnicode_Check(function)) {
+            PyErr_SetString(PyExc_TypeError, "function must be a str or None");
+            return NULL;
+        }
+        a.function = PyUnicode_AsUTF8(function); /* lives as long as `function` */
+        if (a.function == NULL) {
+            return NULL;
+        }
+    }
+    mlt_dump_result r;
+    mlt_monitor_dump(&a, &r);
+    return result_dict(&r);
+}
+
+static PyObject *close_monitor(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    mlt_monitor_close();
+    Py_RETURN_NONE;
+}
+
+static PyObject *monitor_path(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    mlt_monitor *m = mlt_monitor_current();
+    if (m == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_DecodeFSDefault(m->path);
+}
+
+static PyObject *identity_status(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    mlt_monitor *m = mlt_monitor_current();
+    const char *source = "none";
+    if (m != NULL && m->source == MLT_IDENTITY_REFTRACER) {
+        source = "reftracer";
+    } else if (m != NULL && m->source == MLT_IDENTITY_ALLOC_HOOK) {
+        source = "alloc-hook";
+    }
+    return Py_BuildValue("{s:s,s:K}", "source", source, "tracer_replaced",
+                         (unsigned long long)mlt_identity_replaced_count());
+}
+
+static PyObject *after_fork_child(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    mlt_monitor_forget_after_fork();
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef METHODS[] = {
+    {"open_monitor", (PyCFunction)(void (*)(void))open_monitor, METH_VARARGS | METH_KEYWORDS,
+     "open_monitor(path, *, compression_level=3, value_cap=0, argv=None, argv_withheld=False, "
+     "run_id=0, start_time=0.0, append=False, use_fork=True)\n--\n\n"
+     "Open the single monitor: write the file header and install the identity hooks."},
+    {"dump", (PyCFunction)(void (*)(void))dump, METH_VARARGS | METH_KEYWORDS,
+     "dump(trigger, *, call_counter=0, function=None, criterion=None, fork=None)\n--\n\n"
+     "Append one heap image; returns its statistics, or {'error': message}."},
+    {"close_monitor", close_monitor, METH_NOARGS,
+     "close_monitor()\n--\n\nRestore every hook and close the file (idempotent)."},
+    {"monitor_path", monitor_path, METH_NOARGS,
+     "monitor_path()\n--\n\nPath of the open monitor's file, or None."},
+    {"identity_status", identity_status, METH_NOARGS,
+     "identity_status()\n--\n\n{'source': 'reftracer'|'alloc-hook'|'none', 'tracer_replaced': n}"},
+    {"after_fork_child", after_fork_child, METH_NOARGS,
+     "after_fork_child()\n--\n\nIn a forked child: drop the parent's monitor without touching "
+     "its file."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {
+    PyModuleDef_HEAD_INIT, "memalot._memalot",
+    "memalot's in-process heap dumper (see docs/design-dumper.md).", -1, METHODS,
+    NULL, NULL, NULL, NULL,
+};
+
+/* close_monitor at interpreter exit, through the atexit module so that it
+ * runs before finalization (hooks restored while the runtime is whole) and
+ * after the package's own exit handler (registered later, run earlier). */
+static int register_atexit(PyObject *module)
+{
+    PyObject *atexit = PyImport_ImportModule("atexit");
+    PyObject *close = atexit ? PyObject_GetAttrString(module, "close_monitor") : NULL;
+    PyObject *done = close ? PyObject_CallMethod(atexit, "register", "O", close) : NULL;
+    Py_XDECREF(done);
+    Py_XDECREF(close);
+    Py_XDECREF(atexit);
+    return done != NULL ? 0 : -1;
+}
+
+PyMODINIT_FUNC PyInit__memalot(void);
+
+PyMODINIT_FUNC PyInit__memalot(void)
+{
+    PyObject *module = PyModule_Create(&MODULE);
+    if (module == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddObject(module, "SUPPORTED", PyBool_FromLong(MLT_SUPPORTED)) != 0 ||
+        PyModule_AddStringConstant(module, "__version__", "0.1.0") != 0 ||
+        register_atexit(module) != 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

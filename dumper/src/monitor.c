@@ -1,0 +1,256 @@
+/* Opening and closing the single monitor (see monitor.h): records the file
+ * header, installs the identity hooks, and undoes all of it on close. */
+#include "monitor.h"
+#include "identity.h"
+#include "internals.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PRODUCER "memalot 0.1.0"
+
+static mlt_monitor *g_monitor;
+
+mlt_monitor *mlt_monitor_current(void)
+{
+    return g_monitor;
+}
+
+uint64_t mlt_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+double mlt_wall_time(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *own(mlt_monitor *m, int slot, const char *text)
+{
+    m->owned_strings[slot] = strdup(text != NULL ? text : "");
+    return m->owned_strings[slot];
+}
+
+static void describe_platform(char *buf, size_t size)
+{
+    struct utsname u;
+    if (uname(&u) != 0) {
+        snprintf(buf, size, "unknown");
+        return;
+    }
+    snprintf(buf, size, "%.40s-%.40s", u.sysname, u.machine);
+    for (char *c = buf; *c; c++) {
+        if (*c >= 'A' && *c <= 'Z') {
+            *c = (char)(*c - 'A' + 'a');
+        }
+    }
+}
+
+static void fill_python_info(mlt_monitor *m)
+{
+    const char *full = Py_GetVersion(); /* "3.12.1 (main, ...) [GCC ...]" */
+    char version[64];
+    size_t n = strcspn(full, " ");
+    snprintf(version, sizeof(version), "%.*s", (int)(n < 63 ? n : 63), full);
+    char platform[128];
+    describe_platform(platform, sizeof(platform));
+    uint32_t probe = 1;
+    m->info.producer = own(m, 0, PRODUCER);
+    m->info.python_version = own(m, 1, version);
+    m->info.python_hexversion = PY_VERSION_HEX;
+    m->info.python_implementation = own(m, 2, "cpython");
+    m->info.python_build = own(m, 3, full);
+    m->info.gc_preheader_size = (uint32_t)mlt_internals_preheader(&PyList_Type);
+    m->info.platform = own(m, 4, platform);
+    m->info.pointer_size = (uint32_t)sizeof(void *);
+    m->info.byte_order = *(uint8_t *)&probe ? MLT_BYTE_ORDER_LITTLE : MLT_BYTE_ORDER_BIG;
+    m->info.pid = (uint64_t)getpid();
+}
+
+/* argv from the caller's sequence (or sys.argv), as owned UTF-8 copies. */
+static int fill_argv(mlt_monitor *m, PyObject *argv, int withheld)
+{
+    m->info.argv_withheld = withheld;
+    if (withheld) {
+        return 0;
+    }
+    if (argv == NULL || argv == Py_None) {
+        argv = PySys_GetObject("argv"); /* borrowed; may be NULL when embedded */
+        if (argv == NULL) {
+            return 0;
+        }
+    }
+    PyObject *seq = PySequence_Fast(argv, "argv must be a sequence of str");
+    if (seq == NULL) {
+        return -1;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    m->argv = calloc((size_t)n + 1, sizeof(char *));
+    for (Py_ssize_t i = 0; m->argv != NULL && i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        const char *text = PyUnicode_Check(item) ? PyUnicode_AsUTF8(item) : NULL;
+        if (text == NULL) {
+            PyErr_Clear();
+            text = "?";
+        }
+        m->argv[i] = strdup(text);
+        m->argc = (uint32_t)(i + 1);
+    }
+    Py_DECREF(seq);
+    if (m->argv == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    m->info.argc = m->argc;
+    m->info.argv = (const char *const *)m->argv;
+    return 0;
+}
+
+static void free_monitor(mlt_monitor *m)
+{
+    for (size_t i = 0; i < sizeof(m->owned_strings) / sizeof(m->owned_strings[0]); i++) {
+        free(m->owned_strings[i]);
+    }
+    for (uint32_t i = 0; m->argv != NULL && i < m->argc; i++) {
+        free(m->argv[i]);
+    }
+    free(m->argv);
+    free(m->path);
+    mlt_walker_free(&m->walker);
+    mlt_snapshot_free(&m->snap);
+    mlt_bitmap_free(m->bitmap);
+    if (m->lock != NULL) {
+        PyThread_free_lock(m->lock);
+    }
+    Py_XDECREF(m->sizeof_name);
+    Py_XDECREF(m->module_name);
+    free(m);
+}
+
+static int prepare_walker(mlt_monitor *m)
+{
+    m->sizeof_name = PyUnicode_InternFromString("__sizeof__");
+    m->module_name = PyUnicode_InternFromString("__module__");
+    if (m->sizeof_name == NULL || m->module_name == NULL) {
+        return -1;
+    }
+    mlt_snapshot_init(&m->snap);
+    mlt_walker_init(&m->walker);
+    m->walker.snap = &m->snap;
+    m->walker.value_cap = (size_t)m->value_cap;
+    m->walker.sizeof_name = m->sizeof_name;
+    m->walker.module_name = m->module_name;
+    return 0;
+}
+
+static int open_file(mlt_monitor *m, const mlt_open_args *args)
+{
+    mlt_error err;
+    memset(&err, 0, sizeof(err));
+    m->options.compression_level = args->compression_level;
+    m->options.append = args->append;
+    mlt_status st = mlt_writer_open(m->path, &m->info, &m->options, &m->writer, &err);
+    if (st != MLT_OK) {
+        if (st == MLT_ERR_IO) {
+            PyErr_Format(PyExc_OSError, "memalot: cannot create dump file %s: %s", m->path,
+                         err.message);
+        } else {
+            PyErr_Format(PyExc_RuntimeError, "memalot: cannot open dump file %s: %s", m->path,
+                         err.message);
+        }
+        return -1;
+    }
+    /* Later images are appended by whoever takes them (maybe a forked child). */
+    m->options.append = 1;
+    return 0;
+}
+
+int mlt_monitor_open(const mlt_open_args *args)
+{
+    if (!MLT_SUPPORTED) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "memalot: CPython %s is not supported (the dumper reads interpreter internals "
+                     "of CPython 3.10 to 3.13 only)", PY_VERSION);
+        return -1;
+    }
+    if (g_monitor != NULL) {
+        PyErr_Format(PyExc_RuntimeError, "memalot: a monitor is already open (writing to %s)",
+                     g_monitor->path);
+        return -1;
+    }
+    mlt_monitor *m = calloc(1, sizeof(*m));
+    if (m == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    m->path = strdup(args->path);
+    m->value_cap = args->value_cap > 0 ? (size_t)args->value_cap : 0;
+    m->use_fork = args->use_fork;
+    m->lock = PyThread_allocate_lock();
+    m->bitmap = mlt_bitmap_new();
+    fill_python_info(m);
+    m->info.run_id = args->run_id;
+    m->info.start_time = args->start_time > 0 ? args->start_time : mlt_wall_time();
+    if (m->path == NULL || m->lock == NULL || m->bitmap == NULL) {
+        free_monitor(m);
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (fill_argv(m, args->argv, args->argv_withheld) != 0 || prepare_walker(m) != 0 ||
+        open_file(m, args) != 0) {
+        free_monitor(m);
+        return -1;
+    }
+    m->source = mlt_identity_install(m->bitmap);
+    g_monitor = m;
+    return 0;
+}
+
+void mlt_monitor_close(void)
+{
+    mlt_monitor *m = g_monitor;
+    if (m == NULL) {
+        return;
+    }
+    /* Unpublish first (under the GIL), so no new dump starts; then wait for a
+     * dump running in another thread, which holds the lock without the GIL. */
+    g_monitor = NULL;
+    mlt_identity_uninstall();
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(m->lock, WAIT_LOCK);
+    Py_END_ALLOW_THREADS
+    mlt_writer_close(m->writer);
+    m->writer = NULL;
+    PyThread_release_lock(m->lock);
+    if (m->waiters > 0) {
+        /* A dump still waits on this lock; it will see the monitor closed.
+         * The few bytes left are not worth a use-after-free. */
+        return;
+    }
+    free_monitor(m);
+}
+
+void mlt_monitor_forget_after_fork(void)
+{
+    mlt_monitor *m = g_monitor;
+    if (m == NULL) {
+        return;
+    }
+    g_monitor = NULL;
+    mlt_identity_forget_after_fork();
+    /* The writer and the lock belong to the parent (its file offset, maybe a
+     * lock held by a parent thread that does not exist here): abandon them
+     * rather than close, so nothing is ever written to the parent's file. */
+    m->writer = NULL;
+    m->lock = NULL;
+    free_monitor(m);
+}

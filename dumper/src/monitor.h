@@ -1,0 +1,86 @@
+/* The single monitor: the dump file, the identity hooks and the reusable walk
+ * buffers. monitor.c opens and closes it, dump.c takes images (in-process or
+ * in a forked child), module.c exposes both to Python. */
+#ifndef MEMALOT_DUMPER_MONITOR_H
+#define MEMALOT_DUMPER_MONITOR_H
+
+#include "compat.h"
+#include "bitmap.h"
+#include "memalot/format.h"
+#include "snapshot.h"
+#include "walk.h"
+
+#include <pythread.h>
+
+typedef struct {
+    char *path;
+    mlt_writer_options options;
+    mlt_writer *writer;        /* NULL between fork-mode images (the child writes) */
+    mlt_file_info info;        /* strings below are owned */
+    char *owned_strings[8];
+    char **argv;
+    uint32_t argc;
+    mlt_bitmap *bitmap;
+    mlt_identity_source source;
+    uint64_t next_sequence;
+    int has_previous;          /* an image of this monitor is in the file, and */
+    uint64_t previous_sequence;/* its marks were cleared when it was taken */
+    int use_fork;
+    size_t value_cap;
+    PyThread_type_lock lock;   /* one dump (or close) at a time */
+    int waiters;               /* dumps waiting for the lock (changed under the GIL) */
+    mlt_snapshot snap;
+    mlt_walker walker;
+    PyObject *sizeof_name, *module_name; /* interned strs, owned */
+} mlt_monitor;
+
+/* The one monitor, or NULL. */
+mlt_monitor *mlt_monitor_current(void);
+
+typedef struct {
+    const char *path;
+    int compression_level;
+    Py_ssize_t value_cap;
+    PyObject *argv;            /* sequence of str or None (then sys.argv) */
+    int argv_withheld;
+    unsigned long long run_id;
+    double start_time;
+    int append;
+    int use_fork;
+} mlt_open_args;
+
+/* Sets a Python exception and returns -1 on failure. */
+int mlt_monitor_open(const mlt_open_args *args);
+
+/* Restores the hooks and closes the file; no-op when none is open. Waits for
+ * a dump in progress. */
+void mlt_monitor_close(void);
+
+/* Forked child (os.fork): drop the parent's monitor without touching its file. */
+void mlt_monitor_forget_after_fork(void);
+
+typedef struct {
+    mlt_trigger trigger;
+    uint64_t call_counter;
+    const char *function;
+    mlt_criterion criterion;
+    int fork;                  /* -1: monitor default, 0: in-process, 1: fork */
+} mlt_dump_args;
+
+typedef struct {
+    int ok;
+    char error[640];
+    uint64_t sequence, objects, edges, roots, image_bytes, file_size;
+    uint64_t pause_ns, total_ns;
+    int forked;
+} mlt_dump_result;
+
+/* Takes one image. Never raises: failures land in result->error. Must be
+ * called with the GIL; releases it for the encoding and I/O. */
+void mlt_monitor_dump(const mlt_dump_args *args, mlt_dump_result *result);
+
+/* Helpers shared by monitor.c and dump.c. */
+uint64_t mlt_now_ns(void);
+double mlt_wall_time(void);
+
+#endif

@@ -1,0 +1,31 @@
+/* Open-addressing hash map from a nonzero 64-bit key (an address) to a 32-bit
+ * value, in plain C memory: the walk uses it as its visited set so that it
+ * never allocates Python objects. */
+#ifndef MEMALOT_DUMPER_PTRMAP_H
+#define MEMALOT_DUMPER_PTRMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    uint64_t *keys;   /* 0 = empty slot */
+    uint32_t *values;
+    size_t capacity;  /* power of two */
+    size_t count;
+} mlt_ptrmap;
+
+void mlt_ptrmap_init(mlt_ptrmap *map);
+void mlt_ptrmap_free(mlt_ptrmap *map);
+void mlt_ptrmap_reset(mlt_ptrmap *map); /* empties, keeps memory */
+
+/* Returns 1 and sets *value when key is present, else 0. */
+int mlt_ptrmap_get(const mlt_ptrmap *map, uint64_t key, uint32_t *value);
+
+/* Inserts or overwrites; -1 when out of memory. */
+int mlt_ptrmap_put(mlt_ptrmap *map, uint64_t key, uint32_t value);
+
+/* Looks key up; when absent inserts it with `value`. Returns 1 if it was
+ * present (*found gets the old value), 0 if inserted, -1 on out of memory. */
+int mlt_ptrmap_get_or_put(mlt_ptrmap *map, uint64_t key, uint32_t value, uint32_t *found);
+
+#endif

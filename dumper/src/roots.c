@@ -1,0 +1,115 @@
+/* Roots of an image: every module in sys.modules (MODULE) and each of its
+ * globals (MODULE_GLOBAL "name" in context "module"), the sys and builtins
+ * dicts (SYS), and per thread its dict, its contextvars context (THREAD) and
+ * the locals of each frame (FRAME_LOCAL, context = function qualname). Frames
+ * are read from the thread state directly: PyThreadState_GetFrame and
+ * PyFrame_GetLocals would allocate or run code. */
+#include "internals.h"
+#include "walk.h"
+
+static void add_root(mlt_walker *w, mlt_root_kind kind, PyObject *object, uint32_t name,
+                     uint32_t context, uint64_t thread_id, uint32_t depth)
+{
+    if (object == NULL || mlt_walk_reach(w, object) == UINT32_MAX) {
+        return;
+    }
+    mlt_snap_root *r = mlt_snapshot_add_root(w->snap);
+    if (r != NULL) {
+        r->kind = (uint32_t)kind;
+        r->object = (uint64_t)(uintptr_t)object;
+        r->name = name;
+        r->context = context;
+        r->thread_id = thread_id;
+        r->depth = depth;
+    }
+}
+
+static uint32_t name_id(mlt_walker *w, PyObject *str)
+{
+    return (str != NULL && PyUnicode_Check(str)) ? mlt_walk_str_id(w, str, MLT_NAME_TEXT_CAP)
+                                                 : MLT_NO_STRING;
+}
+
+static void module_roots(mlt_walker *w)
+{
+    PyObject *modules = PyImport_GetModuleDict();
+    if (modules == NULL || !PyDict_Check(modules)) {
+        return;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *key, *module;
+    while (PyDict_Next(modules, &pos, &key, &module)) {
+        uint32_t module_name = name_id(w, key);
+        add_root(w, MLT_ROOT_MODULE, module, module_name, MLT_NO_STRING, 0, 0);
+        if (!PyModule_Check(module)) {
+            continue;
+        }
+        PyObject *globals = PyModule_GetDict(module);
+        if (globals == NULL || !PyDict_Check(globals)) {
+            continue;
+        }
+        Py_ssize_t gpos = 0;
+        PyObject *name, *value;
+        while (PyDict_Next(globals, &gpos, &name, &value)) {
+            add_root(w, MLT_ROOT_MODULE_GLOBAL, value, name_id(w, name), module_name, 0, 0);
+        }
+    }
+}
+
+typedef struct {
+    mlt_walker *w;
+    uint64_t thread_id;
+} frame_walk;
+
+static PyObject *local_value(const mlt_frame_view *frame, int i)
+{
+    PyObject *value = frame->values[i];
+    /* Cell and free variables hold a cell; the variable is its content. */
+    if (value != NULL && PyCell_Check(value) && PyCell_GET(value) != NULL) {
+        return PyCell_GET(value);
+    }
+    return value;
+}
+
+static void frame_roots(const mlt_frame_view *frame, uint32_t depth, void *arg)
+{
+    frame_walk *fw = arg;
+    mlt_walker *w = fw->w;
+    uint32_t function = name_id(w, frame->qualname);
+    for (int i = 0; i < frame->nlocals; i++) {
+        PyObject *value = local_value(frame, i);
+        if (value != NULL) {
+            add_root(w, MLT_ROOT_FRAME_LOCAL, value, name_id(w, mlt_internals_local_name(frame, i)),
+                     function, fw->thread_id, depth);
+        }
+    }
+    if (frame->locals_dict != NULL) {
+        add_root(w, MLT_ROOT_FRAME_LOCAL, frame->locals_dict, w->s_locals, function,
+                 fw->thread_id, depth);
+    }
+    add_root(w, MLT_ROOT_OTHER, frame->function, w->s_function, function, fw->thread_id, depth);
+    add_root(w, MLT_ROOT_OTHER, frame->frame_object, w->s_frame, function, fw->thread_id, depth);
+}
+
+static void thread_roots(mlt_walker *w)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL;
+         ts = PyThreadState_Next(ts)) {
+        uint64_t tid = mlt_internals_thread_id(ts);
+        add_root(w, MLT_ROOT_THREAD, mlt_internals_thread_dict(ts), w->s_thread_dict,
+                 MLT_NO_STRING, tid, 0);
+        add_root(w, MLT_ROOT_THREAD, mlt_internals_thread_context(ts), w->s_context,
+                 MLT_NO_STRING, tid, 0);
+        frame_walk fw = {w, tid};
+        mlt_internals_walk_frames(ts, frame_roots, &fw);
+    }
+}
+
+void mlt_walk_collect_roots(mlt_walker *w)
+{
+    module_roots(w);
+    add_root(w, MLT_ROOT_SYS, mlt_internals_sysdict(), w->s_sys, MLT_NO_STRING, 0, 0);
+    add_root(w, MLT_ROOT_SYS, mlt_internals_builtins(), w->s_builtins, MLT_NO_STRING, 0, 0);
+    thread_roots(w);
+}

@@ -1,0 +1,91 @@
+/* One heap image held in compact C buffers between the walk (GIL held) and
+ * the encoding (GIL released). Addresses only: nothing here points into the
+ * Python heap once the walk is over. Strings are interned into a local table
+ * whose ids are translated to the writer's ids at emit time. */
+#ifndef MEMALOT_DUMPER_SNAPSHOT_H
+#define MEMALOT_DUMPER_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memalot/format.h"
+#include "ptrmap.h"
+
+typedef struct {
+    uint64_t address;
+    uint64_t size;
+    uint64_t refcount;
+    uint64_t edge_start; /* first edge in mlt_snapshot.edges */
+    uint32_t edge_count;
+    uint32_t type;       /* index into mlt_snapshot.types */
+    uint8_t flags;       /* MLT_OBJ_* */
+} mlt_snap_object;
+
+typedef struct {
+    uint64_t target;     /* address of the referent */
+    uint64_t label;      /* string id, index, or (KEY_OBJ) the key's address */
+    uint32_t kind;       /* mlt_label_kind */
+} mlt_snap_edge;
+
+typedef struct {
+    uint64_t object;     /* address */
+    uint64_t thread_id;
+    uint32_t kind, name, context, depth;
+} mlt_snap_root;
+
+typedef struct {
+    uint64_t object;     /* address */
+    uint64_t offset;     /* into the preview arena */
+    uint32_t length;
+    uint32_t kind;
+    uint32_t truncated;
+} mlt_snap_preview;
+
+typedef struct {
+    uint64_t address, basicsize, itemsize;
+    uint32_t name;       /* string id */
+} mlt_snap_type;
+
+typedef struct {
+    char *bytes;
+    size_t length, capacity;
+    uint64_t *offsets;   /* string id -> offset in bytes */
+    uint32_t *lengths;
+    size_t count, capacity_ids;
+    uint32_t *index;     /* open addressing: string id + 1, 0 = empty */
+    size_t index_capacity;
+} mlt_strtab;
+
+#define MLT_GROWING_ARRAY(T) struct { T *items; size_t count, capacity; }
+
+typedef struct {
+    MLT_GROWING_ARRAY(mlt_snap_object) objects;
+    MLT_GROWING_ARRAY(mlt_snap_edge) edges;
+    MLT_GROWING_ARRAY(mlt_snap_root) roots;
+    MLT_GROWING_ARRAY(mlt_snap_preview) previews;
+    MLT_GROWING_ARRAY(mlt_snap_type) types;
+    MLT_GROWING_ARRAY(char) preview_bytes;
+    mlt_strtab strings;
+    mlt_ptrmap object_index; /* address -> index into objects (walk order) */
+    int out_of_memory;       /* sticky: a buffer could not grow */
+} mlt_snapshot;
+
+void mlt_snapshot_init(mlt_snapshot *s);
+void mlt_snapshot_free(mlt_snapshot *s);
+void mlt_snapshot_reset(mlt_snapshot *s); /* empties, keeps memory */
+
+/* Appends one zeroed element and returns it (NULL and out_of_memory on failure). */
+mlt_snap_object *mlt_snapshot_add_object(mlt_snapshot *s);
+mlt_snap_edge *mlt_snapshot_add_edge(mlt_snapshot *s);
+mlt_snap_root *mlt_snapshot_add_root(mlt_snapshot *s);
+mlt_snap_preview *mlt_snapshot_add_preview(mlt_snapshot *s, const void *data, size_t length);
+mlt_snap_type *mlt_snapshot_add_type(mlt_snapshot *s);
+
+/* Interns bytes, returns the local string id (MLT_NO_STRING on out of memory). */
+uint32_t mlt_snapshot_intern(mlt_snapshot *s, const char *bytes, size_t length);
+const char *mlt_snapshot_string(const mlt_snapshot *s, uint32_t id, size_t *length);
+
+/* Grows a generic array to hold one more element of elem_size bytes. */
+int mlt_grow_array(void **items, size_t *capacity, size_t needed, size_t elem_size);
+
+#endif

@@ -1,0 +1,189 @@
+/* The heap walk (see walk.h): enumerate GC lists, add roots, then describe
+ * objects in discovery order; describing an object reaches its referents,
+ * which appends the untracked ones (str, int, untracked tuples and dicts...)
+ * to the same list, so the loop ends when no new object turns up. */
+#include "internals.h"
+#include "walk.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void mlt_walker_init(mlt_walker *w)
+{
+    memset(w, 0, sizeof(*w));
+    mlt_ptrmap_init(&w->str_ids);
+    mlt_ptrmap_init(&w->type_ids);
+    mlt_ptrmap_init(&w->labelled);
+}
+
+void mlt_walker_free(mlt_walker *w)
+{
+    mlt_ptrmap_free(&w->str_ids);
+    mlt_ptrmap_free(&w->type_ids);
+    mlt_ptrmap_free(&w->labelled);
+    free(w->types.items);
+    free(w->members.items);
+    free(w->text);
+    memset(w, 0, sizeof(*w));
+}
+
+uint32_t mlt_walk_reach(mlt_walker *w, PyObject *op)
+{
+    mlt_snapshot *s = w->snap;
+    uint32_t index = (uint32_t)s->objects.count, found;
+    int rc = mlt_ptrmap_get_or_put(&s->object_index, (uint64_t)(uintptr_t)op, index, &found);
+    if (rc == 1) {
+        return found;
+    }
+    mlt_snap_object *o = rc == 0 ? mlt_snapshot_add_object(s) : NULL;
+    if (o == NULL) {
+        s->out_of_memory = 1;
+        return UINT32_MAX;
+    }
+    o->address = (uint64_t)(uintptr_t)op;
+    return index;
+}
+
+uint32_t mlt_walk_cstr_id(mlt_walker *w, const char *text)
+{
+    return mlt_snapshot_intern(w->snap, text, strlen(text));
+}
+
+uint32_t mlt_walk_str_id(mlt_walker *w, PyObject *str, size_t cap)
+{
+    /* Names and keys are mostly interned strs seen many times: cache by
+     * address for the common caps (an address can only name one str during
+     * the walk, since nothing is freed). */
+    uint64_t key = ((uint64_t)(uintptr_t)str) | (cap == MLT_KEY_TEXT_CAP ? 1u : 0u);
+    uint32_t id;
+    if (mlt_ptrmap_get(&w->str_ids, key, &id)) {
+        return id;
+    }
+    if (mlt_grow_array((void **)&w->text, &w->text_capacity, cap + 1, 1) != 0) {
+        w->snap->out_of_memory = 1;
+        return MLT_NO_STRING;
+    }
+    int truncated;
+    size_t len = mlt_text_utf8(str, w->text, cap, &truncated);
+    id = mlt_snapshot_intern(w->snap, w->text, len);
+    if (id != MLT_NO_STRING && mlt_ptrmap_put(&w->str_ids, key, id) != 0) {
+        w->snap->out_of_memory = 1;
+    }
+    return id;
+}
+
+static int add_gc_object(PyObject *op, int frozen, void *arg)
+{
+    mlt_walker *w = arg;
+    uint32_t index = mlt_walk_reach(w, op);
+    if (index == UINT32_MAX) {
+        return -1;
+    }
+    w->snap->objects.items[index].flags |= MLT_OBJ_GC_TRACKED | (frozen ? MLT_OBJ_FROZEN : 0);
+    return 0;
+}
+
+static uint8_t identity_flags(const mlt_walker *w, PyObject *op)
+{
+    if (w->marks == NULL || mlt_bitmap_test(w->marks, (uintptr_t)op)) {
+        return MLT_OBJ_NEW;
+    }
+    if (w->approx_all || (w->approx_floats && PyFloat_CheckExact(op))) {
+        return MLT_OBJ_APPROX;
+    }
+    return 0;
+}
+
+static int is_immortal(PyObject *op)
+{
+#if MLT_PY_AT_LEAST(3, 12)
+    return _Py_IsImmortal(op);
+#else
+    (void)op;
+    return 0;
+#endif
+}
+
+static void describe(mlt_walker *w, uint32_t index)
+{
+    PyObject *op = (PyObject *)(uintptr_t)w->snap->objects.items[index].address;
+    const mlt_typeinfo *ti = mlt_walk_typeinfo(w, Py_TYPE(op));
+    if (ti == NULL) {
+        return;
+    }
+    uint64_t size = mlt_walk_size(w, op, ti);
+    uint64_t edge_start = w->snap->edges.count;
+    mlt_walk_collect_edges(w, op, ti);
+    mlt_walk_preview(w, op);
+    /* Reaching referents may have moved the objects array: index again. */
+    mlt_snap_object *o = &w->snap->objects.items[index];
+    o->type = ti->snap_type;
+    o->size = size;
+    o->refcount = (uint64_t)Py_REFCNT(op);
+    o->edge_start = edge_start;
+    o->edge_count = (uint32_t)(w->snap->edges.count - edge_start);
+    o->flags |= identity_flags(w, op);
+    if (!(o->flags & MLT_OBJ_GC_TRACKED) && PyObject_IS_GC(op) && PyObject_GC_IsTracked(op)) {
+        o->flags |= MLT_OBJ_GC_TRACKED;
+    }
+    if (is_immortal(op)) {
+        o->flags |= MLT_OBJ_IMMORTAL;
+    }
+}
+
+static void intern_common_strings(mlt_walker *w)
+{
+    w->s_key = mlt_walk_cstr_id(w, "(key)");
+    w->s_dict = mlt_walk_cstr_id(w, "__dict__");
+    w->s_class = mlt_walk_cstr_id(w, "__class__");
+    w->s_bases = mlt_walk_cstr_id(w, "__bases__");
+    w->s_name = mlt_walk_cstr_id(w, "__name__");
+    w->s_qualname = mlt_walk_cstr_id(w, "__qualname__");
+    w->s_slots = mlt_walk_cstr_id(w, "__slots__");
+    w->s_cell_contents = mlt_walk_cstr_id(w, "cell_contents");
+    w->s_closure_tuple = mlt_walk_cstr_id(w, "__closure__");
+    w->s_localsplusnames = mlt_walk_cstr_id(w, "co_localsplusnames");
+    w->s_locals = mlt_walk_cstr_id(w, "(f_locals)");
+    w->s_function = mlt_walk_cstr_id(w, "(function)");
+    w->s_frame = mlt_walk_cstr_id(w, "(frame)");
+    w->s_sys = mlt_walk_cstr_id(w, "sys");
+    w->s_builtins = mlt_walk_cstr_id(w, "builtins");
+    w->s_thread_dict = mlt_walk_cstr_id(w, "(thread dict)");
+    w->s_context = mlt_walk_cstr_id(w, "(context)");
+}
+
+static PyCFunction object_sizeof_of(mlt_walker *w)
+{
+    PyObject *descr = _PyType_Lookup(&PyBaseObject_Type, w->sizeof_name);
+    if (descr != NULL && Py_IS_TYPE(descr, &PyMethodDescr_Type)) {
+        return ((PyMethodDescrObject *)descr)->d_method->ml_meth;
+    }
+    return NULL;
+}
+
+int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size)
+{
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    mlt_snapshot_reset(w->snap);
+    mlt_ptrmap_reset(&w->str_ids);
+    mlt_ptrmap_reset(&w->type_ids);
+    w->types.count = 0;
+    w->members.count = 0;
+    w->object_sizeof = object_sizeof_of(w);
+    intern_common_strings(w);
+
+    mlt_internals_gc_walk(add_gc_object, w);
+    mlt_walk_collect_roots(w);
+    for (uint32_t i = 0; i < w->snap->objects.count && !w->snap->out_of_memory; i++) {
+        describe(w, i);
+    }
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+    if (w->snap->out_of_memory) {
+        snprintf(message, message_size, "out of memory while walking %zu objects",
+                 w->snap->objects.count);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,100 @@
+/* The heap walk: with the GIL held and the GC disabled, records every object
+ * the program can reach (GC lists, permanent generation, roots, and untracked
+ * objects found through referents) into an mlt_snapshot. It allocates no
+ * Python objects of its own and runs no Python code: only C-level __sizeof__
+ * implementations are called (see typeinfo.c). */
+#ifndef MEMALOT_DUMPER_WALK_H
+#define MEMALOT_DUMPER_WALK_H
+
+#include "compat.h"
+#include "bitmap.h"
+#include "snapshot.h"
+
+typedef struct {
+    PyTypeObject *tp;
+    uint32_t snap_type;      /* index into snapshot types */
+    uint32_t member_start;   /* into mlt_walker.members */
+    uint32_t member_count;
+    PyCFunction sizeof_fn;   /* C-level __sizeof__, NULL: basicsize formula */
+} mlt_typeinfo;
+
+typedef struct {
+    Py_ssize_t offset;       /* of an object member (slot) inside the instance */
+    uint32_t name;           /* string id */
+} mlt_member_slot;
+
+typedef struct {
+    /* inputs */
+    mlt_snapshot *snap;
+    const mlt_bitmap *marks; /* NULL: every object is flagged NEW */
+    int approx_floats;       /* flag unmarked exact floats APPROX (3.11/3.12) */
+    int approx_all;          /* flag every unmarked object APPROX (lost marks) */
+    size_t value_cap;        /* 0: no previews */
+    PyObject *sizeof_name;   /* interned "__sizeof__" */
+    PyObject *module_name;   /* interned "__module__" */
+    /* scratch kept between images */
+    mlt_ptrmap str_ids;      /* str object address -> string id */
+    mlt_ptrmap type_ids;     /* type object address -> typeinfo index */
+    MLT_GROWING_ARRAY(mlt_typeinfo) types;
+    MLT_GROWING_ARRAY(mlt_member_slot) members;
+    mlt_ptrmap labelled;     /* per object: labelled target -> count */
+    char *text;              /* UTF-8 scratch */
+    size_t text_capacity;
+    PyCFunction object_sizeof; /* object.__sizeof__, means "use the formula" */
+    /* per-object state while collecting edges */
+    uint64_t edge_base;      /* first edge of the current object */
+    uint32_t labelled_count;
+    uint32_t consumed_mask;
+    int use_labelled_map;
+    /* common strings */
+    uint32_t s_key, s_dict, s_class, s_bases, s_name, s_qualname, s_slots, s_cell_contents,
+        s_closure_tuple, s_localsplusnames, s_locals, s_function, s_frame, s_sys, s_builtins,
+        s_thread_dict, s_context;
+} mlt_walker;
+
+void mlt_walker_init(mlt_walker *w);
+void mlt_walker_free(mlt_walker *w);
+
+/* Fills w->snap. Returns 0, or -1 with a message when a C buffer could not
+ * grow. Saves and restores the caller's pending exception. */
+int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size);
+
+/* ---- shared between the walk's files (walk.c, edges.c, roots.c, typeinfo.c,
+ * preview.c, text.c) */
+
+/* Index of op in the snapshot, adding it (unvisited) when new; UINT32_MAX on OOM. */
+uint32_t mlt_walk_reach(mlt_walker *w, PyObject *op);
+
+/* String id of a Python str's UTF-8 text cut at `cap` bytes (cached by
+ * address when cap is the default). */
+uint32_t mlt_walk_str_id(mlt_walker *w, PyObject *str, size_t cap);
+uint32_t mlt_walk_cstr_id(mlt_walker *w, const char *text);
+
+/* Appends an edge of the object being described (reaching the target). */
+void mlt_walk_edge(mlt_walker *w, PyObject *target, mlt_label_kind kind, uint64_t label);
+/* Same, and remembers it so the traversal does not repeat it unlabelled. */
+void mlt_walk_labelled_edge(mlt_walker *w, PyObject *target, mlt_label_kind kind, uint64_t label);
+
+/* Edges of op (labelled where the layout is known, then tp_traverse). */
+void mlt_walk_collect_edges(mlt_walker *w, PyObject *op, const mlt_typeinfo *ti);
+
+/* Roots: modules and globals, sys/builtins, threads and their frames. */
+void mlt_walk_collect_roots(mlt_walker *w);
+
+/* Type table entry for tp (computed once per image). NULL on OOM. */
+const mlt_typeinfo *mlt_walk_typeinfo(mlt_walker *w, PyTypeObject *tp);
+
+/* Shallow size as sys.getsizeof reports it. */
+uint64_t mlt_walk_size(mlt_walker *w, PyObject *op, const mlt_typeinfo *ti);
+
+/* Value preview of str/bytes/int/float when w->value_cap > 0. */
+void mlt_walk_preview(mlt_walker *w, PyObject *op);
+
+/* UTF-8 of a str into buf (at most cap bytes, never splitting a character).
+ * Returns the length; *truncated tells whether text was cut. */
+size_t mlt_text_utf8(PyObject *str, char *buf, size_t cap, int *truncated);
+
+#define MLT_KEY_TEXT_CAP 120
+#define MLT_NAME_TEXT_CAP 1024
+
+#endif
