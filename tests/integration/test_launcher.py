@@ -248,3 +248,12 @@ def test_child_processes_are_not_monitored(python, dump_dir, program_dir):
     assert proc.returncode == 0, proc.stderr
     assert seen(proc)["child"] == "['-c']"
     assert len(dump_files(os.path.join(dump_dir, "dumps"))) == 1  # the parent's only
+
+
+def test_output_names_the_exact_file(python, dump_dir, program_dir):
+    target = os.path.join(dump_dir, "chosen", "run.mlt")
+    proc = launch(python, ["-o", target, "prog.py"], dump_dir, program_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "writing heap images to %s" % target in proc.stderr
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    assert not os.path.exists(os.path.join(dump_dir, "dumps"))

@@ -31,6 +31,7 @@ ENVIRONMENT = {
     "warmup": "MEMALOT_WARMUP",
     "interval": "MEMALOT_INTERVAL",
     "dir": "MEMALOT_DIR",
+    "output": "MEMALOT_OUTPUT",
     "max_disk_bytes": "MEMALOT_MAX_DISK_BYTES",
     "values": "MEMALOT_VALUES",
     "value_cap": "MEMALOT_VALUE_CAP",
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--warmup", metavar="SECONDS", help="ignore objects created during this start-up time (default: the lifetime; MEMALOT_WARMUP)")
     add("--interval", metavar="SECONDS", help="seconds between images (default lifetime/2 within [0.5, 60]; MEMALOT_INTERVAL)")
     add("--dir", metavar="DIR", help="directory for dump files (default ~/.memalot/dumps; MEMALOT_DIR)")
+    add("-o", "--output", metavar="FILE", help="write the dump to FILE instead of a new file in the directory (MEMALOT_OUTPUT)")
     add("--max-disk-bytes", metavar="N", help="disk budget for the dump file; K/M/G suffixes allowed (MEMALOT_MAX_DISK_BYTES)")
     add("--values", metavar="MODE", help="'none' (default) or 'truncated': store short previews of str/bytes/int/float values (MEMALOT_VALUES)")
     add("--value-cap", metavar="BYTES", help="longest value preview with --values truncated (default 64; MEMALOT_VALUE_CAP)")
@@ -162,6 +164,8 @@ def build_config(args: argparse.Namespace, environ: Dict[str, str]) -> Config:
     options = config.options
     if merged["dir"] is not None:
         options["report_directory"] = merged["dir"]
+    if merged["output"] is not None:
+        options["dump_file"] = merged["output"]
     if merged["max_disk_bytes"] is not None:
         options["max_disk_bytes"] = parse_size("--max-disk-bytes", merged["max_disk_bytes"])
     if merged["values"] is not None:

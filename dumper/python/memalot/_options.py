@@ -54,6 +54,7 @@ class Settings:
     output_func: Optional[Callable[[str], None]] = None
     save_reports: bool = True
     report_directory: Optional[str] = None  # None: MEMALOT_DIR or ~/.memalot/dumps
+    dump_file: Optional[str] = None  # an exact file instead of a generated name in the directory
     report: bool = True
     max_disk_bytes: Optional[int] = None
     values: str = "none"
@@ -134,16 +135,16 @@ def _check_bool(name: str, value: Any) -> bool:
     return value
 
 
-def _check_directory(value: Any) -> Optional[str]:
+def _check_path(name: str, value: Any) -> Optional[str]:
     if value is None:
         return None
     if not isinstance(value, (str, os.PathLike)):
-        raise TypeError("memalot: report_directory must be a path (str or os.PathLike), got %r" % (value,))
+        raise TypeError("memalot: %s must be a path (str or os.PathLike), got %r" % (name, value))
     text = os.fspath(value)
     if isinstance(text, bytes):
         text = os.fsdecode(text)
     if not text:
-        raise ValueError("memalot: report_directory must not be empty")
+        raise ValueError("memalot: %s must not be empty" % name)
     return text
 
 
@@ -155,6 +156,7 @@ def make_settings(
     output_func: Any = None,
     save_reports: Any = True,
     report_directory: Any = None,
+    dump_file: Any = None,
     report: Any = True,
     max_disk_bytes: Any = None,
     values: Any = "none",
@@ -192,7 +194,8 @@ def make_settings(
         max_object_details=check_count("max_object_details", max_object_details, minimum=0),
         output_func=output_func,
         save_reports=_check_bool("save_reports", save_reports),
-        report_directory=_check_directory(report_directory),
+        report_directory=_check_path("report_directory", report_directory),
+        dump_file=_check_path("dump_file", dump_file),
         report=_check_bool("report", report),
         max_disk_bytes=max_disk_bytes,
         values=values,

@@ -154,6 +154,8 @@ def _unused_path(directory: str, name: str) -> str:
 
 def _choose_path(settings: Settings, explicit: Optional[str]) -> Tuple[str, Optional[str]]:
     """Returns (file path, temporary directory to remove at close or None)."""
+    if explicit is None:
+        explicit = settings.dump_file
     if explicit is not None:
         explicit = os.path.abspath(os.path.expanduser(explicit))
         if os.path.isdir(explicit):
