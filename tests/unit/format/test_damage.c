@@ -145,7 +145,7 @@ static size_t rebuild_last_image(uint8_t **bytes, size_t size, uint64_t start,
     size_t new_size = trailer + insert_len + 8 + summary_len + 16;
     uint8_t *out = malloc(new_size);
     memcpy(out, *bytes, trailer);
-    memcpy(out + trailer, insert, insert_len);
+    if (insert_len) memcpy(out + trailer, insert, insert_len);
     memcpy(out + trailer + insert_len, "MEND", 4);
     mlt_put_u32(out + trailer + insert_len + 4, (uint32_t)summary_len);
     memcpy(out + trailer + insert_len + 8, summary_bytes, summary_len);
