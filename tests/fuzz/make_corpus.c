@@ -67,6 +67,38 @@ fail:
     return 1;
 }
 
+/* The worked example of docs/format.md: the smallest file that uses every
+ * critical stream, with stored blocks so every byte can be read in xxd. */
+static int make_example(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/spec-example.mlt", dir);
+    mlt_file_info info = {.producer = "memalot", .pointer_size = 8, .pid = 300, .run_id = 1};
+    mlt_writer_options options = {.store_only = 1};
+    mlt_image_info image = {.sequence = 0, .run_id = 1, .pid = 300,
+                            .trigger = MLT_TRIGGER_MANUAL};
+    mlt_writer *w;
+    mlt_error err;
+    uint32_t name, type;
+    int bad = mlt_writer_open(path, &info, &options, &w, &err) ||
+              mlt_writer_begin_image(w, &image, &err) ||
+              mlt_writer_intern(w, "list", 4, &name, &err);
+    mlt_type t = {.name = name, .address = 0x1000, .basicsize = 40, .itemsize = 0};
+    mlt_object list = {.address = 0x2000, .type = 0, .flags = MLT_OBJ_GC_TRACKED, .size = 56,
+                       .refcount = 1, .edge_count = 1};
+    mlt_object item = {.address = 0x2040, .type = 0, .flags = MLT_OBJ_GC_TRACKED, .size = 56,
+                       .refcount = 2, .edge_count = 0};
+    mlt_edge edge = {.target = 1, .label_kind = MLT_LABEL_INDEX, .label = 0};
+    mlt_root root = {.kind = MLT_ROOT_MODULE_GLOBAL, .object = 0, .name = name,
+                     .context = MLT_NO_STRING};
+    bad = bad || mlt_writer_add_type(w, &t, &type, &err) ||
+          mlt_writer_add_object(w, &list, &err) || mlt_writer_add_edges(w, &edge, 1, &err) ||
+          mlt_writer_add_object(w, &item, &err) || mlt_writer_add_root(w, &root, &err) ||
+          mlt_writer_end_image(w, 0, &err);
+    if (bad) fprintf(stderr, "make_corpus: %s\n", err.message);
+    mlt_writer_close(w);
+    return bad;
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: make_corpus <dir>\n");
@@ -78,5 +110,6 @@ int main(int argc, char **argv) {
     bad |= make(argv[1], "small-blocks-stored.mlt", 1, 20, 1, 16);
     bad |= make(argv[1], "small-blocks-zstd.mlt", 2, 60, 0, 48);
     bad |= make(argv[1], "zero-objects.mlt", 1, 0, 1, 0);
+    bad |= make_example(argv[1]);
     return bad;
 }
