@@ -5,6 +5,9 @@
 #define MEMALOT_DUMPER_COMPAT_H
 
 #include <Python.h>
+#if PY_VERSION_HEX < 0x030C0000
+#include <structmember.h> /* PyMemberDef moved into Python.h in 3.12 */
+#endif
 
 #if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030E0000 && !defined(Py_GIL_DISABLED)
 #define MLT_SUPPORTED 1

@@ -1,6 +1,9 @@
 /* Identity hooks (see identity.h and docs/design-dumper.md, "Identity"). */
 #include "identity.h"
 #include "compat.h"
+#if MLT_SUPPORTED && !MLT_PY_AT_LEAST(3, 11)
+#include <frameobject.h> /* PyFrame_Type: frames are freelisted on 3.10 */
+#endif
 
 /* The bitmap the hooks mark into; NULL turns every hook into a pass-through. */
 static mlt_bitmap *g_marks;
