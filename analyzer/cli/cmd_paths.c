@@ -127,10 +127,10 @@ static void print_text(const mla_object_info *info)
            cli_fmt_size(info->retained_bytes, retained, sizeof retained),
            (unsigned long long)info->refcount, (unsigned long long)info->referrer_count,
            info->referrer_count == 1 ? "" : "s", info->is_root ? ", is a root" : "");
-    if (info->preview) {
-        fputs("  value '", stdout);
+    if (info->preview) { /* rendered by the analysis: quoted, ellipsis when cut */
+        fputs("  value ", stdout);
         cli_put_terminal(stdout, info->preview);
-        fputs(info->preview_truncated ? "...'\n" : "'\n", stdout);
+        putchar('\n');
     }
     printf("\n%zu retainer path%s%s\n", info->path_count, info->path_count == 1 ? "" : "s",
            info->paths_capped ? " (more exist: raise --max)" : "");

@@ -207,10 +207,10 @@ static void put_example(FILE *out, const mla_example *example)
         fprintf(out, " / %lld calls", (long long)example->age_calls);
     fprintf(out, " &#8212; %zu path%s</summary>\n", example->path_count,
             example->path_count == 1 ? "" : "s");
-    if (example->preview) {
+    if (example->preview) { /* rendered by the analysis: quoted, ellipsis when cut */
         fputs("<p>Value: <code>", out);
         cli_put_html(out, example->preview);
-        fputs(example->preview_truncated ? "&#8230;</code></p>\n" : "</code></p>\n", out);
+        fputs("</code></p>\n", out);
     }
     fputs("<ol class=\"paths\">\n", out);
     for (size_t i = 0; i < example->path_count; i++)

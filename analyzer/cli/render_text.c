@@ -120,7 +120,7 @@ static void print_clusters(FILE *out, const mla_report *report, const cli_text_s
 
 static void print_path(FILE *out, const mla_path *path, const cli_text_style *style)
 {
-    fprintf(out, "      %s", cli_color_on(style->color, CLI_STYLE_CYAN));
+    fprintf(out, "        %s", cli_color_on(style->color, CLI_STYLE_CYAN));
     cli_put_terminal(out, path->root);
     fputs(cli_color_off(style->color), out);
     /* a cut path keeps the steps nearest the object: the gap is after the root */
@@ -133,13 +133,13 @@ static void print_path(FILE *out, const mla_path *path, const cli_text_style *st
     fputc('\n', out);
 }
 
+/* The analysis renders previews already (quoted, with an ellipsis when cut). */
 static void print_example(FILE *out, const mla_example *example, const cli_text_style *style)
 {
     char shallow[CLI_FMT_SIZE_MAX], age[CLI_FMT_TIME_MAX];
-    fprintf(out, "  %s0x%llx%s ", cli_color_on(style->color, CLI_STYLE_BOLD),
-            (unsigned long long)example->address, cli_color_off(style->color));
-    cli_put_terminal(out, example->type);
-    fprintf(out, ", %s, age >= %s", cli_fmt_size(example->shallow_bytes, shallow, sizeof shallow),
+    fprintf(out, "    %s0x%llx%s %s, age >= %s", cli_color_on(style->color, CLI_STYLE_BOLD),
+            (unsigned long long)example->address, cli_color_off(style->color),
+            cli_fmt_size(example->shallow_bytes, shallow, sizeof shallow),
             cli_fmt_duration(example->age_seconds, age, sizeof age));
     if (example->age_calls >= 0)
         fprintf(out, " / %lld call%s", (long long)example->age_calls,
@@ -147,29 +147,33 @@ static void print_example(FILE *out, const mla_example *example, const cli_text_
     if (example->identity_approximate)
         fputs(" (identity approximate)", out);
     if (example->preview) {
-        fputs(", value '", out);
+        fputs(", value ", out);
         cli_put_terminal(out, example->preview);
-        fputs(example->preview_truncated ? "...'" : "'", out);
     }
     fputc('\n', out);
     if (example->path_count == 0)
-        fputs("      (no retainer path found)\n", out);
+        fputs("        (no retainer path found)\n", out);
     for (size_t i = 0; i < example->path_count; i++)
         print_path(out, &example->paths[i], style);
 }
 
 static void print_examples(FILE *out, const mla_report *report, const cli_text_style *style)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < report->leak_count; i++)
-        total += report->leaks[i].example_count;
-    if (total == 0)
-        return;
-    fprintf(out, "\n%sExamples:%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
-            cli_color_off(style->color));
-    for (size_t i = 0; i < report->leak_count; i++)
-        for (size_t j = 0; j < report->leaks[i].example_count; j++)
-            print_example(out, &report->leaks[i].examples[j], style);
+    int heading = 0;
+    for (size_t i = 0; i < report->leak_count; i++) {
+        const mla_type_leak *leak = &report->leaks[i];
+        if (leak->example_count == 0)
+            continue;
+        if (!heading)
+            fprintf(out, "\n%sExamples:%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
+                    cli_color_off(style->color));
+        heading = 1;
+        fputs("  ", out);
+        cli_put_terminal(out, leak->type);
+        fprintf(out, " (%zu of %llu):\n", leak->example_count, (unsigned long long)leak->count);
+        for (size_t j = 0; j < leak->example_count; j++)
+            print_example(out, &leak->examples[j], style);
+    }
 }
 
 static void print_warnings(FILE *out, const mla_report *report, const cli_text_style *style)

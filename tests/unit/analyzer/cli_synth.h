@@ -201,7 +201,7 @@ static inline int synth_write(const char *path, const synth_spec *spec, char *me
     uint64_t end = mlt_writer_file_size(w);
     mlt_writer_close(w);
     if (spec->torn_tail && truncate(path, (off_t)(before_last + (end - before_last) / 2)) != 0) {
-        snprintf(message, message_size, "truncate %s failed", path);
+        snprintf(message, message_size, "truncate %.400s failed", path);
         return -1;
     }
     return 0;
@@ -231,7 +231,7 @@ static inline int synth_write_set(const char *dir, char *message, size_t message
         snprintf(path, sizeof path, "%s/%s", dir, others[i][0]);
         FILE *out = fopen(path, "w");
         if (!out || fputs(others[i][1], out) < 0 || fclose(out) != 0) {
-            snprintf(message, message_size, "cannot write %s", path);
+            snprintf(message, message_size, "cannot write %.400s", path);
             return -1;
         }
     }

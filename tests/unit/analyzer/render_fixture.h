@@ -41,7 +41,7 @@ static const mla_path fixture_evil_paths[1] = {
     {MLA_ROOT_OTHER, "sys.modules", 1, fixture_evil_edges, fixture_evil_types, 0, NULL, 0}};
 
 static const mla_example fixture_request_examples[1] = {
-    {0x7f0000001000ull, "app.Request", 48, 4096, 20.5, 12, 3, 0, "\x1b[31mred\x1b[0m", 1, 2,
+    {0x7f0000001000ull, "app.Request", 48, 4096, 20.5, 12, 3, 0, "'\x1b[31mred\x1b[0m\xe2\x80\xa6'", 1, 2,
      fixture_request_paths, 0}};
 static const mla_example fixture_evil_examples[1] = {
     {0x7f0000009000ull, FIXTURE_EVIL, 32, 32, 10.0, -1, -1, 1, NULL, 0, 1, fixture_evil_paths,

@@ -19,12 +19,23 @@
 
 #include <stdlib.h>
 
-/* Output of a renderer as a string (caller frees). */
+/* Everything written to a temporary file, as a string (caller frees). */
+static inline char *read_back(FILE *file)
+{
+    long size = ftell(file);
+    char *text = calloc((size_t)(size > 0 ? size : 0) + 1, 1);
+    rewind(file);
+    if (text && size > 0 && fread(text, 1, (size_t)size, file) != (size_t)size)
+        text[0] = '\0';
+    return text;
+}
+
+/* Output of a renderer as a string (caller frees); `out` names the stream. */
 #define CAPTURE(text_var, call_with_out)                                                         \
     do {                                                                                         \
-        size_t capture_size_ = 0;                                                                \
-        FILE *out = open_memstream(&(text_var), &capture_size_);                                 \
+        FILE *out = tmpfile();                                                                   \
         call_with_out;                                                                           \
+        (text_var) = read_back(out);                                                             \
         fclose(out);                                                                             \
     } while (0)
 

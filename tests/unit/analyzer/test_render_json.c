@@ -55,7 +55,7 @@ START_TEST(required_fields_and_values)
     ck_assert(json_real_value(GET(example, "age_seconds")) == 20.5);
     ck_assert_int_eq(json_integer_value(GET(example, "age_calls")), 12);
     ck_assert_int_eq(json_integer_value(GET(example, "shallow_bytes")), 48);
-    ck_assert_str_eq(json_string_value(GET(example, "preview")), "\x1b[31mred\x1b[0m");
+    ck_assert_str_eq(json_string_value(GET(example, "preview")), "'\x1b[31mred\x1b[0m\xe2\x80\xa6'");
     json_t *path = json_array_get(GET(example, "paths"), 0);
     ck_assert_str_eq(json_string_value(GET(path, "root")), "app.cache");
     ck_assert_str_eq(json_string_value(GET(path, "root_kind")), "module-global");

@@ -13,17 +13,22 @@ static char *render(const mla_report *report, int color, int utf8)
     return text;
 }
 
+/* Offset of needle in text, -1 when absent. */
+static long position(const char *text, const char *needle)
+{
+    const char *at = strstr(text, needle);
+    return at ? (long)(at - text) : -1;
+}
+
 START_TEST(summary_comes_first_with_totals)
 {
     mla_report report = fixture_report();
     char *text = render(&report, 0, 0);
-    const char *suspects = strstr(text, "Suspects: 1040 candidates in 2 types, 48.1 KiB shallow, "
-                                        "3.91 MiB retained");
-    ck_assert_msg(suspects != NULL, "%s", text);
-    const char *table = strstr(text, "COUNT");
-    const char *findings = strstr(text, "2 findings:");
-    const char *examples = strstr(text, "Examples:");
-    ck_assert(table && findings && examples);
+    long suspects = position(text, "Suspects: 1040 candidates in 2 types, 48.1 KiB shallow, "
+                                   "3.91 MiB retained");
+    long table = position(text, "COUNT"), findings = position(text, "2 findings:");
+    long examples = position(text, "Examples:");
+    ck_assert_msg(suspects >= 0 && table >= 0 && findings >= 0 && examples >= 0, "%s", text);
     ck_assert(suspects < table && table < findings && findings < examples);
     ck_assert_ptr_nonnull(strstr(text, "Criterion: objects alive longer than 5.0 s"));
     ck_assert_ptr_nonnull(strstr(text, "image 2 of 3, 2023-11-14T22:13:50.000Z"));
@@ -40,10 +45,11 @@ START_TEST(table_clusters_and_paths)
                   text);
     ck_assert_ptr_nonnull(strstr(text, "1000 x app.Request (3.91 MiB retained) held by module "
                                        "global app.cache -> .items -> [*] -> app.Request"));
-    ck_assert_ptr_nonnull(strstr(text, "app.cache -> .items -> [3]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "        app.cache -> .items -> [3]\n"));
     ck_assert_ptr_nonnull(strstr(text, "app.main:pending (thread 1) -> ... -> [3]\n"));
     ck_assert_ptr_nonnull(strstr(text, "age >= 20.5 s / 12 calls"));
     ck_assert_ptr_nonnull(strstr(text, "(identity approximate)"));
+    ck_assert_ptr_nonnull(strstr(text, "  app.Request (1 of 1000):\n    0x7f0000001000 48 B"));
     ck_assert_ptr_nonnull(strstr(text, "warning: identities of 3 objects are approximate"));
     free(text);
 }
@@ -65,7 +71,7 @@ START_TEST(no_escape_bytes_without_color_even_from_hostile_strings)
     char *text = render(&report, 0, 1);
     ck_assert_ptr_null(strchr(text, '\x1b'));
     /* the preview's escape is shown, not sent */
-    ck_assert_ptr_nonnull(strstr(text, "value '\\x1b[31mred\\x1b[0m...'"));
+    ck_assert_ptr_nonnull(strstr(text, "value '\\x1b[31mred\\x1b[0m\xe2\x80\xa6'"));
     free(text);
     text = render(&report, 1, 1);
     ck_assert_ptr_nonnull(strstr(text, "\x1b[1m"));
