@@ -230,6 +230,16 @@ static void check_image(mlt_reader *r, size_t index, const run_truth *t, int ima
     mlt_image_close(img);
 }
 
+/* Removes a test's files and frees their paths. */
+static void discard(char *dir, char *in, char *out) {
+    unlink(in);
+    unlink(out);
+    rmdir(dir);
+    free(in);
+    free(out);
+    free(dir);
+}
+
 /* Compacts with keep[] and checks every kept image against the truth. */
 static void compact_and_check(const uint8_t keep[IMAGES], uint64_t seed) {
     static run_truth truth;
@@ -256,12 +266,7 @@ static void compact_and_check(const uint8_t keep[IMAGES], uint64_t seed) {
     struct stat st;
     ck_assert_int_eq(stat(out, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0600);
-    unlink(in);
-    unlink(out);
-    rmdir(dir);
-    free(in);
-    free(out);
-    free(dir);
+    discard(dir, in, out);
 }
 
 START_TEST(test_truth_has_reuse_and_every_kind_of_object) {
@@ -326,6 +331,7 @@ START_TEST(test_refuses_to_drop_everything) {
     ck_assert_int_eq(mlt_compact(in, out, keep, IMAGES, &err), MLT_ERR_USAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "every image"));
     ck_assert_int_ne(access(out, F_OK), 0);
+    discard(dir, in, out);
 }
 END_TEST
 
@@ -338,6 +344,7 @@ START_TEST(test_refuses_wrong_image_count_and_same_path) {
     ck_assert_int_ne(access(out, F_OK), 0); /* a failed compaction leaves no output */
     ck_assert_int_eq(mlt_compact(in, in, keep, IMAGES, &err), MLT_ERR_USAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "both input and output"));
+    discard(dir, in, out);
 }
 END_TEST
 
@@ -352,6 +359,7 @@ START_TEST(test_missing_and_garbage_input) {
     fclose(f);
     ck_assert_int_eq(mlt_compact(in, out, keep, 1, &err), MLT_ERR_FORMAT);
     ck_assert_int_ne(access(out, F_OK), 0);
+    discard(dir, in, out);
 }
 END_TEST
 
@@ -375,6 +383,7 @@ START_TEST(test_dropped_base_that_is_not_the_previous_image) {
     ck_assert_ptr_nonnull(strstr(err.message, "base sequence 0"));
     const uint8_t keep_base[3] = {1, 0, 1}; /* its base is kept: fine */
     ok(mlt_compact(in, out, keep_base, 3, &err), &err);
+    discard(dir, in, out);
 }
 END_TEST
 
@@ -440,6 +449,7 @@ START_TEST(test_compact_to_budget_end_to_end) {
     ck_assert_uint_le(mlt_reader_file_size(r), budget);
     check_image(r, 1, &truth, IMAGES - 1, 1, 1);
     mlt_reader_close(r);
+    discard(dir, in, out);
 }
 END_TEST
 
