@@ -336,7 +336,8 @@ static mlt_status finish_warnings(analysis *a, mlt_error *err)
         const char **list = mla_arena_alloc(a->arena, (shared + 2) * sizeof *list);
         if (!list)
             return mla_fail(err, MLT_ERR_NOMEM, "out of memory for warnings");
-        memcpy(list, a->warnings, shared * sizeof *list);
+        if (shared)
+            memcpy(list, a->warnings, shared * sizeof *list);
         size_t count = shared;
         if (a->approx_candidates[r]) {
             list[count] = mla_arena_printf(a->arena, "%" PRIu64 " of %" PRIu64 " candidates rest "

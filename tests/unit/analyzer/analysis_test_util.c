@@ -242,7 +242,8 @@ void at_image_end(at_dump *d)
         free(r->name);
         free(r->context);
     }
-    qsort(d->previews, d->npreviews, sizeof *d->previews, preview_by_object);
+    if (d->npreviews)
+        qsort(d->previews, d->npreviews, sizeof *d->previews, preview_by_object);
     for (size_t i = 0; i < d->npreviews; i++) {
         preview_rec *p = &d->previews[i];
         mlt_preview pv = {p->object, p->kind, p->truncated, (const uint8_t *)p->text,
