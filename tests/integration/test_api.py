@@ -89,6 +89,10 @@ def dumpjson(path):
     return images
 
 
+CRITERION_NONE, CRITERION_TIME, CRITERION_CALLS = 0, 1, 2  # mlt_criterion_kind
+CRITERION_KINDS = {None: CRITERION_NONE, "time": CRITERION_TIME, "calls": CRITERION_CALLS}
+
+
 def check_file_matches_record(path, record):
     """The file holds the images the extension reported, with the same metadata."""
     images = dumpjson(path)
@@ -100,6 +104,9 @@ def check_file_matches_record(path, record):
         if entry["function"] is not None:
             assert image.get("function") == entry["function"]
         assert image.get("call_counter", 0) == entry["call_counter"]
+        kind = entry["criterion"][0] if entry["criterion"] else None
+        assert image["criterion"] == CRITERION_KINDS[kind]
+        assert image["image"] == entry["result"]["image"]
 
 
 def warnings_in(stderr):

@@ -16,7 +16,7 @@ import textwrap
 import pytest
 
 from conftest import BUILD
-from test_api import dump_files, dumpjson
+from test_api import CRITERION_TIME, dump_files, dumpjson
 
 PROGRAM = textwrap.dedent(
     """
@@ -141,7 +141,7 @@ def test_signal_writes_an_image_and_exit_writes_the_last(python, dump_dir, progr
     if images is not None:
         triggers = [image["trigger"] for image in images]
         assert triggers[0] == "periodic" and "signal" in triggers and triggers[-1] == "exit"
-        assert all(image["criterion"]["lifetime"] == 600 for image in images if "criterion" in image)
+        assert all(image["criterion"] == CRITERION_TIME for image in images)
 
 
 def test_signal_handler_chains_to_the_previous_one(python, dump_dir):
