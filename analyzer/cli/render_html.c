@@ -29,7 +29,8 @@ static void put_head(FILE *out)
           "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}\n"
           "table{border-collapse:collapse;margin:1em 0}\n"
           "th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}\n"
-          "th{background:#f3f3f3}td.type{text-align:left;font-family:monospace}\n"
+          "th{background:#f3f3f3}th:first-child{text-align:left}\n"
+          "td.type{text-align:left;font-family:monospace}\n"
           ".suspects{font-weight:bold;color:#b00}.clean{font-weight:bold;color:#070}\n"
           "code{background:#f6f6f6;padding:.1em .3em}\n"
           "details{margin:.3em 0}summary{cursor:pointer;font-family:monospace}\n"
@@ -221,13 +222,20 @@ static void put_example(FILE *out, const mla_example *example)
 static void put_examples(FILE *out, const mla_report *report)
 {
     int heading = 0;
-    for (size_t i = 0; i < report->leak_count; i++)
-        for (size_t j = 0; j < report->leaks[i].example_count; j++) {
-            if (!heading)
-                fputs("<h3>Examples and retainer paths</h3>\n", out);
-            heading = 1;
-            put_example(out, &report->leaks[i].examples[j]);
-        }
+    for (size_t i = 0; i < report->leak_count; i++) {
+        const mla_type_leak *leak = &report->leaks[i];
+        if (leak->example_count == 0)
+            continue;
+        if (!heading)
+            fputs("<h3>Examples and retainer paths</h3>\n", out);
+        heading = 1;
+        fputs("<h4><code>", out);
+        cli_put_html(out, leak->type);
+        fprintf(out, "</code> (%zu of %llu)</h4>\n", leak->example_count,
+                (unsigned long long)leak->count);
+        for (size_t j = 0; j < leak->example_count; j++)
+            put_example(out, &leak->examples[j]);
+    }
 }
 
 static void put_warnings(FILE *out, const mla_report *report)

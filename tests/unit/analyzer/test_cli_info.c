@@ -1,6 +1,10 @@
 /*
  * memalot-analyze info, list and usage errors, run as a program on
  * synthetic dumps whose every number is known from cli_synth.h.
+ *
+ * `test_cli_info --write-dumps DIR` only writes the synthetic dump set into
+ * DIR: the Python tests (tests/integration/test_cli.py, html/) use it so
+ * that they check the same known heaps without a C compiler of their own.
  */
 #include "cli_run.h"
 #include "cli_synth.h"
@@ -265,8 +269,16 @@ START_TEST(list_missing_directory_exits_2)
 }
 END_TEST
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--write-dumps") == 0) {
+        char message[512];
+        if (synth_write_set(argv[2], message, sizeof message) != 0) {
+            fprintf(stderr, "%s\n", message);
+            return 1;
+        }
+        return 0;
+    }
     if (make_dumps() != 0)
         return 1;
     Suite *suite = suite_create("cli_info");
