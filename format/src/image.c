@@ -1,15 +1,21 @@
 /* Opening an image: version and count checks, then the string and type
  * tables, which every other record refers to. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "image_internal.h"
 
-static mlt_status image_fail(mlt_image *img, mlt_error *err, mlt_status code, const char *what,
-                             unsigned long long a, unsigned long long b) {
+static mlt_status image_fail(mlt_image *img, mlt_error *err, mlt_status code, const char *fmt,
+                             ...) __attribute__((format(printf, 4, 5)));
+static mlt_status image_fail(mlt_image *img, mlt_error *err, mlt_status code, const char *fmt,
+                             ...) {
     char text[300];
-    snprintf(text, sizeof text, what, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
     return mlt_fail(err, code, img->ix->offset, "%s: image %zu (started at %llu): %s",
                     img->r->path, img->index, (unsigned long long)img->ix->offset, text);
 }
@@ -20,19 +26,15 @@ static mlt_status image_fail(mlt_image *img, mlt_error *err, mlt_status code, co
 static mlt_status check_count(mlt_image *img, uint8_t id, uint64_t count, uint64_t min_bytes,
                               uint64_t cap, const char *what, mlt_error *err) {
     mlt_cursor *c = mlt_image_cursor(img, id);
-    if (count > c->total / min_bytes) {
-        char text[200];
-        snprintf(text, sizeof text, "summary says %%llu %s but stream %s holds only %%llu bytes",
-                 what, mlt_stream_name(id));
-        return image_fail(img, err, MLT_ERR_FORMAT, text, (unsigned long long)count,
+    if (count > c->total / min_bytes)
+        return image_fail(img, err, MLT_ERR_FORMAT,
+                          "summary says %llu %s but stream %s holds only %llu bytes",
+                          (unsigned long long)count, what, mlt_stream_name(id),
                           (unsigned long long)c->total);
-    }
-    if (count > cap) {
-        char text[200];
-        snprintf(text, sizeof text, "summary says %%llu %s, more than the %%llu allowed", what);
-        return image_fail(img, err, MLT_ERR_LIMIT, text, (unsigned long long)count,
-                          (unsigned long long)cap);
-    }
+    if (count > cap)
+        return image_fail(img, err, MLT_ERR_LIMIT,
+                          "summary says %llu %s, more than the %llu allowed",
+                          (unsigned long long)count, what, (unsigned long long)cap);
     return MLT_OK;
 }
 
@@ -57,8 +59,8 @@ static mlt_status load_strings(mlt_image *img, mlt_error *err) {
     img->string_offsets = malloc((count + 1) * sizeof *img->string_offsets);
     img->string_bytes = malloc(c->total + count + 1);
     if (!img->string_offsets || !img->string_bytes)
-        return image_fail(img, err, MLT_ERR_NOMEM, "out of memory for %llu strings%.0llu",
-                          (unsigned long long)count, 0);
+        return image_fail(img, err, MLT_ERR_NOMEM, "out of memory for %llu strings",
+                          (unsigned long long)count);
     uint64_t at = 0;
     for (uint64_t i = 0; i < count; i++) {
         uint64_t length;
@@ -84,8 +86,8 @@ static mlt_status load_types(mlt_image *img, mlt_error *err) {
     uint64_t count = img->info.type_count;
     img->types = calloc(count ? count : 1, sizeof *img->types);
     if (!img->types)
-        return image_fail(img, err, MLT_ERR_NOMEM, "out of memory for %llu types%.0llu",
-                          (unsigned long long)count, 0);
+        return image_fail(img, err, MLT_ERR_NOMEM, "out of memory for %llu types",
+                          (unsigned long long)count);
     for (uint64_t i = 0; i < count; i++) {
         uint64_t name;
         mlt_type *t = &img->types[i];
@@ -120,11 +122,11 @@ mlt_status mlt_image_open(mlt_reader *r, size_t index, mlt_image **out, mlt_erro
     img->info = img->ix->info;
     mlt_status st = MLT_OK;
     if (img->ix->unknown_critical >= 0)
-        st = image_fail(img, err, MLT_ERR_VERSION, "uses critical stream 0x%02llx, unknown to "
-                        "this reader: it needs a newer reader (format %llu.x)",
-                        (unsigned long long)img->ix->unknown_critical, MLT_FORMAT_MAJOR);
+        st = image_fail(img, err, MLT_ERR_VERSION, "uses critical stream 0x%02x, unknown to "
+                        "this reader: it needs a newer reader (this one reads format %d.%d)",
+                        (unsigned)img->ix->unknown_critical, MLT_FORMAT_MAJOR, MLT_FORMAT_MINOR);
     if (st == MLT_OK && !(img->dctx = ZSTD_createDCtx()))
-        st = image_fail(img, err, MLT_ERR_NOMEM, "out of memory%.0llu%.0llu", 0, 0);
+        st = image_fail(img, err, MLT_ERR_NOMEM, "out of memory");
     if (st == MLT_OK) st = check_counts(img, err);
     if (st == MLT_OK) st = load_strings(img, err);
     if (st == MLT_OK) st = load_types(img, err);

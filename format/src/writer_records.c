@@ -1,5 +1,6 @@
 /* The writer's API rules: image begin/end, and each record appended to its
  * column streams after checking the order and range rules of format.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,16 +17,21 @@ static mlt_status need_image(mlt_writer *w, const char *call, mlt_error *err) {
     return MLT_OK;
 }
 
-static mlt_status usage(mlt_writer *w, mlt_error *err, const char *fmt, const char *call,
-                        unsigned long long a, unsigned long long b) {
+static mlt_status usage(mlt_writer *w, mlt_error *err, const char *call, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static mlt_status usage(mlt_writer *w, mlt_error *err, const char *call, const char *fmt, ...) {
     char what[256];
-    snprintf(what, sizeof what, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
     return mlt_fail(err, MLT_ERR_USAGE, 0, "%s: %s: %s", w->path, call, what);
 }
 
 mlt_status mlt_writer_begin_image(mlt_writer *w, const mlt_image_info *info, mlt_error *err) {
     mlt_error_clear(err);
-    if (!w || !info) return mlt_fail(err, MLT_ERR_USAGE, 0, "mlt_writer_begin_image: NULL argument");
+    if (!w || !info) return mlt_fail(err, MLT_ERR_USAGE, 0,
+        "mlt_writer_begin_image: NULL argument");
     if (w->in_image)
         return mlt_fail(err, MLT_ERR_USAGE, 0,
                         "%s: mlt_writer_begin_image: image %llu is still open (end or abort it)",
@@ -69,11 +75,12 @@ mlt_status mlt_writer_intern(mlt_writer *w, const char *bytes, size_t length, ui
                              mlt_error *err) {
     mlt_status st = need_image(w, "mlt_writer_intern", err);
     if (st != MLT_OK) return st;
-    if (!bytes && length) return usage(w, err, "NULL bytes with length %llu%.0llu",
-                                       "mlt_writer_intern", length, 0);
+    if (!bytes && length) return usage(w, err, "mlt_writer_intern", "NULL bytes with length %llu",
+        (unsigned long long)(length));
     if (w->strings.count >= (size_t)UINT32_MAX - 1)
-        return usage(w, err, "too many strings (%llu; ids must stay below %llu)",
-                     "mlt_writer_intern", w->strings.count, UINT32_MAX);
+        return usage(w, err, "mlt_writer_intern",
+                     "too many strings (%llu; ids must stay below %llu)",
+                     (unsigned long long)(w->strings.count), (unsigned long long)(UINT32_MAX));
     int found;
     if (mlt_intern_lookup(&w->strings, bytes ? bytes : "", length, id, &found))
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory interning a string", w->path);
@@ -89,11 +96,13 @@ mlt_status mlt_writer_add_type(mlt_writer *w, const mlt_type *type, uint32_t *in
     mlt_status st = need_image(w, "mlt_writer_add_type", err);
     if (st != MLT_OK) return st;
     if (type->name >= w->counts.string_count)
-        return usage(w, err, "type name string id %llu out of range (%llu strings interned)",
-                     "mlt_writer_add_type", type->name, w->counts.string_count);
+        return usage(w, err, "mlt_writer_add_type",
+                     "type name string id %llu out of range (%llu strings interned)",
+                     (unsigned long long)(type->name),
+                     (unsigned long long)(w->counts.string_count));
     if (w->counts.type_count >= UINT32_MAX)
-        return usage(w, err, "too many types (%llu)%.0llu", "mlt_writer_add_type",
-                     w->counts.type_count, 0);
+        return usage(w, err, "mlt_writer_add_type", "too many types (%llu)",
+                     (unsigned long long)(w->counts.type_count));
     int slot = SLOT(MLT_S_TYPES);
     if ((st = mlt_writer_put_varint(w, slot, type->name, err)) ||
         (st = mlt_writer_put_varint(w, slot, type->address, err)) ||
@@ -110,18 +119,20 @@ mlt_status mlt_writer_add_object(mlt_writer *w, const mlt_object *o, mlt_error *
     if (st != MLT_OK) return st;
     uint64_t n = w->counts.object_count;
     if (w->edges_left)
-        return usage(w, err, "object %llu still expects %llu more edges", "mlt_writer_add_object",
-                     n - 1, w->edges_left);
+        return usage(w, err, "mlt_writer_add_object", "object %llu still expects %llu more edges",
+                     (unsigned long long)(n - 1), (unsigned long long)(w->edges_left));
     if (n > 0 && o->address <= w->last_address)
-        return usage(w, err, "address 0x%llx is not above the previous object's 0x%llx "
-                     "(addresses must strictly increase)", "mlt_writer_add_object",
-                     o->address, w->last_address);
+        return usage(w, err, "mlt_writer_add_object",
+                     "address 0x%llx is not above the previous object's 0x%llx "
+                     "(addresses must strictly increase)", (unsigned long long)o->address,
+                     (unsigned long long)w->last_address);
     if (o->type >= w->counts.type_count)
-        return usage(w, err, "type index %llu out of range (%llu types added)",
-                     "mlt_writer_add_object", o->type, w->counts.type_count);
+        return usage(w, err, "mlt_writer_add_object",
+                     "type index %llu out of range (%llu types added)",
+                     (unsigned long long)(o->type), (unsigned long long)(w->counts.type_count));
     if (n >= (uint64_t)UINT32_MAX + 1)
-        return usage(w, err, "too many objects (%llu; indices are 32-bit)%.0llu",
-                     "mlt_writer_add_object", n, 0);
+        return usage(w, err, "mlt_writer_add_object", "too many objects (%llu; indices are 32-bit)",
+                     (unsigned long long)(n));
     uint64_t delta = n == 0 ? o->address : o->address - w->last_address;
     if ((st = mlt_writer_put_varint(w, SLOT(MLT_S_OBJ_ADDR), delta, err)) ||
         (st = mlt_writer_put_varint(w, SLOT(MLT_S_OBJ_TYPE), o->type, err)) ||
@@ -139,19 +150,23 @@ mlt_status mlt_writer_add_object(mlt_writer *w, const mlt_object *o, mlt_error *
 
 static mlt_status check_edge(mlt_writer *w, const mlt_edge *e, mlt_error *err) {
     if (e->label_kind >= MLT_LABEL_COUNT_)
-        return usage(w, err, "label kind %llu is not an mlt_label_kind (< %llu)",
-                     "mlt_writer_add_edges", e->label_kind, MLT_LABEL_COUNT_);
+        return usage(w, err, "mlt_writer_add_edges",
+                     "label kind %llu is not an mlt_label_kind (< %llu)",
+                     (unsigned long long)(e->label_kind), (unsigned long long)(MLT_LABEL_COUNT_));
     switch (e->label_kind) {
     case MLT_LABEL_ATTR: case MLT_LABEL_KEY_STR: case MLT_LABEL_CELL: case MLT_LABEL_LOCAL:
     case MLT_LABEL_OTHER:
         if (e->label >= w->counts.string_count)
-            return usage(w, err, "label string id %llu out of range (%llu strings interned)",
-                         "mlt_writer_add_edges", e->label, w->counts.string_count);
+            return usage(w, err, "mlt_writer_add_edges",
+                         "label string id %llu out of range (%llu strings interned)",
+                         (unsigned long long)(e->label),
+                         (unsigned long long)(w->counts.string_count));
         break;
     case MLT_LABEL_KEY_OBJ:
         if (e->label > UINT32_MAX)
-            return usage(w, err, "key object index %llu is not a 32-bit object index%.0llu",
-                         "mlt_writer_add_edges", e->label, 0);
+            return usage(w, err, "mlt_writer_add_edges",
+                         "key object index %llu is not a 32-bit object index",
+                         (unsigned long long)(e->label));
         break;
     }
     return MLT_OK;
@@ -179,8 +194,9 @@ mlt_status mlt_writer_add_edges(mlt_writer *w, const mlt_edge *edges, size_t cou
     mlt_status st = need_image(w, "mlt_writer_add_edges", err);
     if (st != MLT_OK) return st;
     if (count > w->edges_left)
-        return usage(w, err, "%llu edges given but the current object expects %llu more",
-                     "mlt_writer_add_edges", count, w->edges_left);
+        return usage(w, err, "mlt_writer_add_edges",
+                     "%llu edges given but the current object expects %llu more",
+                     (unsigned long long)(count), (unsigned long long)(w->edges_left));
     uint64_t source = w->counts.object_count - 1;
     for (size_t i = 0; i < count; i++) {
         const mlt_edge *e = &edges[i];
@@ -201,14 +217,17 @@ mlt_status mlt_writer_add_root(mlt_writer *w, const mlt_root *r, mlt_error *err)
     mlt_status st = need_image(w, "mlt_writer_add_root", err);
     if (st != MLT_OK) return st;
     if (r->kind < MLT_ROOT_MODULE_GLOBAL || r->kind >= MLT_ROOT_COUNT_)
-        return usage(w, err, "root kind %llu is not an mlt_root_kind (1..%llu)",
-                     "mlt_writer_add_root", (unsigned long long)r->kind, MLT_ROOT_COUNT_ - 1);
+        return usage(w, err, "mlt_writer_add_root",
+                     "root kind %llu is not an mlt_root_kind (1..%llu)",
+                     (unsigned long long)((unsigned long long)r->kind),
+                     (unsigned long long)(MLT_ROOT_COUNT_ - 1));
     if ((r->name != MLT_NO_STRING && r->name >= w->counts.string_count) ||
         (r->context != MLT_NO_STRING && r->context >= w->counts.string_count))
-        return usage(w, err, "root name/context string id out of range (%llu strings; name "
-                     "%llu)", "mlt_writer_add_root", w->counts.string_count,
-                     r->name != MLT_NO_STRING && r->name >= w->counts.string_count ? r->name
-                                                                                    : r->context);
+        return usage(w, err, "mlt_writer_add_root",
+                     "root name %lld / context %lld: string id out of range (%llu strings "
+                     "interned; -1 = none)", r->name == MLT_NO_STRING ? -1ll : (long long)r->name,
+                     r->context == MLT_NO_STRING ? -1ll : (long long)r->context,
+                     (unsigned long long)w->counts.string_count);
     uint64_t name = r->name == MLT_NO_STRING ? 0 : (uint64_t)r->name + 1;
     uint64_t context = r->context == MLT_NO_STRING ? 0 : (uint64_t)r->context + 1;
     int slot = SLOT(MLT_S_ROOTS);
@@ -228,15 +247,19 @@ mlt_status mlt_writer_add_preview(mlt_writer *w, const mlt_preview *p, mlt_error
     mlt_status st = need_image(w, "mlt_writer_add_preview", err);
     if (st != MLT_OK) return st;
     if (p->kind < MLT_PREVIEW_STR || p->kind > MLT_PREVIEW_FLOAT)
-        return usage(w, err, "preview kind %llu is not an mlt_preview_kind (1..%llu)",
-                     "mlt_writer_add_preview", (unsigned long long)p->kind, MLT_PREVIEW_FLOAT);
+        return usage(w, err, "mlt_writer_add_preview",
+                     "preview kind %llu is not an mlt_preview_kind (1..%llu)",
+                     (unsigned long long)((unsigned long long)p->kind),
+                     (unsigned long long)(MLT_PREVIEW_FLOAT));
     if (p->length > MLT_PREVIEW_MAX || (!p->data && p->length))
-        return usage(w, err, "preview length %llu is over MLT_PREVIEW_MAX (%llu) or data is NULL",
-                     "mlt_writer_add_preview", p->length, MLT_PREVIEW_MAX);
+        return usage(w, err, "mlt_writer_add_preview",
+                     "preview length %llu is over MLT_PREVIEW_MAX (%llu) or data is NULL",
+                     (unsigned long long)(p->length), (unsigned long long)(MLT_PREVIEW_MAX));
     uint64_t index = p->object;
     if (w->counts.preview_count > 0 && index + 1 <= w->last_preview_plus1)
-        return usage(w, err, "preview object %llu is not above the previous preview's %llu",
-                     "mlt_writer_add_preview", index, w->last_preview_plus1 - 1);
+        return usage(w, err, "mlt_writer_add_preview",
+                     "preview object %llu is not above the previous preview's %llu",
+                     (unsigned long long)(index), (unsigned long long)(w->last_preview_plus1 - 1));
     uint64_t delta = w->counts.preview_count == 0 ? index : index + 1 - w->last_preview_plus1;
     uint8_t kind = (uint8_t)(p->kind | (p->truncated ? 0x80 : 0));
     int slot = SLOT(MLT_S_PREVIEWS);
@@ -281,12 +304,15 @@ mlt_status mlt_writer_end_image(mlt_writer *w, uint64_t pause_ns, mlt_error *err
     mlt_status st = need_image(w, "mlt_writer_end_image", err);
     if (st != MLT_OK) return st;
     if (w->edges_left)
-        return usage(w, err, "the last object (%llu) still expects %llu edges",
-                     "mlt_writer_end_image", w->counts.object_count - 1, w->edges_left);
+        return usage(w, err, "mlt_writer_end_image",
+                     "the last object (%llu) still expects %llu edges",
+                     (unsigned long long)(w->counts.object_count - 1),
+                     (unsigned long long)(w->edges_left));
     if (w->max_target_plus1 > w->counts.object_count)
-        return usage(w, err, "an edge, key, root or preview refers to object %llu but the image "
-                     "has %llu objects", "mlt_writer_end_image", w->max_target_plus1 - 1,
-                     w->counts.object_count);
+        return usage(w, err, "mlt_writer_end_image",
+                     "an edge, key, root or preview refers to object %llu but the image "
+                     "has %llu objects", (unsigned long long)(w->max_target_plus1 - 1),
+                     (unsigned long long)w->counts.object_count);
     if ((st = mlt_writer_flush_streams(w, err))) return st;
     if ((st = write_trailer(w, pause_ns, err)) || (st = mlt_writer_flush_out(w, err)))
         return mlt_writer_fail_image(w, st);
