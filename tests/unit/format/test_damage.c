@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 #include "format_test_util.h"
 #include "internal.h"
 
@@ -438,6 +440,88 @@ START_TEST(decompression_bomb_is_refused) {
 }
 END_TEST
 
+/* An empty image whose STRINGS stream is replaced by one zstd block built by
+ * hand, with the summary announcing one string "abc". */
+static mlt_status open_with_strings_block(const uint8_t *payload, size_t stored, uint32_t raw_len,
+                                          mlt_error *err) {
+    char *path = tmp_path("zstd.mlt");
+    mlt_file_info info;
+    fill_file_info(&info);
+    mlt_writer *w;
+    mlt_image_info image;
+    fill_image_info(&image, 0);
+    ck_assert_int_eq(mlt_writer_open(path, &info, NULL, &w, err), MLT_OK);
+    ck_assert_int_eq(mlt_writer_begin_image(w, &image, err), MLT_OK);
+    ck_assert_int_eq(mlt_writer_end_image(w, 0, err), MLT_OK);
+    mlt_writer_close(w);
+    size_t size;
+    uint8_t *bytes = read_whole(path, &size);
+    mlt_reader *r;
+    ck_assert_int_eq(mlt_reader_open(path, NULL, &r, err), MLT_OK);
+    uint64_t start = mlt_reader_image_offset(r, 0);
+    mlt_reader_close(r);
+    uint8_t block[256];
+    memcpy(block, "MBLK", 4);
+    block[4] = 0x01;
+    block[5] = 1;
+    mlt_put_u16(block + 6, 0);
+    mlt_put_u32(block + 8, raw_len);
+    mlt_put_u32(block + 12, (uint32_t)stored);
+    memcpy(block + 16, payload, stored);
+    mlt_image_info counts = {.string_count = 1};
+    mlt_buf summary = {0};
+    ck_assert_int_eq(mlt_encode_summary(&counts, &summary), 0);
+    size = rebuild_last_image(&bytes, size, start, block, 16 + stored, &summary);
+    mlt_buf_free(&summary);
+    write_whole(path, bytes, size);
+    free(bytes);
+    ck_assert_int_eq(mlt_reader_open(path, NULL, &r, err), MLT_OK);
+    ck_assert_msg(mlt_reader_tail_error(r) == NULL, "%s", mlt_reader_tail_error(r)->message);
+    mlt_image *img = NULL;
+    mlt_status st = mlt_image_open(r, 0, &img, err);
+    if (st == MLT_OK) {
+        size_t n;
+        const char *text = mlt_image_string(img, 0, &n);
+        ck_assert_uint_eq(n, 3);
+        ck_assert_str_eq(text, "abc");
+        mlt_image_close(img);
+    }
+    mlt_reader_close(r);
+    free(path);
+    return st;
+}
+
+static size_t compress_text(uint8_t *out, size_t cap, const char *text, size_t n, int pledge) {
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, pledge);
+    size_t got = ZSTD_compress2(cctx, out, cap, text, n);
+    ZSTD_freeCCtx(cctx);
+    ck_assert(!ZSTD_isError(got));
+    return got;
+}
+
+START_TEST(zstd_framing_rules) {
+    const char record[] = "\003abc";
+    uint8_t payload[200];
+    mlt_error err;
+    size_t n = compress_text(payload, sizeof payload, record, 4, 1);
+    ck_assert_int_eq(open_with_strings_block(payload, n, 4, &err), MLT_OK); /* the control */
+    /* Frame content size differs from raw_len. */
+    ck_assert_int_eq(open_with_strings_block(payload, n, 5, &err), MLT_ERR_COMPRESS);
+    ck_assert_msg(strstr(err.message, "content size differs"), "%s", err.message);
+    ck_assert_msg(strstr(err.message, "stream STRINGS"), "%s", err.message);
+    /* Frame content size absent. */
+    n = compress_text(payload, sizeof payload, record, 4, 0);
+    ck_assert_int_eq(open_with_strings_block(payload, n, 4, &err), MLT_ERR_COMPRESS);
+    ck_assert_msg(strstr(err.message, "is absent"), "%s", err.message);
+    /* A second frame after the first. */
+    n = compress_text(payload, sizeof payload, record, 4, 1);
+    n += compress_text(payload + n, sizeof payload - n, "x", 1, 1);
+    ck_assert_int_eq(open_with_strings_block(payload, n, 4, &err), MLT_ERR_COMPRESS);
+    ck_assert_msg(strstr(err.message, "exactly one zstd frame"), "%s", err.message);
+}
+END_TEST
+
 Suite *damage_suite(void) {
     Suite *s = suite_create("damage");
     TCase *tc = tcase_create("damage");
@@ -454,6 +538,7 @@ Suite *damage_suite(void) {
     tcase_add_test(tc, bad_magic_and_text_mode_damage);
     tcase_add_test(tc, garbage_after_the_last_image);
     tcase_add_test(tc, decompression_bomb_is_refused);
+    tcase_add_test(tc, zstd_framing_rules);
     suite_add_tcase(s, tc);
     return s;
 }
