@@ -520,3 +520,19 @@ def test_unsupported_python_imports_and_raises_at_start(old_python, default_pyth
     for line in lines:
         assert line.startswith("RuntimeError memalot cannot monitor this interpreter (Python 3."), line
         assert "supports CPython 3.10 to 3.13" in line
+
+
+def test_save_reports_false_keeps_the_dump_only_while_monitoring(python, dump_dir):
+    proc, result = run_program(python, """
+        first = memalot.dump(save_reports=False)
+        path = memalot.dump_path()
+        existed = os.path.exists(path)
+        mode = oct(os.stat(os.path.dirname(path)).st_mode & 0o777)
+        memalot.stop_leak_monitoring()
+        report(path=path, existed=existed, mode=mode, gone=not os.path.exists(os.path.dirname(path)))
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    assert result["existed"] and result["gone"] and result["mode"] == "0o700"
+    assert not result["path"].startswith(dump_dir)
+    assert dump_files(dump_dir) == []
+    assert "temporary: save_reports=False" in proc.stderr

@@ -79,7 +79,7 @@ def the_dump(dump_dir):
 
 
 def test_script_gets_its_argv_path_and_exit_code(python, dump_dir, program_dir):
-    args = ["prog.py", "alpha", "--beta", "3"]
+    args = ["prog.py", "alpha", "--quiet", "-m", "3"]
     proc = launch(python, ["--lifetime", "2"] + args, dump_dir, program_dir)
     reference = plain(python, args, program_dir)
     assert proc.returncode == reference.returncode == 3, proc.stderr
@@ -93,7 +93,7 @@ def test_script_gets_its_argv_path_and_exit_code(python, dump_dir, program_dir):
 
 
 def test_module_gets_its_argv_and_exit_code(python, dump_dir, program_dir):
-    args = ["-m", "progmod", "x", "7"]
+    args = ["-m", "progmod", "--lifetime", "--help", "7"]  # the module's, not the launcher's
     proc = launch(python, ["--quiet"] + args, dump_dir, program_dir)
     reference = plain(python, args, program_dir)
     assert proc.returncode == reference.returncode == 7, proc.stderr

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import traceback
 import types
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from memalot import _options, _session, api
 
@@ -77,8 +77,39 @@ def _parser() -> argparse.ArgumentParser:
     add("--no-fork", action="store_const", const=True, help="walk the heap in-process instead of in a forked child (MEMALOT_NO_FORK=1)")
     add("--quiet", action="store_const", const=True, help="print nothing but warnings (MEMALOT_QUIET=1)")
     add("-m", dest="module", metavar="MODULE", help="run a library module as a script, like python -m")
-    add("target", nargs=argparse.REMAINDER, help="script.py [args...], or attach PID")
     return parser
+
+
+FLAGS_WITHOUT_VALUE = ("--no-argv", "--no-fork", "--quiet", "-h", "--help")
+
+
+def split_command_line(argv: Sequence[str]) -> Tuple[List[str], Optional[str], List[str]]:
+    """Separates the launcher's options from the program and its arguments.
+
+    Everything after the script (or after `-m module`) belongs to the program,
+    even when it looks like one of our options (`-m json.tool --help`), which
+    argparse alone cannot express.
+    """
+    ours: List[str] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            return ours, None, list(argv[index + 1:])
+        if token == "-m":
+            if index + 1 >= len(argv):
+                raise UsageError("-m needs a module name")
+            return ours, argv[index + 1], list(argv[index + 2:])
+        if token.startswith("-m") and not token.startswith("--"):
+            return ours, token[2:], list(argv[index + 1:])
+        if not token.startswith("-") or token == "-":
+            return ours, None, list(argv[index:])
+        ours.append(token)
+        if token not in FLAGS_WITHOUT_VALUE and "=" not in token and index + 1 < len(argv):
+            ours.append(argv[index + 1])
+            index += 1
+        index += 1
+    return ours, None, []
 
 
 def _environment_value(name: str, environ: Dict[str, str]) -> Any:
@@ -373,10 +404,14 @@ def attach(pid_text: str, config: Config) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     launcher_dir = os.path.dirname(os.path.realpath(sys.argv[0])) if argv is None and sys.argv and sys.argv[0] else None
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    target = list(args.target)
-    if target and target[0] == "--":
-        target.pop(0)
+    try:
+        ours, module, target = split_command_line(list(sys.argv[1:] if argv is None else argv))
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        sys.stderr.write("memalot-dump: error: %s\n" % (exc,))
+        return EXIT_USAGE
+    args = parser.parse_args(ours)
+    args.module = module
     try:
         config = build_config(args, dict(os.environ))
         _options.make_settings(**config.options)  # fail on bad options before the program runs
