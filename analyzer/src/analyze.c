@@ -264,6 +264,7 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
     mla_link_stats stats = {0};
     mla_identity_link(&prev->graph, prev->first, prev->bits, &cur->graph, (uint32_t)p, chain_ok,
                       cur->first, cur->bits, &stats);
+    state_free(prev); /* linked: the previous image is no longer needed */
     if (st == MLT_OK && stats.contradictions)
         st = warn(a, err, "image %zu: %" PRIu64 " objects marked as surviving from the base image "
                   "have no object at their address there: counted as new", fi, stats.contradictions);

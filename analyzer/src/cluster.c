@@ -27,10 +27,8 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h ^ (h >> 33);
 }
 
-static int key_looks_like_data(const mla_graph *graph, uint32_t source, uint32_t key)
+static int text_looks_like_data(const mla_graph *graph, uint32_t key)
 {
-    if (graph->edge_start[source + 1] - graph->edge_start[source] > MLA_DATA_DICT_EDGES)
-        return 1;
     size_t length;
     const char *text = mla_strtab_get(&graph->strings, key, &length);
     if (!text || length == 0 || length > 32)
@@ -44,15 +42,29 @@ static int key_looks_like_data(const mla_graph *graph, uint32_t source, uint32_t
     return 0;
 }
 
+/* class_cache (optional): per string id, 0 unknown, 1 name-like, 2 data-like. */
+static int key_looks_like_data(const mla_graph *graph, uint32_t source, uint32_t key,
+                               uint8_t *class_cache)
+{
+    if (graph->edge_start[source + 1] - graph->edge_start[source] > MLA_DATA_DICT_EDGES)
+        return 1;
+    if (!class_cache || key >= graph->strings.count)
+        return text_looks_like_data(graph, key);
+    if (!class_cache[key])
+        class_cache[key] = text_looks_like_data(graph, key) ? 2 : 1;
+    return class_cache[key] == 2;
+}
+
 /* Label of the BFS-tree edge into node with the varying part folded. */
-static uint32_t folded_label(const mla_graph *graph, uint32_t source, uint32_t edge)
+static uint32_t folded_label(const mla_graph *graph, uint32_t source, uint32_t edge,
+                             uint8_t *class_cache)
 {
     uint32_t label = graph->edge_label[edge];
     switch (graph->edge_kind[edge]) {
     case MLT_LABEL_INDEX:
         return FOLDED;
     case MLT_LABEL_KEY_STR:
-        return key_looks_like_data(graph, source, label) ? FOLDED : label;
+        return key_looks_like_data(graph, source, label, class_cache) ? FOLDED : label;
     case MLT_LABEL_KEY_OBJ:
         return label < graph->node_count ? graph->type[label] : FOLDED;
     case MLT_LABEL_NONE:
@@ -62,11 +74,12 @@ static uint32_t folded_label(const mla_graph *graph, uint32_t source, uint32_t e
     }
 }
 
-static uint64_t step_key(const mla_graph *graph, const mla_bfs *bfs, uint32_t node)
+static uint64_t step_key(const mla_graph *graph, const mla_bfs *bfs, uint32_t node,
+                         uint8_t *class_cache)
 {
     uint32_t edge = bfs->parent_edge[node];
     uint64_t h = mix(0x51ull, graph->edge_kind[edge]);
-    h = mix(h, folded_label(graph, bfs->parent[node], edge));
+    h = mix(h, folded_label(graph, bfs->parent[node], edge, class_cache));
     return mix(h, graph->type[node]);
 }
 
@@ -87,21 +100,31 @@ mlt_status mla_shape_hashes(const mla_graph *graph, const mla_bfs *bfs, uint64_t
 {
     uint32_t n = graph->node_count;
     uint64_t *shape = mla_malloc_array(n, sizeof *shape);
-    if (!shape)
+    uint64_t *step = mla_malloc_array(n, sizeof *step);
+    uint8_t *class_cache = mla_calloc_array(graph->strings.count, 1);
+    if (!shape || !step || !class_cache) {
+        free(shape);
+        free(step);
+        free(class_cache);
         return mla_fail(err, MLT_ERR_NOMEM, "out of memory for path shapes of %u objects", n);
+    }
+    /* BFS order: a parent's shape and step are known before its children. */
     for (uint32_t i = 0; i < n; i++) {
         uint32_t v = bfs->order[i];
         if (bfs->dist[v] == 1) {
             shape[v] = root_key(graph, bfs, v);
+            step[v] = 0;
             continue;
         }
         uint32_t u = bfs->parent[v];
-        uint64_t step = step_key(graph, bfs, v);
-        if (bfs->dist[u] > 1 && step_key(graph, bfs, u) == step)
+        step[v] = step_key(graph, bfs, v, class_cache);
+        if (bfs->dist[u] > 1 && step[u] == step[v])
             shape[v] = shape[u];
         else
-            shape[v] = mix(shape[u], step);
+            shape[v] = mix(shape[u], step[v]);
     }
+    free(step);
+    free(class_cache);
     *out = shape;
     return MLT_OK;
 }
@@ -138,7 +161,7 @@ static void render_folded_step(mla_sbuf *out, const mla_graph *graph, const mla_
                                const mla_bfs *bfs, uint32_t node)
 {
     uint32_t edge = bfs->parent_edge[node];
-    uint32_t folded = folded_label(graph, bfs->parent[node], edge);
+    uint32_t folded = folded_label(graph, bfs->parent[node], edge, NULL);
     switch (graph->edge_kind[edge]) {
     case MLT_LABEL_INDEX:
         mla_sbuf_puts(out, "[*]");
@@ -176,8 +199,8 @@ char *mla_shape_text(mla_arena *arena, const mla_graph *graph, const mla_typereg
     uint32_t shown = 0;
     for (uint32_t i = 1; i <= depth; i++) {
         uint32_t run = 1;
-        uint64_t step = step_key(graph, bfs, chain[i]);
-        while (i + run <= depth && step_key(graph, bfs, chain[i + run]) == step)
+        uint64_t step = step_key(graph, bfs, chain[i], NULL);
+        while (i + run <= depth && step_key(graph, bfs, chain[i + run], NULL) == step)
             run++;
         if (shown++ == MLA_SHAPE_MAX_STEPS) {
             mla_sbuf_puts(&out, " -> \xE2\x80\xA6");
