@@ -192,11 +192,13 @@ static void mark_object(PyObject *op)
     }
 }
 
-/* GC types get their own trashcan: the original dealloc's trashcan checks
- * tp_dealloc == itself, which is false while wrapped, so without this a
- * 10^6-deep nested list would recurse on the C stack. Deferred objects come
- * back here, so marking is idempotent. */
-#define GC_DEALLOC_WRAPPER(name, slot)                                                       \
+/* The containers get their own trashcan: the original dealloc's trashcan
+ * checks tp_dealloc == itself, which is false while wrapped, so without this a
+ * 10^6-deep nested list would recurse on the C stack. The trashcan needs the
+ * object untracked; list/tuple/dict (and 3.10 frame) deallocs untrack with the
+ * idempotent PyObject_GC_UnTrack or check first, so that is safe for them.
+ * Deferred objects come back here, so marking is idempotent. */
+#define TRASHCAN_DEALLOC_WRAPPER(name, slot)                                                 \
     static void name(PyObject *op)                                                           \
     {                                                                                        \
         mark_object(op);                                                                     \
@@ -206,22 +208,27 @@ static void mark_object(PyObject *op)
         Py_TRASHCAN_END                                                                      \
     }
 
-static void wrap_float_dealloc(PyObject *op)
-{
-    mark_object(op);
-    g_orig_dealloc[W_FLOAT](op);
-}
+/* The others never had a trashcan and some untrack unconditionally with the
+ * internal _PyObject_GC_UNTRACK (slice, async-gen objects, MemoryError), which
+ * crashes on an untracked object: mark and pass through. */
+#define PLAIN_DEALLOC_WRAPPER(name, slot)                                                    \
+    static void name(PyObject *op)                                                           \
+    {                                                                                        \
+        mark_object(op);                                                                     \
+        g_orig_dealloc[slot](op);                                                            \
+    }
 
-GC_DEALLOC_WRAPPER(wrap_tuple_dealloc, W_TUPLE)
-GC_DEALLOC_WRAPPER(wrap_list_dealloc, W_LIST)
-GC_DEALLOC_WRAPPER(wrap_dict_dealloc, W_DICT)
-GC_DEALLOC_WRAPPER(wrap_slice_dealloc, W_SLICE)
-GC_DEALLOC_WRAPPER(wrap_context_dealloc, W_CONTEXT)
-GC_DEALLOC_WRAPPER(wrap_asend_dealloc, W_ASEND)
-GC_DEALLOC_WRAPPER(wrap_async_value_dealloc, W_ASYNC_VALUE)
-GC_DEALLOC_WRAPPER(wrap_memerr_dealloc, W_MEMERR)
+PLAIN_DEALLOC_WRAPPER(wrap_float_dealloc, W_FLOAT)
+TRASHCAN_DEALLOC_WRAPPER(wrap_tuple_dealloc, W_TUPLE)
+TRASHCAN_DEALLOC_WRAPPER(wrap_list_dealloc, W_LIST)
+TRASHCAN_DEALLOC_WRAPPER(wrap_dict_dealloc, W_DICT)
+PLAIN_DEALLOC_WRAPPER(wrap_slice_dealloc, W_SLICE)
+PLAIN_DEALLOC_WRAPPER(wrap_context_dealloc, W_CONTEXT)
+PLAIN_DEALLOC_WRAPPER(wrap_asend_dealloc, W_ASEND)
+PLAIN_DEALLOC_WRAPPER(wrap_async_value_dealloc, W_ASYNC_VALUE)
+PLAIN_DEALLOC_WRAPPER(wrap_memerr_dealloc, W_MEMERR)
 #if !MLT_PY_AT_LEAST(3, 11)
-GC_DEALLOC_WRAPPER(wrap_frame_dealloc, W_FRAME)
+TRASHCAN_DEALLOC_WRAPPER(wrap_frame_dealloc, W_FRAME)
 #endif
 
 static void wrap_one(int slot, PyTypeObject *tp, destructor wrapper)
