@@ -2,19 +2,43 @@
  * object index, so the reader's output can be checked without storing it. */
 #include "format_test_util.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "internal.h"
+
+/* Temp directories of this process, removed at exit (Check runs each test in
+ * a forked child, so each child cleans up its own). */
+static char *created[256];
+static int created_count;
+
+static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
+    (void)sb;
+    (void)type;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_created(void) {
+    for (int i = 0; i < created_count; i++) {
+        nftw(created[i], remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        free(created[i]);
+    }
+    created_count = 0;
+}
 
 char *tmp_path(const char *name) {
     const char *base = getenv("TMPDIR");
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/mlt-test-XXXXXX", base && *base ? base : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(dir));
+    if (created_count == 0) atexit(remove_created);
+    if (created_count < 256) created[created_count++] = strdup(dir);
     char *path = malloc(strlen(dir) + strlen(name) + 2);
     sprintf(path, "%s/%s", dir, name);
     return path;
