@@ -138,7 +138,7 @@ static void print_image_line(mlt_reader *reader, size_t index, const mlt_image_i
 {
     char time_text[CLI_FMT_TIME_MAX], stored[CLI_FMT_SIZE_MAX];
     uint64_t stored_bytes = mlt_reader_image_length(reader, index);
-    printf("%5zu  %s  %+9.1f s  %-10s %12llu %12llu %10s %7.1f  ", index,
+    printf("%5zu  %s  %+9.1f s  %-10s %12llu %12llu %10s %7.1f", index,
            cli_fmt_time(info->wall_time, time_text, sizeof time_text),
            start_time > 0 ? info->wall_time - start_time : 0.0, mlt_trigger_name(info->trigger),
            (unsigned long long)info->object_count, (unsigned long long)info->edge_count,
@@ -146,13 +146,13 @@ static void print_image_line(mlt_reader *reader, size_t index, const mlt_image_i
            bytes_per_object(stored_bytes, info->object_count));
     if (info->trigger == MLT_TRIGGER_CALL_START || info->trigger == MLT_TRIGGER_CALL_END ||
         info->function) {
-        printf("call %llu", (unsigned long long)info->call_counter);
+        printf("  call %llu", (unsigned long long)info->call_counter);
         if (info->function) {
             fputs(" of ", stdout);
             cli_put_terminal(stdout, info->function);
         }
     } else if (info->call_counter) {
-        printf("after %llu calls", (unsigned long long)info->call_counter);
+        printf("  after %llu calls", (unsigned long long)info->call_counter);
     }
     putchar('\n');
 }

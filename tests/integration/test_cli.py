@@ -35,8 +35,11 @@ def dumps():
 
 
 def analyze(*args, env=None):
-    return subprocess.run([tool("memalot-analyze")] + [str(a) for a in args], capture_output=True,
+    proc = subprocess.run([tool("memalot-analyze")] + [str(a) for a in args], capture_output=True,
                           text=True, timeout=300, env=env)
+    # a sanitizer build's report would otherwise pass as an ordinary exit 1
+    assert "Sanitizer" not in proc.stderr, proc.stderr
+    return proc
 
 
 def validator():

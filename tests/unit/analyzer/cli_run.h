@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <check.h>
+
 typedef struct {
     int status;  /* exit status, or 128 + signal */
     char *out;   /* stdout (or the terminal's output with pty) */
@@ -137,6 +139,8 @@ static inline cli_result cli_run_with(const char *const *args, const char *no_co
     close(err_fd);
     unlink(out_path);
     unlink(err_path);
+    /* A sanitizer build's report would otherwise pass as an ordinary exit 1. */
+    ck_assert_msg(strstr(result.err, "Sanitizer") == NULL, "sanitizer report: %s", result.err);
     return result;
 }
 
