@@ -146,6 +146,20 @@ def test_periodic_thread_writes_images_with_the_time_criterion(python, dump_dir)
     check_file_matches_record(path, record)
 
 
+def test_second_start_returns_the_running_monitor(python, dump_dir):
+    proc, result = run_program(python, """
+        lines = []
+        first = memalot.start_leak_monitoring(30.0)
+        second = memalot.start_leak_monitoring(5.0, output_func=lines.append)
+        same = first is second
+        memalot.stop_leak_monitoring()
+        report(same=same, lifetime=second.lifetime, lines=lines)
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    assert result["same"] is True and result["lifetime"] == 30.0
+    assert len(result["lines"]) == 1 and "already running" in result["lines"][0]
+
+
 def test_interval_defaults_from_lifetime_and_warmup_alias(python, dump_dir):
     proc, result = run_program(python, """
         from memalot import api
@@ -262,24 +276,25 @@ def test_context_manager_is_reusable_and_labels_the_block(python, dump_dir):
 def test_dump_opens_the_given_path_and_refuses_another(python, dump_dir):
     target = os.path.join(dump_dir, "nested", "deeper", "mine.mlt")
     proc, result = run_program(python, """
+        lines = []
         first = memalot.dump(sys.argv[1])
         second = memalot.dump()
-        try:
-            memalot.dump(sys.argv[1] + ".other")
-            refused = None
-        except ValueError as exc:
-            refused = str(exc)
-        report(first=first, second=second, path=memalot.dump_path(), refused=refused)
+        third = memalot.dump(sys.argv[1] + ".other", output_func=lines.append)
+        fourth = memalot.dump(sys.argv[1] + ".another", output_func=lines.append)
+        report(first=first, second=second, third=third, fourth=fourth, path=memalot.dump_path(), lines=lines)
     """.replace("sys.argv[1]", repr(target)), dump_dir)
     result = expect_ok(proc, result)
     assert result["path"] == target
     assert result["first"]["image"] < result["second"]["image"]
-    assert [e["trigger"] for e in result["record"]] == ["manual", "manual"]
+    assert [e["trigger"] for e in result["record"]] == ["manual"] * 4
     assert result["record"][0]["criterion"] is None
-    assert "already open" in result["refused"]
+    # One process writes one file: another path goes to the open file, warned once.
+    assert result["third"]["image"] > result["second"]["image"]
+    assert not os.path.exists(target + ".other")
+    assert len(result["lines"]) == 1 and "already open" in result["lines"][0]
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.dirname(target)).st_mode) == 0o700
-    assert result["second"]["file_size"] == os.path.getsize(target)
+    assert result["fourth"]["file_size"] == os.path.getsize(target)
     check_file_matches_record(target, result["record"])
 
 

@@ -50,9 +50,15 @@ def start_leak_monitoring(
     _ext.load()
     with _periodic_lock:
         if _periodic is not None and _periodic.is_alive():
-            raise RuntimeError(
-                "memalot: time-based monitoring is already running; call stop_leak_monitoring() first"
+            # A program run under memalot-dump may start monitoring itself too;
+            # failing there would break a program that works without the launcher.
+            _session.warn_once(
+                "already-running",
+                "time-based monitoring is already running (lifetime %gs, an image every %gs); "
+                "this start_leak_monitoring() call changes nothing" % (_periodic.lifetime, _periodic.interval),
+                settings,
             )
+            return _periodic
         monitor = PeriodicMonitor(lifetime, warmup, every)
         if _session.ensure_open(settings):
             _session.say(
@@ -134,6 +140,7 @@ def dump(path: Union[str, "os.PathLike[str]", None] = None, **options: Any) -> O
 
     With no dump file open, opens one first: at `path` (a file, or a
     directory to create the default name in) or in the default directory.
+    With one open at another path, the image goes there (warned once).
     Returns the extension's result ({"image", "objects", ...}, or
     {"error": ...} after one warning), or None when images cannot be
     written (the reason was warned once).
@@ -146,9 +153,11 @@ def dump(path: Union[str, "os.PathLike[str]", None] = None, **options: Any) -> O
     if requested is not None and _session.is_open():
         open_path = _session.current_path() or ""
         if os.path.abspath(os.path.expanduser(requested)) != open_path:
-            raise ValueError(
-                "memalot: a dump file is already open (%s); one process writes one file, "
-                "so dump() cannot switch to %s" % (open_path, requested)
+            _session.warn_once(
+                "dump-path",
+                "a dump file is already open (%s); one process writes one file, so the image "
+                "goes there and not to %s" % (open_path, requested),
+                settings,
             )
     if not _session.ensure_open(settings, requested):
         return None
