@@ -198,6 +198,8 @@ static void put_padded(const char *text, int width)
         putchar(' ');
 }
 
+/* The file name goes last: generated names are long and would push every
+ * other column out of line. */
 static void print_text(const char *directory, const dump_entry *entries, size_t count)
 {
     if (count == 0) {
@@ -206,27 +208,30 @@ static void print_text(const char *directory, const dump_entry *entries, size_t 
         putchar('\n');
         return;
     }
-    printf("%-24s %-20s %8s %-24s %6s %10s\n", "FILE", "PROGRAM", "PID", "STARTED (UTC)",
-           "IMAGES", "SIZE");
+    printf("%-24s %8s %7s %10s  %-20s %s\n", "STARTED (UTC)", "PID", "IMAGES", "SIZE", "PROGRAM",
+           "FILE");
+    int any_torn = 0;
     for (size_t i = 0; i < count; i++) {
         const dump_entry *entry = &entries[i];
         char time_text[CLI_FMT_TIME_MAX], size[CLI_FMT_SIZE_MAX];
-        put_padded(entry->name, 24);
+        cli_fmt_size(entry->size, size, sizeof size);
         if (!entry->ok) {
-            fputs(" error: ", stdout);
+            printf("%-24s %8s %7s %10s  %-20s ", "(unreadable)", "-", "-", size, "-");
+            cli_put_terminal(stdout, entry->name);
+            fputs("\n    error: ", stdout);
             cli_put_terminal(stdout, entry->error.message);
             putchar('\n');
             continue;
         }
-        putchar(' ');
+        any_torn |= entry->tail_torn;
+        printf("%-24s %8llu %6zu%s %10s  ",
+               cli_fmt_time(entry->start_time, time_text, sizeof time_text),
+               (unsigned long long)entry->pid, entry->images, entry->tail_torn ? "+" : " ", size);
         put_padded(entry->program ? entry->program : "(withheld)", 20);
-        printf(" %8llu %-24s %6zu%s %10s\n", (unsigned long long)entry->pid,
-               cli_fmt_time(entry->start_time, time_text, sizeof time_text), entry->images,
-               entry->tail_torn ? "+" : " ", cli_fmt_size(entry->size, size, sizeof size));
+        putchar(' ');
+        cli_put_terminal(stdout, entry->name);
+        putchar('\n');
     }
-    int any_torn = 0;
-    for (size_t i = 0; i < count; i++)
-        any_torn |= entries[i].ok && entries[i].tail_torn;
     if (any_torn)
         puts("(+: the file ends in a torn or damaged image; run `info` for details)");
 }
