@@ -41,14 +41,16 @@ static mlt_status check_count(mlt_image *img, uint8_t id, uint64_t count, uint64
 static mlt_status check_counts(mlt_image *img, mlt_error *err) {
     const mlt_image_info *n = &img->info;
     mlt_status st;
-    if ((st = check_count(img, MLT_S_STRINGS, n->string_count, 1, UINT32_MAX - 1ull, "strings", err)) ||
+    const uint64_t max_index = UINT32_MAX + 1ull; /* object indices are 32-bit */
+    if ((st = check_count(img, MLT_S_STRINGS, n->string_count, 1, UINT32_MAX - 1ull, "strings",
+                          err)) ||
         (st = check_count(img, MLT_S_TYPES, n->type_count, 4, UINT32_MAX, "types", err)) ||
-        (st = check_count(img, MLT_S_OBJ_ADDR, n->object_count, 1, UINT32_MAX + 1ull, "objects", err)) ||
-        (st = check_count(img, MLT_S_OBJ_FLAGS, n->object_count, 1, UINT32_MAX + 1ull, "objects", err)) ||
+        (st = check_count(img, MLT_S_OBJ_ADDR, n->object_count, 1, max_index, "objects", err)) ||
+        (st = check_count(img, MLT_S_OBJ_FLAGS, n->object_count, 1, max_index, "objects", err)) ||
         (st = check_count(img, MLT_S_EDGE_TARGET, n->edge_count, 1, UINT64_MAX, "edges", err)) ||
         (st = check_count(img, MLT_S_EDGE_LABEL, n->edge_count, 1, UINT64_MAX, "edges", err)) ||
         (st = check_count(img, MLT_S_ROOTS, n->root_count, 6, UINT64_MAX, "roots", err)) ||
-        (st = check_count(img, MLT_S_PREVIEWS, n->preview_count, 3, UINT32_MAX + 1ull, "previews", err)))
+        (st = check_count(img, MLT_S_PREVIEWS, n->preview_count, 3, max_index, "previews", err)))
         return st;
     return MLT_OK;
 }

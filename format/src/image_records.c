@@ -200,7 +200,8 @@ static mlt_status read_preview(mlt_image *img, mlt_preview *out, mlt_error *err)
     int first = img->previews_read == 0;
     if (!first && delta == 0)
         return mlt_cursor_fail(c, err, "preview object delta 0: objects must strictly increase");
-    if (delta >= img->info.object_count || (!first && img->last_preview + delta >= img->info.object_count))
+    uint64_t count = img->info.object_count;
+    if (delta >= count || (!first && img->last_preview + delta >= count))
         return mlt_cursor_fail(c, err, "preview object outside the %llu objects",
                                (unsigned long long)img->info.object_count);
     uint64_t object = first ? delta : img->last_preview + delta;

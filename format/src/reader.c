@@ -46,7 +46,9 @@ static mlt_status read_header(mlt_reader *r, uint64_t *end, mlt_error *err) {
                         "present)", r->path, (unsigned long long)r->file_size,
                         (unsigned long long)r->file_size);
     int e = mlt_pread_all(r->fd, fixed, sizeof fixed, 0);
-    if (e) return mlt_fail(err, MLT_ERR_IO, 0, "%s: read failed: %s", r->path, strerror(e > 0 ? e : EIO));
+    if (e)
+        return mlt_fail(err, MLT_ERR_IO, 0, "%s: read failed: %s", r->path,
+                        strerror(e > 0 ? e : EIO));
     mlt_status st = check_fixed(r, fixed, err);
     if (st != MLT_OK) return st;
     uint32_t meta_len = mlt_get_u32(fixed + 12);
@@ -58,7 +60,8 @@ static mlt_status read_header(mlt_reader *r, uint64_t *end, mlt_error *err) {
     e = mlt_pread_all(r->fd, meta, (size_t)meta_len + 8, MLT_FILE_FIXED_LEN);
     if (e) {
         free(all);
-        return mlt_fail(err, MLT_ERR_IO, 16, "%s: read failed: %s", r->path, strerror(e > 0 ? e : EIO));
+        return mlt_fail(err, MLT_ERR_IO, 16, "%s: read failed: %s", r->path,
+                        strerror(e > 0 ? e : EIO));
     }
     uint64_t actual = XXH3_64bits(all, MLT_FILE_FIXED_LEN + (size_t)meta_len);
     uint64_t stated = mlt_get_u64(meta + meta_len);

@@ -112,7 +112,8 @@ static mlt_status scan_block(scanner *s, mlt_image_index *img, size_t *cap, uint
     if (b.codec == MLT_CODEC_STORED && b.stored_len != b.raw_len)
         return bad(s, MLT_ERR_FORMAT, at + 12, "stored block of stream 0x%02x (%s): stored_len "
                    "%u differs from raw_len %u", b.stream, name, b.stored_len, b.raw_len);
-    if (b.codec == MLT_CODEC_ZSTD && (b.stored_len == 0 || b.stored_len > ZSTD_compressBound(b.raw_len)))
+    if (b.codec == MLT_CODEC_ZSTD &&
+        (b.stored_len == 0 || b.stored_len > ZSTD_compressBound(b.raw_len)))
         return bad(s, MLT_ERR_FORMAT, at + 12, "zstd block of stream 0x%02x (%s): stored_len %u "
                    "impossible for raw_len %u", b.stream, name, b.stored_len, b.raw_len);
     if (b.stored_len > left(s)) return torn(s, "a block payload", b.stored_len, s->pos);
