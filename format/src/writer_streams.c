@@ -10,9 +10,9 @@ const uint8_t mlt_writer_stream_ids[MLT_WS_COUNT] = {
     MLT_S_EDGE_TARGET, MLT_S_EDGE_LABEL, MLT_S_ROOTS,    MLT_S_PREVIEWS};
 
 int mlt_writer_stream_slot(uint8_t id) {
-    for (int i = 0; i < MLT_WS_COUNT; i++)
-        if (mlt_writer_stream_ids[i] == id) return i;
-    return -1;
+    /* Slots follow the ids: 0x01..0x0B then PREVIEWS (asserted by the table above). */
+    if (id >= MLT_S_STRINGS && id <= MLT_S_ROOTS) return id - 1;
+    return id == MLT_S_PREVIEWS ? MLT_WS_COUNT - 1 : -1;
 }
 
 static mlt_status write_block(mlt_writer *w, int slot, mlt_error *err) {
