@@ -45,20 +45,27 @@ static size_t format_growth(char *buf, size_t size, const uint64_t *growth, size
     return points + (tail > 0 ? (size_t)tail : 0);
 }
 
-static void print_summary(FILE *out, const mla_report *report, const cli_text_style *style)
+/* File and criterion: once per run of the command, also with --each. */
+static void print_heading(FILE *out, const mla_report *report, const cli_text_style *style)
 {
-    char criterion[160], time_text[CLI_FMT_TIME_MAX], shallow[CLI_FMT_SIZE_MAX],
-        retained[CLI_FMT_SIZE_MAX];
+    char criterion[160];
     cli_criterion_text(&report->criterion, criterion, sizeof criterion);
-    const mla_image_summary *image = report->evaluated_image < report->image_count
-                                         ? &report->images[report->evaluated_image]
-                                         : NULL;
     fprintf(out, "%smemalot report%s: ", cli_color_on(style->color, CLI_STYLE_BOLD),
             cli_color_off(style->color));
     cli_put_terminal(out, report->path);
     fprintf(out, "\nCriterion: %s (from %s)\n", criterion,
             report->criterion_source ? report->criterion_source : "?");
-    fprintf(out, "Evaluated: image %u of %zu, %s\n", report->evaluated_image, report->image_count,
+}
+
+static void print_summary(FILE *out, const mla_report *report, const cli_text_style *style)
+{
+    char time_text[CLI_FMT_TIME_MAX], shallow[CLI_FMT_SIZE_MAX], retained[CLI_FMT_SIZE_MAX];
+    const mla_image_summary *image = report->evaluated_image < report->image_count
+                                         ? &report->images[report->evaluated_image]
+                                         : NULL;
+    /* indexes are 0-based as `info` and --at use them: say the range */
+    fprintf(out, "Evaluated: image %u (of 0-%zu), %s\n", report->evaluated_image,
+            report->image_count ? report->image_count - 1 : 0,
             image ? cli_fmt_time(image->wall_time, time_text, sizeof time_text) : "(none)");
     cli_fmt_size(report->candidate_shallow_bytes, shallow, sizeof shallow);
     cli_fmt_size(report->candidate_retained_bytes, retained, sizeof retained);
@@ -176,32 +183,46 @@ static void print_examples(FILE *out, const mla_report *report, const cli_text_s
     }
 }
 
-static void print_warnings(FILE *out, const mla_report *report, const cli_text_style *style)
+/* Warnings are mostly about the file, so with --each every report repeats
+ * them: each distinct one is printed once, after all reports. */
+static void print_warnings(FILE *out, const mla_report *const *reports, size_t count,
+                           const cli_text_style *style)
 {
-    for (size_t i = 0; i < report->warning_count; i++) {
-        fprintf(out, "%swarning:%s ", cli_color_on(style->color, CLI_STYLE_YELLOW),
-                cli_color_off(style->color));
-        cli_put_terminal(out, report->warnings[i]);
-        fputc('\n', out);
-    }
+    int first = 1;
+    for (size_t r = 0; r < count; r++)
+        for (size_t i = 0; i < reports[r]->warning_count; i++) {
+            const char *warning = reports[r]->warnings[i];
+            int seen = 0;
+            for (size_t q = 0; q <= r && !seen; q++)
+                for (size_t j = 0; j < reports[q]->warning_count && !seen; j++)
+                    seen = (q < r || j < i) && strcmp(reports[q]->warnings[j], warning) == 0;
+            if (seen)
+                continue;
+            if (first)
+                fputc('\n', out);
+            first = 0;
+            fprintf(out, "%swarning:%s ", cli_color_on(style->color, CLI_STYLE_YELLOW),
+                    cli_color_off(style->color));
+            cli_put_terminal(out, warning);
+            fputc('\n', out);
+        }
 }
 
 void cli_render_text(FILE *out, const mla_report *const *reports, size_t count, int each,
                      const cli_text_style *style)
 {
+    if (count == 0)
+        return;
+    print_heading(out, reports[0], style);
     for (size_t i = 0; i < count; i++) {
         const mla_report *report = reports[i];
         if (each)
-            fprintf(out, "%s=== image %u ===%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
+            fprintf(out, "\n%s=== image %u ===%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
                     report->evaluated_image, cli_color_off(style->color));
         print_summary(out, report, style);
         print_type_table(out, report, style);
         print_clusters(out, report, style);
         print_examples(out, report, style);
-        if (report->warning_count)
-            fputc('\n', out);
-        print_warnings(out, report, style);
-        if (i + 1 < count)
-            fputc('\n', out);
     }
+    print_warnings(out, reports, count, style);
 }

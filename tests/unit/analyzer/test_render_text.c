@@ -31,7 +31,7 @@ START_TEST(summary_comes_first_with_totals)
     ck_assert_msg(suspects >= 0 && table >= 0 && findings >= 0 && examples >= 0, "%s", text);
     ck_assert(suspects < table && table < findings && findings < examples);
     ck_assert_ptr_nonnull(strstr(text, "Criterion: objects alive longer than 5.0 s"));
-    ck_assert_ptr_nonnull(strstr(text, "image 2 of 3, 2023-11-14T22:13:50.000Z"));
+    ck_assert_ptr_nonnull(strstr(text, "Evaluated: image 2 (of 0-2), 2023-11-14T22:13:50.000Z"));
     free(text);
 }
 END_TEST
@@ -75,6 +75,24 @@ START_TEST(no_escape_bytes_without_color_even_from_hostile_strings)
     free(text);
     text = render(&report, 1, 1);
     ck_assert_ptr_nonnull(strstr(text, "\x1b[1m"));
+    free(text);
+}
+END_TEST
+
+START_TEST(each_prints_the_heading_and_each_warning_once)
+{
+    mla_report first = fixture_report(), second = fixture_report();
+    first.evaluated_image = 1;
+    const mla_report *reports[2] = {&first, &second};
+    char *text = NULL;
+    cli_text_style style = {0, 0};
+    CAPTURE(text, cli_render_text(out, reports, 2, 1, &style));
+    ck_assert_int_eq(count_occurrences(text, "memalot report: /dumps/app.mlt"), 1);
+    ck_assert_int_eq(count_occurrences(text, "Criterion:"), 1);
+    ck_assert_int_eq(count_occurrences(text, "=== image 1 ==="), 1);
+    ck_assert_int_eq(count_occurrences(text, "=== image 2 ==="), 1);
+    ck_assert_int_eq(count_occurrences(text, "Suspects:"), 2);
+    ck_assert_int_eq(count_occurrences(text, "warning: identities of 3 objects"), 1);
     free(text);
 }
 END_TEST
@@ -125,6 +143,7 @@ int main(void)
     tcase_add_test(tc, table_clusters_and_paths);
     tcase_add_test(tc, utf8_sparkline);
     tcase_add_test(tc, no_escape_bytes_without_color_even_from_hostile_strings);
+    tcase_add_test(tc, each_prints_the_heading_and_each_warning_once);
     tcase_add_test(tc, clean_report_says_so);
     tcase_add_test(tc, human_sizes_and_times);
     tcase_add_test(tc, color_decision_follows_no_color);
