@@ -3,6 +3,7 @@
 
 #include "progress.h"
 
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@ void cli_progress_init(cli_progress *progress, FILE *stream, int enabled)
     progress->started = monotonic_seconds();
     progress->last_draw = 0;
     progress->drawn = 0;
+    progress->phase[0] = '\0';
 }
 
 void cli_progress_update(void *context, const char *phase, double fraction)
@@ -34,8 +36,13 @@ void cli_progress_update(void *context, const char *phase, double fraction)
     double now = monotonic_seconds();
     if (now - progress->started < PROGRESS_DELAY_SECONDS)
         return;
-    if (progress->drawn && now - progress->last_draw < PROGRESS_REDRAW_SECONDS && fraction < 1.0)
+    if (!phase)
+        phase = "";
+    int same_phase = strncmp(progress->phase, phase, sizeof progress->phase - 1) == 0;
+    if (progress->drawn && same_phase && now - progress->last_draw < PROGRESS_REDRAW_SECONDS &&
+        fraction < 1.0)
         return;
+    snprintf(progress->phase, sizeof progress->phase, "%s", phase);
     if (fraction < 0)
         fraction = 0;
     if (fraction > 1)
@@ -45,7 +52,7 @@ void cli_progress_update(void *context, const char *phase, double fraction)
     for (int i = 0; i < PROGRESS_WIDTH; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[PROGRESS_WIDTH] = '\0';
-    fprintf(progress->stream, "\r\033[K%-11s [%s] %3d%%", phase ? phase : "", bar,
+    fprintf(progress->stream, "\r\033[K%-11s [%s] %3d%%", phase, bar,
             (int)(fraction * 100.0 + 0.5));
     fflush(progress->stream);
     progress->last_draw = now;

@@ -140,13 +140,15 @@ START_TEST(progress_draws_only_when_enabled_and_clears)
     progress.enabled = 1;
     progress.started -= 2 * PROGRESS_DELAY_SECONDS;
     cli_progress_update(&progress, "reading", 0.5);
+    cli_progress_update(&progress, "paths", 0.25); /* a new phase is never throttled */
     cli_progress_finish(&progress);
     long size = ftell(stream);
-    char text[256] = {0};
+    char text[512] = {0};
     rewind(stream);
     ck_assert(fread(text, 1, (size_t)size, stream) == (size_t)size);
     ck_assert_ptr_nonnull(strstr(text, "reading"));
     ck_assert_ptr_nonnull(strstr(text, "[###############...............]  50%"));
+    ck_assert_ptr_nonnull(strstr(text, "\r\033[Kpaths       [########......................]  25%"));
     ck_assert_str_eq(text + size - 4, "\r\033[K");
     fclose(stream);
 }
