@@ -124,10 +124,13 @@ def python(request):
 @pytest.fixture
 def default_python():
     """The interpreter the build was configured for (one run, not one per version)."""
-    for param in PYTHON_PARAMS:
-        if param.values[0] is not None and not param.marks:
-            return param.values[0]
-    pytest.skip("no supported Python with a built extension")
+    listing = os.path.join(BUILD, "memalot-pythons.json")
+    if not os.path.exists(listing):
+        pytest.skip("no build at %s (set MEMALOT_BUILD_DIR)" % BUILD)
+    with open(listing) as f:
+        configured = json.load(f)[0]  # CMake writes the configured interpreter first
+    return PythonUnderTest(configured["version"], configured["executable"],
+                           configured["package_dir"])
 
 
 def tool(name):

@@ -1,0 +1,99 @@
+"""The two ways to install memalot lay out working tools and an importable package."""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from conftest import BUILD, REPO
+
+
+@pytest.fixture
+def prefix():
+    path = tempfile.mkdtemp(prefix="memalot-install-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _run(args, **kwargs):
+    return subprocess.run(args, capture_output=True, text=True, timeout=1200, **kwargs)
+
+
+DUMP_CODE = """
+import sys, memalot
+held = [bytearray(64) for _ in range(10)]
+memalot.dump(sys.argv[1])
+"""
+
+
+def _make_dump(python, path, env=None):
+    """A dump written by the installed package, read back by the installed analyzer."""
+    proc = _run([python, "-c", DUMP_CODE, path], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert os.path.getsize(path) > 0
+
+
+def test_cmake_install_lays_out_everything(prefix, default_python):
+    proc = _run(["cmake", "--install", BUILD, "--prefix", prefix])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for rel in ("bin/memalot-analyze", "bin/memalot-dump", "include/memalot/format.h",
+                "include/memalot/analysis.h", "share/doc/memalot/format.md"):
+        assert os.path.exists(os.path.join(prefix, rel)), rel
+    assert glob.glob(os.path.join(prefix, "lib*", "libmemalot_format.a"))
+    site = glob.glob(os.path.join(prefix, "lib*", "python3.*", "site-packages"))
+    assert len(site) == 1, site
+    assert glob.glob(os.path.join(site[0], "memalot", "_memalot*.so"))
+
+    env = dict(os.environ, PYTHONPATH=site[0])
+    proc = _run([default_python.executable, "-c",
+                 "import memalot, memalot._memalot; print(memalot.__file__)"], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().startswith(site[0])
+
+    # The installed launcher finds its package relative to itself, wherever P is.
+    proc = _run([os.path.join(prefix, "bin", "memalot-dump"), "--help"],
+                env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert proc.returncode == 0, proc.stderr
+    assert "memalot-dump" in proc.stdout
+
+    dump = os.path.join(prefix, "example.mlt")
+    _make_dump(default_python.executable, dump, env=env)
+    proc = _run([os.path.join(prefix, "bin", "memalot-analyze"), "info", "--json", dump])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["images"][0]["objects"] > 1000
+
+
+def _venv_python(python, venv):
+    proc = _run([python, "-m", "venv", venv])
+    if proc.returncode != 0:
+        pytest.skip("cannot create a virtual environment with %s (Debian: apt-get install "
+                    "python3-venv): %s" % (python, proc.stderr.strip()[-300:]))
+    return os.path.join(venv, "bin", "python")
+
+
+def test_pip_install_builds_package_and_both_tools(prefix, default_python):
+    venv_python = _venv_python(default_python.executable, os.path.join(prefix, "venv"))
+    # Build from a clean copy of the sources so stale build trees cannot leak in.
+    src = os.path.join(prefix, "src")
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns("build*", ".git", "__pycache__"))
+    proc = _run([venv_python, "-m", "pip", "install", "-q", src])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    bindir = os.path.dirname(venv_python)
+    for tool in ("memalot-analyze", "memalot-dump"):
+        assert os.access(os.path.join(bindir, tool), os.X_OK), tool
+    proc = _run([venv_python, "-c",
+                 "import memalot, memalot._memalot, importlib.metadata as m;"
+                 "print(m.version('python-memalot'))"], cwd=prefix)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "0.1.0"
+    proc = _run([os.path.join(bindir, "memalot-dump"), "--help"], cwd=prefix)
+    assert proc.returncode == 0, proc.stderr
+    dump = os.path.join(prefix, "example.mlt")
+    _make_dump(venv_python, dump)
+    proc = _run([os.path.join(bindir, "memalot-analyze"), "info", "--json", dump])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["images"][0]["objects"] > 1000
