@@ -11,6 +11,9 @@
 #include "safe_text.h"
 
 #define SPARK_MAX_POINTS 16
+/* The first screen should stay readable; --json and --html list every type. */
+#define TABLE_MAX_ROWS 25
+#define CLUSTER_MAX_ROWS 10
 
 /* Growth as a sparkline of at most SPARK_MAX_POINTS samples plus first->last
  * numbers, into buf; returns the visible width. The shape tells "steady
@@ -87,7 +90,8 @@ static void print_type_table(FILE *out, const mla_report *report, const cli_text
         return;
     fprintf(out, "\n%s%12s %11s %11s  %-24s %s%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
             "COUNT", "SHALLOW", "RETAINED", "GROWTH", "TYPE", cli_color_off(style->color));
-    for (size_t i = 0; i < report->leak_count; i++) {
+    size_t shown = report->leak_count < TABLE_MAX_ROWS ? report->leak_count : TABLE_MAX_ROWS;
+    for (size_t i = 0; i < shown; i++) {
         const mla_type_leak *leak = &report->leaks[i];
         char shallow[CLI_FMT_SIZE_MAX], retained[CLI_FMT_SIZE_MAX];
         fprintf(out, "%12llu %11s %11s  ", (unsigned long long)leak->count,
@@ -103,6 +107,13 @@ static void print_type_table(FILE *out, const mla_report *report, const cli_text
         cli_put_terminal(out, leak->type);
         fputc('\n', out);
     }
+    if (shown < report->leak_count) {
+        uint64_t rest = 0;
+        for (size_t i = shown; i < report->leak_count; i++)
+            rest += report->leaks[i].count;
+        fprintf(out, "%12llu candidates in %zu more types (--json or --html lists them)\n",
+                (unsigned long long)rest, report->leak_count - shown);
+    }
 }
 
 static void print_clusters(FILE *out, const mla_report *report, const cli_text_style *style)
@@ -112,7 +123,9 @@ static void print_clusters(FILE *out, const mla_report *report, const cli_text_s
     fprintf(out, "\n%s%zu finding%s:%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
             report->cluster_count, report->cluster_count == 1 ? "" : "s",
             cli_color_off(style->color));
-    for (size_t i = 0; i < report->cluster_count; i++) {
+    size_t shown = report->cluster_count < CLUSTER_MAX_ROWS ? report->cluster_count
+                                                            : CLUSTER_MAX_ROWS;
+    for (size_t i = 0; i < shown; i++) {
         const mla_cluster *cluster = &report->clusters[i];
         char retained[CLI_FMT_SIZE_MAX];
         fprintf(out, "  %s%llu x ", cli_color_on(style->color, CLI_STYLE_YELLOW),
@@ -123,6 +136,9 @@ static void print_clusters(FILE *out, const mla_report *report, const cli_text_s
         cli_put_terminal(out, cluster->shape);
         fputc('\n', out);
     }
+    if (shown < report->cluster_count)
+        fprintf(out, "  ... %zu smaller findings (--json or --html lists them)\n",
+                report->cluster_count - shown);
 }
 
 static void print_path(FILE *out, const mla_path *path, const cli_text_style *style)

@@ -37,6 +37,15 @@ static size_t utf8_sequence_length(const unsigned char *s)
     return length;
 }
 
+/* Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) can
+ * make a terminal show text in another order than it is ("Trojan Source"). */
+static int is_bidi_control(const unsigned char *s, size_t length)
+{
+    return length == 3 && s[0] == 0xE2 &&
+           ((s[1] == 0x80 && s[2] >= 0xAA && s[2] <= 0xAE) ||
+            (s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9));
+}
+
 void cli_put_terminal(FILE *out, const char *text)
 {
     if (!text)
@@ -48,6 +57,12 @@ void cli_put_terminal(FILE *out, const char *text)
             (length == 2 && s[0] == 0xC2 && s[1] < 0xA0)) { /* C1 controls too */
             fprintf(out, "\\x%02x", *s);
             s++;
+            continue;
+        }
+        if (is_bidi_control(s, length)) {
+            unsigned code = (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+            fprintf(out, "\\u%04x", code);
+            s += length;
             continue;
         }
         fwrite(s, 1, length, out);

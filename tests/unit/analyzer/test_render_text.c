@@ -97,6 +97,34 @@ START_TEST(each_prints_the_heading_and_each_warning_once)
 }
 END_TEST
 
+START_TEST(terminal_text_escapes_controls_and_bidi_overrides)
+{
+    char *text = NULL;
+    CAPTURE(text, cli_put_terminal(out, "a\x1b]0;x\x07 \xc2\x9b \xe2\x80\xae" "evil \xff caf\xc3\xa9"));
+    ck_assert_str_eq(text, "a\\x1b]0;x\\x07 \\xc2\\x9b \\u202eevil \\xff caf\xc3\xa9");
+    free(text);
+}
+END_TEST
+
+START_TEST(long_tables_are_cut_with_a_count)
+{
+    mla_type_leak leaks[30];
+    for (size_t i = 0; i < 30; i++) {
+        leaks[i] = fixture_leaks[0];
+        leaks[i].count = 100 - i;
+        leaks[i].example_count = 0;
+    }
+    mla_report report = fixture_report();
+    report.leaks = leaks;
+    report.leak_count = 30;
+    char *text = render(&report, 0, 0);
+    /* rows 26-30 hold 75 + 74 + 73 + 72 + 71 candidates */
+    ck_assert_msg(strstr(text, "         365 candidates in 5 more types") != NULL, "%s", text);
+    ck_assert_int_eq(count_occurrences(text, "  app.Request\n"), 25);
+    free(text);
+}
+END_TEST
+
 START_TEST(clean_report_says_so)
 {
     mla_report report = fixture_clean_report();
@@ -145,6 +173,8 @@ int main(void)
     tcase_add_test(tc, no_escape_bytes_without_color_even_from_hostile_strings);
     tcase_add_test(tc, each_prints_the_heading_and_each_warning_once);
     tcase_add_test(tc, clean_report_says_so);
+    tcase_add_test(tc, terminal_text_escapes_controls_and_bidi_overrides);
+    tcase_add_test(tc, long_tables_are_cut_with_a_count);
     tcase_add_test(tc, human_sizes_and_times);
     tcase_add_test(tc, color_decision_follows_no_color);
     suite_add_tcase(suite, tc);
