@@ -522,6 +522,35 @@ START_TEST(zstd_framing_rules) {
 }
 END_TEST
 
+START_TEST(checksum_mismatch_names_the_image) {
+    char *path = write_small_file(2, 1);
+    mlt_reader *r;
+    mlt_error err;
+    ck_assert_int_eq(mlt_reader_open(path, NULL, &r, &err), MLT_OK);
+    uint64_t second = mlt_reader_image_offset(r, 1);
+    uint64_t length = mlt_reader_image_length(r, 1);
+    mlt_reader_close(r);
+    size_t size;
+    uint8_t *bytes = read_whole(path, &size);
+    bytes[second + length / 2] ^= 0x40; /* inside a stored payload: only the checksum sees it */
+    write_whole(path, bytes, size);
+    ck_assert_int_eq(mlt_reader_open(path, NULL, &r, &err), MLT_OK);
+    ck_assert_uint_eq(mlt_reader_image_count(r), 1);
+    const mlt_error *tail = mlt_reader_tail_error(r);
+    ck_assert_ptr_nonnull(tail);
+    ck_assert_int_eq(tail->code, MLT_ERR_CHECKSUM);
+    ck_assert_uint_eq(tail->offset, second + length - 8);
+    char expect[96];
+    snprintf(expect, sizeof expect, "image 1 (started at %llu): checksum mismatch: trailer says 0x",
+             (unsigned long long)second);
+    ck_assert_msg(strstr(tail->message, expect), "%s", tail->message);
+    ck_assert_msg(strstr(tail->message, ", bytes hash to 0x"), "%s", tail->message);
+    mlt_reader_close(r);
+    free(bytes);
+    free(path);
+}
+END_TEST
+
 Suite *damage_suite(void) {
     Suite *s = suite_create("damage");
     TCase *tc = tcase_create("damage");
@@ -539,6 +568,7 @@ Suite *damage_suite(void) {
     tcase_add_test(tc, garbage_after_the_last_image);
     tcase_add_test(tc, decompression_bomb_is_refused);
     tcase_add_test(tc, zstd_framing_rules);
+    tcase_add_test(tc, checksum_mismatch_names_the_image);
     suite_add_tcase(s, tc);
     return s;
 }
