@@ -14,6 +14,7 @@
 /* The first screen should stay readable; --json and --html list every type. */
 #define TABLE_MAX_ROWS 25
 #define CLUSTER_MAX_ROWS 10
+#define GROWTH_WIDTH 30 /* 16 sparkline points and "  N -> M" */
 
 /* Growth as a sparkline of at most SPARK_MAX_POINTS samples plus first->last
  * numbers, into buf; returns the visible width. The shape tells "steady
@@ -88,8 +89,9 @@ static void print_type_table(FILE *out, const mla_report *report, const cli_text
 {
     if (report->leak_count == 0)
         return;
-    fprintf(out, "\n%s%12s %11s %11s  %-24s %s%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
-            "COUNT", "SHALLOW", "RETAINED", "GROWTH", "TYPE", cli_color_off(style->color));
+    fprintf(out, "\n%s%12s %11s %11s  %-*s %s%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
+            "COUNT", "SHALLOW", "RETAINED", GROWTH_WIDTH, "GROWTH", "TYPE",
+            cli_color_off(style->color));
     size_t shown = report->leak_count < TABLE_MAX_ROWS ? report->leak_count : TABLE_MAX_ROWS;
     for (size_t i = 0; i < shown; i++) {
         const mla_type_leak *leak = &report->leaks[i];
@@ -101,7 +103,7 @@ static void print_type_table(FILE *out, const mla_report *report, const cli_text
         size_t visible = format_growth(growth, sizeof growth, leak->growth, report->image_count,
                                        style);
         fputs(growth, out);
-        for (; visible < 24; visible++)
+        for (; visible < GROWTH_WIDTH; visible++)
             fputc(' ', out);
         fputc(' ', out);
         cli_put_terminal(out, leak->type);
