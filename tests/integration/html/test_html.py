@@ -54,15 +54,20 @@ class Census(HTMLParser):
         super().__init__()
         self.rows, self.series, self.scripts, self.details = [], [], 0, 0
         self.in_summary = False
+        self.sections = []  # series per <section class="report">
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "section" and attrs.get("class") == "report":
+            self.sections.append([])
         if tag == "table" and "summary" in (attrs.get("class") or ""):
             self.in_summary = True
         if tag == "tr" and self.in_summary and attrs.get("class") == "leak":
             self.rows.append(attrs.get("data-type"))
         if tag in ("polyline", "path") and attrs.get("class") == "series":
             self.series.append(attrs.get("data-type"))
+            if self.sections:
+                self.sections[-1].append(attrs.get("data-type"))
         if tag == "script":
             self.scripts += 1
         if tag == "details":
@@ -120,3 +125,21 @@ def test_screenshot_is_drawn(report):
     with open(shot, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert os.path.getsize(shot) > 30000  # a blank page of that size is about 9 KB
+
+
+def test_each_has_one_chart_per_image(report):
+    _, _, folder = report
+    page = os.path.join(folder, "each.html")
+    proc = subprocess.run([built("memalot-analyze"), "report", os.path.join(folder, "leaky.mlt"),
+                           "--lifetime", "5", "--warmup", "0", "--each", "--json", "--html", page],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    reports = json.loads(proc.stdout)["reports"]
+    dom, console = browse(page)
+    assert not console, console
+    census = Census()
+    census.feed(dom)
+    assert len(census.sections) == len(reports) == 3
+    for series, one in zip(census.sections, reports):
+        assert sorted(series) == sorted(leak["type"] for leak in one["leaks"])
+    assert census.scripts == 0
