@@ -52,6 +52,16 @@ static void add_super_child(mla_bfs *bfs, uint32_t v, uint8_t kind, uint32_t *ta
 static void expand(const mla_graph *graph, mla_bfs *bfs, uint32_t *head, uint32_t *tail)
 {
     while (*head < *tail) {
+        /* Two-stage prefetch down the queue: the CSR offsets of a node eight
+         * ahead, the visited marks of the targets of a node four ahead. */
+        if (*head + 8 < *tail)
+            __builtin_prefetch(&graph->edge_start[bfs->order[*head + 8]]);
+        if (*head + 4 < *tail) {
+            uint32_t ahead = bfs->order[*head + 4];
+            for (uint32_t e = graph->edge_start[ahead], k = 0;
+                 e < graph->edge_start[ahead + 1] && k < 8; e++, k++)
+                __builtin_prefetch(&bfs->dist[graph->edge_target[e]]);
+        }
         uint32_t u = bfs->order[(*head)++];
         for (uint32_t e = graph->edge_start[u]; e < graph->edge_start[u + 1]; e++) {
             uint32_t v = graph->edge_target[e];

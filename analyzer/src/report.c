@@ -447,6 +447,7 @@ mlt_status mla_build_report(mla_arena *arena, const mla_report_input *input, mla
         mla_progress(input->options, "dominators", 0.0);
         st = mla_dominators(g, &b.rev, &b.bfs, &b.dom, err);
     }
+    mla_progress(input->options, "clusters", 0.0);
     if (st == MLT_OK)
         st = mark_top_candidates(&b, err);
     if (st == MLT_OK)
