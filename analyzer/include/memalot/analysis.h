@@ -76,7 +76,11 @@ typedef struct {
     mla_root_kind root_kind;
     const char *root;            /* rendered root name (see mla_root_kind) */
     size_t edge_count;
-    const char *const *edges;    /* rendered steps: ".attr", "[3]", "['key']", "[<key int>]", "<cell x>" */
+    const char *const *edges;    /* rendered steps: ".attr", "[3]", "['key']" (escaped, cut
+                                  * after 40 characters with "…"), "[<key builtins.int>]" or
+                                  * "[42]" when the key has a preview, "<cell x>", a frame
+                                  * local's or other role's own text ("self", "__dict__"),
+                                  * and "→ TYPE" for an unlabelled reference */
     const char *const *types;    /* fully qualified type of the object each step reaches */
     int truncated;               /* 1 when cut at max_path_length: the steps nearest the
                                   * root were dropped, the last max_path_length kept */
@@ -113,6 +117,14 @@ typedef struct {
 typedef struct {
     uint32_t id;
     const char *shape;           /* "module global app.cache -> .items -> [*] -> app.Request" */
+    /* Shape rules: the BFS-tree shortest path with list/tuple indices and
+     * data-like str keys folded to [*] (keys of containers with more than 16
+     * referents, keys with a digit or a non-identifier character, or longer
+     * than 32 bytes), non-str keys folded to [<key TYPE>], frame-local roots
+     * without their thread, and a run of one repeated step (a linked list's
+     * .next) written once as "(.next)+". Objects held outside the visible
+     * heap or unreachable show their own type: "held outside the visible
+     * heap (builtins.str)". */
     const char *type;            /* type of the leaked objects in the group */
     uint64_t count;
     uint64_t shallow_bytes;
@@ -124,10 +136,10 @@ typedef struct {
     const char *path;
     const mlt_file_info *file;   /* owned by the report */
     mlt_criterion criterion;     /* the criterion applied, defaults resolved */
-    const char *criterion_source;/* "dump" or "options" */
+    const char *criterion_source;/* "dump", "options", or "default" (the dump recorded none) */
     uint32_t evaluated_image;    /* index of the image the verdict is for */
-    size_t image_count;
-    const mla_image_summary *images;
+    size_t image_count;          /* analysed images (images of another run are excluded) */
+    const mla_image_summary *images; /* growth arrays line up with this list */
     uint64_t candidate_count;    /* leak candidates at the evaluated image, after filters */
     uint64_t candidate_shallow_bytes;
     uint64_t candidate_retained_bytes;
@@ -142,7 +154,25 @@ typedef struct {
 typedef struct mla_report_set mla_report_set;
 
 /* Analyzes a dump file. Without options->each the set holds one report (at the
- * evaluated image); with each, one report per image after the first. */
+ * evaluated image); with each, one report per image after the first.
+ *
+ * Rules the verdicts follow (see docs for the reasoning):
+ *  - Images whose run_id differs from the first image's are excluded with a
+ *    warning; at_image naming one fails with MLT_ERR_USAGE.
+ *  - An image whose base is not the previous analysed image (missing image,
+ *    other pid, no base) breaks the identity chains: its objects count as
+ *    new there (ages are then lower bounds), with a warning. So do objects
+ *    flagged "same as before" whose address the base image lacks.
+ *  - Time: alive at E, first image f >= 1 with t[f-1] >= t0 + warmup (created
+ *    after the warm-up) and t[E] - t[f] >= lifetime. Monotonic time when
+ *    every image has one, else wall time.
+ *  - Calls: first seen at call-end(k) right after an image taken inside call
+ *    k, k > warmup_calls, and E at or after call-end(m), m >= k + calls - 1.
+ *  - Retained bytes of a type: the sum over its candidates that no other
+ *    candidate (of any type) dominates, so the types' sums never double
+ *    count. The dominator tree hangs from a super-root over the root
+ *    records, the objects whose refcount exceeds their visible referrers
+ *    (immortal ones excepted) and whatever is still unreachable. */
 mlt_status mla_analyze_file(const char *path, const mla_options *options,
                             mla_report_set **out, mlt_error *err);
 
