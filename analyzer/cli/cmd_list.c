@@ -1,9 +1,9 @@
 /*
  * `memalot-analyze list [DIR] [--json]`: the dumps in a directory (default
- * $MEMALOT_DIR, else ~/.memalot/dumps). A file is a dump when it is named
- * *.mlt or when the reader gets past its magic; a damaged dump is listed with
- * its error rather than stopping the listing, since finding the damaged one
- * is often why the user is looking. Checksums are not verified here (that
+ * $MEMALOT_DIR, else ~/.memalot/dumps). A file is a dump when it starts with
+ * the format's signature or is named *.mlt; a damaged dump is listed with its
+ * error rather than stopping the listing, since finding the damaged one is
+ * often why the user is looking. Checksums are not verified here (that
  * is `info`'s job) so that listing large dumps stays quick.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -21,6 +21,10 @@
 #include "safe_text.h"
 
 #define LIST_SCHEMA "memalot-list/1"
+
+/* The file signature of docs/format.md ("File header"), PNG-style. Sniffing
+ * it is how `file` tells formats apart; everything past it is the reader's. */
+static const unsigned char dump_signature[8] = {0x89, 'M', 'L', 'T', '\r', '\n', 0x1A, '\n'};
 
 static const cli_opt_spec list_options[] = {
     {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-list/1) instead of text"},
@@ -74,17 +78,27 @@ static char *copy_string(const char *text)
     return copy;
 }
 
+static int has_dump_signature(const char *path)
+{
+    unsigned char head[sizeof dump_signature];
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return 0;
+    size_t got = fread(head, 1, sizeof head, in);
+    fclose(in);
+    return got == sizeof head && memcmp(head, dump_signature, sizeof head) == 0;
+}
+
 /* Fills entry from the file; returns 0 to keep it, -1 to skip (not a dump). */
 static int examine(dump_entry *entry)
 {
+    if (!has_dump_suffix(entry->name) && !has_dump_signature(entry->path))
+        return -1;
     mlt_reader_options options = {0};
     options.skip_checksums = 1;
     mlt_reader *reader = NULL;
-    if (mlt_reader_open(entry->path, &options, &reader, &entry->error) != MLT_OK) {
-        /* Failing at offset 0 means "not our magic": only a *.mlt name makes
-         * such a file worth reporting. */
-        return has_dump_suffix(entry->name) || entry->error.offset > 0 ? 0 : -1;
-    }
+    if (mlt_reader_open(entry->path, &options, &reader, &entry->error) != MLT_OK)
+        return 0;
     const mlt_file_info *file = mlt_reader_file_info(reader);
     entry->ok = 1;
     entry->program =

@@ -148,8 +148,8 @@ def test_other_documents_name_their_schema(dumps):
     assert info["schema"] == "memalot-info/1" and len(info["images"]) == 4
     listing = json.loads(analyze("list", dumps, "--json").stdout)
     assert listing["schema"] == "memalot-list/1"
-    assert [d["file"] for d in listing["dumps"]] == ["clean.mlt", "garbage.mlt", "leaky.mlt",
-                                                     "torn.mlt", "withheld.mlt"]
+    assert [d["file"] for d in listing["dumps"]] == ["clean.mlt", "copy.bin", "garbage.mlt",
+                                                     "leaky.mlt", "torn.mlt", "withheld.mlt"]
     diff = json.loads(analyze("diff", leaky + "@0", leaky, "--json").stdout)
     assert diff["schema"] == "memalot-diff/1"
     rows = {row["type"]: row for row in diff["types"]}

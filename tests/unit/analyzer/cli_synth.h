@@ -209,12 +209,14 @@ static inline int synth_write(const char *path, const synth_spec *spec, char *me
 
 /* The standard set in dir: leaky.mlt (default spec), clean.mlt (nothing
  * kept), torn.mlt (default spec, last image cut), withheld.mlt (argv
- * withheld), notes.txt (not a dump), garbage.mlt (named like a dump, is not). */
+ * withheld), copy.bin (the default spec under another name), notes.txt and
+ * short.txt (not dumps), garbage.mlt (named like a dump, is not). */
 static inline int synth_write_set(const char *dir, char *message, size_t message_size)
 {
-    static const char *const names[] = {"leaky.mlt", "clean.mlt", "torn.mlt", "withheld.mlt"};
+    static const char *const names[] = {"leaky.mlt", "clean.mlt", "torn.mlt", "withheld.mlt",
+                                        "copy.bin"};
     char path[4096];
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         synth_spec spec;
         synth_default(&spec);
         if (i == 1)
@@ -226,8 +228,9 @@ static inline int synth_write_set(const char *dir, char *message, size_t message
             return -1;
     }
     static const char *const others[][2] = {{"notes.txt", "just some notes\n"},
+                                            {"short.txt", "hi\n"},
                                             {"garbage.mlt", "this is not a heap image at all\n"}};
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, others[i][0]);
         FILE *out = fopen(path, "w");
         if (!out || fputs(others[i][1], out) < 0 || fclose(out) != 0) {

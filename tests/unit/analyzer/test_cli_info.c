@@ -220,6 +220,8 @@ START_TEST(list_shows_dumps_and_errors_and_skips_other_files)
     ck_assert_ptr_nonnull(strstr(r.out, "garbage.mlt"));
     ck_assert_ptr_nonnull(strstr(r.out, "error"));
     ck_assert_ptr_null(strstr(r.out, "notes.txt"));
+    ck_assert_ptr_null(strstr(r.out, "short.txt"));
+    ck_assert_ptr_nonnull(strstr(r.out, "copy.bin"));
     cli_result_free(&r);
 }
 END_TEST
@@ -233,11 +235,12 @@ START_TEST(list_json_from_memalot_dir)
     ck_assert_ptr_nonnull(doc);
     ck_assert_str_eq(json_string_value(json_object_get(doc, "directory")), dir);
     json_t *dumps = json_object_get(doc, "dumps");
-    /* sorted by name: clean, garbage, leaky, torn, withheld; notes.txt skipped */
-    const char *expected[] = {"clean.mlt", "garbage.mlt", "leaky.mlt", "torn.mlt", "withheld.mlt"};
-    const long images[] = {4, -1, 4, 3, 4};
-    ck_assert_int_eq(json_array_size(dumps), 5);
-    for (size_t i = 0; i < 5; i++) {
+    /* sorted by name; notes.txt and short.txt are skipped, copy.bin has the signature */
+    const char *expected[] = {"clean.mlt", "copy.bin", "garbage.mlt", "leaky.mlt", "torn.mlt",
+                              "withheld.mlt"};
+    const long images[] = {4, 4, -1, 4, 3, 4};
+    ck_assert_int_eq(json_array_size(dumps), 6);
+    for (size_t i = 0; i < 6; i++) {
         json_t *entry = json_array_get(dumps, i);
         ck_assert_str_eq(json_string_value(json_object_get(entry, "file")), expected[i]);
         if (images[i] < 0) {
@@ -247,10 +250,10 @@ START_TEST(list_json_from_memalot_dir)
         ck_assert(json_is_null(json_object_get(entry, "error")));
         ck_assert_int_eq(json_integer_value(json_object_get(entry, "images")), images[i]);
         ck_assert_int_eq(json_integer_value(json_object_get(entry, "pid")), 4242);
-        ck_assert(json_is_true(json_object_get(entry, "tail_torn")) == (i == 3));
+        ck_assert(json_is_true(json_object_get(entry, "tail_torn")) == (i == 4));
     }
-    ck_assert(json_is_null(json_object_get(json_array_get(dumps, 4), "program")));
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(dumps, 2), "program")),
+    ck_assert(json_is_null(json_object_get(json_array_get(dumps, 5), "program")));
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(dumps, 3), "program")),
                      "app.py");
     json_decref(doc);
     cli_result_free(&r);
