@@ -257,3 +257,35 @@ def test_output_names_the_exact_file(python, dump_dir, program_dir):
     assert "writing heap images to %s" % target in proc.stderr
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     assert not os.path.exists(os.path.join(dump_dir, "dumps"))
+
+
+INTROSPECT = textwrap.dedent(
+    """
+    import json, sys
+    print("SEEN " + json.dumps(dict(
+        builtins=type(__builtins__).__name__, loader=type(__loader__).__name__,
+        spec=None if __spec__ is None else __spec__.name, path0=sys.path[0], file=__file__,
+        names=sorted(name for name in globals() if name.startswith("__")),
+        main_is_us=sys.modules["__main__"].__dict__ is globals())))
+    """
+)
+
+
+@pytest.mark.parametrize("how", ["script-through-symlink", "module"])
+def test_main_module_looks_like_pythons_own(python, dump_dir, program_dir, how):
+    real = os.path.join(program_dir, "real")
+    os.mkdir(real)
+    with open(os.path.join(real, "introspect.py"), "w") as f:
+        f.write(INTROSPECT)
+    if how == "module":
+        args = ["-m", "introspect"]
+        cwd = real
+    else:
+        os.symlink(os.path.join(real, "introspect.py"), os.path.join(program_dir, "linked.py"))
+        args = ["linked.py"]
+        cwd = program_dir
+    proc = launch(python, ["--quiet"] + args, dump_dir, cwd)
+    reference = plain(python, args, cwd)
+    assert proc.returncode == 0, proc.stderr
+    assert seen(proc) == seen(reference)
+    assert seen(proc)["main_is_us"] is True

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import importlib.machinery
 import os
 import re
 import signal
@@ -228,8 +229,12 @@ def _prepare_script(path: str, args: List[str]) -> types.CodeType:
 def _fresh_main_module(file: Optional[str]) -> types.ModuleType:
     """A new __main__ that stays in sys.modules until exit, so the exit image
     still sees the program's globals as module globals of __main__."""
+    import builtins
+
     module = types.ModuleType("__main__")
-    module.__dict__["__builtins__"] = __builtins__
+    module.__dict__["__builtins__"] = builtins  # the module, as in python's own __main__
+    if sys.version_info < (3, 14):  # python's __main__ starts with one until PEP 649
+        module.__dict__["__annotations__"] = {}
     if file is not None:
         module.__file__ = file
     sys.modules["__main__"] = module
@@ -257,11 +262,12 @@ def _run_script(path: str, args: List[str], launcher_dir: Optional[str]) -> None
     file = os.path.abspath(path) if sys.version_info >= (3, 9) else path
     code = _prepare_script(file, args)
     sys.argv[0] = path
-    _set_search_path(os.path.dirname(os.path.abspath(path)), launcher_dir)
+    # python resolves symlinks for sys.path[0], so a linked script imports from its real folder.
+    _set_search_path(os.path.dirname(os.path.realpath(path)), launcher_dir)
     module = _fresh_main_module(file)
     module.__dict__["__cached__"] = None
     module.__dict__["__spec__"] = None
-    module.__dict__["__loader__"] = None
+    module.__dict__["__loader__"] = importlib.machinery.SourceFileLoader("__main__", file)
     exec(code, module.__dict__)
 
 

@@ -221,7 +221,7 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
                 append=False,
                 use_fork=settings.use_fork,
             )
-        except OSError as exc:
+        except Exception as exc:  # OSError: the file; RuntimeError: the extension's own state
             if temp_dir is not None:
                 shutil.rmtree(temp_dir, ignore_errors=True)
             _disable("cannot create the dump file %s (%s)" % (chosen, exc), settings)
