@@ -106,6 +106,25 @@ void mlt_bitmap_set(mlt_bitmap *bm, uintptr_t address)
     leaf->words[bit >> 6] |= (uint64_t)1 << (bit & 63);
 }
 
+int mlt_bitmap_test_and_set(mlt_bitmap *bm, uintptr_t address)
+{
+    uint64_t index = (uint64_t)address >> GRANULE_SHIFT;
+    if (index >> (LEAF_BITS + MID_BITS + TOP_BITS)) {
+        bm->lossy = 1;
+        return 1;
+    }
+    leaf_t *leaf = leaf_for(bm, index);
+    if (leaf == NULL) {
+        bm->lossy = 1;
+        return 1;
+    }
+    uint64_t bit = index & ((1u << LEAF_BITS) - 1);
+    uint64_t mask = (uint64_t)1 << (bit & 63);
+    int was = (leaf->words[bit >> 6] & mask) != 0;
+    leaf->words[bit >> 6] |= mask;
+    return was;
+}
+
 int mlt_bitmap_test(const mlt_bitmap *bm, uintptr_t address)
 {
     uint64_t index = (uint64_t)address >> GRANULE_SHIFT;

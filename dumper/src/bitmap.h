@@ -17,6 +17,10 @@ void mlt_bitmap_free(mlt_bitmap *bm);
  * outside the map sets the "lossy" state that mlt_bitmap_lossy reports. */
 void mlt_bitmap_set(mlt_bitmap *bm, uintptr_t address);
 
+/* Sets the bit and returns its previous value (1 also when the address
+ * cannot be represented or memory ran out, after setting the lossy state). */
+int mlt_bitmap_test_and_set(mlt_bitmap *bm, uintptr_t address);
+
 /* 1 if marked, or if the address cannot be represented (safe answer: new). */
 int mlt_bitmap_test(const mlt_bitmap *bm, uintptr_t address);
 

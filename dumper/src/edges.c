@@ -24,7 +24,7 @@ static void begin_object(mlt_walker *w)
 
 void mlt_walk_edge(mlt_walker *w, PyObject *target, mlt_label_kind kind, uint64_t label)
 {
-    if (target == NULL || mlt_walk_reach(w, target) == UINT32_MAX) {
+    if (target == NULL || mlt_walk_reach(w, target) != 0) {
         return;
     }
     mlt_snap_edge *e = mlt_snapshot_add_edge(w->snap);

@@ -25,12 +25,13 @@ typedef struct {
     uint32_t *string_ids; /* local string id -> writer string id */
     uint32_t *type_ids;   /* local type index -> writer type index */
     addr_entry *order;
+    mlt_ptrmap by_address; /* address -> walk index, built here, after the pause */
 } emit_ctx;
 
 static uint32_t index_of(const emit_ctx *c, uint64_t address)
 {
     uint32_t walk_index = 0;
-    if (!mlt_ptrmap_get(&c->snap->object_index, address, &walk_index)) {
+    if (!mlt_ptrmap_get(&c->by_address, address, &walk_index)) {
         return UINT32_MAX; /* cannot happen: every target was reached */
     }
     return c->rank[walk_index];
@@ -67,8 +68,14 @@ static int prepare(emit_ctx *c)
         c->order[i].walk_index = (uint32_t)i;
     }
     qsort(c->order, n, sizeof(addr_entry), by_address);
+    if (mlt_ptrmap_reserve(&c->by_address, n) != 0) {
+        return -1;
+    }
     for (size_t i = 0; i < n; i++) {
         c->rank[c->order[i].walk_index] = (uint32_t)i;
+        if (mlt_ptrmap_put(&c->by_address, c->order[i].address, c->order[i].walk_index) != 0) {
+            return -1;
+        }
     }
     return 0;
 }
@@ -207,7 +214,10 @@ static mlt_status write_previews(emit_ctx *c, mlt_writer *w, mlt_error *err)
 mlt_status mlt_emit_image(mlt_writer *writer, const mlt_snapshot *snap, const mlt_image_info *info,
                           uint64_t pause_ns, mlt_emit_stats *stats, mlt_error *err)
 {
-    emit_ctx c = {snap, NULL, NULL, NULL, NULL};
+    emit_ctx c;
+    memset(&c, 0, sizeof(c));
+    c.snap = snap;
+    mlt_ptrmap_init(&c.by_address);
     uint64_t size_before = mlt_writer_file_size(writer);
     mlt_status st = MLT_OK;
     if (prepare(&c) != 0) {
@@ -238,5 +248,6 @@ mlt_status mlt_emit_image(mlt_writer *writer, const mlt_snapshot *snap, const ml
     free(c.rank);
     free(c.string_ids);
     free(c.type_ids);
+    mlt_ptrmap_free(&c.by_address);
     return st;
 }

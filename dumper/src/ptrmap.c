@@ -40,9 +40,8 @@ static size_t find_slot(const uint64_t *keys, size_t capacity, uint64_t key)
     return i;
 }
 
-static int grow(mlt_ptrmap *map)
+static int grow_to(mlt_ptrmap *map, size_t cap)
 {
-    size_t cap = map->capacity ? map->capacity * 2 : 1024;
     uint64_t *keys = calloc(cap, sizeof(uint64_t));
     uint32_t *values = malloc(cap * sizeof(uint32_t));
     if (keys == NULL || values == NULL) {
@@ -63,6 +62,20 @@ static int grow(mlt_ptrmap *map)
     map->values = values;
     map->capacity = cap;
     return 0;
+}
+
+static int grow(mlt_ptrmap *map)
+{
+    return grow_to(map, map->capacity ? map->capacity * 2 : 1024);
+}
+
+int mlt_ptrmap_reserve(mlt_ptrmap *map, size_t n)
+{
+    size_t cap = map->capacity ? map->capacity : 1024;
+    while (cap < 2 * (n + 1)) {
+        cap *= 2;
+    }
+    return cap > map->capacity ? grow_to(map, cap) : 0;
 }
 
 int mlt_ptrmap_get(const mlt_ptrmap *map, uint64_t key, uint32_t *value)

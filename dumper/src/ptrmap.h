@@ -18,6 +18,9 @@ void mlt_ptrmap_init(mlt_ptrmap *map);
 void mlt_ptrmap_free(mlt_ptrmap *map);
 void mlt_ptrmap_reset(mlt_ptrmap *map); /* empties, keeps memory */
 
+/* Makes room for n keys without further growth; -1 when out of memory. */
+int mlt_ptrmap_reserve(mlt_ptrmap *map, size_t n);
+
 /* Returns 1 and sets *value when key is present, else 0. */
 int mlt_ptrmap_get(const mlt_ptrmap *map, uint64_t key, uint32_t *value);
 

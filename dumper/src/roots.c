@@ -10,7 +10,7 @@
 static void add_root(mlt_walker *w, mlt_root_kind kind, PyObject *object, uint32_t name,
                      uint32_t context, uint64_t thread_id, uint32_t depth)
 {
-    if (object == NULL || mlt_walk_reach(w, object) == UINT32_MAX) {
+    if (object == NULL || mlt_walk_reach(w, object) != 0) {
         return;
     }
     mlt_snap_root *r = mlt_snapshot_add_root(w->snap);

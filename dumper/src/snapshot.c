@@ -37,7 +37,6 @@ int mlt_grow_array(void **items, size_t *capacity, size_t needed, size_t elem_si
 void mlt_snapshot_init(mlt_snapshot *s)
 {
     memset(s, 0, sizeof(*s));
-    mlt_ptrmap_init(&s->object_index);
 }
 
 void mlt_snapshot_free(mlt_snapshot *s)
@@ -52,7 +51,6 @@ void mlt_snapshot_free(mlt_snapshot *s)
     free(s->strings.offsets);
     free(s->strings.lengths);
     free(s->strings.index);
-    mlt_ptrmap_free(&s->object_index);
     memset(s, 0, sizeof(*s));
 }
 
@@ -64,7 +62,6 @@ void mlt_snapshot_reset(mlt_snapshot *s)
     if (s->strings.index != NULL) {
         memset(s->strings.index, 0, s->strings.index_capacity * sizeof(uint32_t));
     }
-    mlt_ptrmap_reset(&s->object_index);
     s->out_of_memory = 0;
 }
 

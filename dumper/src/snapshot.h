@@ -66,7 +66,6 @@ typedef struct {
     MLT_GROWING_ARRAY(mlt_snap_type) types;
     MLT_GROWING_ARRAY(char) preview_bytes;
     mlt_strtab strings;
-    mlt_ptrmap object_index; /* address -> index into objects (walk order) */
     int out_of_memory;       /* sticky: a buffer could not grow */
 } mlt_snapshot;
 

@@ -22,27 +22,32 @@ void mlt_walker_free(mlt_walker *w)
     mlt_ptrmap_free(&w->str_ids);
     mlt_ptrmap_free(&w->type_ids);
     mlt_ptrmap_free(&w->labelled);
+    mlt_bitmap_free(w->visited);
     free(w->types.items);
     free(w->members.items);
     free(w->text);
     memset(w, 0, sizeof(*w));
 }
 
-uint32_t mlt_walk_reach(mlt_walker *w, PyObject *op)
+static int append_object(mlt_walker *w, PyObject *op, uint8_t flags)
 {
-    mlt_snapshot *s = w->snap;
-    uint32_t index = (uint32_t)s->objects.count, found;
-    int rc = mlt_ptrmap_get_or_put(&s->object_index, (uint64_t)(uintptr_t)op, index, &found);
-    if (rc == 1) {
-        return found;
-    }
-    mlt_snap_object *o = rc == 0 ? mlt_snapshot_add_object(s) : NULL;
+    mlt_snap_object *o = mlt_snapshot_add_object(w->snap);
     if (o == NULL) {
-        s->out_of_memory = 1;
-        return UINT32_MAX;
+        return -1;
     }
     o->address = (uint64_t)(uintptr_t)op;
-    return index;
+    o->flags = flags;
+    return 0;
+}
+
+/* The visited set is a bitmap rather than a hash map: the walk only needs
+ * "seen or not", and the address -> index map is built after the pause. */
+int mlt_walk_reach(mlt_walker *w, PyObject *op)
+{
+    if (mlt_bitmap_test_and_set(w->visited, (uintptr_t)op)) {
+        return mlt_bitmap_lossy(w->visited) ? -1 : 0;
+    }
+    return append_object(w, op, 0);
 }
 
 uint32_t mlt_walk_cstr_id(mlt_walker *w, const char *text)
@@ -76,12 +81,9 @@ uint32_t mlt_walk_str_id(mlt_walker *w, PyObject *str, size_t cap)
 static int add_gc_object(PyObject *op, int frozen, void *arg)
 {
     mlt_walker *w = arg;
-    uint32_t index = mlt_walk_reach(w, op);
-    if (index == UINT32_MAX) {
-        return -1;
-    }
-    w->snap->objects.items[index].flags |= MLT_OBJ_GC_TRACKED | (frozen ? MLT_OBJ_FROZEN : 0);
-    return 0;
+    /* Each object is on exactly one GC list: no need to test first. */
+    mlt_bitmap_test_and_set(w->visited, (uintptr_t)op);
+    return append_object(w, op, MLT_OBJ_GC_TRACKED | (frozen ? MLT_OBJ_FROZEN : 0));
 }
 
 static uint8_t identity_flags(const mlt_walker *w, PyObject *op)
@@ -166,6 +168,12 @@ int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size)
 {
     PyObject *exc_type, *exc_value, *exc_tb;
     PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    if (w->visited == NULL && (w->visited = mlt_bitmap_new()) == NULL) {
+        PyErr_Restore(exc_type, exc_value, exc_tb);
+        snprintf(message, message_size, "out of memory for the visited set");
+        return -1;
+    }
+    mlt_bitmap_clear(w->visited);
     mlt_snapshot_reset(w->snap);
     mlt_ptrmap_reset(&w->str_ids);
     mlt_ptrmap_reset(&w->type_ids);
@@ -175,6 +183,9 @@ int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size)
     intern_common_strings(w);
 
     mlt_internals_gc_walk(add_gc_object, w);
+    if (mlt_bitmap_lossy(w->visited)) {
+        w->snap->out_of_memory = 1;
+    }
     mlt_walk_collect_roots(w);
     for (uint32_t i = 0; i < w->snap->objects.count && !w->snap->out_of_memory; i++) {
         describe(w, i);

@@ -38,6 +38,8 @@ typedef struct {
     MLT_GROWING_ARRAY(mlt_typeinfo) types;
     MLT_GROWING_ARRAY(mlt_member_slot) members;
     mlt_ptrmap labelled;     /* per object: labelled target -> count */
+    mlt_bitmap *visited;     /* objects already in the snapshot (1 bit per 16 bytes:
+                              * two objects never share a 16-byte granule) */
     char *text;              /* UTF-8 scratch */
     size_t text_capacity;
     PyCFunction object_sizeof; /* object.__sizeof__, means "use the formula" */
@@ -62,8 +64,9 @@ int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size);
 /* ---- shared between the walk's files (walk.c, edges.c, roots.c, typeinfo.c,
  * preview.c, text.c) */
 
-/* Index of op in the snapshot, adding it (unvisited) when new; UINT32_MAX on OOM. */
-uint32_t mlt_walk_reach(mlt_walker *w, PyObject *op);
+/* Adds op to the snapshot (to be described later) unless already there.
+ * Returns -1 when out of memory, else 0. */
+int mlt_walk_reach(mlt_walker *w, PyObject *op);
 
 /* String id of a Python str's UTF-8 text cut at `cap` bytes (cached by
  * address when cap is the default). */
