@@ -241,4 +241,20 @@ static inline int synth_write_set(const char *dir, char *message, size_t message
     return 0;
 }
 
+/* Removes what synth_write_set wrote, plus the named extra files, and dir. */
+static inline void synth_remove_set(const char *dir, const char *const *extra, size_t extra_count)
+{
+    static const char *const names[] = {"leaky.mlt", "clean.mlt", "torn.mlt", "withheld.mlt",
+                                        "copy.bin", "notes.txt", "short.txt", "garbage.mlt"};
+    char path[4096];
+    for (size_t i = 0; i < sizeof names / sizeof names[0] + extra_count; i++) {
+        const char *name = i < sizeof names / sizeof names[0]
+                               ? names[i]
+                               : extra[i - sizeof names / sizeof names[0]];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 #endif /* MEMALOT_TEST_CLI_SYNTH_H */

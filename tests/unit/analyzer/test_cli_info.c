@@ -302,5 +302,7 @@ int main(int argc, char **argv)
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
+    synth_remove_set(dir, NULL, 0);
+    free(dir);
     return failed ? 1 : 0;
 }

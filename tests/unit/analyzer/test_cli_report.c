@@ -362,5 +362,8 @@ int main(void)
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
+    static const char *const html_files[] = {"report.html"};
+    synth_remove_set(dir, html_files, 1);
+    free(dir);
     return failed ? 1 : 0;
 }
