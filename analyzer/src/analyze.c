@@ -31,6 +31,7 @@ typedef struct {
     const char **warnings;
     size_t warning_count, warning_capacity;
     uint64_t *approx_candidates; /* per report */
+    size_t untracked_images;    /* images recorded without identity tracking */
 } analysis;
 
 static mlt_status warn(analysis *a, mlt_error *err, const char *fmt, ...)
@@ -195,9 +196,10 @@ static mlt_status check_chain(analysis *a, size_t p, int *chain_ok, mlt_error *e
         return MLT_OK;
     const mlt_image_info *cur = &a->infos[a->included[p]];
     const mlt_image_info *prev = &a->infos[a->included[p - 1]];
-    if (cur->identity == MLT_IDENTITY_NONE)
-        return warn(a, err, "image %zu recorded no identity tracking: its objects count as new",
-                    a->included[p]);
+    if (cur->identity == MLT_IDENTITY_NONE) {
+        a->untracked_images++;
+        return MLT_OK;
+    }
     if (!cur->has_base)
         return warn(a, err, "image %zu has no base image: identity chains break there and "
                     "its objects count as new", a->included[p]);
@@ -331,6 +333,9 @@ static mlt_status finish_warnings(analysis *a, mlt_error *err)
             st = warn(a, err, "image %zu was taken before image %zu (clock went back): ages "
                       "around it are unreliable", a->included[p], a->included[p - 1]);
     }
+    if (st == MLT_OK && a->untracked_images)
+        st = warn(a, err, "%zu images recorded no identity tracking: their objects count as new, "
+                  "so nothing created before them can qualify", a->untracked_images);
     size_t shared = a->warning_count;
     for (size_t r = 0; st == MLT_OK && r < a->set->count; r++) {
         mla_report *report = &a->set->reports[r];

@@ -159,8 +159,15 @@ static mlt_status build_clusters(builder *b, mla_report *report, mlt_error *err)
             mla_cluster *c = &clusters[k++];
             c->type = b->in->types->names[sorted[i].type];
             c->example_address = g->address[sorted[i].node];
-            c->shape = mla_shape_text(b->arena, g, b->in->types, &b->bfs, sorted[i].node);
             c->id = (uint32_t)(k - 1);
+            /* The shape is rendered from the member with the longest path,
+             * which shows folded repetitions as "(step)+". */
+            uint32_t deepest = sorted[i].node;
+            for (uint32_t j = i + 1; j < b->cand_count && sorted[j].shape == sorted[i].shape &&
+                                     sorted[j].type == sorted[i].type; j++)
+                if (b->bfs.dist[sorted[j].node] > b->bfs.dist[deepest])
+                    deepest = sorted[j].node;
+            c->shape = mla_shape_text(b->arena, g, b->in->types, &b->bfs, deepest);
             if (!c->shape) {
                 free(sorted);
                 free(group_of);

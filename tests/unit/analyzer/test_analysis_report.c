@@ -665,6 +665,85 @@ START_TEST(object_paths_and_census)
 }
 END_TEST
 
+
+/* app.holder .head -> Node 0 -> .next -> Node 1 -> ... -> Node 49: the run of
+ * .next steps folds, so the chain is two findings (the head node and the
+ * rest), not fifty. */
+START_TEST(linked_list_clusters)
+{
+    char *path = at_tmp_path("chain.mlt");
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < 2; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t holder = at_obj(d, 0x100, "app.Holder", 0, 10);
+        at_root(d, holder, MLT_ROOT_MODULE_GLOBAL, "holder", "app", 0);
+        for (uint32_t j = 0; k && j < 50; j++) {
+            uint32_t node = at_obj(d, 0x1000u + 0x10u * j, "app.Node", MLT_OBJ_NEW, 10);
+            if (j == 0)
+                at_edge(d, holder, node, MLT_LABEL_ATTR, "head", 0);
+            else
+                at_edge(d, node - 1, node, MLT_LABEL_ATTR, "next", 0);
+        }
+        at_image_end(d);
+    }
+    at_dump_close(d);
+    mla_options o = time_options(0.0, 0.0);
+    mla_report_set *set = at_analyze(path, &o);
+    const mla_report *r = mla_report_set_get(set, 0);
+    ck_assert_uint_eq(r->candidate_count, 50);
+    ck_assert_uint_eq(r->cluster_count, 2);
+    ck_assert_uint_eq(r->clusters[0].count, 49);
+    ck_assert_str_eq(r->clusters[0].shape, "module global app.holder -> .head -> (.next)+ -> app.Node");
+    ck_assert_uint_eq(r->clusters[1].count, 1);
+    /* Node 0 dominates the whole chain: only it counts towards retained. */
+    ck_assert_uint_eq(r->leaks[0].retained_bytes, 500);
+    ck_assert_uint_eq(r->clusters[1].retained_bytes, 500);
+    ck_assert_uint_eq(r->clusters[0].retained_bytes, 0);
+    ck_assert_uint_eq(r->leaks[0].examples[0].retained_bytes, 500);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+/* X is held by global a directly and by global b through C: both paths. */
+START_TEST(object_paths_through_every_referrer)
+{
+    char *path = at_tmp_path("referrers.mlt");
+    at_dump *d = at_dump_open(path);
+    at_image_begin(d, 0.0);
+    uint32_t a = at_obj(d, 0x100, "app.A", 0, 10);
+    uint32_t b = at_obj(d, 0x200, "app.B", 0, 10);
+    uint32_t c = at_obj(d, 0x300, "app.C", 0, 10);
+    uint32_t x = at_obj(d, 0x400, "app.X", 0, 10);
+    at_edge(d, a, x, MLT_LABEL_ATTR, "x", 0);
+    at_edge(d, b, c, MLT_LABEL_ATTR, "c", 0);
+    at_edge(d, c, x, MLT_LABEL_KEY_STR, "x", 0);
+    at_root(d, a, MLT_ROOT_MODULE_GLOBAL, "a", "app", 0);
+    at_root(d, b, MLT_ROOT_MODULE_GLOBAL, "b", "app", 0);
+    at_image_end(d);
+    at_dump_close(d);
+    mla_object_info *info = NULL;
+    mlt_error err;
+    ck_assert_int_eq(mla_object_paths(path, 0, 0x400, 0, 0, &info, &err), MLT_OK);
+    ck_assert_uint_eq(info->referrer_count, 2);
+    ck_assert_uint_eq(info->path_count, 2);
+    ck_assert_str_eq(info->paths[0].root, "app.a");
+    ck_assert_uint_eq(info->paths[0].edge_count, 1);
+    ck_assert_str_eq(info->paths[1].root, "app.b");
+    ck_assert_uint_eq(info->paths[1].edge_count, 2);
+    ck_assert_str_eq(info->paths[1].edges[1], "['x']");
+    ck_assert_int_eq(info->paths_capped, 0);
+    /* Neither root dominates X. */
+    ck_assert_uint_eq(info->retained_bytes, 10);
+    mla_object_info_free(info);
+    ck_assert_int_eq(mla_object_paths(path, 0, 0x400, 1, 0, &info, &err), MLT_OK);
+    ck_assert_uint_eq(info->path_count, 1);
+    ck_assert_int_eq(info->paths_capped, 1);
+    mla_object_info_free(info);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analysis-report");
@@ -684,6 +763,8 @@ int main(void)
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, torn_tail_warns);
     tcase_add_test(tc, object_paths_and_census);
+    tcase_add_test(tc, linked_list_clusters);
+    tcase_add_test(tc, object_paths_through_every_referrer);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
