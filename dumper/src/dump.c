@@ -57,7 +57,7 @@ static int walk(mlt_monitor *m, char *message, size_t size)
     int gc_was_enabled = PyGC_Disable();
     int rc = mlt_walk_heap(&m->walker, message, size);
     if (gc_was_enabled) {
-        PyGC_Enable();
+        (void)PyGC_Enable();
     }
     return rc;
 }
