@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,6 +46,16 @@ static int looks_like_file(const char *word)
     return stat(word, &info) == 0 || strchr(word, '/') || strchr(word, '.');
 }
 
+/* A full disk or a closed pipe must not look like success to a CI job. */
+static int finish(int status)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: writing the output failed: %s\n", CLI_PROGRAM, strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -62,10 +73,10 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         if (strcmp(first, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return finish(commands[i].run(argc - 1, argv + 1));
     if (first[0] == '-' || looks_like_file(first)) {
         /* `memalot-analyze [OPTIONS] FILE ...` is `report`: argv[0] stands in for its name. */
-        return cli_cmd_report(argc, argv);
+        return finish(cli_cmd_report(argc, argv));
     }
     fprintf(stderr, "%s: unknown command '%s'\n\n", CLI_PROGRAM, first);
     print_usage(stderr);

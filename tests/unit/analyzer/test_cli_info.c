@@ -196,6 +196,25 @@ START_TEST(usage_errors_exit_2_naming_the_option)
 }
 END_TEST
 
+/* A write error (here: a full device) is not success. */
+START_TEST(output_write_failure_exits_2)
+{
+    if (access("/dev/full", W_OK) != 0)
+        return; /* not on this system: nothing to check */
+    char *path = dump("leaky.mlt");
+    const char *commands[] = {"info", "list", "report"};
+    for (size_t i = 0; i < 3; i++) {
+        char command[9000];
+        snprintf(command, sizeof command, "'%s' %s '%s' > /dev/full 2> /dev/null", cli_binary(),
+                 commands[i], i == 1 ? dir : path);
+        int status = system(command);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s: status %d", commands[i],
+                      status);
+    }
+    free(path);
+}
+END_TEST
+
 START_TEST(help_exits_0)
 {
     const char *commands[] = {"report", "info", "diff", "list", "paths"};
@@ -294,6 +313,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, info_bad_input_exits_2_naming_the_file);
     tcase_add_test(tc, usage_errors_exit_2_naming_the_option);
     tcase_add_test(tc, help_exits_0);
+    tcase_add_test(tc, output_write_failure_exits_2);
     tcase_add_test(tc, list_shows_dumps_and_errors_and_skips_other_files);
     tcase_add_test(tc, list_json_from_memalot_dir);
     tcase_add_test(tc, list_missing_directory_exits_2);
