@@ -744,6 +744,32 @@ START_TEST(object_paths_through_every_referrer)
 }
 END_TEST
 
+START_TEST(empty_images)
+{
+    char *path = at_tmp_path("empty.mlt");
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < 3; k++) {
+        at_image_begin(d, 10.0 * k);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+    mla_options o = time_options(0.0, 0.0);
+    o.each = 1;
+    mla_report_set *set = at_analyze(path, &o);
+    ck_assert_uint_eq(mla_report_set_count(set), 2);
+    ck_assert_uint_eq(mla_report_set_get(set, 1)->candidate_count, 0);
+    ck_assert_uint_eq(mla_report_set_get(set, 1)->leak_count, 0);
+    ck_assert_uint_eq(mla_report_set_get(set, 1)->cluster_count, 0);
+    mla_report_set_free(set);
+    mla_census *census = NULL;
+    mlt_error err;
+    ck_assert_int_eq(mla_type_census(path, 0, &census, &err), MLT_OK);
+    ck_assert_uint_eq(census->object_count, 0);
+    mla_census_free(census);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analysis-report");
@@ -765,6 +791,7 @@ int main(void)
     tcase_add_test(tc, object_paths_and_census);
     tcase_add_test(tc, linked_list_clusters);
     tcase_add_test(tc, object_paths_through_every_referrer);
+    tcase_add_test(tc, empty_images);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
