@@ -289,3 +289,16 @@ def test_main_module_looks_like_pythons_own(python, dump_dir, program_dir, how):
     assert proc.returncode == 0, proc.stderr
     assert seen(proc) == seen(reference)
     assert seen(proc)["main_is_us"] is True
+
+
+def test_launcher_on_an_unsupported_python_says_so(default_python, dump_dir, program_dir):
+    from test_api import _old_pythons
+    old = [p.values[0] for p in _old_pythons() if p.values[0] is not None]
+    if not old:
+        pytest.skip("no Python 3.8 or 3.9 installed")
+    proc = subprocess.run([old[0], "-m", "memalot", "prog.py"], cwd=program_dir,
+                          env=default_python.env(MEMALOT_DIR=os.path.join(dump_dir, "dumps")),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "cannot monitor this interpreter (Python 3." in proc.stderr
+    assert "SEEN" not in proc.stdout  # the program did not run unmonitored
