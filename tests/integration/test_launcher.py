@@ -302,3 +302,42 @@ def test_launcher_on_an_unsupported_python_says_so(default_python, dump_dir, pro
     assert proc.returncode == 2
     assert "cannot monitor this interpreter (Python 3." in proc.stderr
     assert "SEEN" not in proc.stdout  # the program did not run unmonitored
+
+
+@pytest.fixture
+def launcher_module(default_python):
+    """The launcher's pure-Python helpers, imported into the test process."""
+    sys.path.insert(0, default_python.package_dir)
+    try:
+        from memalot import _launcher
+        yield _launcher
+    finally:
+        sys.path.remove(default_python.package_dir)
+        for name in [name for name in sys.modules if name == "memalot" or name.startswith("memalot.")]:
+            del sys.modules[name]  # other test files may import another build's package
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--quiet", "app.py", "--quiet"], (["--quiet"], None, ["app.py", "--quiet"])),
+    (["--lifetime", "5", "-m", "pkg.mod", "-m", "x"], (["--lifetime", "5"], "pkg.mod", ["-m", "x"])),
+    (["--lifetime=5", "-mjson.tool", "--help"], (["--lifetime=5"], "json.tool", ["--help"])),
+    (["--dir", "d", "--", "-weird-name.py", "a"], (["--dir", "d"], None, ["-weird-name.py", "a"])),
+    (["attach", "123"], ([], None, ["attach", "123"])),
+])
+def test_command_line_split(launcher_module, argv, expected):
+    assert launcher_module.split_command_line(argv) == expected
+
+
+@pytest.mark.parametrize("text, value", [("1", 1), ("500M", 500 << 20), ("2G", 2 << 30),
+                                         ("1.5k", 1536), ("10MiB", 10 << 20), ("3 mb", 3 << 20)])
+def test_sizes(launcher_module, text, value):
+    assert launcher_module.parse_size("--max-disk-bytes", text) == value
+
+
+def test_signal_names(launcher_module):
+    assert launcher_module.parse_signal("USR2") == signal.SIGUSR2
+    assert launcher_module.parse_signal("sigusr1") == signal.SIGUSR1
+    assert launcher_module.parse_signal("10") == 10
+    assert launcher_module.parse_signal("none") is None
+    with pytest.raises(launcher_module.UsageError):
+        launcher_module.parse_signal("SIG_DFL")
