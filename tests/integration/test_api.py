@@ -551,3 +551,28 @@ def test_save_reports_false_keeps_the_dump_only_while_monitoring(python, dump_di
     assert not result["path"].startswith(dump_dir)
     assert dump_files(dump_dir) == []
     assert "temporary: save_reports=False" in proc.stderr
+
+
+def test_extension_that_reports_unsupported_stops_at_start(default_python, dump_dir):
+    """An extension built for 3.8/3.9 loads but says SUPPORTED = False."""
+    package = os.path.join(dump_dir, "pkg", "memalot")
+    os.makedirs(package)
+    source = os.path.join(default_python.package_dir, "memalot")
+    for name in os.listdir(source):
+        if name.endswith(".py"):
+            os.symlink(os.path.join(source, name), os.path.join(package, name))
+    with open(os.path.join(package, "_memalot.py"), "w") as f:
+        f.write("SUPPORTED = False\n")
+    env = default_python.env()
+    env["PYTHONPATH"] = os.path.dirname(package)
+    env["MEMALOT_DIR"] = dump_dir
+    proc = default_python.run_code(textwrap.dedent("""
+        import memalot
+        try:
+            memalot.create_leak_monitor()
+        except RuntimeError as exc:
+            print(exc)
+    """), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "reports this version as unsupported" in proc.stdout
+    assert dump_files(dump_dir) == []
