@@ -152,73 +152,84 @@ static void semidominators(const mla_reverse *rev, const uint32_t *referrer_pre,
     }
 }
 
+/* Immediate dominators in preorder: ascend from the DFS parent until at or
+ * above the semidominator. `label` is reused for idom numbers. */
+static void immediate_dominators(snca *s)
+{
+    snca_rec *rec = s->rec;
+    rec[0].label = 0;
+    for (uint32_t w = 1; w < s->count; w++) {
+        uint32_t x = rec[w].parent;
+        while (x > rec[w].semi)
+            x = rec[x].label;
+        rec[w].label = x;
+    }
+}
+
+/* idom and retained sizes in node order; a child's preorder number is
+ * larger than its dominator's, so one backward sweep sums the subtrees. */
+static int fill_tree(const mla_graph *graph, snca *s, mla_domtree *dom)
+{
+    uint32_t n = graph->node_count;
+    dom->idom = mla_malloc_array(n, sizeof *dom->idom);
+    uint64_t *by_pre = mla_malloc_array(s->count, sizeof *by_pre);
+    if (!dom->idom || !by_pre) {
+        free(by_pre);
+        return 0;
+    }
+    by_pre[0] = 0;
+    for (uint32_t w = 1; w < s->count; w++)
+        by_pre[w] = graph->size[s->vertex[w]];
+    for (uint32_t w = s->count - 1; w >= 1; w--)
+        by_pre[s->rec[w].label] += by_pre[w];
+    for (uint32_t w = 1; w < s->count; w++)
+        dom->idom[s->vertex[w]] = s->vertex[s->rec[w].label];
+    /* The work arrays go before the node-order copy to keep the peak low. */
+    free(s->rec);
+    s->rec = NULL;
+    free(s->pre_of);
+    s->pre_of = NULL;
+    dom->retained = mla_malloc_array(n, sizeof *dom->retained);
+    if (!dom->retained) {
+        free(by_pre);
+        return 0;
+    }
+    for (uint32_t w = 1; w < s->count; w++)
+        dom->retained[s->vertex[w]] = by_pre[w];
+    free(by_pre);
+    /* Keep the preorder (without the super-root) for top-down passes. */
+    memmove(s->vertex, s->vertex + 1, (size_t)n * sizeof *s->vertex);
+    dom->preorder = s->vertex;
+    s->vertex = NULL;
+    return 1;
+}
+
 mlt_status mla_dominators(const mla_graph *graph, const mla_reverse *rev, const mla_bfs *bfs,
                           mla_domtree *dom, mlt_error *err)
 {
     uint32_t n = graph->node_count;
     snca s;
     memset(dom, 0, sizeof *dom);
-    if (!snca_alloc(&s, n)) {
-        snca_free(&s);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
+    uint32_t *referrer_pre = NULL;
+    int ok = snca_alloc(&s, n);
+    if (ok) {
+        number_nodes(graph, bfs, &s);
+        referrer_pre = referrer_numbers(rev, &s, graph->edge_count);
+        ok = referrer_pre != NULL;
     }
-    number_nodes(graph, bfs, &s);
-    uint32_t *referrer_pre = referrer_numbers(rev, &s, graph->edge_count);
-    if (!referrer_pre) {
-        snca_free(&s);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
+    if (ok) {
+        semidominators(rev, referrer_pre, bfs, &s);
+        free(referrer_pre);
+        free(s.stack);
+        s.stack = NULL;
+        immediate_dominators(&s);
+        ok = fill_tree(graph, &s, dom);
     }
-    semidominators(rev, referrer_pre, bfs, &s);
-    free(referrer_pre);
-
-    /* Immediate dominators in preorder: ascend from the DFS parent until at
-     * or above the semidominator. `label` is reused for idom numbers. */
-    snca_rec *rec = s.rec;
-    rec[0].label = 0;
-    for (uint32_t w = 1; w < s.count; w++) {
-        uint32_t x = rec[w].parent;
-        while (x > rec[w].semi)
-            x = rec[x].label;
-        rec[w].label = x;
-    }
-    free(s.stack);
-    s.stack = NULL;
-
-    dom->idom = mla_malloc_array(n, sizeof *dom->idom);
-    dom->retained = mla_malloc_array(s.count, sizeof *dom->retained);
-    if (!dom->idom || !dom->retained) {
-        snca_free(&s);
-        mla_domtree_free(dom);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
-    }
-    uint64_t *ret = dom->retained; /* indexed by preorder number, then remapped */
-    ret[0] = 0;
-    for (uint32_t w = 1; w < s.count; w++)
-        ret[w] = graph->size[s.vertex[w]];
-    for (uint32_t w = s.count - 1; w >= 1; w--)
-        ret[rec[w].label] += ret[w];
-    for (uint32_t w = 1; w < s.count; w++)
-        dom->idom[s.vertex[w]] = s.vertex[rec[w].label];
-    /* The work arrays go before the node-order copy to keep the peak low. */
-    free(s.rec);
-    s.rec = NULL;
-    free(s.pre_of);
-    s.pre_of = NULL;
-    uint64_t *by_node = mla_malloc_array(n, sizeof *by_node);
-    if (!by_node) {
-        snca_free(&s);
-        mla_domtree_free(dom);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
-    }
-    for (uint32_t w = 1; w < s.count; w++)
-        by_node[s.vertex[w]] = ret[w];
-    free(dom->retained);
-    dom->retained = by_node;
-    /* Keep the preorder (without the super-root) for top-down passes. */
-    memmove(s.vertex, s.vertex + 1, (size_t)n * sizeof *s.vertex);
-    dom->preorder = s.vertex;
-    s.vertex = NULL;
     snca_free(&s);
+    if (!ok) {
+        mla_domtree_free(dom);
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
+    }
     return MLT_OK;
 }
 
