@@ -576,3 +576,23 @@ def test_extension_that_reports_unsupported_stops_at_start(default_python, dump_
     assert proc.returncode == 0, proc.stderr
     assert "reports this version as unsupported" in proc.stdout
     assert dump_files(dump_dir) == []
+
+
+def test_threads_each_write_their_outermost_calls(python, dump_dir):
+    proc, result = run_program(python, """
+        import threading
+        @memalot.leak_monitor
+        def work(n):
+            return sum(range(n))
+        threads = [threading.Thread(target=lambda: [work(100) for _ in range(3)]) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        report()
+    """, dump_dir)
+    record = expect_ok(proc, result)["record"]
+    starts = sorted(e["call_counter"] for e in record if e["trigger"] == "call-start")
+    ends = sorted(e["call_counter"] for e in record if e["trigger"] == "call-end")
+    assert starts == ends == list(range(1, 13))  # every call counted once, none lost
+    assert all("error" not in e["result"] for e in record)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-import threading
+import itertools
 from typing import Any, Callable, Optional, Tuple
 
 from memalot import _ext, _session
@@ -33,8 +33,10 @@ class LeakMonitor:
         self.max_object_age_calls = calls
         self.warmup_calls = warmup_calls
         self.function_name = function_name or "<block>"
+        # next() on a count is atomic under the GIL; a lock could be left held
+        # by another thread in a forked child and hang its next monitored call.
+        self._counter = itertools.count(1)
         self._calls_started = 0
-        self._counter_lock = threading.Lock()
 
     def __call__(self) -> "LeakMonitor":
         return self
@@ -51,9 +53,8 @@ class LeakMonitor:
         open_calls = _open_calls.get()
         counter = 0
         if not open_calls:
-            with self._counter_lock:
-                self._calls_started += 1
-                counter = self._calls_started
+            counter = next(self._counter)
+            self._calls_started = max(self._calls_started, counter)
             self._write("call-start", counter)
         _open_calls.set(open_calls + (counter,))
         return self
