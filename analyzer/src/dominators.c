@@ -117,20 +117,44 @@ static uint32_t eval(snca *s, uint32_t v)
     return s->rec[v].label;
 }
 
-/* Referrers as preorder numbers, in reverse-CSR order. One pass of
- * independent loads (the CPU overlaps their misses) replaces a dependent
- * miss inside the semidominator loop. */
-static uint32_t *referrer_numbers(const mla_reverse *rev, const snca *s, uint32_t edges)
+/* Referrers of every node as preorder numbers, laid out in preorder (the
+ * order the semidominator loop walks), the super-root included. Built with
+ * independent loads the CPU overlaps, so the dependent loop that follows
+ * reads its referrers sequentially instead of through two random misses. */
+typedef struct {
+    uint32_t *start;  /* count + 1 */
+    uint32_t *pre;
+} pre_referrers;
+
+static int build_pre_referrers(const mla_reverse *rev, const mla_bfs *bfs, const snca *s,
+                               uint32_t edges, pre_referrers *out)
 {
-    uint32_t *numbers = mla_malloc_array(edges, sizeof *numbers);
-    if (numbers)
-        for (uint32_t r = 0; r < edges; r++)
-            numbers[r] = s->pre_of[rev->source[r]];
-    return numbers;
+    out->start = mla_malloc_array((size_t)s->count + 1, sizeof *out->start);
+    out->pre = mla_malloc_array((size_t)edges + s->count, sizeof *out->pre);
+    if (!out->start || !out->pre)
+        return 0;
+    uint32_t at = 0;
+    out->start[0] = out->start[1] = 0;
+    for (uint32_t w = 1; w < s->count; w++) {
+        uint32_t node = s->vertex[w];
+        if (w + 8 < s->count)
+            __builtin_prefetch(&rev->start[s->vertex[w + 8]]);
+        if (bfs->super_kind[node] != MLA_SUPER_NONE)
+            out->pre[at++] = 0;
+        for (uint32_t r = rev->start[node]; r < rev->start[node + 1]; r++)
+            out->pre[at++] = s->pre_of[rev->source[r]];
+        out->start[w + 1] = at;
+    }
+    return 1;
 }
 
-static void semidominators(const mla_reverse *rev, const uint32_t *referrer_pre,
-                           const mla_bfs *bfs, snca *s)
+static void free_pre_referrers(pre_referrers *p)
+{
+    free(p->start);
+    free(p->pre);
+}
+
+static void semidominators(const pre_referrers *refs, snca *s)
 {
     for (uint32_t i = 0; i < s->count; i++) {
         s->rec[i].semi = i;
@@ -138,12 +162,9 @@ static void semidominators(const mla_reverse *rev, const uint32_t *referrer_pre,
         s->rec[i].ancestor = MLA_NONE;
     }
     for (uint32_t w = s->count - 1; w >= 1; w--) {
-        uint32_t node = s->vertex[w];
         uint32_t best = s->rec[w].semi;
-        if (bfs->super_kind[node] != MLA_SUPER_NONE)
-            best = 0;
-        for (uint32_t r = rev->start[node]; r < rev->start[node + 1] && best > 0; r++) {
-            uint32_t u = eval(s, referrer_pre[r]);
+        for (uint32_t r = refs->start[w]; r < refs->start[w + 1] && best > 0; r++) {
+            uint32_t u = eval(s, refs->pre[r]);
             if (s->rec[u].semi < best)
                 best = s->rec[u].semi;
         }
@@ -210,22 +231,23 @@ mlt_status mla_dominators(const mla_graph *graph, const mla_reverse *rev, const 
     uint32_t n = graph->node_count;
     snca s;
     memset(dom, 0, sizeof *dom);
-    uint32_t *referrer_pre = NULL;
+    pre_referrers refs = {NULL, NULL};
     int ok = snca_alloc(&s, n);
     if (ok) {
         number_nodes(graph, bfs, &s);
-        referrer_pre = referrer_numbers(rev, &s, graph->edge_count);
-        ok = referrer_pre != NULL;
+        ok = build_pre_referrers(rev, bfs, &s, graph->edge_count, &refs);
     }
     if (ok) {
-        semidominators(rev, referrer_pre, bfs, &s);
-        free(referrer_pre);
+        semidominators(&refs, &s);
+        free_pre_referrers(&refs);
+        refs.start = refs.pre = NULL;
         free(s.stack);
         s.stack = NULL;
         immediate_dominators(&s);
         ok = fill_tree(graph, &s, dom);
     }
     snca_free(&s);
+    free_pre_referrers(&refs);
     if (!ok) {
         mla_domtree_free(dom);
         return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
