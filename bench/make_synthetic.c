@@ -2,11 +2,13 @@
  * the analyzer benchmark.
  *
  *   make_synthetic OUT [--objects N] [--images K] [--leak L] [--edges E]
- *                      [--churn PERCENT] [--seed S]
+ *                      [--churn PERCENT] [--locality PERCENT] [--seed S]
  *
  * Every image holds N "background" objects at fixed addresses (types from a
  * small realistic mix, E edges per object on average with attribute, index
- * and str-key labels, random targets so cycles and shared objects occur),
+ * and str-key labels; LOCALITY% of the targets (default 80) lie within 1024
+ * objects of their referrer, as objects allocated together reference each
+ * other, the rest anywhere, so cycles and shared objects occur),
  * about one module-global root per 1000 objects, and a few objects held from
  * outside (refcount above their visible referrers). CHURN% of the background
  * objects are short-lived: in every image a new object sits at their address
@@ -28,6 +30,7 @@ typedef struct {
     uint64_t leak;
     double edges;
     uint32_t churn;
+    uint32_t locality;
     uint64_t seed;
 } spec;
 
@@ -67,7 +70,7 @@ static uint64_t arg_u64(int argc, char **argv, int *i)
 
 static int parse(int argc, char **argv, spec *s)
 {
-    *s = (spec){NULL, 1000000, 3, 100000, 2.5, 5, 42};
+    *s = (spec){NULL, 1000000, 3, 100000, 2.5, 5, 80, 42};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--objects"))
             s->objects = arg_u64(argc, argv, &i);
@@ -79,13 +82,15 @@ static int parse(int argc, char **argv, spec *s)
             s->edges = strtod(argv[++i], NULL);
         else if (!strcmp(argv[i], "--churn"))
             s->churn = (uint32_t)arg_u64(argc, argv, &i);
+        else if (!strcmp(argv[i], "--locality"))
+            s->locality = (uint32_t)arg_u64(argc, argv, &i);
         else if (!strcmp(argv[i], "--seed"))
             s->seed = arg_u64(argc, argv, &i);
         else if (argv[i][0] != '-' && !s->out)
             s->out = argv[i];
         else {
             fprintf(stderr, "usage: make_synthetic OUT [--objects N] [--images K] [--leak L] "
-                            "[--edges E] [--churn PERCENT] [--seed S]\n");
+                            "[--edges E] [--churn PERCENT] [--locality PERCENT] [--seed S]\n");
             return 0;
         }
     }
@@ -173,7 +178,13 @@ static int write_background(gen *g, uint32_t image, uint64_t total, mlt_error *e
         if (k > 16)
             k = 16;
         for (uint64_t e = 0; e < k; e++) {
-            uint64_t target = 1 + next_random(&rng) % n;
+            uint64_t pick = next_random(&rng);
+            uint64_t target = 1 + pick % n;
+            if ((pick >> 40) % 100 < g->s.locality) {
+                /* Allocated together, referenced together: a nearby object. */
+                uint64_t near = i + (pick >> 20) % 2048;
+                target = near > 1024 && near - 1024 <= n ? near - 1024 : target;
+            }
             edges[e].target = (uint32_t)target;
             switch (t) {
             case T_LIST: case T_TUPLE:
