@@ -596,3 +596,35 @@ def test_threads_each_write_their_outermost_calls(python, dump_dir):
     ends = sorted(e["call_counter"] for e in record if e["trigger"] == "call-end")
     assert starts == ends == list(range(1, 13))  # every call counted once, none lost
     assert all("error" not in e["result"] for e in record)
+
+
+def test_budget_asks_the_extension_to_compact_keeping_the_warmup_image(python, dump_dir):
+    """The contract with an extension that can compact: compact(target_bytes,
+    protected_image) with the first image after the warm-up; when the file
+    is still too large afterwards, images stop with one warning."""
+    proc, result = run_program(python, """
+        asked = []
+        def fake_compact(target, protected):
+            asked.append([target, protected])
+            return {"dropped": 0}
+        _ext_module.compact = fake_compact
+        probe = memalot.dump()
+        memalot.stop_leak_monitoring()
+        lines = []
+        @memalot.leak_monitor(warmup_calls=1, max_disk_bytes=4 * probe["file_size"], output_func=lines.append)
+        def work():
+            return 1
+        values = [work() for _ in range(6)]
+        report(asked=asked, lines=lines, values=values)
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    assert result["values"] == [1] * 6
+    images = images_of(result["record"])[1:]  # after the probe's file
+    second_call_start = [e["result"]["image"] for e in images
+                         if e["trigger"] == "call-start" and e["call_counter"] == 2]
+    assert len(result["asked"]) == 1
+    target, protected = result["asked"][0]
+    assert protected == second_call_start[0]  # warm-up of 1 call: call 2 starts the real run
+    assert 0 < target <= 4 * result["record"][0]["result"]["file_size"]
+    warned = [line for line in result["lines"] if "warning" in line]
+    assert len(warned) == 1 and "max_disk_bytes" in warned[0] and "after compaction" in warned[0]

@@ -348,7 +348,8 @@ def _compact(ext: Any, target_bytes: int) -> bool:
         if isinstance(outcome, dict) and "error" not in outcome and _file_size() <= target_bytes:
             _state.file_size = _file_size()
             return True
-        reason = outcome.get("error") if isinstance(outcome, dict) else "the file is still too large"
+        reason = outcome.get("error") if isinstance(outcome, dict) else None
+        reason = reason or "still %d bytes after compaction" % _file_size()
         _disable("the dump file cannot be kept under max_disk_bytes=%d (%s)" % (settings.max_disk_bytes, reason))
         return False
     _disable(
