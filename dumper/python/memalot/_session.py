@@ -336,7 +336,14 @@ def _enforce_budget_after(ext: Any, result: Dict[str, Any]) -> None:
 
 def _compact(ext: Any, target_bytes: int) -> bool:
     """Drops old images through the extension when it can; otherwise stops
-    writing images, because the budget must hold whatever happens."""
+    writing images, because the budget must hold whatever happens.
+
+    Contract: ``_memalot.compact(target_bytes, protected_image) -> dict``
+    rewrites the open file to at most target_bytes with mlt_compact_to_budget
+    (format/include/memalot/compact.h), keeping the image whose sequence is
+    protected_image (None: none) and the newest image, then goes on appending;
+    it returns {"dropped": n, "file_size": bytes} or {"error": message}.
+    """
     settings = _state.settings
     assert settings is not None and settings.max_disk_bytes is not None
     compact = getattr(ext, "compact", None)
