@@ -169,6 +169,14 @@ def parse_signal(text: str) -> Optional[int]:
     return int(number)
 
 
+def _signal_label(number: int) -> str:
+    """USR2 for SIGUSR2, as `kill -USR2` takes it; the number for anything unnamed."""
+    try:
+        return signal.Signals(number).name[3:]
+    except ValueError:
+        return str(number)
+
+
 class Config:
     def __init__(self) -> None:
         self.lifetime = _options.DEFAULT_LIFETIME
@@ -454,9 +462,7 @@ def _run_monitored(module: Optional[str], target: List[str], config: Config, lau
         _install_signal_handler(config.signal, monitor)
         atexit.register(_final_image_at_exit, monitor, os.getpid())
         if not config.quiet and config.signal is not None:
-            sys.stderr.write(
-                "memalot: kill -%s %d writes an image now\n" % (signal.Signals(config.signal).name[3:], os.getpid())
-            )
+            sys.stderr.write("memalot: kill -%s %d writes an image now\n" % (_signal_label(config.signal), os.getpid()))
     try:
         if module is not None:
             _run_module(module, target, launcher_dir)
