@@ -217,6 +217,22 @@ static void code_edges(mlt_walker *w, PyCodeObject *code)
                            w->s_localsplusnames);
 }
 
+/* Locals of a frame object or suspended generator, by name. */
+static void frame_local_edges(mlt_walker *w, PyObject *op)
+{
+    mlt_frame_view view;
+    if (!mlt_internals_object_frame(op, &view)) {
+        return;
+    }
+    for (int i = 0; i < view.nlocals; i++) {
+        PyObject *name = mlt_internals_local_name(&view, i);
+        if (view.values[i] != NULL && name != NULL) {
+            mlt_walk_labelled_edge(w, view.values[i], MLT_LABEL_LOCAL,
+                                   mlt_walk_str_id(w, name, MLT_NAME_TEXT_CAP));
+        }
+    }
+}
+
 /* ------------------------------------------------------------ entry */
 
 void mlt_walk_collect_edges(mlt_walker *w, PyObject *op, const mlt_typeinfo *ti)
@@ -257,5 +273,6 @@ void mlt_walk_collect_edges(mlt_walker *w, PyObject *op, const mlt_typeinfo *ti)
     if (PyFunction_Check(op)) {
         closure_edges(w, (PyFunctionObject *)op);
     }
+    frame_local_edges(w, op);
     traverse_rest(w, op);
 }

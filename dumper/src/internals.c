@@ -98,6 +98,9 @@ size_t mlt_internals_preheader(PyTypeObject *tp)
 static void visit_values(PyTypeObject *tp, PyDictValues *values, Py_ssize_t capacity,
                          mlt_attr_fn attr, void *arg)
 {
+    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        return; /* ht_cached_keys exists only in heap types */
+    }
     PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
     if (keys == NULL || values == NULL || !DK_IS_UNICODE(keys)) {
         return;
@@ -242,6 +245,40 @@ void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
     }
 }
 
+static int view_of_interpreter_frame(_PyInterpreterFrame *f, mlt_frame_view *view)
+{
+    PyCodeObject *code = frame_code(f);
+    if (code == NULL) {
+        return 0;
+    }
+    view->code = code;
+    view->qualname = code->co_qualname;
+    view->frame_object = NULL;
+    view->function = NULL;
+    view->locals_dict = NULL;
+    view->nlocals = code->co_nlocalsplus;
+    view->values = f->localsplus;
+    view->names = code->co_localsplusnames;
+    return 1;
+}
+
+/* Mirrors frame_traverse and gen_traverse: only frames whose locals the
+ * object owns (a frame still running belongs to its thread, walked as roots). */
+int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view)
+{
+    if (PyFrame_Check(op)) {
+        _PyInterpreterFrame *f = ((PyFrameObject *)op)->f_frame;
+        return f != NULL && f->owner == FRAME_OWNED_BY_FRAME_OBJECT &&
+               view_of_interpreter_frame(f, view);
+    }
+    if (PyGen_CheckExact(op) || PyCoro_CheckExact(op) || PyAsyncGen_CheckExact(op)) {
+        PyGenObject *gen = (PyGenObject *)op;
+        return gen->gi_frame_state < FRAME_CLEARED &&
+               view_of_interpreter_frame((_PyInterpreterFrame *)gen->gi_iframe, view);
+    }
+    return 0;
+}
+
 PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i)
 {
     if (i < 0 || i >= PyTuple_GET_SIZE(frame->names)) {
@@ -286,6 +323,25 @@ void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
         };
         fn(&view, depth++, arg);
     }
+}
+
+int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view)
+{
+    if (!PyFrame_Check(op) || ((PyFrameObject *)op)->f_code == NULL) {
+        return 0;
+    }
+    PyFrameObject *f = (PyFrameObject *)op;
+    PyCodeObject *code = f->f_code;
+    view->code = code;
+    view->qualname = code->co_name;
+    view->frame_object = op;
+    view->function = NULL;
+    view->locals_dict = NULL;
+    view->nlocals = code->co_nlocals + (int)PyTuple_GET_SIZE(code->co_cellvars) +
+                    (int)PyTuple_GET_SIZE(code->co_freevars);
+    view->values = f->f_localsplus;
+    view->names = code->co_varnames;
+    return 1;
 }
 
 PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i)
@@ -343,5 +399,6 @@ int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first
     return 0;
 }
 PyObject *mlt_internals_code_names(PyCodeObject *code) { (void)code; return NULL; }
+int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view) { (void)op; (void)view; return 0; }
 
 #endif /* MLT_SUPPORTED */

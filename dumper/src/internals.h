@@ -57,6 +57,11 @@ typedef struct {
 typedef void (*mlt_frame_fn)(const mlt_frame_view *frame, uint32_t depth, void *arg);
 void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg);
 
+/* The locals owned by a frame object or a suspended generator/coroutine
+ * (3.11+; on 3.10 generators hold a frame object). Returns 1 and fills view
+ * when op owns readable locals, else 0. */
+int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view);
+
 /* Name of local i of a frame, or NULL. */
 PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i);
 

@@ -149,6 +149,18 @@ record("tup.0", tup[0])
 record("captured", closure.__closure__[0].cell_contents)
 record("cell", closure.__closure__[0])
 record("Plain", Plain)
+def gen_fn():
+    gen_local = ["gen-local"]
+    yield gen_local
+gen = gen_fn()
+record("gen_local", next(gen))
+record("gen", gen if sys.version_info >= (3, 11) else gen.gi_frame)
+def frame_fn():
+    frame_local = ["frame-local"]
+    return sys._getframe(), frame_local
+kept_frame, frame_local_value = frame_fn()
+record("kept_frame", kept_frame)
+record("frame_local", frame_local_value)
 def in_frame():
     local_thing = ["local-value"]
     record("local_thing", local_thing)
@@ -221,6 +233,10 @@ def test_edge_labels(python, dump_dir, mode):
     assert ("index", 0) in labels_to("tup", "tup.0")
     assert ("cell", "captured") in labels_to("closure", "cell")
     assert ("other", "cell_contents") in labels_to("cell", "captured")
+    # Locals owned by a suspended generator (its frame object on 3.10) and by a
+    # frame object that outlived its call.
+    assert ("local", "gen_local") in labels_to("gen", "gen_local")
+    assert ("local", "frame_local") in labels_to("kept_frame", "frame_local")
 
 
 def test_roots(python, dump_dir, mode):
