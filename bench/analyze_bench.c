@@ -38,9 +38,11 @@ static double cpu(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
  * CPU figure is what the analyzer itself costs. */
 static void print_phase(timing *t, double at, double at_cpu)
 {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
     if (t->phase[0])
-        printf("  phase %-11s %8.3f s wall %8.3f s cpu\n", t->phase, at - t->last,
-               at_cpu - t->last_cpu);
+        printf("  phase %-11s %8.3f s wall %8.3f s cpu, peak RSS so far %7.1f MiB\n", t->phase,
+               at - t->last, at_cpu - t->last_cpu, (double)usage.ru_maxrss / 1024.0);
 }
 
 static void on_progress(void *context, const char *phase, double fraction)

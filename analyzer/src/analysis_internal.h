@@ -169,7 +169,7 @@ typedef struct {
     uint32_t *dist;            /* 1 for super children */
     uint32_t *parent;          /* BFS parent node, MLA_NONE for super children */
     uint32_t *parent_edge;     /* forward edge index from parent, MLA_NONE for super children */
-    uint32_t *order;           /* nodes in BFS order */
+    uint32_t *order;           /* the queue while searching; NULL afterwards */
 } mla_bfs;
 
 mlt_status mla_bfs_build(const mla_graph *graph, const mla_reverse *rev, mla_bfs *bfs,
@@ -181,7 +181,6 @@ void mla_bfs_free(mla_bfs *bfs);
 typedef struct {
     uint32_t *idom;      /* immediate dominator node; node_count = the super-root */
     uint64_t *retained;  /* shallow sum of the dominator subtree */
-    uint32_t *preorder;  /* nodes in DFS preorder (parents before children) */
 } mla_domtree;
 
 mlt_status mla_dominators(const mla_graph *graph, const mla_reverse *rev, const mla_bfs *bfs,
@@ -263,10 +262,10 @@ mlt_status mla_render_path(mla_arena *arena, const mla_graph *graph, const mla_t
 
 /* -------------------------------------------------------------- clusters */
 
-/* Shape hash of every node's BFS-tree path: labels folded ([*], [<key T>],
+/* Shape hash (0 = not computed) of every wanted node's (NULL: every node's) BFS-tree path: labels folded ([*], [<key T>],
  * data-like str keys), runs of one repeated step collapsed. */
-mlt_status mla_shape_hashes(const mla_graph *graph, const mla_bfs *bfs, uint64_t **out,
-                            mlt_error *err);
+mlt_status mla_shape_hashes(const mla_graph *graph, const mla_bfs *bfs, const uint8_t *wanted,
+                            uint64_t **out, mlt_error *err);
 /* Text of node's shape, e.g. "module global app.cache -> .items -> [*] -> app.Request". */
 char *mla_shape_text(mla_arena *arena, const mla_graph *graph, const mla_typereg *reg,
                      const mla_bfs *bfs, uint32_t node);

@@ -10,7 +10,8 @@
  *   - frame-local roots drop the thread id;
  *   - a run of one repeated step (a linked list: .next -> Node, .next -> Node)
  *     counts once, so every node of a leaked chain joins one cluster.
- * The hash is built incrementally in BFS order: O(V) for all objects. */
+ * The hash is built incrementally down the BFS tree, only along the paths
+ * of the objects asked for, each node once. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,37 +96,70 @@ static uint64_t root_key(const mla_graph *graph, const mla_bfs *bfs, uint32_t no
     return mix(h, graph->type[node]);
 }
 
-mlt_status mla_shape_hashes(const mla_graph *graph, const mla_bfs *bfs, uint64_t **out,
-                            mlt_error *err)
+typedef struct {
+    const mla_graph *graph;
+    const mla_bfs *bfs;
+    uint64_t *shape;      /* 0: not computed yet (computed values have bit 0 set) */
+    uint64_t *step;
+    uint8_t *class_cache;
+    uint32_t *stack;
+} shaper;
+
+/* Shape of v from its BFS parent's; the parent's must be known. */
+static void shape_one(shaper *sh, uint32_t v)
+{
+    const mla_bfs *bfs = sh->bfs;
+    if (bfs->dist[v] == 1) {
+        sh->shape[v] = root_key(sh->graph, bfs, v) | 1u;
+        sh->step[v] = 0;
+        return;
+    }
+    uint32_t u = bfs->parent[v];
+    sh->step[v] = step_key(sh->graph, bfs, v, sh->class_cache);
+    if (bfs->dist[u] > 1 && sh->step[u] == sh->step[v])
+        sh->shape[v] = sh->shape[u];
+    else
+        sh->shape[v] = mix(sh->shape[u], sh->step[v]) | 1u;
+}
+
+/* Climbs to the nearest node whose shape is known (or a root), then fills
+ * the shapes back down: each node is computed once, so all wanted nodes cost
+ * at most O(V) together and usually far less. */
+static void shape_lazy(shaper *sh, uint32_t v)
+{
+    uint32_t top = 0, x = v;
+    while (!sh->shape[x]) {
+        sh->stack[top++] = x;
+        if (sh->bfs->dist[x] == 1)
+            break;
+        x = sh->bfs->parent[x];
+    }
+    while (top)
+        shape_one(sh, sh->stack[--top]);
+}
+
+mlt_status mla_shape_hashes(const mla_graph *graph, const mla_bfs *bfs, const uint8_t *wanted,
+                            uint64_t **out, mlt_error *err)
 {
     uint32_t n = graph->node_count;
-    uint64_t *shape = mla_malloc_array(n, sizeof *shape);
-    uint64_t *step = mla_malloc_array(n, sizeof *step);
-    uint8_t *class_cache = mla_calloc_array(graph->strings.count, 1);
-    if (!shape || !step || !class_cache) {
-        free(shape);
-        free(step);
-        free(class_cache);
+    /* calloc: pages never touched (nodes off every wanted path) cost no RSS. */
+    shaper sh = {graph, bfs, mla_calloc_array(n, sizeof(uint64_t)),
+                 mla_calloc_array(n, sizeof(uint64_t)),
+                 mla_calloc_array(graph->strings.count, 1), mla_malloc_array(n, sizeof(uint32_t))};
+    if (!sh.shape || !sh.step || !sh.class_cache || !sh.stack) {
+        free(sh.shape);
+        free(sh.step);
+        free(sh.class_cache);
+        free(sh.stack);
         return mla_fail(err, MLT_ERR_NOMEM, "out of memory for path shapes of %u objects", n);
     }
-    /* BFS order: a parent's shape and step are known before its children. */
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t v = bfs->order[i];
-        if (bfs->dist[v] == 1) {
-            shape[v] = root_key(graph, bfs, v);
-            step[v] = 0;
-            continue;
-        }
-        uint32_t u = bfs->parent[v];
-        step[v] = step_key(graph, bfs, v, class_cache);
-        if (bfs->dist[u] > 1 && step[u] == step[v])
-            shape[v] = shape[u];
-        else
-            shape[v] = mix(shape[u], step[v]);
-    }
-    free(step);
-    free(class_cache);
-    *out = shape;
+    for (uint32_t v = 0; v < n; v++)
+        if ((!wanted || wanted[v]) && !sh.shape[v])
+            shape_lazy(&sh, v);
+    free(sh.step);
+    free(sh.class_cache);
+    free(sh.stack);
+    *out = sh.shape;
     return MLT_OK;
 }
 

@@ -208,8 +208,6 @@ static int fill_tree(const mla_graph *graph, snca *s, mla_domtree *dom)
     /* The work arrays go before the node-order copy to keep the peak low. */
     free(s->rec);
     s->rec = NULL;
-    free(s->pre_of);
-    s->pre_of = NULL;
     dom->retained = mla_malloc_array(n, sizeof *dom->retained);
     if (!dom->retained) {
         free(by_pre);
@@ -218,10 +216,6 @@ static int fill_tree(const mla_graph *graph, snca *s, mla_domtree *dom)
     for (uint32_t w = 1; w < s->count; w++)
         dom->retained[s->vertex[w]] = by_pre[w];
     free(by_pre);
-    /* Keep the preorder (without the super-root) for top-down passes. */
-    memmove(s->vertex, s->vertex + 1, (size_t)n * sizeof *s->vertex);
-    dom->preorder = s->vertex;
-    s->vertex = NULL;
     return 1;
 }
 
@@ -236,6 +230,8 @@ mlt_status mla_dominators(const mla_graph *graph, const mla_reverse *rev, const 
     if (ok) {
         number_nodes(graph, bfs, &s);
         ok = build_pre_referrers(rev, bfs, &s, graph->edge_count, &refs);
+        free(s.pre_of); /* the referrer lists carry the numbers from here on */
+        s.pre_of = NULL;
     }
     if (ok) {
         semidominators(&refs, &s);
@@ -259,6 +255,5 @@ void mla_domtree_free(mla_domtree *dom)
 {
     free(dom->idom);
     free(dom->retained);
-    free(dom->preorder);
     memset(dom, 0, sizeof *dom);
 }

@@ -135,6 +135,8 @@ mlt_status mla_bfs_build(const mla_graph *graph, const mla_reverse *rev, mla_bfs
         add_super_child(bfs, v, MLA_SUPER_UNREACHED, &tail);
         expand(graph, bfs, &head, &tail);
     }
+    free(bfs->order); /* only the queue: nothing later needs the visit order */
+    bfs->order = NULL;
     return MLT_OK;
 }
 

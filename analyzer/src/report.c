@@ -25,6 +25,7 @@ typedef struct {
     cand *cands;         /* candidates in node order */
     uint32_t cand_count;
     uint32_t *cluster_of;/* per candidate (node order) */
+    uint32_t *stack;     /* scratch for climbing the dominator tree */
     mla_previews previews;
 } builder;
 
@@ -70,29 +71,42 @@ static int cluster_order(const void *a, const void *b)
     return strcmp(x->shape, y->shape);
 }
 
-/* Marks candidates that no other candidate dominates; top-down over the
- * dominator tree in DFS preorder, so an idom is always decided first. */
+/* Whether node x is a candidate or has one among its dominators. state: 0
+ * unknown, 1 no, 2 yes. Climbs to the first decided node, then records the
+ * answer along the way, so all queries together cost O(V) at most. */
+static int candidate_at_or_above(builder *b, uint8_t *state, uint32_t x)
+{
+    uint32_t n = b->in->graph->node_count;
+    uint32_t top = 0, y = x;
+    while (y < n && !state[y] && !b->in->candidate[y]) {
+        b->stack[top++] = y;
+        y = b->dom.idom[y];
+    }
+    uint8_t answer = y < n && (b->in->candidate[y] || state[y] == 2) ? 2 : 1;
+    while (top)
+        state[b->stack[--top]] = answer;
+    return answer == 2;
+}
+
+/* Marks candidates that no other candidate dominates. */
 static mlt_status mark_top_candidates(builder *b, mlt_error *err)
 {
     const mla_graph *g = b->in->graph;
     uint32_t n = g->node_count;
     b->top = mla_calloc_array(n, 1);
-    if (!b->top)
+    uint8_t *state = b->dom.idom ? mla_calloc_array(n, 1) : NULL;
+    b->stack = b->dom.idom ? mla_malloc_array(n, sizeof *b->stack) : NULL;
+    if (!b->top || (b->dom.idom && (!state || !b->stack))) {
+        free(state);
         return mla_fail(err, MLT_ERR_NOMEM, "out of memory for %u objects", n);
-    if (!b->dom.idom) {
-        for (uint32_t v = 0; v < n; v++)
-            b->top[v] = b->in->candidate[v];
-        return MLT_OK;
     }
-    /* covered[v] (bit 2): some strict dominator of v is a candidate. */
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t v = b->dom.preorder[i];
-        uint32_t d = b->dom.idom[v];
-        uint8_t covered = d < n && ((b->top[d] & 2) || b->in->candidate[d]);
-        b->top[v] = (uint8_t)((covered ? 2 : 0) | (b->in->candidate[v] && !covered ? 1 : 0));
+    for (uint32_t v = 0; v < n; v++) {
+        if (!b->in->candidate[v])
+            continue;
+        uint32_t d = b->dom.idom ? b->dom.idom[v] : n;
+        b->top[v] = !(d < n && candidate_at_or_above(b, state, d));
     }
-    for (uint32_t v = 0; v < n; v++)
-        b->top[v] &= 1;
+    free(state);
     return MLT_OK;
 }
 
@@ -436,6 +450,7 @@ static void builder_free(builder *b)
     free(b->top);
     free(b->cands);
     free(b->cluster_of);
+    free(b->stack);
 }
 
 mlt_status mla_build_report(mla_arena *arena, const mla_report_input *input, mla_report *report,
@@ -458,7 +473,7 @@ mlt_status mla_build_report(mla_arena *arena, const mla_report_input *input, mla
     if (st == MLT_OK)
         st = mark_top_candidates(&b, err);
     if (st == MLT_OK)
-        st = mla_shape_hashes(g, &b.bfs, &b.shape, err);
+        st = mla_shape_hashes(g, &b.bfs, input->candidate, &b.shape, err);
     if (st == MLT_OK)
         st = gather_candidates(&b, err);
     if (st == MLT_OK)
