@@ -117,6 +117,16 @@ START_TEST(leak_through_list)
     ck_assert(j >= 250 && j < 500);
     ck_assert_uint_eq(r->clusters[ex->cluster].count, 250);
     mla_report_set_free(set);
+    /* Without dominators: same findings, no retained sizes. */
+    o.skip_retained = 1;
+    set = at_analyze(path, &o);
+    r = mla_report_set_get(set, 0);
+    ck_assert_uint_eq(r->candidate_count, 500);
+    ck_assert_uint_eq(r->candidate_retained_bytes, 0);
+    ck_assert_uint_eq(r->cluster_count, 2);
+    ck_assert_uint_eq(r->leaks[0].examples[0].retained_bytes, 0);
+    ck_assert_uint_eq(r->leaks[0].examples[0].path_count, 1);
+    mla_report_set_free(set);
     free(path);
 }
 END_TEST
