@@ -628,3 +628,44 @@ def test_budget_asks_the_extension_to_compact_keeping_the_warmup_image(python, d
     assert 0 < target <= 4 * result["record"][0]["result"]["file_size"]
     warned = [line for line in result["lines"] if "warning" in line]
     assert len(warned) == 1 and "max_disk_bytes" in warned[0] and "after compaction" in warned[0]
+
+
+def test_budget_with_compaction_keeps_writing_under_the_budget(python, dump_dir):
+    proc, result = run_program(python, """
+        if not hasattr(_ext_module, "compact"):
+            report(skip=True)
+            sys.exit(0)
+        first = memalot.dump()
+        second = memalot.dump()
+        image_bytes = second["file_size"] - first["file_size"]
+        header = first["file_size"] - image_bytes
+        memalot.stop_leak_monitoring()
+        RECORD.clear()
+        budget = header + 6 * image_bytes + image_bytes // 2
+        lines = []
+        keep = []
+        @memalot.leak_monitor(warmup_calls=1, max_disk_bytes=budget, output_func=lines.append)
+        def work():
+            keep.append([object() for _ in range(50)])
+        for _ in range(10):
+            work()
+        path = memalot.dump_path()
+        report(budget=budget, lines=lines, path=path, size=os.path.getsize(path), skip=False)
+    """, dump_dir)
+    result = expect_ok(proc, result)
+    if result["skip"]:
+        pytest.skip("this build's extension has no compact()")
+    record = result["record"]
+    assert len(images_of(record)) == 20  # every call wrote both images: the budget did not stop them
+    assert [line for line in result["lines"] if "warning" in line] == []
+    assert result["size"] <= result["budget"]
+    images = dumpjson(result["path"])
+    if images is None:
+        return
+    sequences = [image["image"] for image in images]
+    assert len(sequences) < 20
+    protected = [e["result"]["image"] for e in record if e["trigger"] == "call-start" and e["call_counter"] == 2]
+    assert protected[0] in sequences  # the first image after the warm-up survives every compaction
+    assert sequences[-1] == record[-1]["result"]["image"]  # and so does the newest
+    for previous, image in zip(images, images[1:]):
+        assert image["has_base"] == 1 and image["base"] == previous["image"]  # re-based on what is kept
