@@ -22,10 +22,13 @@ void mla_identity_link(const mla_graph *prev, const uint32_t *prev_first,
         if (j < prev->node_count && prev->address[j] == address) {
             first[i] = prev_first[j];
             bits[i] = (uint8_t)(approx | prev_bits[j]);
-        } else if (stats) {
-            /* The dumper says "same object" but the base had none there:
-             * trust nothing about its age. */
-            stats->contradictions++;
+        } else {
+            /* The dumper says "same object" but the base had none there: it
+             * counts as new (its age stays a lower bound) and its identity
+             * as a guess, so reports flag it. */
+            bits[i] |= MLA_ID_APPROX;
+            if (stats)
+                stats->contradictions++;
         }
     }
 }

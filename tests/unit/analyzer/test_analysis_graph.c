@@ -245,6 +245,8 @@ START_TEST(identity_merge_join)
     ck_assert_uint_eq(bits1[2] & MLA_ID_APPROX, MLA_ID_APPROX);
     ck_assert_uint_eq(bits1[0] & MLA_ID_APPROX, 0);
     ck_assert_uint_eq(first1[3], 1);
+    ck_assert_uint_eq(bits1[3] & MLA_ID_APPROX, MLA_ID_APPROX);
+    ck_assert_uint_eq(bits1[4] & MLA_ID_APPROX, 0);
     ck_assert_uint_eq(first1[4], 1);
     ck_assert_uint_eq(stats.contradictions, 1);
     /* A broken chain makes everything new. */
