@@ -96,7 +96,7 @@ typedef struct {
     double age_seconds;          /* a lower bound: never over-reported */
     int64_t age_calls;           /* -1 when the dump has no call counter */
     int64_t created_in_call;     /* the monitored call that created it; -1 when unknown */
-    int identity_approximate;    /* 1: identity rests on a fingerprint */
+    int identity_approximate;    /* 1: identity rests on a fingerprint, or contradicted its base */
     const char *preview;         /* NULL when the dump has none */
     int preview_truncated;
     size_t path_count;
@@ -162,7 +162,8 @@ typedef struct mla_report_set mla_report_set;
  *  - An image whose base is not the previous analysed image (missing image,
  *    other pid, no base) breaks the identity chains: its objects count as
  *    new there (ages are then lower bounds), with a warning. So do objects
- *    flagged "same as before" whose address the base image lacks.
+ *    flagged "same as before" whose address the base image lacks; those are
+ *    also marked identity_approximate.
  *  - Time: alive at E, first image f >= 1 with t[f-1] >= t0 + warmup (created
  *    after the warm-up) and t[E] - t[f] >= lifetime. Monotonic time when
  *    every image has one, else wall time.
