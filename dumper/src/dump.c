@@ -259,33 +259,11 @@ static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *
 
 /* ------------------------------------------------------------ entry */
 
-static mlt_monitor *lock_monitor(mlt_dump_result *r)
-{
-    mlt_monitor *m = mlt_monitor_current();
-    if (m == NULL) {
-        snprintf(r->error, sizeof(r->error), "memalot: no monitor is open");
-        return NULL;
-    }
-    m->waiters++;
-    if (!PyThread_acquire_lock(m->lock, NOWAIT_LOCK)) {
-        Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(m->lock, WAIT_LOCK);
-        Py_END_ALLOW_THREADS
-    }
-    m->waiters--;
-    if (mlt_monitor_current() != m) {
-        PyThread_release_lock(m->lock);
-        snprintf(r->error, sizeof(r->error), "memalot: the monitor was closed");
-        return NULL;
-    }
-    return m;
-}
-
 void mlt_monitor_dump(const mlt_dump_args *a, mlt_dump_result *r)
 {
     memset(r, 0, sizeof(*r));
     uint64_t start = mlt_now_ns();
-    mlt_monitor *m = lock_monitor(r);
+    mlt_monitor *m = mlt_monitor_lock(r->error, sizeof(r->error));
     if (m == NULL) {
         return;
     }

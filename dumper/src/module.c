@@ -4,6 +4,7 @@
 #include "compat.h"
 #include "identity.h"
 #include "monitor.h"
+#include "module_parts.h"
 
 #include <string.h>
 
@@ -194,6 +195,11 @@ static PyMethodDef METHODS[] = {
     {"after_fork_child", after_fork_child, METH_NOARGS,
      "after_fork_child()\n--\n\nIn a forked child: drop the parent's monitor without touching "
      "its file."},
+    {"compact", mlt_py_compact, METH_VARARGS,
+     "compact(target_bytes, protected_image=None)\n--\n\n"
+     "Drop old images so the file fits target_bytes, keeping the image with sequence "
+     "protected_image and the newest; returns {'dropped': n, 'file_size': bytes} or "
+     "{'error': message}."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -239,6 +239,28 @@ void mlt_monitor_close(void)
     free_monitor(m);
 }
 
+mlt_monitor *mlt_monitor_lock(char *error, size_t error_size)
+{
+    mlt_monitor *m = g_monitor;
+    if (m == NULL) {
+        snprintf(error, error_size, "memalot: no monitor is open");
+        return NULL;
+    }
+    m->waiters++;
+    if (!PyThread_acquire_lock(m->lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(m->lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    }
+    m->waiters--;
+    if (g_monitor != m) {
+        PyThread_release_lock(m->lock);
+        snprintf(error, error_size, "memalot: the monitor was closed");
+        return NULL;
+    }
+    return m;
+}
+
 void mlt_monitor_forget_after_fork(void)
 {
     mlt_monitor *m = g_monitor;

@@ -56,6 +56,11 @@ int mlt_monitor_open(const mlt_open_args *args);
  * a dump in progress. */
 void mlt_monitor_close(void);
 
+/* Takes the monitor's lock (waiting with the GIL released) and returns the
+ * monitor, or NULL with a message when none is open or it closed meanwhile.
+ * The caller releases m->lock. */
+mlt_monitor *mlt_monitor_lock(char *error, size_t error_size);
+
 /* Forked child (os.fork): drop the parent's monitor without touching its file. */
 void mlt_monitor_forget_after_fork(void);
 

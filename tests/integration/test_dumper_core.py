@@ -554,3 +554,31 @@ def test_open_monitor_errors(python, dump_dir):
     [img] = read_dump(dump, addresses=set())
     assert img.header["trigger"] == "call-end" and img.header["call_counter"] == 3
     assert img.header["function"] == "mod.fn" and img.header["criterion"] == 2
+
+
+def test_compact_keeps_the_protected_and_newest_images(python, dump_dir, mode):
+    body = """
+    MODE = %r
+    _memalot.open_monitor(DUMP, use_fork=MODE == "fork")
+    keep = ["kept across compaction"]
+    record("keep", keep)
+    sizes = [dump_ok()["file_size"] for _ in range(6)]
+    FACTS["target"] = sizes[-1] // 2
+    FACTS["compact"] = _memalot.compact(FACTS["target"], 1)
+    FACTS["size_after"] = os.path.getsize(DUMP)
+    FACTS["next"] = dump_ok()
+    _memalot.close_monitor()
+    FACTS["closed"] = _memalot.compact(10)
+    save_facts()
+    """ % mode
+    dump, facts, _ = run_program(python, dump_dir, body)
+    assert facts["compact"]["file_size"] == facts["size_after"] <= facts["target"]
+    assert "error" in facts["closed"]
+    images = read_dump(dump, addresses={facts["keep"]["id"]})
+    kept = [i.header["image"] for i in images]
+    assert len(kept) == 7 - facts["compact"]["dropped"] and facts["compact"]["dropped"] >= 2
+    assert 1 in kept and kept[-2:] == [5, 6]  # protected, newest, and the one after
+    assert images[-1].header["has_base"] == 1 and images[-1].header["base"] == 5
+    # The list existed all along: re-based images still link it.
+    assert not images[-1].obj(facts["keep"]["id"])["f"] & NEW
+    assert not images[1].obj(facts["keep"]["id"])["f"] & NEW
