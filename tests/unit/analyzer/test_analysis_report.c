@@ -780,6 +780,98 @@ START_TEST(empty_images)
 }
 END_TEST
 
+/* X hangs from module global a, but its refcount says something hidden also
+ * holds it: paths still show the visible holder, while a no longer
+ * dominates X. */
+START_TEST(paths_prefer_visible_holders)
+{
+    char *path = at_tmp_path("visible.mlt");
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < 2; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t a = at_obj(d, 0x100, "app.A", 0, 10);
+        at_root(d, a, MLT_ROOT_MODULE_GLOBAL, "a", "app", 0);
+        if (k) {
+            uint32_t x = at_obj(d, 0x200, "app.X", MLT_OBJ_NEW, 100);
+            at_edge(d, a, x, MLT_LABEL_ATTR, "x", 0);
+            at_refcount(d, x, 2);
+        }
+        at_image_end(d);
+    }
+    at_dump_close(d);
+    mla_options o = time_options(0.0, 0.0);
+    mla_report_set *set = at_analyze(path, &o);
+    const mla_report *r = mla_report_set_get(set, 0);
+    ck_assert_uint_eq(r->candidate_count, 1);
+    const mla_example *ex = &r->leaks[0].examples[0];
+    ck_assert_str_eq(ex->paths[0].root, "app.a");
+    ck_assert_str_eq(ex->paths[0].edges[0], ".x");
+    ck_assert_uint_eq(ex->retained_bytes, 100);
+    mla_report_set_free(set);
+    mla_object_info *info = NULL;
+    mlt_error err;
+    ck_assert_int_eq(mla_object_paths(path, -1, 0x100, 0, 0, &info, &err), MLT_OK);
+    ck_assert_uint_eq(info->retained_bytes, 10);
+    ck_assert_int_eq(info->is_root, 1);
+    mla_object_info_free(info);
+    free(path);
+}
+END_TEST
+
+START_TEST(clock_going_back_warns)
+{
+    char *path = at_tmp_path("clock.mlt");
+    at_dump *d = at_dump_open(path);
+    static const double times[] = {0.0, 20.0, 10.0};
+    for (int k = 0; k < 3; k++) {
+        at_image_begin(d, times[k]);
+        uint32_t a = at_obj(d, 0x100, "app.A", 0, 10);
+        at_root(d, a, MLT_ROOT_MODULE_GLOBAL, "a", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+    mla_report_set *set = at_analyze(path, NULL);
+    ck_assert(at_has_warning(mla_report_set_get(set, 0), "image 2 was taken before image 1"));
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+typedef struct {
+    int calls;
+    int bad_fraction;
+    int saw_dominators;
+    int saw_paths;
+} progress_log;
+
+static void record_progress(void *context, const char *phase, double fraction)
+{
+    progress_log *log = context;
+    log->calls++;
+    if (!(fraction >= 0.0 && fraction <= 1.0))
+        log->bad_fraction++;
+    log->saw_dominators |= strcmp(phase, "dominators") == 0;
+    log->saw_paths |= strcmp(phase, "paths") == 0;
+}
+
+START_TEST(progress_reports_phases)
+{
+    char *path = at_tmp_path("progress.mlt");
+    write_leak(path, 3, 5, 0);
+    progress_log log = {0, 0, 0, 0};
+    mla_options o = time_options(10.0, 0.0);
+    o.progress = record_progress;
+    o.progress_context = &log;
+    mla_report_set *set = at_analyze(path, &o);
+    ck_assert_int_ge(log.calls, 5);
+    ck_assert_int_eq(log.bad_fraction, 0);
+    ck_assert_int_eq(log.saw_dominators, 1);
+    ck_assert_int_eq(log.saw_paths, 1);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("analysis-report");
@@ -802,6 +894,9 @@ int main(void)
     tcase_add_test(tc, linked_list_clusters);
     tcase_add_test(tc, object_paths_through_every_referrer);
     tcase_add_test(tc, empty_images);
+    tcase_add_test(tc, paths_prefer_visible_holders);
+    tcase_add_test(tc, clock_going_back_warns);
+    tcase_add_test(tc, progress_reports_phases);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
