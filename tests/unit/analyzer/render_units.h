@@ -1,21 +1,19 @@
 /*
- * The renderer tests compile the CLI's renderer sources into the test
- * program itself (the CLI is an executable, not a library); this header is
- * the one place that lists them.
+ * Shared helpers of the renderer tests, which link the memalot_render
+ * library that memalot-analyze and the console reports print with.
  */
 #ifndef MEMALOT_TEST_RENDER_UNITS_H
 #define MEMALOT_TEST_RENDER_UNITS_H
 
 #define _POSIX_C_SOURCE 200809L
 
-#include "../../../analyzer/cli/color.c"
-#include "../../../analyzer/cli/criterion.c"
-#include "../../../analyzer/cli/fmt.c"
-#include "../../../analyzer/cli/json_util.c"
-#include "../../../analyzer/cli/render_html.c"
-#include "../../../analyzer/cli/render_json.c"
-#include "../../../analyzer/cli/render_text.c"
-#include "../../../analyzer/cli/safe_text.c"
+#include <stdio.h>
+#include <string.h>
+
+#include "color.h"
+#include "fmt.h"
+#include "render.h"
+#include "safe_text.h"
 
 #include <stdlib.h>
 
