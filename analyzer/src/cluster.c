@@ -240,6 +240,9 @@ char *mla_shape_text(mla_arena *arena, const mla_graph *graph, const mla_typereg
             mla_sbuf_puts(&out, " -> \xE2\x80\xA6");
             break;
         }
+        /* An unlabelled last step would only repeat the final type. */
+        if (run == 1 && i == depth && graph->edge_kind[bfs->parent_edge[chain[i]]] == MLT_LABEL_NONE)
+            break;
         mla_sbuf_puts(&out, run > 1 ? " -> (" : " -> ");
         render_folded_step(&out, graph, reg, bfs, chain[i]);
         if (run > 1)

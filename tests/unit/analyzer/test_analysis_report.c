@@ -422,6 +422,7 @@ START_TEST(path_labels)
         uint32_t key2 = at_obj(d, 0xc00, "builtins.int", fresh, 10);
         uint32_t leaf2 = at_obj(d, 0xd00, "app.Leaf2", fresh, 10);
         uint32_t local = at_obj(d, 0xe00, "app.Local", fresh, 10);
+        uint32_t leaf3 = at_obj(d, 0xf00, "app.Leaf3", fresh, 10);
         at_edge(d, holder, list, MLT_LABEL_ATTR, "items", 0);
         at_edge(d, list, dict, MLT_LABEL_INDEX, NULL, 3);
         at_edge(d, dict, dict2, MLT_LABEL_KEY_STR, "it's\nkey", 0);
@@ -434,6 +435,7 @@ START_TEST(path_labels)
         at_edge(d, tuple, leaf, MLT_LABEL_INDEX, NULL, 0);
         at_edge(d, dict, leaf2, MLT_LABEL_KEY_OBJ, NULL, key2);
         at_edge(d, dict, key2, MLT_LABEL_OTHER, "key", 0);
+        at_edge(d, cell, leaf3, MLT_LABEL_NONE, NULL, 0);
         at_root(d, holder, MLT_ROOT_MODULE_GLOBAL, "g", "pkg.mod", 0);
         at_root(d, local, MLT_ROOT_FRAME_LOCAL, "req", "app.serve", 7);
         at_preview(d, key, MLT_PREVIEW_INT, "42", 0);
@@ -446,7 +448,7 @@ START_TEST(path_labels)
     o.include_count = 2;
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
-    ck_assert_uint_eq(r->candidate_count, 3);
+    ck_assert_uint_eq(r->candidate_count, 4);
     const mla_type_leak *leaf = at_leak(r, "app.Leaf");
     ck_assert_ptr_nonnull(leaf);
     const mla_path *p = &leaf->examples[0].paths[0];
@@ -457,6 +459,16 @@ START_TEST(path_labels)
         ck_assert_str_eq(p->edges[i], want[i]);
     ck_assert_str_eq(p->types[8], "app.Leaf");
     ck_assert_str_eq(p->root, "pkg.mod.g");
+    /* Shape folding: index and data-like key to [*], the key object to its
+     * type; an unlabelled last step shows only the final type. */
+    ck_assert_str_eq(r->clusters[leaf->examples[0].cluster].shape,
+                     "module global pkg.mod.g -> .items -> [*] -> [*] -> [<key builtins.int>] -> "
+                     "<cell x> -> \xE2\x86\x92 builtins.frame -> self -> __dict__ -> [*] -> app.Leaf");
+    const mla_type_leak *leaf3 = at_leak(r, "app.Leaf3");
+    ck_assert_str_eq(r->clusters[leaf3->examples[0].cluster].shape,
+                     "module global pkg.mod.g -> .items -> [*] -> [*] -> [<key builtins.int>] -> "
+                     "<cell x> -> app.Leaf3");
+    ck_assert_str_eq(leaf3->examples[0].paths[0].edges[5], "\xE2\x86\x92 app.Leaf3");
     const mla_type_leak *leaf2 = at_leak(r, "app.Leaf2");
     ck_assert_str_eq(leaf2->examples[0].paths[0].edges[2], "[<key builtins.int>]");
     const mla_type_leak *local = at_leak(r, "app.Local");
