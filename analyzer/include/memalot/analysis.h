@@ -122,7 +122,8 @@ typedef struct {
      * referents, keys with a digit or a non-identifier character, or longer
      * than 32 bytes), non-str keys folded to [<key TYPE>], frame-local roots
      * without their thread, and a run of one repeated step (a linked list's
-     * .next) written once as "(.next)+". Objects held outside the visible
+     * .next) written once as "(.next)+"; an unlabelled last step (a set or
+     * deque member) shows only the final type. Objects held outside the visible
      * heap or unreachable show their own type: "held outside the visible
      * heap (builtins.str)". */
     const char *type;            /* type of the leaked objects in the group */
