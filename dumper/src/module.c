@@ -7,6 +7,7 @@
 #include "module_parts.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
     const char *name;
@@ -149,8 +150,8 @@ static PyObject *monitor_path(PyObject *self, PyObject *unused)
     (void)self;
     (void)unused;
     mlt_monitor *m = mlt_monitor_current();
-    if (m == NULL) {
-        Py_RETURN_NONE;
+    if (m == NULL || m->info.pid != (uint64_t)getpid()) {
+        Py_RETURN_NONE; /* a fork inherited it: not this process's monitor */
     }
     return PyUnicode_DecodeFSDefault(m->path);
 }

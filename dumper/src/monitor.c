@@ -15,6 +15,15 @@
 
 static mlt_monitor *g_monitor;
 
+/* A process forked without after_fork_child (os.fork with no at-fork hook,
+ * multiprocessing's fork start method, ...) still sees the parent's monitor:
+ * it must neither write to the parent's file nor wait on a lock a parent
+ * thread may hold. */
+static int inherited_by_fork(const mlt_monitor *m)
+{
+    return m != NULL && m->info.pid != (uint64_t)getpid();
+}
+
 mlt_monitor *mlt_monitor_current(void)
 {
     return g_monitor;
@@ -217,6 +226,10 @@ int mlt_monitor_open(const mlt_open_args *args)
 
 void mlt_monitor_close(void)
 {
+    if (inherited_by_fork(g_monitor)) {
+        mlt_monitor_forget_after_fork();
+        return;
+    }
     mlt_monitor *m = g_monitor;
     if (m == NULL) {
         return;
@@ -241,6 +254,9 @@ void mlt_monitor_close(void)
 
 mlt_monitor *mlt_monitor_lock(char *error, size_t error_size)
 {
+    if (inherited_by_fork(g_monitor)) {
+        mlt_monitor_forget_after_fork();
+    }
     mlt_monitor *m = g_monitor;
     if (m == NULL) {
         snprintf(error, error_size, "memalot: no monitor is open");

@@ -582,3 +582,28 @@ def test_compact_keeps_the_protected_and_newest_images(python, dump_dir, mode):
     # The list existed all along: re-based images still link it.
     assert not images[-1].obj(facts["keep"]["id"])["f"] & NEW
     assert not images[1].obj(facts["keep"]["id"])["f"] & NEW
+
+
+def test_child_forked_without_the_hook_leaves_the_parent_file_alone(python, dump_dir):
+    body = """
+    _memalot.open_monitor(DUMP, use_fork=False)
+    dump_ok()
+    size = os.path.getsize(DUMP)
+    r, w = os.pipe()
+    pid = os.fork()   # no after_fork_child registered
+    if pid == 0:
+        result = _memalot.dump("manual")
+        ok = "error" in result and _memalot.monitor_path() is None
+        _memalot.close_monitor()
+        os.write(w, b"1" if ok else b"0")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    FACTS["child_ok"] = os.read(r, 1) == b"1"
+    FACTS["size_unchanged"] = os.path.getsize(DUMP) == size
+    dump_ok()
+    _memalot.close_monitor()
+    save_facts()
+    """
+    dump, facts, _ = run_program(python, dump_dir, body)
+    assert facts["child_ok"] and facts["size_unchanged"]
+    assert [i.header["image"] for i in read_dump(dump, addresses=set())] == [0, 1]
