@@ -607,3 +607,57 @@ def test_child_forked_without_the_hook_leaves_the_parent_file_alone(python, dump
     dump, facts, _ = run_program(python, dump_dir, body)
     assert facts["child_ok"] and facts["size_unchanged"]
     assert [i.header["image"] for i in read_dump(dump, addresses=set())] == [0, 1]
+
+
+def test_dump_from_finalizers_and_gc_callbacks(python, dump_dir, mode):
+    body = """
+    MODE = %r
+    _memalot.open_monitor(DUMP, use_fork=MODE == "fork")
+    results = []
+    class Finalized:
+        def __del__(self):
+            results.append(_memalot.dump("manual"))
+    for _ in range(3):
+        a = Finalized(); b = Finalized(); a.other = b; b.other = a
+        a.junk = [[j] for j in range(100)]
+        del a, b
+        gc.collect()   # __del__ runs while the collector holds the cycle
+    gc.callbacks.append(lambda phase, info: results.append(_memalot.dump("periodic")))
+    gc.collect()
+    gc.callbacks.clear()
+    _memalot.close_monitor()
+    FACTS["errors"] = [r["error"] for r in results if "error" in r]
+    FACTS["count"] = len(results)
+    save_facts()
+    """ % mode
+    dump, facts, _ = run_program(python, dump_dir, body)
+    assert facts["errors"] == [] and facts["count"] == 8
+    assert len(read_dump(dump, addresses=set())) == 8
+
+
+def test_previews_of_other_values(python, dump_dir):
+    body = """
+    values = {"nonascii": "h\\u00e9\\u4e16" * 10, "raw": b"\\x00\\xffabc", "neg": -123456789,
+              "bigneg": -(10 ** 30) - 7, "flt": -0.1, "short": "ok"}
+    for name, value in values.items():
+        record(name, value)
+    _memalot.open_monitor(DUMP, value_cap=10, use_fork=False)
+    dump_ok()
+    _memalot.close_monitor()
+    save_facts()
+    """
+    dump, facts, _ = run_program(python, dump_dir, body)
+    [img] = read_dump(dump)
+    def preview(name):
+        p = img.previews[img.by_address[facts[name]["id"]]]
+        return p["v"], p["trunc"]
+    # "h\u00e9\u4e16" is 1+2+3 UTF-8 bytes; a 10-byte cap keeps 9 bytes, since the
+    # next character (3 bytes) must not be split. mlt-dumpjson prints each byte
+    # >= 0x80 as its own code point, hence latin-1.
+    text = "h\u00e9\u4e16h\u00e9".encode("utf-8")
+    assert preview("nonascii") == (text.decode("latin-1"), 1)
+    assert preview("raw") == ("\x00\xffabc", 0)
+    assert preview("neg") == ("-123456789", 0)
+    assert preview("bigneg") == ("-100000000", 1)
+    assert preview("flt") == ("-0.1", 0)
+    assert preview("short") == ("ok", 0)
