@@ -13,10 +13,53 @@ typedef struct {
     uint32_t walk_index;
 } addr_entry;
 
+/* LSD radix sort on the 48 address bits that user space uses (16 bits per
+ * pass); addresses above 2^48 fall back to qsort. Several times faster than
+ * qsort on a million entries, and this runs once per image. */
 static int by_address(const void *a, const void *b)
 {
     uint64_t x = ((const addr_entry *)a)->address, y = ((const addr_entry *)b)->address;
     return (x > y) - (x < y);
+}
+
+static int sort_by_address(addr_entry *items, size_t n)
+{
+    uint64_t all = 0;
+    for (size_t i = 0; i < n; i++) {
+        all |= items[i].address;
+    }
+    addr_entry *tmp = (all >> 48) == 0 ? malloc((n ? n : 1) * sizeof(addr_entry)) : NULL;
+    size_t *count = tmp != NULL ? malloc(65536 * sizeof(size_t)) : NULL;
+    if (count == NULL) {
+        free(tmp);
+        qsort(items, n, sizeof(addr_entry), by_address);
+        return 0;
+    }
+    addr_entry *src = items, *dst = tmp;
+    for (int shift = 0; shift < 48; shift += 16) {
+        memset(count, 0, 65536 * sizeof(size_t));
+        for (size_t i = 0; i < n; i++) {
+            count[(src[i].address >> shift) & 0xFFFF]++;
+        }
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            dst[count[(src[i].address >> shift) & 0xFFFF]++] = src[i];
+        }
+        addr_entry *swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != items) { /* three passes: the result is in tmp */
+        memcpy(items, src, n * sizeof(addr_entry));
+    }
+    free(count);
+    free(tmp);
+    return 0;
 }
 
 typedef struct {
@@ -67,7 +110,7 @@ static int prepare(emit_ctx *c)
         c->order[i].address = s->objects.items[i].address;
         c->order[i].walk_index = (uint32_t)i;
     }
-    qsort(c->order, n, sizeof(addr_entry), by_address);
+    sort_by_address(c->order, n);
     if (mlt_ptrmap_reserve(&c->by_address, n) != 0) {
         return -1;
     }

@@ -1,4 +1,5 @@
-/* Linear-probing map keyed by address (see ptrmap.h). Load factor at most 1/2. */
+/* Linear-probing map keyed by address (see ptrmap.h). Load factor at most 1/2;
+ * key and value share a slot so a lookup touches one cache line. */
 #include "ptrmap.h"
 
 #include <stdlib.h>
@@ -11,15 +12,14 @@ void mlt_ptrmap_init(mlt_ptrmap *map)
 
 void mlt_ptrmap_free(mlt_ptrmap *map)
 {
-    free(map->keys);
-    free(map->values);
+    free(map->slots);
     memset(map, 0, sizeof(*map));
 }
 
 void mlt_ptrmap_reset(mlt_ptrmap *map)
 {
-    if (map->keys != NULL) {
-        memset(map->keys, 0, map->capacity * sizeof(uint64_t));
+    if (map->slots != NULL) {
+        memset(map->slots, 0, map->capacity * sizeof(mlt_ptrmap_slot));
     }
     map->count = 0;
 }
@@ -31,10 +31,10 @@ static size_t slot_of(uint64_t key, size_t capacity)
     return (size_t)(h ^ (h >> 29)) & (capacity - 1);
 }
 
-static size_t find_slot(const uint64_t *keys, size_t capacity, uint64_t key)
+static size_t find_slot(const mlt_ptrmap_slot *slots, size_t capacity, uint64_t key)
 {
     size_t i = slot_of(key, capacity);
-    while (keys[i] != 0 && keys[i] != key) {
+    while (slots[i].key != 0 && slots[i].key != key) {
         i = (i + 1) & (capacity - 1);
     }
     return i;
@@ -42,24 +42,17 @@ static size_t find_slot(const uint64_t *keys, size_t capacity, uint64_t key)
 
 static int grow_to(mlt_ptrmap *map, size_t cap)
 {
-    uint64_t *keys = calloc(cap, sizeof(uint64_t));
-    uint32_t *values = malloc(cap * sizeof(uint32_t));
-    if (keys == NULL || values == NULL) {
-        free(keys);
-        free(values);
+    mlt_ptrmap_slot *slots = calloc(cap, sizeof(mlt_ptrmap_slot));
+    if (slots == NULL) {
         return -1;
     }
     for (size_t i = 0; i < map->capacity; i++) {
-        if (map->keys[i] != 0) {
-            size_t j = find_slot(keys, cap, map->keys[i]);
-            keys[j] = map->keys[i];
-            values[j] = map->values[i];
+        if (map->slots[i].key != 0) {
+            slots[find_slot(slots, cap, map->slots[i].key)] = map->slots[i];
         }
     }
-    free(map->keys);
-    free(map->values);
-    map->keys = keys;
-    map->values = values;
+    free(map->slots);
+    map->slots = slots;
     map->capacity = cap;
     return 0;
 }
@@ -83,11 +76,11 @@ int mlt_ptrmap_get(const mlt_ptrmap *map, uint64_t key, uint32_t *value)
     if (map->capacity == 0) {
         return 0;
     }
-    size_t i = find_slot(map->keys, map->capacity, key);
-    if (map->keys[i] == 0) {
+    const mlt_ptrmap_slot *slot = &map->slots[find_slot(map->slots, map->capacity, key)];
+    if (slot->key == 0) {
         return 0;
     }
-    *value = map->values[i];
+    *value = (uint32_t)slot->value;
     return 1;
 }
 
@@ -96,24 +89,27 @@ int mlt_ptrmap_get_or_put(mlt_ptrmap *map, uint64_t key, uint32_t value, uint32_
     if ((map->count + 1) * 2 > map->capacity && grow(map) != 0) {
         return -1;
     }
-    size_t i = find_slot(map->keys, map->capacity, key);
-    if (map->keys[i] != 0) {
-        *found = map->values[i];
+    mlt_ptrmap_slot *slot = &map->slots[find_slot(map->slots, map->capacity, key)];
+    if (slot->key != 0) {
+        *found = (uint32_t)slot->value;
         return 1;
     }
-    map->keys[i] = key;
-    map->values[i] = value;
+    slot->key = key;
+    slot->value = value;
     map->count++;
     return 0;
 }
 
 int mlt_ptrmap_put(mlt_ptrmap *map, uint64_t key, uint32_t value)
 {
-    uint32_t old;
-    int rc = mlt_ptrmap_get_or_put(map, key, value, &old);
-    if (rc == 1) {
-        map->values[find_slot(map->keys, map->capacity, key)] = value;
-        return 0;
+    if ((map->count + 1) * 2 > map->capacity && grow(map) != 0) {
+        return -1;
     }
-    return rc;
+    mlt_ptrmap_slot *slot = &map->slots[find_slot(map->slots, map->capacity, key)];
+    if (slot->key == 0) {
+        slot->key = key;
+        map->count++;
+    }
+    slot->value = value;
+    return 0;
 }

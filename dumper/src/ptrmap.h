@@ -8,8 +8,12 @@
 #include <stdint.h>
 
 typedef struct {
-    uint64_t *keys;   /* 0 = empty slot */
-    uint32_t *values;
+    uint64_t key;     /* 0 = empty slot */
+    uint64_t value;   /* 32 bits used; the slot is 16 bytes so a probe is one cache line */
+} mlt_ptrmap_slot;
+
+typedef struct {
+    mlt_ptrmap_slot *slots;
     size_t capacity;  /* power of two */
     size_t count;
 } mlt_ptrmap;
