@@ -23,6 +23,11 @@ typedef struct {
 } mid_t;
 
 struct mlt_bitmap {
+    /* The last leaf used: consecutive allocations land in the same 4 MiB
+     * almost always, so the hooks skip two dependent loads. Leaves live until
+     * the map is freed (clear only zeroes them), so the pointer stays valid. */
+    uint64_t cached_key;
+    leaf_t *cached_leaf;
     mid_t *top[TOP_SIZE];
     leaf_t **all_leaves; /* every allocated leaf, for a fast clear */
     size_t leaf_count, leaf_capacity;
@@ -65,7 +70,7 @@ static int remember_leaf(mlt_bitmap *bm, leaf_t *leaf)
     return 0;
 }
 
-static leaf_t *leaf_for(mlt_bitmap *bm, uint64_t index)
+static leaf_t *leaf_for_slow(mlt_bitmap *bm, uint64_t index)
 {
     uint64_t t = index >> (LEAF_BITS + MID_BITS);
     uint64_t m = (index >> LEAF_BITS) & (MID_SIZE - 1);
@@ -87,7 +92,17 @@ static leaf_t *leaf_for(mlt_bitmap *bm, uint64_t index)
         }
         mid->leaves[m] = leaf;
     }
+    bm->cached_key = index >> LEAF_BITS;
+    bm->cached_leaf = leaf;
     return leaf;
+}
+
+static inline leaf_t *leaf_for(mlt_bitmap *bm, uint64_t index)
+{
+    if (bm->cached_leaf != NULL && (index >> LEAF_BITS) == bm->cached_key) {
+        return bm->cached_leaf;
+    }
+    return leaf_for_slow(bm, index);
 }
 
 void mlt_bitmap_set(mlt_bitmap *bm, uintptr_t address)
@@ -104,6 +119,31 @@ void mlt_bitmap_set(mlt_bitmap *bm, uintptr_t address)
     }
     uint64_t bit = index & ((1u << LEAF_BITS) - 1);
     leaf->words[bit >> 6] |= (uint64_t)1 << (bit & 63);
+}
+
+void mlt_bitmap_set_run(mlt_bitmap *bm, uintptr_t address, unsigned granules)
+{
+    uint64_t first = (uint64_t)address >> GRANULE_SHIFT;
+    uint64_t bit = first & ((1u << LEAF_BITS) - 1);
+    if (granules == 0 || granules > 64 || (first >> (LEAF_BITS + MID_BITS + TOP_BITS)) ||
+        bit + granules > (1u << LEAF_BITS)) {
+        /* Rare: the run leaves the leaf (or the map); go granule by granule. */
+        for (unsigned g = 0; g < granules; g++) {
+            mlt_bitmap_set(bm, address + ((uintptr_t)g << GRANULE_SHIFT));
+        }
+        return;
+    }
+    leaf_t *leaf = leaf_for(bm, first);
+    if (leaf == NULL) {
+        bm->lossy = 1;
+        return;
+    }
+    unsigned shift = (unsigned)(bit & 63);
+    uint64_t run = granules == 64 ? ~(uint64_t)0 : (((uint64_t)1 << granules) - 1);
+    leaf->words[bit >> 6] |= run << shift;
+    if (shift + granules > 64) {
+        leaf->words[(bit >> 6) + 1] |= run >> (64 - shift);
+    }
 }
 
 int mlt_bitmap_test_and_set(mlt_bitmap *bm, uintptr_t address)

@@ -21,6 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Image buffers up to this size are kept for the next in-process image (no
+ * page faults during the next pause); bigger ones are given back. */
+#define SNAPSHOT_KEEP_BYTES ((size_t)64 << 20)
+
 static void set_error(mlt_dump_result *r, const char *fmt, const char *path, const char *detail)
 {
     r->ok = 0;
@@ -105,6 +109,7 @@ static void dump_in_process(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_res
     st = ensure_writer(m, &err) == 0 ? mlt_emit_image(m->writer, &m->snap, &info, pause, &stats, &err)
                                      : err.code;
     Py_END_ALLOW_THREADS
+    mlt_snapshot_trim(&m->snap, SNAPSHOT_KEEP_BYTES);
     if (st != MLT_OK) {
         set_error(r, "memalot: cannot write image to %s: %s", m->path, err.message);
         return;

@@ -106,14 +106,7 @@ static void mark_block(void *block, size_t size)
     if (g_marks == NULL || block == NULL) {
         return;
     }
-    uintptr_t p = (uintptr_t)block;
-    mlt_bitmap_set(g_marks, p);
-    if (size >= 32) {
-        mlt_bitmap_set(g_marks, p + 16);
-    }
-    if (size >= 48) {
-        mlt_bitmap_set(g_marks, p + 32);
-    }
+    mlt_bitmap_set_run(g_marks, (uintptr_t)block, size >= 48 ? 3 : size >= 32 ? 2 : 1);
 }
 
 static void *hook_malloc(void *ctx, size_t size)

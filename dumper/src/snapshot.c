@@ -65,6 +65,19 @@ void mlt_snapshot_reset(mlt_snapshot *s)
     s->out_of_memory = 0;
 }
 
+void mlt_snapshot_trim(mlt_snapshot *s, size_t max_bytes)
+{
+    size_t bytes = s->objects.capacity * sizeof(*s->objects.items) +
+                   s->edges.capacity * sizeof(*s->edges.items) +
+                   s->roots.capacity * sizeof(*s->roots.items) +
+                   s->previews.capacity * sizeof(*s->previews.items) +
+                   s->preview_bytes.capacity + s->strings.capacity;
+    if (bytes > max_bytes) {
+        mlt_snapshot_free(s);
+        mlt_snapshot_init(s);
+    }
+}
+
 mlt_snap_object *mlt_snapshot_add_object(mlt_snapshot *s) { APPEND(s, s->objects); }
 mlt_snap_edge *mlt_snapshot_add_edge(mlt_snapshot *s) { APPEND(s, s->edges); }
 mlt_snap_root *mlt_snapshot_add_root(mlt_snapshot *s) { APPEND(s, s->roots); }

@@ -73,6 +73,10 @@ void mlt_snapshot_init(mlt_snapshot *s);
 void mlt_snapshot_free(mlt_snapshot *s);
 void mlt_snapshot_reset(mlt_snapshot *s); /* empties, keeps memory */
 
+/* Frees the buffers when they hold more than max_bytes (a long-running
+ * program should not keep a big heap's image buffers between images). */
+void mlt_snapshot_trim(mlt_snapshot *s, size_t max_bytes);
+
 /* Appends one zeroed element and returns it (NULL and out_of_memory on failure). */
 mlt_snap_object *mlt_snapshot_add_object(mlt_snapshot *s);
 mlt_snap_edge *mlt_snapshot_add_edge(mlt_snapshot *s);

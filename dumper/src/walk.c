@@ -164,6 +164,29 @@ static PyCFunction object_sizeof_of(mlt_walker *w)
     return NULL;
 }
 
+/* Growing a 100 MB array by doubling copies it several times inside the
+ * pause; the previous image's size (+1/8) is a good first guess. */
+static void reserve_like_last_time(mlt_walker *w)
+{
+    mlt_snapshot *s = w->snap;
+    size_t objects = w->last_objects + w->last_objects / 8;
+    size_t edges = w->last_edges + w->last_edges / 8;
+    if (objects > s->objects.capacity) {
+        free(s->objects.items); /* empty after reset: nothing to copy */
+        s->objects.items = NULL;
+        s->objects.capacity = 0;
+        mlt_grow_array((void **)&s->objects.items, &s->objects.capacity, objects,
+                       sizeof(*s->objects.items));
+    }
+    if (edges > s->edges.capacity) {
+        free(s->edges.items);
+        s->edges.items = NULL;
+        s->edges.capacity = 0;
+        mlt_grow_array((void **)&s->edges.items, &s->edges.capacity, edges,
+                       sizeof(*s->edges.items));
+    }
+}
+
 int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size)
 {
     PyObject *exc_type, *exc_value, *exc_tb;
@@ -175,6 +198,7 @@ int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size)
     }
     mlt_bitmap_clear(w->visited);
     mlt_snapshot_reset(w->snap);
+    reserve_like_last_time(w);
     mlt_ptrmap_reset(&w->str_ids);
     mlt_ptrmap_reset(&w->type_ids);
     w->types.count = 0;
@@ -191,6 +215,8 @@ int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size)
         describe(w, i);
     }
     PyErr_Restore(exc_type, exc_value, exc_tb);
+    w->last_objects = w->snap->objects.count;
+    w->last_edges = w->snap->edges.count;
     if (w->snap->out_of_memory) {
         snprintf(message, message_size, "out of memory while walking %zu objects",
                  w->snap->objects.count);

@@ -43,6 +43,7 @@ typedef struct {
     char *text;              /* UTF-8 scratch */
     size_t text_capacity;
     PyCFunction object_sizeof; /* object.__sizeof__, means "use the formula" */
+    size_t last_objects, last_edges; /* sizes of the previous image, to reserve */
     /* per-object state while collecting edges */
     uint64_t edge_base;      /* first edge of the current object */
     uint32_t labelled_count;
