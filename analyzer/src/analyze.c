@@ -203,6 +203,14 @@ static mlt_status check_chain(analysis *a, size_t p, int *chain_ok, mlt_error *e
     if (!cur->has_base)
         return warn(a, err, "image %zu has no base image: identity chains break there and "
                     "its objects count as new", a->included[p]);
+    /* A run numbers its images upwards; a sequence that does not grow means
+     * images were spliced or reordered, so a base that merely matches the
+     * previous number proves nothing. */
+    if (cur->sequence <= prev->sequence)
+        return warn(a, err,
+                    "image %zu has sequence %" PRIu64 ", not after the previous image's %" PRIu64
+                    ": images out of order, identity chains break there, its objects count as "
+                    "new", a->included[p], cur->sequence, prev->sequence);
     if (cur->base_sequence != prev->sequence || cur->pid != prev->pid)
         return warn(a, err,
                     "image %zu refers to base image sequence %" PRIu64

@@ -161,7 +161,8 @@ typedef struct mla_report_set mla_report_set;
  *  - Images whose run_id differs from the first image's are excluded with a
  *    warning; at_image naming one fails with MLT_ERR_USAGE.
  *  - An image whose base is not the previous analysed image (missing image,
- *    other pid, no base) breaks the identity chains: its objects count as
+ *    other pid, no base, or a sequence not above the previous image's:
+ *    images out of order) breaks the identity chains: its objects count as
  *    new there (ages are then lower bounds), with a warning. So do objects
  *    flagged "same as before" whose address the base image lacks; those are
  *    also marked identity_approximate.

@@ -1,0 +1,100 @@
+/* Self-references and a cycle no root reaches: the analysis terminates and
+ * reports each object once, with retained sizes that never double count. */
+#include <check.h>
+#include <string.h>
+
+#include "hostile_files.h"
+#include "memalot/analysis.h"
+
+static const mla_type_leak *find_leak(const mla_report *report, const char *type)
+{
+    for (size_t i = 0; i < report->leak_count; i++)
+        if (strcmp(report->leaks[i].type, type) == 0)
+            return &report->leaks[i];
+    return NULL;
+}
+
+START_TEST(self_reference_and_rootless_cycle_are_reported_once)
+{
+    hbuf bytes = {0};
+    make_cycles(&bytes);
+    char *path = hwrite_temp(&bytes, "cycles.mlt");
+    hb_free(&bytes);
+    mla_options options;
+    mla_options_init(&options);
+    options.criterion.kind = MLT_CRITERION_TIME;
+    options.criterion.lifetime = 5;
+    options.criterion.warmup = 0;
+    options.warmup_defaulted = 0;
+    mla_report_set *set;
+    mlt_error err;
+    ck_assert_msg(mla_analyze_file(path, &options, &set, &err) == MLT_OK, "%s", err.message);
+    const mla_report *report = mla_report_set_get(set, 0);
+    ck_assert_uint_eq(report->evaluated_image, 2);
+    ck_assert_uint_eq(report->candidate_count, 4); /* Self + 3 nodes; the rooted anchor is old */
+    const mla_type_leak *self = find_leak(report, "app.Self");
+    const mla_type_leak *node = find_leak(report, "app.Node");
+    ck_assert_ptr_nonnull(self);
+    ck_assert_ptr_nonnull(node);
+    ck_assert_uint_eq(self->count, 1);
+    ck_assert_uint_eq(self->retained_bytes, 64);
+    ck_assert_uint_eq(node->count, 3);
+    ck_assert_uint_eq(node->shallow_bytes, 192);
+    /* One node holds the other two: 192, not 3 x 192. */
+    ck_assert_uint_eq(node->retained_bytes, 192);
+    ck_assert_uint_eq(report->candidate_retained_bytes, 256);
+    ck_assert_uint_ge(node->example_count, 1);
+    for (size_t e = 0; e < node->example_count; e++) {
+        const mla_example *ex = &node->examples[e];
+        ck_assert_double_eq_tol(ex->age_seconds, 10.0, 1e-9);
+        ck_assert_uint_ge(ex->path_count, 1);
+        for (size_t p = 0; p < ex->path_count; p++)
+            ck_assert_uint_le(ex->paths[p].edge_count, 3); /* a cycle is never walked round */
+    }
+    mla_report_set_free(set);
+
+    mla_object_info *info;
+    ck_assert_msg(mla_object_paths(path, -1, CYCLE_NODE_A, 0, 0, &info, &err) == MLT_OK, "%s",
+                  err.message);
+    ck_assert_uint_eq(info->referrer_count, 1);
+    ck_assert_uint_eq(info->retained_bytes, 192);
+    ck_assert_uint_ge(info->path_count, 1);
+    mla_object_info_free(info);
+    hremove_temp(path);
+}
+END_TEST
+
+START_TEST(cycles_under_each_are_reported_in_one_report_only)
+{
+    hbuf bytes = {0};
+    make_cycles(&bytes);
+    char *path = hwrite_temp(&bytes, "cycles-each.mlt");
+    hb_free(&bytes);
+    mla_options options;
+    mla_options_init(&options);
+    options.criterion.kind = MLT_CRITERION_TIME;
+    options.criterion.lifetime = 5;
+    options.criterion.warmup = 0;
+    options.warmup_defaulted = 0;
+    options.each = 1;
+    mla_report_set *set;
+    mlt_error err;
+    ck_assert_msg(mla_analyze_file(path, &options, &set, &err) == MLT_OK, "%s", err.message);
+    ck_assert_uint_eq(mla_report_set_count(set), 2);
+    ck_assert_uint_eq(mla_report_set_get(set, 0)->candidate_count, 0);
+    ck_assert_uint_eq(mla_report_set_get(set, 1)->candidate_count, 4);
+    mla_report_set_free(set);
+    hremove_temp(path);
+}
+END_TEST
+
+Suite *cycles_suite(void);
+Suite *cycles_suite(void)
+{
+    Suite *s = suite_create("cycles");
+    TCase *tc = tcase_create("cycles");
+    tcase_add_test(tc, self_reference_and_rootless_cycle_are_reported_once);
+    tcase_add_test(tc, cycles_under_each_are_reported_in_one_report_only);
+    suite_add_tcase(s, tc);
+    return s;
+}
