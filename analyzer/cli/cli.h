@@ -20,6 +20,7 @@ int cli_cmd_report(int argc, char **argv);
 int cli_cmd_diff(int argc, char **argv);
 int cli_cmd_list(int argc, char **argv);
 int cli_cmd_paths(int argc, char **argv);
+int cli_cmd_redact(int argc, char **argv);
 
 /* The program name used in messages ("memalot-analyze"). */
 #define CLI_PROGRAM "memalot-analyze"

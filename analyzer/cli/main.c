@@ -24,6 +24,7 @@ static const command commands[] = {
     {"diff", cli_cmd_diff, "compare type counts and sizes between two images"},
     {"list", cli_cmd_list, "list the dump files in a directory"},
     {"paths", cli_cmd_paths, "show every retainer path to one object"},
+    {"redact", cli_cmd_redact, "write a copy without argv, previews and dict keys, to share"},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
