@@ -17,11 +17,6 @@ void mlt_bitmap_free(mlt_bitmap *bm);
  * outside the map sets the "lossy" state that mlt_bitmap_lossy reports. */
 void mlt_bitmap_set(mlt_bitmap *bm, uintptr_t address);
 
-/* Marks `granules` consecutive 16-byte granules starting at address (at most
- * 64): the allocator hook marks every place an object can start in a block
- * with one call, since a block's candidates almost always share one word. */
-void mlt_bitmap_set_run(mlt_bitmap *bm, uintptr_t address, unsigned granules);
-
 /* Sets the bit and returns its previous value (1 also when the address
  * cannot be represented or memory ran out, after setting the lossy state). */
 int mlt_bitmap_test_and_set(mlt_bitmap *bm, uintptr_t address);

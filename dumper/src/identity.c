@@ -1,5 +1,6 @@
 /* Identity hooks (see identity.h and docs/design-dumper.md, "Identity"). */
 #include "identity.h"
+#include "bitmap_inline.h"
 #include "compat.h"
 #if MLT_SUPPORTED && !MLT_PY_AT_LEAST(3, 11)
 #include <frameobject.h> /* PyFrame_Type: frames are freelisted on 3.10 */
@@ -22,7 +23,7 @@ static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data)
 {
     (void)data;
     if (event == PyRefTracer_CREATE && g_marks != NULL) {
-        mlt_bitmap_set(g_marks, (uintptr_t)op);
+        mlt_bitmap_mark_run(g_marks, (uintptr_t)op, 1);
     }
     if (g_prev_tracer != NULL && !g_in_tracer) {
         g_in_tracer = 1;
@@ -106,7 +107,7 @@ static void mark_block(void *block, size_t size)
     if (g_marks == NULL || block == NULL) {
         return;
     }
-    mlt_bitmap_set_run(g_marks, (uintptr_t)block, size >= 48 ? 3 : size >= 32 ? 2 : 1);
+    mlt_bitmap_mark_run(g_marks, (uintptr_t)block, size >= 48 ? 3 : size >= 32 ? 2 : 1);
 }
 
 static void *hook_malloc(void *ctx, size_t size)
@@ -181,7 +182,7 @@ static PyTypeObject *g_wrapped_type[W_COUNT];
 static void mark_object(PyObject *op)
 {
     if (g_marks != NULL) {
-        mlt_bitmap_set(g_marks, (uintptr_t)op);
+        mlt_bitmap_mark_run(g_marks, (uintptr_t)op, 1);
     }
 }
 

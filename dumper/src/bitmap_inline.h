@@ -1,0 +1,82 @@
+/* The identity bitmap's layout and the fast path of marking, for the
+ * allocation hooks only. They run on every object allocation of the watched
+ * program, so marking must inline into them: a function call and its
+ * prologue cost as much as the marking itself. Everything else goes through
+ * bitmap.h. */
+#ifndef MEMALOT_DUMPER_BITMAP_INLINE_H
+#define MEMALOT_DUMPER_BITMAP_INLINE_H
+
+#include <stdint.h>
+
+#include "bitmap.h"
+
+#define MLT_BITMAP_GRANULE_SHIFT 4
+#define MLT_BITMAP_LEAF_BITS 18
+#define MLT_BITMAP_MID_BITS 13
+#define MLT_BITMAP_TOP_BITS 13
+#define MLT_BITMAP_LEAF_WORDS ((1u << MLT_BITMAP_LEAF_BITS) / 64u)
+#define MLT_BITMAP_MID_SIZE (1u << MLT_BITMAP_MID_BITS)
+#define MLT_BITMAP_TOP_SIZE (1u << MLT_BITMAP_TOP_BITS)
+#define MLT_BITMAP_LEAF_CACHE 16u
+
+typedef struct {
+    uint64_t words[MLT_BITMAP_LEAF_WORDS];
+} mlt_bitmap_leaf_t;
+
+typedef struct {
+    mlt_bitmap_leaf_t *leaves[MLT_BITMAP_MID_SIZE];
+} mlt_bitmap_mid_t;
+
+struct mlt_bitmap {
+    /* Recently used leaves, direct-mapped by leaf key: allocations cycle
+     * through a few 4 MiB regions (one per pymalloc arena in use), so the
+     * hooks skip the two dependent loads of the radix walk. Leaves live until
+     * the map is freed (clear only zeroes them), so cached pointers stay valid. */
+    uint64_t cached_key[MLT_BITMAP_LEAF_CACHE];
+    mlt_bitmap_leaf_t *cached_leaf[MLT_BITMAP_LEAF_CACHE];
+    mlt_bitmap_mid_t *top[MLT_BITMAP_TOP_SIZE];
+    mlt_bitmap_leaf_t **all_leaves; /* every allocated leaf, for a fast clear */
+    size_t leaf_count, leaf_capacity;
+    size_t mid_count;
+    int lossy;
+};
+
+/* The leaf holding granule `index` (slow path: radix walk, allocation). */
+mlt_bitmap_leaf_t *mlt_bitmap_leaf_slow(mlt_bitmap *bm, uint64_t index);
+/* Marks a run granule by granule (it leaves its leaf, or the map). */
+void mlt_bitmap_set_run_slow(mlt_bitmap *bm, uintptr_t address, unsigned granules);
+
+static inline mlt_bitmap_leaf_t *mlt_bitmap_leaf(mlt_bitmap *bm, uint64_t index)
+{
+    uint64_t key = index >> MLT_BITMAP_LEAF_BITS;
+    unsigned slot = (unsigned)(key % MLT_BITMAP_LEAF_CACHE);
+    if (bm->cached_leaf[slot] != NULL && bm->cached_key[slot] == key) {
+        return bm->cached_leaf[slot];
+    }
+    return mlt_bitmap_leaf_slow(bm, index);
+}
+
+/* Marks `granules` (1..63) consecutive granules from address. */
+static inline void mlt_bitmap_mark_run(mlt_bitmap *bm, uintptr_t address, unsigned granules)
+{
+    uint64_t first = (uint64_t)address >> MLT_BITMAP_GRANULE_SHIFT;
+    uint64_t bit = first & ((1u << MLT_BITMAP_LEAF_BITS) - 1);
+    if ((first >> (MLT_BITMAP_LEAF_BITS + MLT_BITMAP_MID_BITS + MLT_BITMAP_TOP_BITS)) ||
+        bit + granules > (1u << MLT_BITMAP_LEAF_BITS)) {
+        mlt_bitmap_set_run_slow(bm, address, granules);
+        return;
+    }
+    mlt_bitmap_leaf_t *leaf = mlt_bitmap_leaf(bm, first);
+    if (leaf == NULL) {
+        bm->lossy = 1;
+        return;
+    }
+    unsigned shift = (unsigned)(bit & 63);
+    uint64_t run = ((uint64_t)1 << granules) - 1;
+    leaf->words[bit >> 6] |= run << shift;
+    if (shift + granules > 64) {
+        leaf->words[(bit >> 6) + 1] |= run >> (64 - shift);
+    }
+}
+
+#endif
