@@ -43,7 +43,7 @@ function(memalot_add_extension_for version include suffix)
   file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/dumper/src/*.c")
   add_library(_memalot_py${tag} MODULE ${sources})
   target_include_directories(_memalot_py${tag} PRIVATE "${PROJECT_SOURCE_DIR}/dumper/src" "${include}")
-  target_link_libraries(_memalot_py${tag} PRIVATE memalot_analysis memalot_format)
+  target_link_libraries(_memalot_py${tag} PRIVATE memalot_render memalot_analysis memalot_format)
   target_compile_definitions(_memalot_py${tag} PRIVATE MEMALOT_VERSION="${PROJECT_VERSION}")
   set_target_properties(_memalot_py${tag} PROPERTIES
     OUTPUT_NAME _memalot PREFIX "" SUFFIX "${suffix}"

@@ -196,6 +196,10 @@ static PyMethodDef METHODS[] = {
     {"after_fork_child", after_fork_child, METH_NOARGS,
      "after_fork_child()\n--\n\nIn a forked child: drop the parent's monitor without touching "
      "its file."},
+    {"report", (PyCFunction)(void (*)(void))mlt_py_report, METH_VARARGS | METH_KEYWORDS,
+     "report(path, *, each=True, include=(), exclude=(), max_object_details=30, color=False)\n--\n\n"
+     "Analyze the dump file and render the newest image's report as memalot-analyze would; "
+     "returns {'text', 'candidates', 'image'} or {'error': message}. Runs without the GIL."},
     {"compact", mlt_py_compact, METH_VARARGS,
      "compact(target_bytes, protected_image=None)\n--\n\n"
      "Drop old images so the file fits target_bytes, keeping the image with sequence "

@@ -8,4 +8,9 @@
 /* compact(target_bytes, protected_image=None) -> {"dropped", "file_size"} | {"error"} */
 PyObject *mlt_py_compact(PyObject *self, PyObject *args);
 
+/* report(path, *, each=True, include=(), exclude=(), max_object_details=30, color=False)
+ * -> {"text", "candidates", "image"} | {"error"}: the console report of the
+ * newest image, through the same analysis and renderer as memalot-analyze. */
+PyObject *mlt_py_report(PyObject *self, PyObject *args, PyObject *kwargs);
+
 #endif

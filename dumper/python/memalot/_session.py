@@ -308,7 +308,7 @@ def dump(
         if after_warmup and _state.protected_image is None:
             _state.protected_image = int(result.get("image", _state.images - 1))
         _enforce_budget_after(ext, result)
-    _report_after_image(result)
+    _report_after_image(result, trigger)
     return result
 
 
@@ -372,13 +372,43 @@ def _file_size() -> int:
         return 0
 
 
-def _report_after_image(result: Dict[str, Any]) -> None:
-    """Console reports come from the analyzer inside the extension; until the
-    extension offers ``analyze`` there is nothing to report."""
+def _report_after_image(result: Dict[str, Any], trigger: str) -> None:
+    """The console report of the image just written, as memalot prints it:
+    the objects that first met the criterion at this image. The extension
+    runs the same analysis and renderer as memalot-analyze, without the GIL,
+    so the console and the CLI agree on the same dump. Nothing is printed
+    when nothing new qualifies, and a failing report never reaches the
+    program: it is warned about once."""
     settings = _state.settings
     ext = _ext.loaded()
-    if settings is None or not settings.report or ext is None or not hasattr(ext, "analyze"):
+    if (settings is None or not settings.report or ext is None or _state.path is None
+            or trigger == "call-start" or not hasattr(ext, "report")):
         return
+    try:
+        outcome = ext.report(
+            _state.path,
+            each=True,
+            include=sorted(settings.included_type_names),
+            exclude=sorted(settings.excluded_type_names),
+            max_object_details=settings.max_object_details,
+            color=_report_in_color(settings),
+        )
+    except Exception as exc:
+        outcome = {"error": "%s: %s" % (type(exc).__name__, exc)}
+    if "error" in outcome:
+        warn_once("report", "the console report failed: %s" % outcome["error"], settings)
+        return
+    if outcome.get("candidates", 0) > 0:
+        _emit(outcome["text"].rstrip("\n"), settings)
+
+
+def _report_in_color(settings: Settings) -> bool:
+    if settings.output_func is not None or os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return sys.stderr.isatty()
+    except Exception:
+        return False
 
 
 # --------------------------------------------------------------------- fork
