@@ -55,6 +55,30 @@ static mlt_status check_counts(mlt_image *img, mlt_error *err) {
     return MLT_OK;
 }
 
+/* The tables are held whole and cost more than their stream bytes: an offset
+ * and a NUL per string, a struct per type. A few KiB of zstd can describe
+ * tens of millions of empty strings, so the tables' memory counts against
+ * the image's expansion cap too (docs/format.md section 7), or a tiny file
+ * could make every reader allocate gigabytes. */
+static mlt_status check_table_memory(mlt_image *img, mlt_error *err) {
+    uint64_t limit = img->r->options.expansion_limit, stored = img->ix->length;
+    uint64_t cap = stored > UINT64_MAX / limit ? UINT64_MAX : stored * limit;
+    if (cap < MLT_EXPANSION_FLOOR) cap = MLT_EXPANSION_FLOOR;
+    /* Both counts are at most their stream's raw size (check_counts), which the
+     * scan capped, so the products fit in 64 bits. */
+    uint64_t strings = img->info.string_count, types = img->info.type_count;
+    uint64_t need = strings * (sizeof *img->string_offsets + 1) +
+                    mlt_image_cursor(img, MLT_S_STRINGS)->total + types * sizeof *img->types;
+    if (need > cap)
+        return image_fail(img, err, MLT_ERR_LIMIT,
+                          "%llu strings and %llu types would take %llu bytes in memory, more "
+                          "than the expansion limit allows for this image's %llu stored bytes "
+                          "(%llu)", (unsigned long long)strings, (unsigned long long)types,
+                          (unsigned long long)need, (unsigned long long)stored,
+                          (unsigned long long)cap);
+    return MLT_OK;
+}
+
 static mlt_status load_strings(mlt_image *img, mlt_error *err) {
     mlt_cursor *c = mlt_image_cursor(img, MLT_S_STRINGS);
     uint64_t count = img->info.string_count;
@@ -130,6 +154,7 @@ mlt_status mlt_image_open(mlt_reader *r, size_t index, mlt_image **out, mlt_erro
     if (st == MLT_OK && !(img->dctx = ZSTD_createDCtx()))
         st = image_fail(img, err, MLT_ERR_NOMEM, "out of memory");
     if (st == MLT_OK) st = check_counts(img, err);
+    if (st == MLT_OK) st = check_table_memory(img, err);
     if (st == MLT_OK) st = load_strings(img, err);
     if (st == MLT_OK) st = load_types(img, err);
     if (st != MLT_OK) {
