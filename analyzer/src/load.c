@@ -151,6 +151,32 @@ static mlt_status read_roots(load_ctx *ctx, mla_graph *g, mlt_error *err)
     return MLT_OK;
 }
 
+/* The reader caps the decompressed bytes of an image at max(64 MiB, 512 x
+ * its stored size), but a graph costs ~90 bytes per object and ~20 per edge
+ * here, and 64 MiB of one repeated byte compresses to a few KiB: a 3 KiB
+ * file could declare 11 million objects and take a gigabyte. Real heaps
+ * never store more than a few records per byte (types, sizes and addresses
+ * vary), so more than MAX_RECORDS_PER_BYTE per stored byte, beyond a floor
+ * that small synthetic dumps stay under, is refused as a likely bomb. */
+#define MAX_RECORDS_PER_BYTE 64u
+#define RECORDS_FLOOR (1u << 20)
+
+static mlt_status check_density(const load_ctx *ctx, mlt_error *err)
+{
+    uint64_t stored = mlt_reader_image_length(ctx->reader, ctx->index);
+    uint64_t records = ctx->info->object_count + ctx->info->edge_count;
+    uint64_t allowed = stored * MAX_RECORDS_PER_BYTE;
+    if (allowed < RECORDS_FLOOR)
+        allowed = RECORDS_FLOOR;
+    if (records <= allowed)
+        return MLT_OK;
+    return mla_fail(err, MLT_ERR_LIMIT,
+                    "%s: image %zu: %" PRIu64 " objects and %" PRIu64 " edges in %" PRIu64
+                    " stored bytes is more than %u records per byte: refused as a likely "
+                    "decompression bomb", mlt_reader_path(ctx->reader), ctx->index,
+                    ctx->info->object_count, ctx->info->edge_count, stored, MAX_RECORDS_PER_BYTE);
+}
+
 mlt_status mla_load_image(mlt_reader *reader, size_t index, mla_typereg *reg, int full,
                           mla_graph *graph, mlt_error *err)
 {
@@ -164,6 +190,9 @@ mlt_status mla_load_image(mlt_reader *reader, size_t index, mla_typereg *reg, in
         st = bad(&ctx, err, MLT_ERR_LIMIT, "more than 2^32-1 objects or edges in one image");
         goto out;
     }
+    st = check_density(&ctx, err);
+    if (st != MLT_OK)
+        goto out;
     st = mla_graph_alloc(graph, (uint32_t)ctx.info->object_count,
                          (uint32_t)ctx.info->edge_count, (size_t)ctx.info->root_count, full, err);
     if (st != MLT_OK)

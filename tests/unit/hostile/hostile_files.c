@@ -19,6 +19,48 @@ static void small_heap(hbuf *out, const uint64_t *addresses, size_t count,
     himage_heap(out, &meta, &heap, override);
 }
 
+static void zstd_blocks(hbuf *out, uint8_t stream, uint64_t n, uint8_t first, uint8_t rest)
+{
+    uint8_t *raw = malloc(BOMB_BLOCK_RAW);
+    ck_assert_ptr_nonnull(raw);
+    for (uint64_t done = 0; done < n;) {
+        size_t take = n - done < BOMB_BLOCK_RAW ? (size_t)(n - done) : BOMB_BLOCK_RAW;
+        memset(raw, rest, take);
+        if (done == 0)
+            raw[0] = first;
+        himage_block(out, stream, raw, take, 1);
+        done += take;
+    }
+    free(raw);
+}
+
+void make_string_bomb(hbuf *out, unsigned blocks)
+{
+    hfile_header(out, 10, 1);
+    himage_meta meta = {.run_id = 1, .pid = 10, .monotonic_time = 10, .identity = 1};
+    size_t start = himage_begin(out, &meta);
+    zstd_blocks(out, HS_STRINGS, (uint64_t)blocks * BOMB_BLOCK_RAW, 0, 0);
+    hcounts counts = {.strings = (uint64_t)blocks * BOMB_BLOCK_RAW};
+    himage_end(out, start, &counts);
+}
+
+void make_object_bomb(hbuf *out, uint64_t objects)
+{
+    hfile_header(out, 10, 1);
+    himage_meta meta = {.run_id = 1, .pid = 10, .monotonic_time = 10, .identity = 1};
+    size_t start = himage_begin(out, &meta);
+    static const uint8_t strings[] = {1, 'x'}, types[] = {0, 0, 0, 0};
+    himage_block(out, HS_STRINGS, strings, sizeof strings, 0);
+    himage_block(out, HS_TYPES, types, sizeof types, 0);
+    zstd_blocks(out, HS_OBJ_ADDR, objects, 0x10, 0x01); /* 0x10, then +1 each */
+    static const uint8_t zero_streams[] = {HS_OBJ_TYPE, HS_OBJ_SIZE, HS_OBJ_REFCNT, HS_OBJ_FLAGS,
+                                           HS_OBJ_EDGES};
+    for (size_t i = 0; i < sizeof zero_streams; i++)
+        zstd_blocks(out, zero_streams[i], objects, 0, 0);
+    hcounts counts = {.objects = objects, .types = 1, .strings = 1};
+    himage_end(out, start, &counts);
+}
+
 void make_bomb(hbuf *out, unsigned blocks)
 {
     uint8_t *zeros = calloc(BOMB_BLOCK_RAW, 1);

@@ -11,6 +11,14 @@
  * zeros: a few hundred bytes on disk per 4 MiB claimed. */
 void make_bomb(hbuf *out, unsigned blocks);
 
+/* Like make_bomb, but the summary declares every zero as an empty string:
+ * blocks x 4 Mi strings, each a byte on the stream and ~9 in memory. */
+void make_string_bomb(hbuf *out, unsigned blocks);
+
+/* `objects` objects of one type, every object stream one repeated byte (a
+ * few KiB of zstd for ten million objects), no edges. */
+void make_object_bomb(hbuf *out, uint64_t objects);
+
 /* A valid two-object image whose summary claims `objects` objects. */
 void make_giant_count(hbuf *out, uint64_t objects);
 

@@ -77,6 +77,56 @@ START_TEST(bomb_below_a_raised_limit_decodes_block_by_block)
 }
 END_TEST
 
+/* 60 Mi empty strings pass the scan (60 MiB is under the 64 MiB floor) but
+ * would take ~600 MiB of offsets: the table's memory counts against the cap. */
+START_TEST(string_table_bomb_is_refused_by_its_memory)
+{
+    hbuf bytes = {0};
+    make_string_bomb(&bytes, 15);
+    ck_assert_uint_lt(bytes.length, 8 * 1024);
+    char *path = hwrite_temp(&bytes, "strings.mlt");
+    hb_free(&bytes);
+    long before = peak_rss_kib();
+    mlt_reader *r;
+    mlt_error err;
+    ck_assert_int_eq(mlt_reader_open(path, NULL, &r, &err), MLT_OK);
+    ck_assert_uint_eq(mlt_reader_image_count(r), 1);
+    mlt_image *img;
+    ck_assert_int_eq(mlt_image_open(r, 0, &img, &err), MLT_ERR_LIMIT);
+    ck_assert_msg(strstr(err.message, "62914560 strings") && strstr(err.message, "in memory"),
+                  "message: %s", err.message);
+    mlt_reader_close(r);
+    mla_report_set *set = NULL;
+    ck_assert_int_eq(mla_analyze_file(path, NULL, &set, &err), MLT_ERR_LIMIT);
+    long grown = peak_rss_kib() - before;
+    ck_assert_msg(grown < 32 * 1024, "peak RSS grew by %ld KiB", grown);
+    hremove_temp(path);
+}
+END_TEST
+
+/* 10 million objects of one repeated byte per stream: the reader can stream
+ * them, but the analysis would hold ~90 bytes each; it refuses the density. */
+START_TEST(object_bomb_is_refused_by_the_analysis)
+{
+    hbuf bytes = {0};
+    make_object_bomb(&bytes, 10000000);
+    ck_assert_uint_lt(bytes.length, 16 * 1024);
+    char *path = hwrite_temp(&bytes, "objects.mlt");
+    hb_free(&bytes);
+    long before = peak_rss_kib();
+    mla_report_set *set = NULL;
+    mlt_error err;
+    ck_assert_int_eq(mla_analyze_file(path, NULL, &set, &err), MLT_ERR_LIMIT);
+    ck_assert_msg(strstr(err.message, "10000000 objects") && strstr(err.message, "bomb") &&
+                  strstr(err.message, path), "message: %s", err.message);
+    mla_object_info *info = NULL;
+    ck_assert_int_eq(mla_object_paths(path, -1, 0x10, 0, 0, &info, &err), MLT_ERR_LIMIT);
+    long grown = peak_rss_kib() - before;
+    ck_assert_msg(grown < 48 * 1024, "peak RSS grew by %ld KiB", grown);
+    hremove_temp(path);
+}
+END_TEST
+
 START_TEST(giant_object_count_is_refused_before_allocation)
 {
     hbuf bytes = {0};
@@ -134,6 +184,8 @@ Suite *bombs_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, bomb_hits_the_expansion_limit_without_allocating_it);
     tcase_add_test(tc, bomb_below_a_raised_limit_decodes_block_by_block);
+    tcase_add_test(tc, string_table_bomb_is_refused_by_its_memory);
+    tcase_add_test(tc, object_bomb_is_refused_by_the_analysis);
     tcase_add_test(tc, giant_object_count_is_refused_before_allocation);
     tcase_add_test(tc, object_count_over_32_bits_is_refused);
     suite_add_tcase(s, tc);

@@ -80,6 +80,32 @@ START_TEST(bomb_info_warns_report_fails)
 }
 END_TEST
 
+static void make_string_bomb_15(hbuf *out)
+{
+    make_string_bomb(out, 15);
+}
+
+static void make_object_bomb_10m(hbuf *out)
+{
+    make_object_bomb(out, 10000000);
+}
+
+START_TEST(table_and_object_bombs_report_fails_with_the_limit)
+{
+    char *path = hostile_file(make_string_bomb_15, "strings.mlt");
+    char args[4200];
+    snprintf(args, sizeof args, "report '%s'", path);
+    cli_result r = run_cli(path, args);
+    expect(&r, 2, r.err, path, "in memory");
+    hremove_temp(path);
+    path = hostile_file(make_object_bomb_10m, "objects.mlt");
+    snprintf(args, sizeof args, "report '%s' --json", path);
+    r = run_cli(path, args);
+    expect(&r, 2, r.err, path, "likely decompression bomb");
+    hremove_temp(path);
+}
+END_TEST
+
 static void make_giant(hbuf *out)
 {
     make_giant_count(out, 1ull << 40);
@@ -159,6 +185,7 @@ Suite *cli_suite(void)
     TCase *tc = tcase_create("memalot-analyze");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, bomb_info_warns_report_fails);
+    tcase_add_test(tc, table_and_object_bombs_report_fails_with_the_limit);
     tcase_add_test(tc, giant_count_report_fails_naming_the_field);
     tcase_add_test(tc, missing_target_and_duplicate_address_fail_naming_stream_and_record);
     tcase_add_test(tc, cycles_report_and_paths_terminate);
