@@ -155,10 +155,12 @@ static mlt_status read_roots(load_ctx *ctx, mla_graph *g, mlt_error *err)
  * its stored size), but a graph costs ~90 bytes per object and ~20 per edge
  * here, and 64 MiB of one repeated byte compresses to a few KiB: a 3 KiB
  * file could declare 11 million objects and take a gigabyte. Real heaps
- * never store more than a few records per byte (types, sizes and addresses
- * vary), so more than MAX_RECORDS_PER_BYTE per stored byte, beyond a floor
- * that small synthetic dumps stay under, is refused as a likely bomb. */
-#define MAX_RECORDS_PER_BYTE 64u
+ * store well under two records (objects + edges) per byte: a typical image
+ * 0.35, three lists of 7 million small numbers 1.2. More than
+ * MAX_RECORDS_PER_BYTE per stored byte, beyond a floor that small synthetic
+ * dumps stay under, is refused as a likely bomb; what remains bounds the
+ * graph at ~1.5 KB of memory per stored byte. */
+#define MAX_RECORDS_PER_BYTE 16u
 #define RECORDS_FLOOR (1u << 20)
 
 static mlt_status check_density(const load_ctx *ctx, mlt_error *err)
