@@ -135,6 +135,40 @@ void make_cycles(hbuf *out)
     }
 }
 
+void make_chain(hbuf *out, uint32_t length)
+{
+    static const char *const names[] = {"app.Link"};
+    uint64_t *addresses = malloc(length * sizeof *addresses);
+    uint32_t *types = calloc(length, sizeof *types);
+    uint32_t *edge_start = malloc((length + 1) * sizeof *edge_start);
+    uint32_t *targets = malloc(length * sizeof *targets);
+    uint8_t *created = malloc(length), *survived = calloc(length, 1);
+    ck_assert(addresses && types && edge_start && targets && created && survived);
+    memset(created, 1, length);
+    for (uint32_t i = 0; i < length; i++) {
+        addresses[i] = 0x100000 + 64ull * i;
+        edge_start[i] = i;
+        targets[i] = i + 1;
+    }
+    edge_start[length] = length - 1; /* the last node points nowhere */
+    static const uint32_t roots[] = {0};
+    hfile_header(out, 10, 1);
+    for (uint64_t image = 0; image < 3; image++) {
+        himage_meta meta = {.sequence = image, .has_base = image > 0,
+                            .base_sequence = image ? image - 1 : 0, .run_id = 1, .pid = 10,
+                            .monotonic_time = 10.0 * (double)(image + 1), .identity = 1};
+        hheap heap = {names, 1, image ? length : 0, addresses, types,
+                      image == 1 ? created : survived, edge_start, targets, roots, image ? 1 : 0};
+        himage_heap(out, &meta, &heap, NULL);
+    }
+    free(addresses);
+    free(types);
+    free(edge_start);
+    free(targets);
+    free(created);
+    free(survived);
+}
+
 /* One image of the runs scenarios: X (old) and, from image 1, Y. */
 static void runs_image(hbuf *out, const himage_meta *meta, int with_y, int y_new, int x_new)
 {

@@ -40,6 +40,11 @@ void make_missing_root(hbuf *out);
 void make_cycles(hbuf *out);
 #define CYCLE_NODE_A 0x30000u /* address of the cycle's first node */
 
+/* Two images of a linked list of `length` app.Link nodes held by one module
+ * global (node i -> node i + 1), created at image 1 (t = 20), alive at
+ * image 2 (t = 30): paths as deep as the heap is big. */
+void make_chain(hbuf *out, uint32_t length);
+
 /* Identity/age scenarios. The control is three images of run 1, pid 10, at
  * t = 10, 20, 30: app.X lives from image 0, app.Y is created at image 1, so
  * under lifetime 5 / warm-up 0 at image 2 exactly one candidate (Y, age 10)

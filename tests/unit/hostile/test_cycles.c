@@ -88,6 +88,41 @@ START_TEST(cycles_under_each_are_reported_in_one_report_only)
 }
 END_TEST
 
+/* 200 000 nodes deep: every walk is iterative, and paths are cut at
+ * max_path_length keeping the steps nearest the object. */
+START_TEST(deep_chain_terminates_and_paths_are_cut)
+{
+    hbuf bytes = {0};
+    make_chain(&bytes, 200000);
+    char *path = hwrite_temp(&bytes, "chain.mlt");
+    hb_free(&bytes);
+    mla_options options;
+    mla_options_init(&options);
+    options.criterion.kind = MLT_CRITERION_TIME;
+    options.criterion.lifetime = 5;
+    options.criterion.warmup = 0;
+    options.warmup_defaulted = 0;
+    options.max_path_length = 16;
+    mla_report_set *set;
+    mlt_error err;
+    ck_assert_msg(mla_analyze_file(path, &options, &set, &err) == MLT_OK, "%s", err.message);
+    const mla_report *report = mla_report_set_get(set, 0);
+    ck_assert_uint_eq(report->candidate_count, 200000);
+    ck_assert_uint_eq(report->leak_count, 1);
+    ck_assert_uint_eq(report->leaks[0].retained_bytes, 200000ull * 64);
+    int cut = 0;
+    for (size_t e = 0; e < report->leaks[0].example_count; e++)
+        for (size_t p = 0; p < report->leaks[0].examples[e].path_count; p++) {
+            const mla_path *steps = &report->leaks[0].examples[e].paths[p];
+            ck_assert_uint_le(steps->edge_count, 16);
+            cut += steps->truncated;
+        }
+    ck_assert_int_gt(cut, 0);
+    mla_report_set_free(set);
+    hremove_temp(path);
+}
+END_TEST
+
 Suite *cycles_suite(void);
 Suite *cycles_suite(void)
 {
@@ -95,6 +130,8 @@ Suite *cycles_suite(void)
     TCase *tc = tcase_create("cycles");
     tcase_add_test(tc, self_reference_and_rootless_cycle_are_reported_once);
     tcase_add_test(tc, cycles_under_each_are_reported_in_one_report_only);
+    tcase_add_test(tc, deep_chain_terminates_and_paths_are_cut);
+    tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;
 }
