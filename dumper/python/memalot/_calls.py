@@ -4,6 +4,13 @@ Only the outermost monitored call dumps. The nesting depth lives in a
 ContextVar, so it is per thread and per asyncio task: an inner or recursive
 monitored call in the same flow of control writes nothing, while two
 threads or tasks each running a monitored call both write images.
+
+Nothing memalot creates between the call-start and the call-end image may
+still be alive at the call-end image, or the analyzer would count it as
+created by the call: ContextVar.set builds a new context mapping (HAMT) and
+tuple each time, so the outermost call sets the variable before its
+call-start image and restores it after its call-end image; the criterion
+tuple is built once per monitor.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ class LeakMonitor:
         # by another thread in a forked child and hang its next monitored call.
         self._counter = itertools.count(1)
         self._calls_started = 0
+        self._criterion = ("calls", calls, warmup_calls)
 
     def __call__(self) -> "LeakMonitor":
         return self
@@ -47,7 +55,7 @@ class LeakMonitor:
 
     @property
     def criterion(self) -> tuple:
-        return ("calls", self.max_object_age_calls, self.warmup_calls)
+        return self._criterion
 
     def __enter__(self) -> "LeakMonitor":
         open_calls = _open_calls.get()
@@ -55,16 +63,20 @@ class LeakMonitor:
         if not open_calls:
             counter = next(self._counter)
             self._calls_started = max(self._calls_started, counter)
-            self._write("call-start", counter)
+        # Set before the call-start image: the new mapping and tuple are then
+        # older than the call.
         _open_calls.set(open_calls + (counter,))
+        if not open_calls:
+            self._write("call-start", counter)
         return self
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool:
         open_calls = _open_calls.get()
         counter = open_calls[-1] if open_calls else 0
-        _open_calls.set(open_calls[:-1])
         if len(open_calls) == 1:
             self._write("call-end", counter)
+        # Restored after the call-end image, for the same reason.
+        _open_calls.set(open_calls[:-1])
         return False  # the block's own exception passes through untouched
 
     def _write(self, trigger: str, counter: int) -> None:
@@ -77,11 +89,8 @@ class LeakMonitor:
         except Exception:
             return  # unsupported interpreter: start-up already told the user
         _session.dump(
-            trigger,
-            call_counter=counter,
-            function=self.function_name,
-            criterion=self.criterion,
-            after_warmup=(trigger == "call-start" and counter == self.warmup_calls + 1),
+            trigger, counter, self.function_name, self._criterion,
+            trigger == "call-start" and counter == self.warmup_calls + 1,
         )
 
 

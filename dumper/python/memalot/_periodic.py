@@ -30,6 +30,7 @@ class PeriodicMonitor(Stoppable):
         self.lifetime = lifetime
         self.warmup = warmup
         self.interval = interval
+        self._criterion = ("time", lifetime, warmup)  # built once: nothing new in flight per image
         self._stop = threading.Event()
         self._started_at = time.monotonic()
         self._warmup_image_written = False
@@ -37,7 +38,7 @@ class PeriodicMonitor(Stoppable):
 
     @property
     def criterion(self) -> tuple:
-        return ("time", self.lifetime, self.warmup)
+        return self._criterion
 
     def start(self) -> None:
         self._started_at = time.monotonic()
@@ -59,7 +60,7 @@ class PeriodicMonitor(Stoppable):
         after_warmup = False
         if not self._warmup_image_written and time.monotonic() - self._started_at >= self.warmup:
             after_warmup = True
-        result = _session.dump(trigger, criterion=self.criterion, after_warmup=after_warmup)
+        result = _session.dump(trigger, 0, None, self._criterion, after_warmup)
         if after_warmup and result is not None and "error" not in result:
             self._warmup_image_written = True
         return result

@@ -14,6 +14,7 @@ the session, with one warning. The program carries on unmonitored.
 
 from __future__ import annotations
 
+import array
 import os
 import re
 import secrets
@@ -48,12 +49,48 @@ class _State:
         self.is_open = False
         self.disabled_reason: Optional[str] = None
         self.warned: set = set()
-        self.protected_image: Optional[int] = None  # first image after warm-up
-        self.last_image_bytes = 0  # stored size of the newest image: file growth it caused
-        self.file_size = 0
-        self.images = 0
+        # images, file size, stored size of the newest image (the file growth it
+        # caused), in preallocated machine words: an int above 256 stored in an
+        # attribute is a new object that would live from one image to the next,
+        # and the images of a monitored call would report it as created by the call.
+        # The first image after warm-up (-1: none yet) is kept the same way.
+        self._counts = array.array("q", [0, 0, 0, -1])
         self.run_id = 0
         self.forked_child = False  # monitors inherited through fork stay silent
+
+    @property
+    def images(self) -> int:
+        return self._counts[0]
+
+    @images.setter
+    def images(self, value: int) -> None:
+        self._counts[0] = value
+
+    @property
+    def file_size(self) -> int:
+        return self._counts[1]
+
+    @file_size.setter
+    def file_size(self, value: int) -> None:
+        self._counts[1] = value
+
+    @property
+    def protected_image(self) -> Optional[int]:
+        """The first image after the warm-up, which the disk budget keeps."""
+        value = self._counts[3]
+        return None if value < 0 else value
+
+    @protected_image.setter
+    def protected_image(self, value: Optional[int]) -> None:
+        self._counts[3] = -1 if value is None else value
+
+    @property
+    def last_image_bytes(self) -> int:
+        return self._counts[2]
+
+    @last_image_bytes.setter
+    def last_image_bytes(self, value: int) -> None:
+        self._counts[2] = value
 
 
 _state = _State()
@@ -273,7 +310,6 @@ def _disable(reason: str, settings: Optional[Settings] = None) -> None:
 
 def dump(
     trigger: str,
-    *,
     call_counter: int = 0,
     function: Optional[str] = None,
     criterion: Optional[tuple] = None,
@@ -284,17 +320,27 @@ def dump(
 
     after_warmup marks the first image after the warm-up: the disk budget
     keeps it so ages stay computable after older images are dropped.
+
+    Everything this function and its callers hold while the image is taken
+    must be older than the previous image (see "Monitor-internal objects" in
+    docs/design-dumper.md): the extension is called with positional arguments
+    (no keyword dict in flight), the lock is taken with acquire()/release()
+    (a ``with`` statement keeps a bound __exit__ method on the value stack,
+    where the dumper cannot see it), and every new value is stored only after
+    the image.
     """
     ext = _ext.loaded()
     if ext is None:
         return None
-    with _state.lock:
+    lock = _state.lock
+    lock.acquire()
+    try:
         if not _state.is_open or _state.disabled_reason is not None:
             return None
         if not _budget_allows_next_image(ext):
             return None
         try:
-            result = ext.dump(trigger, call_counter=call_counter, function=function, criterion=criterion)
+            result = ext.dump(trigger, call_counter, function, criterion)
         except Exception as exc:  # the extension should return errors, but never let one escape
             result = {"error": "%s: %s" % (type(exc).__name__, exc)}
         if not isinstance(result, dict) or "error" in result:
@@ -308,6 +354,8 @@ def dump(
         if after_warmup and _state.protected_image is None:
             _state.protected_image = int(result.get("image", _state.images - 1))
         _enforce_budget_after(ext, result)
+    finally:
+        lock.release()
     _report_after_image(result, trigger)
     return result
 
