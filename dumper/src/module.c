@@ -108,7 +108,7 @@ static PyObject *dump(PyObject *self, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"trigger", "call_counter", "function", "criterion", "fork", NULL};
     PyObject *trigger = NULL, *function = Py_None, *criterion = Py_None, *fork = Py_None;
     unsigned long long call_counter = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$KOOO", kwlist, &trigger, &call_counter,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|KOOO", kwlist, &trigger, &call_counter,
                                      &function, &criterion, &fork)) {
         return NULL;
     }
