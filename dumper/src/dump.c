@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,23 +179,59 @@ static void child_main(mlt_monitor *m, const mlt_image_info *info, uint64_t t0, 
     _exit(rep.ok ? 0 : 1);
 }
 
-static int read_report(int fd, pid_t pid, child_report *rep, int *wait_status)
+/* Reads the child's report. The wait is bounded: a child stuck on a lock that
+ * fork() copied in a held state (a malloc that is not fork-safe, say) must not
+ * hang the calling thread forever; it is killed after CHILD_TIMEOUT_S. The
+ * child is also polled, so a child that died without writing is noticed even
+ * if another process inherited the pipe's write end. */
+#define CHILD_TIMEOUT_S 300
+
+static int reap(pid_t pid, int *wait_status, int options)
+{
+    pid_t got;
+    while ((got = waitpid(pid, wait_status, options)) < 0 && errno == EINTR) {
+    }
+    /* ECHILD counts as reaped: the program may reap children itself (SIGCHLD
+     * ignored, or a waitpid(-1) loop); the pipe tells the outcome. */
+    return got == pid || (got < 0 && errno == ECHILD);
+}
+
+static int read_report(int fd, pid_t pid, child_report *rep, int *wait_status, int *timed_out)
 {
     size_t done = 0;
+    int reaped = 0;
+    *wait_status = 0;
+    *timed_out = 0;
+    uint64_t deadline = mlt_now_ns() + (uint64_t)CHILD_TIMEOUT_S * 1000000000u;
     while (done < sizeof(*rep)) {
-        ssize_t n = read(fd, (char *)rep + done, sizeof(*rep) - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int ready = poll(&p, 1, 1000);
+        if (ready < 0 && errno != EINTR) {
             break;
         }
-        done += (size_t)n;
+        if (ready > 0) {
+            ssize_t n = read(fd, (char *)rep + done, sizeof(*rep) - done);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break; /* EOF: the child is gone */
+            }
+            done += (size_t)n;
+            continue;
+        }
+        if (reap(pid, wait_status, WNOHANG)) {
+            reaped = 1;
+            break;
+        }
+        if (mlt_now_ns() > deadline) {
+            kill(pid, SIGKILL);
+            *timed_out = 1;
+            break;
+        }
     }
-    *wait_status = 0;
-    /* ECHILD is fine: the program may reap children itself (SIGCHLD ignored,
-     * or a waitpid(-1) loop); the pipe already told us the outcome. */
-    while (waitpid(pid, wait_status, 0) < 0 && errno == EINTR) {
+    if (!reaped) {
+        reap(pid, wait_status, 0);
     }
     return done == sizeof(*rep) ? 0 : -1;
 }
@@ -205,7 +242,7 @@ static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *
                        int marks_lost, uint64_t t0)
 {
     int fds[2];
-    if (pipe(fds) != 0) {
+    if (pipe(fds) != 0) { /* (pipe2/O_CLOEXEC is not in C11+POSIX; the poll covers it) */
         return -1;
     }
     mlt_image_info info;
@@ -231,15 +268,18 @@ static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *
     r->pause_ns = mlt_now_ns() - t0;
     child_report rep;
     memset(&rep, 0, sizeof(rep));
-    int status = 0, got;
+    int status = 0, got, timed_out = 0;
     Py_BEGIN_ALLOW_THREADS
-    got = read_report(fds[0], pid, &rep, &status);
+    got = read_report(fds[0], pid, &rep, &status, &timed_out);
     Py_END_ALLOW_THREADS
     close(fds[0]);
     r->forked = 1;
     if (got != 0) {
         char detail[96];
-        if (WIFSIGNALED(status)) {
+        if (timed_out) {
+            snprintf(detail, sizeof(detail), "the dump child did not finish within %d s and was killed",
+                     CHILD_TIMEOUT_S);
+        } else if (WIFSIGNALED(status)) {
             snprintf(detail, sizeof(detail), "the dump child died with signal %d", WTERMSIG(status));
         } else {
             snprintf(detail, sizeof(detail), "the dump child exited without a report");
