@@ -144,7 +144,6 @@ static void intern_common_strings(mlt_walker *w)
     w->s_qualname = mlt_walk_cstr_id(w, "__qualname__");
     w->s_slots = mlt_walk_cstr_id(w, "__slots__");
     w->s_cell_contents = mlt_walk_cstr_id(w, "cell_contents");
-    w->s_closure_tuple = mlt_walk_cstr_id(w, "__closure__");
     w->s_localsplusnames = mlt_walk_cstr_id(w, "co_localsplusnames");
     w->s_locals = mlt_walk_cstr_id(w, "(f_locals)");
     w->s_function = mlt_walk_cstr_id(w, "(function)");

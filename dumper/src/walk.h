@@ -51,7 +51,7 @@ typedef struct {
     int use_labelled_map;
     /* common strings */
     uint32_t s_key, s_dict, s_class, s_bases, s_name, s_qualname, s_slots, s_cell_contents,
-        s_closure_tuple, s_localsplusnames, s_locals, s_function, s_frame, s_sys, s_builtins,
+        s_localsplusnames, s_locals, s_function, s_frame, s_sys, s_builtins,
         s_thread_dict, s_context;
 } mlt_walker;
 
