@@ -16,6 +16,12 @@ same interpreter, plus peak RSS. Targets (issue 3): memalot <= 1.05x on 3.13,
 <= 1.10x on 3.10-3.12.
 
     python3 bench/overhead.py --build build [--repeat 3] [--iterations 3000000]
+    python3 bench/overhead.py --build build --callgrind   # instruction counts
+
+On a shared or noisy machine wall-clock ratios wander; --callgrind instead
+counts instructions under valgrind (repeatable to the instruction) and
+prints the per-iteration ratio: the slope between a run of 0 and of N
+iterations, so start-up and import costs cancel out.
 """
 import argparse
 import json
@@ -46,6 +52,8 @@ def workload(n):
 
 mode, n, out_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 stop = None
+if mode in ("none", "memalot") and os.environ.get("PYTHONPATH"):
+    from memalot import _memalot  # loaded in both runs, so only the hooks differ
 if mode == "memalot":
     from memalot import _memalot
     _memalot.open_monitor(os.path.join(out_dir, "bench.mlt"))
@@ -73,6 +81,34 @@ if stop:
 print(json.dumps({"seconds": seconds,
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
 '''
+
+
+def callgrind_instructions(python, mode, iterations, env):
+    with tempfile.TemporaryDirectory(prefix="memalot-cg-") as out_dir:
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + os.path.join(out_dir, "cg.out"),
+             python, "-c", WORKLOAD, mode, str(iterations), out_dir],
+            capture_output=True, text=True, env=env, timeout=3600)
+    if proc.returncode != 0:
+        raise RuntimeError("callgrind %s %s failed:\n%s" % (python, mode, proc.stderr[-2000:]))
+    for line in proc.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split("Collected :")[1].split()[0])
+    raise RuntimeError("no instruction count in callgrind's output")
+
+
+def per_iteration_instructions(python, mode, iterations, env):
+    return (callgrind_instructions(python, mode, iterations, env)
+            - callgrind_instructions(python, mode, 0, env)) / float(iterations)
+
+
+def callgrind_main(args):
+    print("%-8s %22s %22s %8s" % ("python", "baseline instr/iter", "memalot instr/iter", "ratio"))
+    for entry in built_pythons(args.build):
+        env = clean_env(PYTHONPATH=entry["package_dir"])
+        base = per_iteration_instructions(entry["executable"], "none", args.iterations, env)
+        ours = per_iteration_instructions(entry["executable"], "memalot", args.iterations, env)
+        print("%-8s %22.0f %22.0f %7.3fx" % (entry["version"], base, ours, ours / base))
 
 
 def built_pythons(build):
@@ -122,7 +158,14 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--peers", default="3.12", help="Python version to run the peers on ('' for none)")
     parser.add_argument("--venvs", default=os.path.expanduser("~/.cache/memalot-bench"))
+    parser.add_argument("--callgrind", action="store_true",
+                        help="count instructions under valgrind instead of timing (100k iterations)")
     args = parser.parse_args()
+    if args.callgrind:
+        if args.iterations == parser.get_default("iterations"):
+            args.iterations = 100000
+        callgrind_main(args)
+        return
 
     rows = []
     for entry in built_pythons(args.build):
