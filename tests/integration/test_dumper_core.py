@@ -165,6 +165,10 @@ def in_frame():
     local_thing = ["local-value"]
     record("local_thing", local_thing)
     _memalot.open_monitor(DUMP, value_cap=16, use_fork=MODE == "fork")
+    # References held right now, minus getrefcount's own argument.
+    FACTS["refcounts"] = {"GLOBAL_LIST": sys.getrefcount(GLOBAL_LIST) - 1,
+                          "seq.1": sys.getrefcount(seq[1]) - 1,
+                          "local_thing": sys.getrefcount(local_thing) - 1}
     dump_ok()
     _memalot.close_monitor()
 MODE = sys.argv[2] if len(sys.argv) > 2 else "inprocess"
@@ -189,6 +193,7 @@ def run_content(python, dump_dir, mode):
     with open(dump + ".facts.json") as f:
         facts = json.load(f)
     [img] = read_dump(dump)
+    img.refcounts = facts.pop("refcounts")
     return img, facts
 
 
@@ -207,6 +212,8 @@ def test_types_and_sizes_match_the_program(python, dump_dir, mode):
     # dump must equal sys.getsizeof exactly.
     for name, fact in facts.items():
         assert img.obj(fact["id"])["s"] == fact["size"], name
+    for name, count in img.refcounts.items():
+        assert img.obj(facts[name]["id"])["r"] == count, name
 
 
 def test_edge_labels(python, dump_dir, mode):
