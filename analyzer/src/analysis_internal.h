@@ -150,6 +150,13 @@ void mla_reverse_free(mla_reverse *rev);
 
 /* ------------------------------------------------ roots and reachability */
 
+/* For a full graph: *out = 1 per node that only the monitor held while the
+ * image was taken (flagged MLT_OBJ_MONITOR, or reachable only through such
+ * objects), never a leak candidate there; NULL when the image flags nothing.
+ * The caller frees *out. */
+mlt_status mla_monitor_only(const mla_graph *graph, uint8_t **out, mlt_error *err);
+
+
 enum {
     MLA_SUPER_NONE = 0,
     MLA_SUPER_RECORD = 1,      /* a root record names the object */

@@ -269,6 +269,13 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
         free(candidate);
         return mla_fail(err, MLT_ERR_NOMEM, "out of memory for identities of image %zu", fi);
     }
+    /* A compact graph has no edges: there the monitor's own objects are the
+     * flagged ones, without what only they reach. */
+    uint8_t *monitor_only = NULL;
+    if (full && (st = mla_monitor_only(&cur->graph, &monitor_only, err)) != MLT_OK) {
+        free(candidate);
+        return st;
+    }
     int chain_ok;
     st = check_chain(a, p, &chain_ok, err);
     mla_link_stats stats = {0};
@@ -283,6 +290,8 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
         uint32_t t = cur->graph.type[v];
         if (!a->types.kept[t] || !mla_criteria_qualifies(&a->crit, cur->first[v], (uint32_t)p))
             continue;
+        if (monitor_only ? monitor_only[v] : (cur->graph.flags[v] & MLT_OBJ_MONITOR))
+            continue;
         a->types.growth[t][p]++;
         if (full)
             candidate[v] = a->opt->each ? !(cur->bits[v] & MLA_ID_REPORTED) : 1;
@@ -293,6 +302,7 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
         st = report_image(a, p, cur, candidate, &a->set->reports[r], &a->approx_candidates[r], err);
     }
     free(candidate);
+    free(monitor_only);
     return st;
 }
 

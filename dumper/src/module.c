@@ -18,18 +18,47 @@ static const struct {
     {"signal", MLT_TRIGGER_SIGNAL},     {"exit", MLT_TRIGGER_EXIT},
 };
 
+/* own_code: None or a tuple of code objects, the package's own functions,
+ * whose frames on the dumping thread are the monitor's (docs/design-dumper.md). */
+static int check_own_code(PyObject *own_code)
+{
+    if (own_code == NULL || own_code == Py_None) {
+        return 0;
+    }
+    if (!PyTuple_CheckExact(own_code)) {
+        PyErr_Format(PyExc_TypeError, "own_code must be a tuple of code objects or None, got %R",
+                     own_code);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(own_code); i++) {
+        if (!PyCode_Check(PyTuple_GET_ITEM(own_code, i))) {
+            PyErr_Format(PyExc_TypeError, "own_code[%zd] must be a code object, got %R", i,
+                         PyTuple_GET_ITEM(own_code, i));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
     static char *kwlist[] = {"path", "compression_level", "value_cap", "argv", "argv_withheld",
-                             "run_id", "start_time", "append", "use_fork", NULL};
+                             "run_id", "start_time", "append", "use_fork", "own_code", NULL};
     PyObject *path_bytes = NULL;
-    mlt_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdpp", kwlist, PyUnicode_FSConverter,
+    mlt_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppO", kwlist, PyUnicode_FSConverter,
                                      &path_bytes, &a.compression_level, &a.value_cap, &a.argv,
                                      &a.argv_withheld, &a.run_id, &a.start_time, &a.append,
-                                     &a.use_fork)) {
+                                     &a.use_fork, &a.own_code)) {
         return NULL;
+    }
+    if (check_own_code(a.own_code) != 0) {
+        Py_DECREF(path_bytes);
+        return NULL;
+    }
+    if (a.own_code == Py_None) {
+        a.own_code = NULL;
     }
     a.path = PyBytes_AS_STRING(path_bytes);
     int rc = mlt_monitor_open(&a);
@@ -102,15 +131,73 @@ static PyObject *result_dict(const mlt_dump_result *r)
                          r->forked ? "fork" : "inprocess");
 }
 
-static PyObject *dump(PyObject *self, PyObject *args, PyObject *kwargs)
+/* dump()'s arguments from a vectorcall: positional, then by keyword. Done
+ * by hand because METH_VARARGS would pack them into a tuple (and keywords
+ * into a dict) created during the call and alive while the image is taken:
+ * the image would show them as new objects held outside the visible heap. */
+#define DUMP_ARG_COUNT 5
+static const char *const DUMP_ARG_NAMES[DUMP_ARG_COUNT] = {"trigger", "call_counter", "function",
+                                                           "criterion", "fork"};
+
+static int dump_args_from_vector(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                                 PyObject **values)
+{
+    if (nargs > DUMP_ARG_COUNT) {
+        PyErr_Format(PyExc_TypeError, "dump() takes at most %d arguments (%zd given)",
+                     DUMP_ARG_COUNT, nargs);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        values[i] = args[i];
+    }
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, k));
+        int slot = -1;
+        for (int i = 0; name != NULL && i < DUMP_ARG_COUNT; i++) {
+            if (strcmp(name, DUMP_ARG_NAMES[i]) == 0) {
+                slot = i;
+            }
+        }
+        if (name == NULL) {
+            return -1;
+        }
+        if (slot < 0 || values[slot] != NULL) {
+            PyErr_Format(PyExc_TypeError, slot < 0 ? "dump() got an unexpected keyword argument '%s'"
+                                                   : "dump() got multiple values for argument '%s'",
+                         name);
+            return -1;
+        }
+        values[slot] = args[nargs + k];
+    }
+    if (values[0] == NULL) {
+        PyErr_SetString(PyExc_TypeError, "dump() missing required argument 'trigger' (pos 1)");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     (void)self;
-    static char *kwlist[] = {"trigger", "call_counter", "function", "criterion", "fork", NULL};
-    PyObject *trigger = NULL, *function = Py_None, *criterion = Py_None, *fork = Py_None;
-    unsigned long long call_counter = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|KOOO", kwlist, &trigger, &call_counter,
-                                     &function, &criterion, &fork)) {
+    PyObject *values[DUMP_ARG_COUNT] = {NULL, NULL, NULL, NULL, NULL};
+    if (dump_args_from_vector(args, nargs, kwnames, values) != 0) {
         return NULL;
+    }
+    PyObject *trigger = values[0];
+    PyObject *function = values[2] != NULL ? values[2] : Py_None;
+    PyObject *criterion = values[3] != NULL ? values[3] : Py_None;
+    PyObject *fork = values[4] != NULL ? values[4] : Py_None;
+    unsigned long long call_counter = 0;
+    if (values[1] != NULL) {
+        if (!PyLong_Check(values[1])) {
+            PyErr_Format(PyExc_TypeError, "call_counter must be an int, got %R", values[1]);
+            return NULL;
+        }
+        call_counter = PyLong_AsUnsignedLongLongMask(values[1]);
+        if (call_counter == (unsigned long long)-1 && PyErr_Occurred()) {
+            return NULL;
+        }
     }
     mlt_dump_args a;
     memset(&a, 0, sizeof(a));
@@ -182,9 +269,9 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused)
 static PyMethodDef METHODS[] = {
     {"open_monitor", (PyCFunction)(void (*)(void))open_monitor, METH_VARARGS | METH_KEYWORDS,
      "open_monitor(path, *, compression_level=3, value_cap=0, argv=None, argv_withheld=False, "
-     "run_id=0, start_time=0.0, append=False, use_fork=True)\n--\n\n"
+     "run_id=0, start_time=0.0, append=False, use_fork=True, own_code=None)\n--\n\n"
      "Open the single monitor: write the file header and install the identity hooks."},
-    {"dump", (PyCFunction)(void (*)(void))dump, METH_VARARGS | METH_KEYWORDS,
+    {"dump", (PyCFunction)(void (*)(void))dump, METH_FASTCALL | METH_KEYWORDS,
      "dump(trigger, *, call_counter=0, function=None, criterion=None, fork=None)\n--\n\n"
      "Append one heap image; returns its statistics, or {'error': message}."},
     {"close_monitor", close_monitor, METH_NOARGS,

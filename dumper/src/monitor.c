@@ -134,6 +134,7 @@ static void free_monitor(mlt_monitor *m)
     }
     free(m->argv);
     free(m->path);
+    Py_XDECREF(m->walker.own_code);
     mlt_walker_free(&m->walker);
     mlt_snapshot_free(&m->snap);
     mlt_bitmap_free(m->bitmap);
@@ -145,7 +146,7 @@ static void free_monitor(mlt_monitor *m)
     free(m);
 }
 
-static int prepare_walker(mlt_monitor *m)
+static int prepare_walker(mlt_monitor *m, PyObject *own_code)
 {
     m->sizeof_name = PyUnicode_InternFromString("__sizeof__");
     m->module_name = PyUnicode_InternFromString("__module__");
@@ -158,6 +159,8 @@ static int prepare_walker(mlt_monitor *m)
     m->walker.value_cap = (size_t)m->value_cap;
     m->walker.sizeof_name = m->sizeof_name;
     m->walker.module_name = m->module_name;
+    Py_XINCREF(own_code);
+    m->walker.own_code = own_code;
     return 0;
 }
 
@@ -214,8 +217,8 @@ int mlt_monitor_open(const mlt_open_args *args)
         PyErr_NoMemory();
         return -1;
     }
-    if (fill_argv(m, args->argv, args->argv_withheld) != 0 || prepare_walker(m) != 0 ||
-        open_file(m, args) != 0) {
+    if (fill_argv(m, args->argv, args->argv_withheld) != 0 ||
+        prepare_walker(m, args->own_code) != 0 || open_file(m, args) != 0) {
         free_monitor(m);
         return -1;
     }

@@ -47,6 +47,7 @@ typedef struct {
     double start_time;
     int append;
     int use_fork;
+    PyObject *own_code;        /* tuple of code objects (the package's functions) or NULL */
 } mlt_open_args;
 
 /* Sets a Python exception and returns -1 on failure. */

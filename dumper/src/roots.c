@@ -7,6 +7,8 @@
 #include "internals.h"
 #include "walk.h"
 
+#include <stdlib.h>
+
 static void add_root(mlt_walker *w, mlt_root_kind kind, PyObject *object, uint32_t name,
                      uint32_t context, uint64_t thread_id, uint32_t depth)
 {
@@ -56,10 +58,53 @@ static void module_roots(mlt_walker *w)
     }
 }
 
+static PyObject *local_value(const mlt_frame_view *frame, int i);
+
 typedef struct {
     mlt_walker *w;
     uint64_t thread_id;
+    int in_monitor; /* still inside the monitor's own frames at the top of the stack */
 } frame_walk;
+
+/* The monitor's own frames are those running one of the package's functions
+ * (own_code, given at open_monitor) from the top of the dumping thread's
+ * stack down to the first frame that is not: the code taking this image.
+ * A frame of the package deeper down (below the program's own frames) is an
+ * ordinary frame. */
+static int is_own_code(const mlt_walker *w, const PyCodeObject *code)
+{
+    if (w->own_code == NULL || code == NULL) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(w->own_code); i++) {
+        if (PyTuple_GET_ITEM(w->own_code, i) == (PyObject *)code) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void hold_for_monitor(mlt_walker *w, PyObject *object)
+{
+    if (object == NULL || mlt_walk_reach(w, object) != 0 ||
+        w->monitor_held_count == MLT_MONITOR_HELD_MAX) {
+        return;
+    }
+    w->monitor_held[w->monitor_held_count++] = (uintptr_t)object;
+}
+
+/* What a monitor frame holds is flagged MLT_OBJ_MONITOR instead of being
+ * recorded as roots: the program does not hold it, memalot does, and only
+ * for the duration of the image (docs/design-dumper.md). */
+static void monitor_frame_objects(mlt_walker *w, const mlt_frame_view *frame)
+{
+    for (int i = 0; i < frame->nlocals; i++) {
+        hold_for_monitor(w, local_value(frame, i));
+    }
+    hold_for_monitor(w, frame->locals_dict);
+    hold_for_monitor(w, frame->function);
+    hold_for_monitor(w, frame->frame_object);
+}
 
 static PyObject *local_value(const mlt_frame_view *frame, int i)
 {
@@ -75,6 +120,11 @@ static void frame_roots(const mlt_frame_view *frame, uint32_t depth, void *arg)
 {
     frame_walk *fw = arg;
     mlt_walker *w = fw->w;
+    if (fw->in_monitor && is_own_code(w, frame->code)) {
+        monitor_frame_objects(w, frame);
+        return;
+    }
+    fw->in_monitor = 0;
     uint32_t function = name_id(w, frame->qualname);
     for (int i = 0; i < frame->nlocals; i++) {
         PyObject *value = local_value(frame, i);
@@ -91,8 +141,15 @@ static void frame_roots(const mlt_frame_view *frame, uint32_t depth, void *arg)
     add_root(w, MLT_ROOT_OTHER, frame->frame_object, w->s_frame, function, fw->thread_id, depth);
 }
 
+static int compare_addresses(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void thread_roots(mlt_walker *w)
 {
+    PyThreadState *dumping = PyThreadState_Get();
     PyInterpreterState *interp = PyInterpreterState_Get();
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL;
          ts = PyThreadState_Next(ts)) {
@@ -101,9 +158,10 @@ static void thread_roots(mlt_walker *w)
                  MLT_NO_STRING, tid, 0);
         add_root(w, MLT_ROOT_THREAD, mlt_internals_thread_context(ts), w->s_context,
                  MLT_NO_STRING, tid, 0);
-        frame_walk fw = {w, tid};
+        frame_walk fw = {w, tid, ts == dumping};
         mlt_internals_walk_frames(ts, frame_roots, &fw);
     }
+    qsort(w->monitor_held, w->monitor_held_count, sizeof(w->monitor_held[0]), compare_addresses);
 }
 
 void mlt_walk_collect_roots(mlt_walker *w)

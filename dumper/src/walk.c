@@ -97,6 +97,25 @@ static uint8_t identity_flags(const mlt_walker *w, PyObject *op)
     return 0;
 }
 
+/* Binary search: the list is short, but this runs for every object. */
+static int is_monitor_held(const mlt_walker *w, PyObject *op)
+{
+    uintptr_t address = (uintptr_t)op;
+    uint32_t low = 0, high = w->monitor_held_count;
+    while (low < high) {
+        uint32_t mid = low + (high - low) / 2;
+        if (w->monitor_held[mid] == address) {
+            return 1;
+        }
+        if (w->monitor_held[mid] < address) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    return 0;
+}
+
 static int is_immortal(PyObject *op)
 {
 #if MLT_PY_AT_LEAST(3, 12)
@@ -131,6 +150,9 @@ static void describe(mlt_walker *w, uint32_t index)
     }
     if (is_immortal(op)) {
         o->flags |= MLT_OBJ_IMMORTAL;
+    }
+    if (w->monitor_held_count != 0 && is_monitor_held(w, op)) {
+        o->flags |= MLT_OBJ_MONITOR;
     }
 }
 
@@ -202,6 +224,7 @@ int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size)
     mlt_ptrmap_reset(&w->type_ids);
     w->types.count = 0;
     w->members.count = 0;
+    w->monitor_held_count = 0;
     w->object_sizeof = object_sizeof_of(w);
     intern_common_strings(w);
 

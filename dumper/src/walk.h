@@ -23,6 +23,8 @@ typedef struct {
     uint32_t name;           /* string id */
 } mlt_member_slot;
 
+#define MLT_MONITOR_HELD_MAX 256
+
 typedef struct {
     /* inputs */
     mlt_snapshot *snap;
@@ -32,6 +34,9 @@ typedef struct {
     size_t value_cap;        /* 0: no previews */
     PyObject *sizeof_name;   /* interned "__sizeof__" */
     PyObject *module_name;   /* interned "__module__" */
+    PyObject *own_code;      /* tuple of the monitoring package's code objects, or NULL:
+                              * their frames at the top of the dumping thread's stack are
+                              * the monitor's, not the program's (see roots.c) */
     /* scratch kept between images */
     mlt_ptrmap str_ids;      /* str object address -> string id */
     mlt_ptrmap type_ids;     /* type object address -> typeinfo index */
@@ -49,6 +54,10 @@ typedef struct {
     uint32_t labelled_count;
     uint32_t consumed_mask;
     int use_labelled_map;
+    /* objects the monitor's own frames hold (flagged MLT_OBJ_MONITOR), sorted
+     * by address once the roots are collected; beyond the cap they go unflagged */
+    uintptr_t monitor_held[MLT_MONITOR_HELD_MAX];
+    uint32_t monitor_held_count;
     /* common strings */
     uint32_t s_key, s_dict, s_class, s_bases, s_name, s_qualname, s_slots, s_cell_contents,
         s_localsplusnames, s_locals, s_function, s_frame, s_sys, s_builtins,
@@ -82,7 +91,8 @@ void mlt_walk_labelled_edge(mlt_walker *w, PyObject *target, mlt_label_kind kind
 /* Edges of op (labelled where the layout is known, then tp_traverse). */
 void mlt_walk_collect_edges(mlt_walker *w, PyObject *op, const mlt_typeinfo *ti);
 
-/* Roots: modules and globals, sys/builtins, threads and their frames. */
+/* Roots: modules and globals, sys/builtins, threads and their frames. Fills
+ * w->monitor_held (sorted) with what the monitor's own frames hold. */
 void mlt_walk_collect_roots(mlt_walker *w);
 
 /* Type table entry for tp (computed once per image). NULL on OOM. */

@@ -15,6 +15,7 @@ the session, with one warning. The program carries on unmonitored.
 from __future__ import annotations
 
 import array
+import inspect
 import os
 import re
 import secrets
@@ -257,6 +258,7 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
                 start_time=time.time(),
                 append=False,
                 use_fork=settings.use_fork,
+                own_code=_monitor_code(),
             )
         except Exception as exc:  # OSError: the file; RuntimeError: the extension's own state
             if temp_dir is not None:
@@ -276,6 +278,30 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
         where = chosen if temp_dir is None else chosen + " (temporary: save_reports=False)"
         say("writing heap images to %s" % where, settings)
         return True
+
+
+def _monitor_code() -> tuple:
+    """Code objects of the package's functions: module-level functions and
+    methods (properties included) of the modules that take images. Their
+    frames at the top of the dumping thread's stack are the monitor's own
+    while an image is taken; the extension flags what they hold so the
+    analyzer does not count it as the program's (docs/design-dumper.md).
+    The wrappers that decorated functions run in (nested functions of
+    _calls.wrap) are not among them: they are the program's call."""
+    from memalot import _calls, _periodic, api  # imported by now; lazy to avoid a cycle
+
+    codes = []
+    for module in (sys.modules[__name__], _calls, _periodic, api):
+        for value in vars(module).values():
+            members = vars(value).values() if isinstance(value, type) else (value,)
+            for member in members:
+                if isinstance(member, (staticmethod, classmethod)):
+                    member = member.__func__
+                parts = (member.fget, member.fset) if isinstance(member, property) else (member,)
+                for part in parts:
+                    if inspect.isfunction(part) and part.__module__ == module.__name__:
+                        codes.append(part.__code__)
+    return tuple(codes)
 
 
 def close() -> None:

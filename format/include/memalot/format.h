@@ -138,7 +138,10 @@ typedef struct {
 #define MLT_OBJ_GC_TRACKED 0x04
 #define MLT_OBJ_IMMORTAL 0x08     /* refcount is meaningless (3.12+ immortal objects) */
 #define MLT_OBJ_FROZEN 0x10       /* in gc.freeze()'s permanent generation */
-#define MLT_OBJ_FLAGS_KNOWN 0x1F  /* writers set no other bit; readers ignore others */
+#define MLT_OBJ_MONITOR 0x20      /* held by the monitor itself while the image was taken (its
+                                   * own frames on the dumping thread): not a leak candidate in
+                                   * this image. Added in 1.0 as an ignorable bit (docs/format.md) */
+#define MLT_OBJ_FLAGS_KNOWN 0x3F  /* writers set no other bit; readers ignore others */
 
 typedef struct {
     uint64_t address;   /* strictly increasing within an image */
