@@ -75,7 +75,16 @@ static void fill_python_info(mlt_monitor *m)
     uint32_t probe = 1;
     m->info.producer = own(m, 0, PRODUCER);
     m->info.python_version = own(m, 1, version);
-    m->info.python_hexversion = PY_VERSION_HEX;
+    /* The running interpreter's, not the headers' (a build for 3.11.7 also
+     * serves Debian's 3.11.2). */
+    PyObject *hexversion = PySys_GetObject("hexversion"); /* borrowed */
+    m->info.python_hexversion = hexversion != NULL && PyLong_Check(hexversion)
+                                    ? (uint64_t)PyLong_AsUnsignedLong(hexversion)
+                                    : (uint64_t)PY_VERSION_HEX;
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        m->info.python_hexversion = PY_VERSION_HEX;
+    }
     m->info.python_implementation = own(m, 2, "cpython");
     m->info.python_build = own(m, 3, full);
     m->info.gc_preheader_size = (uint32_t)mlt_internals_preheader(&PyList_Type);

@@ -7,6 +7,10 @@
  *   {"root":"module-global","o":12,"name":"x","ctx":"__main__","tid":0,"depth":0}
  *   {"preview":12,"kind":1,"v":"text","trunc":0}
  *
+ * preceded by one line for the file header:
+ *
+ *   {"file":{"producer":"memalot 0.1.0","python_version":"3.12.1",...,"argv":[...]}}
+ *
  * Usage: mlt-dumpjson FILE [IMAGE]   (IMAGE: only that image index) */
 #include "memalot/format.h"
 
@@ -64,6 +68,39 @@ static void put_label(const mlt_image *img, const mlt_edge *e)
         printf("null");
         break;
     }
+}
+
+static void put_field(const char *name, const char *value, int comma)
+{
+    printf("%s\"%s\":", comma ? "," : "", name);
+    if (value != NULL) {
+        put_json_string(value, strlen(value));
+    } else {
+        printf("null");
+    }
+}
+
+static void print_file_info(const mlt_file_info *fi)
+{
+    printf("{\"file\":{\"format_major\":%u,\"format_minor\":%u", fi->format_major,
+           fi->format_minor);
+    put_field("producer", fi->producer, 1);
+    put_field("python_version", fi->python_version, 1);
+    put_field("python_implementation", fi->python_implementation, 1);
+    put_field("python_build", fi->python_build, 1);
+    put_field("platform", fi->platform, 1);
+    printf(",\"python_hexversion\":%" PRIu64 ",\"gc_preheader_size\":%u,\"pointer_size\":%u"
+           ",\"byte_order\":%d,\"pid\":%" PRIu64 ",\"run_id\":%" PRIu64
+           ",\"argv_withheld\":%d,\"start_time\":%.6f,\"argv\":[",
+           fi->python_hexversion, fi->gc_preheader_size, fi->pointer_size, (int)fi->byte_order,
+           fi->pid, fi->run_id, fi->argv_withheld, fi->start_time);
+    for (uint32_t i = 0; i < fi->argc && fi->argv != NULL; i++) {
+        if (i > 0) {
+            putchar(',');
+        }
+        put_json_string(fi->argv[i], strlen(fi->argv[i]));
+    }
+    printf("]}}\n");
 }
 
 static int print_header(const mlt_image *img, size_t index)
@@ -185,6 +222,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mlt-dumpjson: %s\n", err.message);
         return 1;
     }
+    print_file_info(mlt_reader_file_info(r));
     size_t count = mlt_reader_image_count(r);
     size_t only = argc == 3 ? (size_t)strtoull(argv[2], NULL, 10) : SIZE_MAX;
     int status = 0;

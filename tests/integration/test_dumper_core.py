@@ -68,6 +68,8 @@ def read_dump(path, only=None, addresses=None):
     images = []
     address_re = re.compile(r'^\{"o":\d+,"a":(\d+),')
     for line in out.stdout.splitlines():
+        if line.startswith('{"file"'):
+            continue
         if line.startswith('{"image"'):
             images.append(Image(json.loads(line)))
             continue
@@ -85,6 +87,13 @@ def read_dump(path, only=None, addresses=None):
             rec = json.loads(line)
             img.previews[rec["preview"]] = rec
     return images
+
+
+def read_file_info(path):
+    out = subprocess.run([tool("mlt-dumpjson"), path, "999999"], capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.splitlines()[0])["file"]
 
 
 def run_program(python, dump_dir, body, name="prog", timeout=600):
@@ -668,3 +677,43 @@ def test_previews_of_other_values(python, dump_dir):
     assert preview("bigneg") == ("-100000000", 1)
     assert preview("flt") == ("-0.1", 0)
     assert preview("short") == ("ok", 0)
+
+
+def test_file_header_and_append(python, dump_dir):
+    body = """
+    import platform, time
+    FACTS["version"] = platform.python_version()
+    FACTS["hexversion"] = sys.hexversion
+    FACTS["pid"] = os.getpid()
+    _memalot.open_monitor(DUMP, argv=["prog", "--secret=1"], run_id=2**63 + 5,
+                          start_time=1234.5)
+    dump_ok()
+    _memalot.close_monitor()
+    _memalot.open_monitor(DUMP, append=True, argv=["ignored"], run_id=7)
+    dump_ok()
+    _memalot.close_monitor()
+    _memalot.open_monitor(DUMP + ".2", argv_withheld=True)
+    _memalot.close_monitor()
+    _memalot.open_monitor(DUMP + ".3")
+    _memalot.close_monitor()
+    FACTS["sys_argv"] = sys.argv
+    save_facts()
+    """
+    dump, facts, _ = run_program(python, dump_dir, body)
+    info = read_file_info(dump)
+    assert info["producer"] == "memalot 0.1.0"
+    assert info["python_version"] == facts["version"]
+    assert info["python_hexversion"] == facts["hexversion"]
+    assert info["python_implementation"] == "cpython"
+    assert info["python_build"].startswith(facts["version"])
+    assert info["platform"].startswith("linux-") and info["pointer_size"] == 8
+    assert info["gc_preheader_size"] == 16 and info["byte_order"] == 0
+    assert info["pid"] == facts["pid"] and info["run_id"] == 2**63 + 5
+    assert info["start_time"] == 1234.5
+    assert info["argv"] == ["prog", "--secret=1"] and info["argv_withheld"] == 0
+    # append continued the file: both images, the first monitor's header.
+    images = read_dump(dump, addresses=set())
+    assert [(i.header["image"], i.header["run_id"]) for i in images] == [(0, 2**63 + 5), (0, 7)]
+    withheld = read_file_info(dump + ".2")
+    assert withheld["argv_withheld"] == 1 and withheld["argv"] == []
+    assert read_file_info(dump + ".3")["argv"] == facts["sys_argv"]
