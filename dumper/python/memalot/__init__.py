@@ -20,6 +20,7 @@ from memalot.api import (
     start_leak_monitoring,
     stop_leak_monitoring,
 )
+from memalot.testing import assert_no_leaks, leak_check
 
 __version__ = "0.1.0"
 
@@ -27,9 +28,11 @@ __all__ = [
     "LeakMonitor",
     "MemalotWarning",
     "Stoppable",
+    "assert_no_leaks",
     "create_leak_monitor",
     "dump",
     "dump_path",
+    "leak_check",
     "leak_monitor",
     "start_leak_monitoring",
     "stop_leak_monitoring",
