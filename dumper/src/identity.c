@@ -151,6 +151,44 @@ static void install_allocator(void)
     g_alloc_installed = 1;
 }
 
+/* tracemalloc started before us and stopped while we run restores the
+ * allocator it found, dropping our hook out of the chain without a word; a
+ * wrapper of ours hides us from PyMem_GetAllocator. So when the current
+ * allocator is not ours, probe: a live hook marks every block it hands out
+ * (whoever wraps it), so an unmarked fresh block means it is gone. Three
+ * size classes make a stale mark left by an earlier block unlikely to fool
+ * the probe. Called with the GIL held. */
+static int allocator_hook_lost(void)
+{
+    PyMemAllocatorEx current;
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
+    if (!g_alloc_installed || current.malloc == hook_malloc || g_marks == NULL) {
+        return 0;
+    }
+    static const size_t probe_sizes[] = {200, 360, 488};
+    void *probes[3];
+    int lost = 0;
+    for (int i = 0; i < 3; i++) {
+        probes[i] = PyObject_Malloc(probe_sizes[i]);
+        lost |= probes[i] != NULL && !mlt_bitmap_test(g_marks, (uintptr_t)probes[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        PyObject_Free(probes[i]);
+    }
+    return lost;
+}
+
+/* Puts the hook back in front of whatever allocator is current now. */
+static int reinstall_allocator_if_lost(void)
+{
+    if (!allocator_hook_lost()) {
+        return 0;
+    }
+    g_alloc_installed = 0;
+    install_allocator();
+    return 1;
+}
+
 static void uninstall_allocator(void)
 {
     if (!g_alloc_installed) {
@@ -266,6 +304,7 @@ mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
     g_marks = bm;
     g_lost = 0;
     install_allocator();
+    (void)reinstall_allocator_if_lost(); /* left stale by a monitor closed under tracemalloc */
     install_dealloc_wrappers();
     return MLT_IDENTITY_ALLOC_HOOK;
 }
@@ -280,6 +319,10 @@ void mlt_identity_uninstall(void)
 int mlt_identity_check_lost(void)
 {
     int lost = g_lost || (g_marks != NULL && mlt_bitmap_lossy(g_marks));
+    if (reinstall_allocator_if_lost()) {
+        g_replaced++; /* like a replaced 3.13 tracer: counted, re-installed, image approximate */
+        lost = 1;
+    }
     g_lost = 0;
     return lost;
 }
