@@ -1,8 +1,9 @@
 /* libFuzzer target for the whole analysis path: any bytes given as a dump
  * file go through mla_analyze_file (the dump's own criterion, a criterion
  * under which everything qualifies, and --each), every renderer the CLI
- * uses (text with colors, JSON, HTML), the per-type census of `diff` and
- * the retainer paths of `paths`. A hostile dump must give an error or a
+ * uses (text with colors, JSON, HTML), the per-type census of `diff`, the
+ * retainer paths of `paths`, and `redact`, whose output must read back. A
+ * hostile dump must give an error or a
  * report, never a crash, a hang, a sanitizer report or an allocation the
  * bytes do not justify. */
 #define _GNU_SOURCE
@@ -17,6 +18,7 @@
 #include <xxhash.h>
 
 #include "memalot/analysis.h"
+#include "memalot/redact.h"
 #include "render.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -59,6 +61,21 @@ static void analyze(const char *path, const mla_options *options) {
     mla_object_info *info;
     if (mla_object_paths(path, -1, address, 4, 16, &info, &err) == MLT_OK)
         mla_object_info_free(info);
+}
+
+/* redact rewrites what it reads: whatever it accepts must come out as a
+ * dump the reader accepts whole. */
+static void redact(const char *path, int hash_names) {
+    char out[64];
+    snprintf(out, sizeof out, "/tmp/mla-fuzz-redact-%ld.mlt", (long)getpid());
+    mlt_redact_options options = {.hash_names = hash_names};
+    mlt_error err;
+    if (mlt_redact(path, out, &options, &err) == MLT_OK) {
+        mla_census *c;
+        if (mla_type_census(out, -1, &c, &err) != MLT_OK) __builtin_trap();
+        mla_census_free(c);
+    }
+    unlink(out);
 }
 
 static void census(const char *path) {
@@ -135,6 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
     options.each = 1;
     analyze(path, &options);
     census(path);
+    redact(path, size & 1);
     close(fd);
     free(data);
     return 0;
