@@ -171,6 +171,11 @@ typedef struct mla_report_set mla_report_set;
  *    every image has one, else wall time.
  *  - Calls: first seen at call-end(k) right after an image taken inside call
  *    k, k > warmup_calls, and E at or after call-end(m), m >= k + calls - 1.
+ *  - Objects flagged MLT_OBJ_MONITOR in image E (held by memalot's own frames
+ *    while E was taken), and objects reachable only through them, are not
+ *    candidates at E; an object the program also reaches (root record,
+ *    hidden holder of an unflagged object) is. Images loaded without edges
+ *    (growth counts only) drop just the flagged objects.
  *  - Retained bytes of a type: the sum over its candidates that no other
  *    candidate (of any type) dominates, so the types' sums never double
  *    count. The dominator tree hangs from a super-root over the root
