@@ -349,8 +349,8 @@ def dump(
 
     Everything this function and its callers hold while the image is taken
     must be older than the previous image (see "Monitor-internal objects" in
-    docs/design-dumper.md): the extension is called with positional arguments
-    (no keyword dict in flight), the lock is taken with acquire()/release()
+    docs/design-dumper.md): the extension takes its arguments by vectorcall
+    (no argument tuple or keyword dict in flight), the lock is taken with acquire()/release()
     (a ``with`` statement keeps a bound __exit__ method on the value stack,
     where the dumper cannot see it), and every new value is stored only after
     the image.
@@ -366,7 +366,7 @@ def dump(
         if not _budget_allows_next_image(ext):
             return None
         try:
-            result = ext.dump(trigger, call_counter, function, criterion)
+            result = ext.dump(trigger, call_counter=call_counter, function=function, criterion=criterion)
         except Exception as exc:  # the extension should return errors, but never let one escape
             result = {"error": "%s: %s" % (type(exc).__name__, exc)}
         if not isinstance(result, dict) or "error" in result:
