@@ -32,6 +32,21 @@ static void print_help(FILE *out)
     cli_args_print_options(redact_options, REDACT_OPTION_COUNT, out);
 }
 
+/* The copy leaves a torn tail out; say so, as info does. */
+static void warn_torn_tail(const char *path)
+{
+    mlt_reader_options options = {.skip_checksums = 1};
+    mlt_reader *reader;
+    mlt_error err;
+    if (mlt_reader_open(path, &options, &reader, &err) != MLT_OK)
+        return;
+    const mlt_error *tail = mlt_reader_tail_error(reader);
+    if (tail)
+        fprintf(stderr, "%s redact: warning: the damaged or torn tail at offset %llu was left "
+                "out: %s\n", CLI_PROGRAM, (unsigned long long)tail->offset, tail->message);
+    mlt_reader_close(reader);
+}
+
 int cli_cmd_redact(int argc, char **argv)
 {
     cli_args args;
@@ -51,10 +66,12 @@ int cli_cmd_redact(int argc, char **argv)
     } else {
         mlt_redact_options options = {.hash_names = cli_args_count(&args, "hash-names") > 0};
         mlt_error err;
-        if (mlt_redact(args.positionals[0], args.positionals[1], &options, &err) != MLT_OK)
+        if (mlt_redact(args.positionals[0], args.positionals[1], &options, &err) != MLT_OK) {
             fprintf(stderr, "%s redact: %s\n", CLI_PROGRAM, err.message);
-        else
+        } else {
+            warn_torn_tail(args.positionals[0]);
             status = CLI_EXIT_OK;
+        }
     }
     cli_args_free(&args);
     return status;
