@@ -30,8 +30,7 @@ void mlt_walk_edge(mlt_walker *w, PyObject *target, mlt_label_kind kind, uint64_
     mlt_snap_edge *e = mlt_snapshot_add_edge(w->snap);
     if (e != NULL) {
         e->target = (uint64_t)(uintptr_t)target;
-        e->kind = (uint32_t)kind;
-        e->label = label;
+        e->packed = mlt_snap_edge_pack((uint32_t)kind, label);
     }
 }
 

@@ -68,6 +68,7 @@ typedef struct {
     uint32_t *string_ids; /* local string id -> writer string id */
     uint32_t *type_ids;   /* local type index -> writer type index */
     addr_entry *order;
+    uint64_t *edge_start;  /* walk index -> first edge (prefix sum of edge counts) */
     mlt_ptrmap by_address; /* address -> walk index, built here, after the pause */
 } emit_ctx;
 
@@ -103,8 +104,14 @@ static int prepare(emit_ctx *c)
     c->rank = malloc((n ? n : 1) * sizeof(uint32_t));
     c->string_ids = malloc((s->strings.count ? s->strings.count : 1) * sizeof(uint32_t));
     c->type_ids = malloc((s->types.count ? s->types.count : 1) * sizeof(uint32_t));
-    if (!c->order || !c->rank || !c->string_ids || !c->type_ids) {
+    c->edge_start = malloc((n ? n : 1) * sizeof(uint64_t));
+    if (!c->order || !c->rank || !c->string_ids || !c->type_ids || !c->edge_start) {
         return -1;
+    }
+    uint64_t edges = 0;
+    for (size_t i = 0; i < n; i++) {
+        c->edge_start[i] = edges;
+        edges += s->objects.items[i].edge_count;
     }
     for (size_t i = 0; i < n; i++) {
         c->order[i].address = s->objects.items[i].address;
@@ -147,25 +154,26 @@ static mlt_status write_tables(emit_ctx *c, mlt_writer *w, mlt_error *err)
 
 static void translate_edge(const emit_ctx *c, const mlt_snap_edge *in, mlt_edge *out)
 {
+    uint64_t label = mlt_snap_edge_label(in);
     out->target = index_of(c, in->target);
-    out->label_kind = in->kind;
-    switch ((mlt_label_kind)in->kind) {
+    out->label_kind = mlt_snap_edge_kind(in);
+    switch ((mlt_label_kind)out->label_kind) {
     case MLT_LABEL_ATTR:
     case MLT_LABEL_KEY_STR:
     case MLT_LABEL_CELL:
     case MLT_LABEL_LOCAL:
     case MLT_LABEL_OTHER:
-        out->label = string_of(c, (uint32_t)in->label);
+        out->label = string_of(c, (uint32_t)label);
         if (out->label == MLT_NO_STRING) {
             out->label_kind = MLT_LABEL_NONE;
             out->label = 0;
         }
         break;
     case MLT_LABEL_KEY_OBJ:
-        out->label = index_of(c, in->label);
+        out->label = index_of(c, label);
         break;
     case MLT_LABEL_INDEX:
-        out->label = in->label;
+        out->label = label;
         break;
     default:
         out->label_kind = MLT_LABEL_NONE;
@@ -181,14 +189,16 @@ static mlt_status write_objects(emit_ctx *c, mlt_writer *w, mlt_error *err)
     const mlt_snapshot *s = c->snap;
     mlt_edge chunk[EDGE_CHUNK];
     for (size_t pos = 0; pos < s->objects.count; pos++) {
-        const mlt_snap_object *o = &s->objects.items[c->order[pos].walk_index];
+        uint32_t walk_index = c->order[pos].walk_index;
+        const mlt_snap_object *o = &s->objects.items[walk_index];
         mlt_object obj = {o->address, c->type_ids[o->type], o->flags, o->size, o->refcount,
                           o->edge_count};
         mlt_status st = mlt_writer_add_object(w, &obj, err);
+        const mlt_snap_edge *edges = s->edges.items + c->edge_start[walk_index];
         for (uint32_t done = 0; st == MLT_OK && done < o->edge_count;) {
             size_t n = o->edge_count - done < EDGE_CHUNK ? o->edge_count - done : EDGE_CHUNK;
             for (size_t i = 0; i < n; i++) {
-                translate_edge(c, &s->edges.items[o->edge_start + done + i], &chunk[i]);
+                translate_edge(c, &edges[done + i], &chunk[i]);
             }
             st = mlt_writer_add_edges(w, chunk, n, err);
             done += (uint32_t)n;
@@ -291,6 +301,7 @@ mlt_status mlt_emit_image(mlt_writer *writer, const mlt_snapshot *snap, const ml
     free(c.rank);
     free(c.string_ids);
     free(c.type_ids);
+    free(c.edge_start);
     mlt_ptrmap_free(&c.by_address);
     return st;
 }

@@ -11,11 +11,14 @@
 #include "memalot/format.h"
 #include "ptrmap.h"
 
+/* Records are kept small: they are written inside the pause, and a big heap
+ * has millions of them (40 bytes per object, 16 per edge). An object's edges
+ * follow each other in walk order, so where they start is a prefix sum that
+ * emit computes after the pause. */
 typedef struct {
     uint64_t address;
     uint64_t size;
     uint64_t refcount;
-    uint64_t edge_start; /* first edge in mlt_snapshot.edges */
     uint32_t edge_count;
     uint32_t type;       /* index into mlt_snapshot.types */
     uint8_t flags;       /* MLT_OBJ_* */
@@ -23,9 +26,32 @@ typedef struct {
 
 typedef struct {
     uint64_t target;     /* address of the referent */
-    uint64_t label;      /* string id, index, or (KEY_OBJ) the key's address */
-    uint32_t kind;       /* mlt_label_kind */
+    uint64_t packed;     /* label kind in the top 8 bits, label below (see below) */
 } mlt_snap_edge;
+
+/* Labels are string ids, indexes or (KEY_OBJ) the key's address: all far
+ * below 2^56 on 64-bit platforms whose user addresses have 48 bits. */
+#define MLT_SNAP_LABEL_BITS 56
+#define MLT_SNAP_LABEL_MAX ((UINT64_C(1) << MLT_SNAP_LABEL_BITS) - 1)
+
+static inline uint64_t mlt_snap_edge_pack(uint32_t kind, uint64_t label)
+{
+    if (label > MLT_SNAP_LABEL_MAX) { /* cannot be represented: keep the edge, drop the label */
+        kind = 0;
+        label = 0;
+    }
+    return ((uint64_t)kind << MLT_SNAP_LABEL_BITS) | label;
+}
+
+static inline uint32_t mlt_snap_edge_kind(const mlt_snap_edge *e)
+{
+    return (uint32_t)(e->packed >> MLT_SNAP_LABEL_BITS);
+}
+
+static inline uint64_t mlt_snap_edge_label(const mlt_snap_edge *e)
+{
+    return e->packed & MLT_SNAP_LABEL_MAX;
+}
 
 typedef struct {
     uint64_t object;     /* address */

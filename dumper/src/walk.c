@@ -142,7 +142,6 @@ static void describe(mlt_walker *w, uint32_t index)
     o->type = ti->snap_type;
     o->size = size;
     o->refcount = (uint64_t)Py_REFCNT(op);
-    o->edge_start = edge_start;
     o->edge_count = (uint32_t)(w->snap->edges.count - edge_start);
     o->flags |= identity_flags(w, op);
     if (!(o->flags & MLT_OBJ_GC_TRACKED) && PyObject_IS_GC(op) && PyObject_GC_IsTracked(op)) {
