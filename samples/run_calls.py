@@ -69,6 +69,7 @@ def main(argv=None):
         values=args.values,
         compression_level=args.compression_level,
         quiet=True,  # warnings still reach stderr
+        report=False,  # the report is memalot-analyze's, read from the file afterwards
     )(sample.handle)
     call_repeatedly(handle, args.calls)
     memalot.stop_leak_monitoring()

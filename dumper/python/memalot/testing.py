@@ -118,20 +118,6 @@ class LeakCheck:
                 gc.collect()
             self.calls += 1
 
-    def _closing_call(self) -> None:
-        """One empty monitored call after the checked ones.
-
-        memalot's own bookkeeping (the nesting ContextVar's context, the
-        session's counters, the frames writing the image) is replaced during
-        every monitored call and is alive at that call's end image, so with
-        max_object_age_calls=1 it would qualify at the last call. Evaluated
-        at the end of an empty call with a threshold one call higher, what
-        the last checked call left behind still counts when it is kept, and
-        the bookkeeping of both calls does not."""
-        assert self._monitor is not None
-        with self._monitor:
-            gc.collect()
-
     def _start(self) -> None:
         if self._monitor is not None:
             return
@@ -149,7 +135,7 @@ class LeakCheck:
         self._path = os.path.join(self._directory, "check.mlt")
         self._monitor = api.create_leak_monitor(
             warmup_calls=self.warmup_calls,
-            max_object_age_calls=self.max_object_age_calls + 1,  # see _closing_call
+            max_object_age_calls=self.max_object_age_calls,
             function_name="memalot.leak_check",
             dump_file=self._path,
             report=False,  # the verdict is the check's, after the last call
@@ -166,12 +152,11 @@ class LeakCheck:
         try:
             if self.calls == 0:
                 raise RuntimeError("memalot: the leak check ran no calls: call it with a function to run")
-            self._closing_call()
             self._close()
             outcome = self._analyze()
             if "error" in outcome:
                 raise RuntimeError("memalot: analyzing the leak check's dump failed: %s" % outcome["error"])
-            expected_image = 2 * (self.calls + 1) - 1  # call-start and call-end per call, closing call included
+            expected_image = 2 * self.calls - 1  # a call-start and a call-end image per call
             if outcome.get("image") is not None and outcome["image"] != expected_image:
                 raise RuntimeError(
                     "memalot: the leak check recorded images up to %s instead of %d%s"
@@ -182,8 +167,7 @@ class LeakCheck:
                 text = outcome["text"].rstrip("\n")
                 raise LeaksFound(
                     "memalot: %d object%s created after the %d warm-up call%s outlived %d call%s and "
-                    "%s still alive after %d calls (the report counts one more: an empty call "
-                    "that ends the check):\n%s"
+                    "%s still alive after %d calls:\n%s"
                     % (candidates, _s(candidates), self.warmup_calls, _s(self.warmup_calls),
                        self.max_object_age_calls, _s(self.max_object_age_calls),
                        "was" if candidates == 1 else "were", self.calls, text),
