@@ -24,9 +24,19 @@ static int inherited_by_fork(const mlt_monitor *m)
     return m != NULL && m->info.pid != (uint64_t)getpid();
 }
 
+/* The monitor belongs to the main interpreter: its walk reads the main
+ * interpreter's GC lists and roots, and its identity marks describe that
+ * heap. On 3.10/3.11 a subinterpreter can import this single-phase module
+ * and would otherwise write images of its own heap into the main's file
+ * (breaking the identity chain) or close the main's monitor. */
+static int in_subinterpreter(void)
+{
+    return PyInterpreterState_Get() != PyInterpreterState_Main();
+}
+
 mlt_monitor *mlt_monitor_current(void)
 {
-    return g_monitor;
+    return in_subinterpreter() ? NULL : g_monitor;
 }
 
 uint64_t mlt_now_ns(void)
@@ -203,6 +213,12 @@ int mlt_monitor_open(const mlt_open_args *args)
                      "of CPython 3.10 to 3.13 only)", PY_VERSION);
         return -1;
     }
+    if (in_subinterpreter()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "memalot: monitoring runs in the main interpreter only, not in a "
+                        "subinterpreter");
+        return -1;
+    }
     if (g_monitor != NULL) {
         PyErr_Format(PyExc_RuntimeError, "memalot: a monitor is already open (writing to %s)",
                      g_monitor->path);
@@ -238,6 +254,9 @@ int mlt_monitor_open(const mlt_open_args *args)
 
 void mlt_monitor_close(void)
 {
+    if (in_subinterpreter()) {
+        return; /* not its monitor */
+    }
     if (inherited_by_fork(g_monitor)) {
         mlt_monitor_forget_after_fork();
         return;
@@ -266,6 +285,11 @@ void mlt_monitor_close(void)
 
 mlt_monitor *mlt_monitor_lock(char *error, size_t error_size)
 {
+    if (in_subinterpreter()) {
+        snprintf(error, error_size, "memalot: images are taken in the main interpreter only, "
+                                    "not in a subinterpreter");
+        return NULL;
+    }
     if (inherited_by_fork(g_monitor)) {
         mlt_monitor_forget_after_fork();
     }
