@@ -194,3 +194,90 @@ def test_leaking_program_reports_exactly_the_leak(python, dump_dir, variant):
     assert console_reports(proc), "the console reported nothing for a leaking program"
     assert "__main__.Leak" in proc.stderr
     assert "memalot." not in proc.stderr, proc.stderr  # no type or path of memalot's
+
+
+# The extension's part, without the package: open_monitor(own_code=...) names
+# the functions whose frames at the top of the dumping thread are the
+# monitor's. What they hold is flagged MONITOR (0x20) and gets no root record;
+# a program frame below them, an own frame under a program frame and an own
+# frame on another thread are ordinary.
+FLAG_PROGRAM = textwrap.dedent(
+    """
+    import sys, threading
+    from memalot import _memalot as ext
+
+    class HeldByOwn: pass
+    class HeldByProgram: pass
+    class HeldUnderProgramTop: pass
+    class HeldOnOtherThread: pass
+
+    def own_dump():
+        held_by_own = HeldByOwn()
+        return ext.dump("manual", fork=FORK)
+
+    def program_caller():
+        held_by_program = HeldByProgram()
+        return own_dump()
+
+    def program_top():
+        return ext.dump("manual", fork=FORK)
+
+    def own_under_program():
+        held_under_program_top = HeldUnderProgramTop()
+        return program_top()
+
+    def own_waiting(started, stop):
+        held_on_other_thread = HeldOnOtherThread()
+        started.set()
+        stop.wait()
+
+    started, stop = threading.Event(), threading.Event()
+    other = threading.Thread(target=own_waiting, args=(started, stop))
+    other.start()
+    started.wait()
+    ext.open_monitor(sys.argv[1], own_code=(own_dump.__code__, own_under_program.__code__,
+                                            own_waiting.__code__))
+    assert "error" not in program_caller()
+    assert "error" not in own_under_program()
+    stop.set()
+    other.join()
+    ext.close_monitor()
+    """
+)
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "inprocess"])
+def test_dumper_flags_only_what_the_dumping_threads_own_frames_hold(python, dump_dir, fork):
+    path = dump_dir + "/flags.mlt"
+    proc = python.run(["-c", "FORK = %r\n" % fork + FLAG_PROGRAM, path], timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    dumped = subprocess.run([tool("mlt-dumpjson"), path], capture_output=True, text=True,
+                            timeout=300, check=True).stdout.splitlines()
+    images = []
+    for line in dumped:
+        record = json.loads(line)
+        if "trigger" in record:
+            images.append({"objects": {}, "roots": []})
+        elif "root" in record:
+            images[-1]["roots"].append(record)
+        elif "o" in record and "t" in record:
+            images[-1]["objects"][record["o"]] = record
+    assert len(images) == 2
+
+    def flags_of(image, type_name):
+        found = [o["f"] for o in image["objects"].values() if o["t"] == "__main__." + type_name]
+        assert len(found) == 1, (type_name, found)
+        return found[0]
+
+    def root_contexts(image):
+        return {(r["name"], r["ctx"]) for r in image["roots"] if r["root"] == "frame-local"}
+
+    first, second = images
+    assert flags_of(first, "HeldByOwn") & 0x20
+    assert ("held_by_own", "own_dump") not in root_contexts(first)
+    assert not flags_of(first, "HeldByProgram") & 0x20
+    assert ("held_by_program", "program_caller") in root_contexts(first)
+    assert not flags_of(first, "HeldOnOtherThread") & 0x20
+    assert ("held_on_other_thread", "own_waiting") in root_contexts(first)
+    assert not flags_of(second, "HeldUnderProgramTop") & 0x20
+    assert ("held_under_program_top", "own_under_program") in root_contexts(second)
