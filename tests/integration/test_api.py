@@ -418,7 +418,7 @@ def test_extension_error_warns_once_through_output_func(python, dump_dir):
     result = expect_ok(proc, result)
     assert result["values"] == [0, 1, "own error", 3]
     assert len(result["record"]) == 1  # after the first error no image is attempted
-    warned = [line for line in result["lines"] if "warning" in line]
+    warned = [line for line in result["lines"] if line.startswith("memalot warning")]
     assert len(warned) == 1 and "walk failed: simulated" in warned[0]
     assert warnings_in(proc.stderr) == []
 
@@ -625,7 +625,7 @@ def test_budget_asks_the_extension_to_compact_keeping_the_warmup_image(python, d
     target, protected = result["asked"][0]
     assert protected == second_call_start[0]  # warm-up of 1 call: call 2 starts the real run
     assert 0 < target <= 4 * result["record"][0]["result"]["file_size"]
-    warned = [line for line in result["lines"] if "warning" in line]
+    warned = [line for line in result["lines"] if line.startswith("memalot warning")]
     assert len(warned) == 1 and "max_disk_bytes" in warned[0] and "after compaction" in warned[0]
 
 
@@ -656,7 +656,9 @@ def test_budget_with_compaction_keeps_writing_under_the_budget(python, dump_dir)
         pytest.skip("this build's extension has no compact()")
     record = result["record"]
     assert len(images_of(record)) == 20  # every call wrote both images: the budget did not stop them
-    assert [line for line in result["lines"] if "warning" in line] == []
+    # No "memalot warning: ..." (the budget never stopped the images); the console
+    # reports printed through output_func may carry the analyzer's own warnings.
+    assert [line for line in result["lines"] if line.startswith("memalot warning")] == []
     assert result["size"] <= result["budget"]
     images = dumpjson(result["path"])
     if images is None:
