@@ -5,7 +5,13 @@
  * referrers ("held outside the visible heap"), then whatever is still
  * unreached. Every phase-two/three object also becomes a super-root child for
  * the dominator tree even when phase one reached it, because a hidden holder
- * keeps it alive whatever the visible heap does. */
+ * keeps it alive whatever the visible heap does.
+ *
+ * What is still unreached is garbage the cyclic GC has not collected (or
+ * cannot: it is disabled, or a finalizer resurrected it). Each piece is
+ * seeded from upstream of it, at a node nothing unreached refers to or on
+ * the cycle that holds it, so a path reads "cycle -> .pool -> ... -> int"
+ * rather than making every int the cycle holds a root of its own. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +107,49 @@ static void seed_external(const mla_graph *graph, const mla_reverse *rev, mla_bf
     }
 }
 
+/* Walks referrers backwards from the unreached node v through unreached
+ * nodes until one with no unreached referrer (a garbage tree's top) or one
+ * seen on this walk (a node on a cycle upstream of v). Every node walked is
+ * downstream of the node returned, so seeding it reaches them all and no
+ * node is walked twice over the whole search: O(V + E). */
+static uint32_t upstream_seed(const mla_reverse *rev, const mla_bfs *bfs, uint32_t v,
+                              uint32_t *walk_stamp)
+{
+    uint32_t u = v;
+    for (;;) {
+        walk_stamp[u] = v + 1;
+        uint32_t referrer = MLA_NONE;
+        for (uint32_t e = rev->start[u]; e < rev->start[u + 1]; e++) {
+            if (bfs->dist[rev->source[e]] == MLA_NONE) {
+                referrer = rev->source[e];
+                break;
+            }
+        }
+        if (referrer == MLA_NONE)
+            return u;
+        if (walk_stamp[referrer] == v + 1)
+            return referrer;
+        u = referrer;
+    }
+}
+
+static int seed_unreached(const mla_graph *graph, const mla_reverse *rev, mla_bfs *bfs,
+                          uint32_t *head, uint32_t *tail)
+{
+    uint32_t *walk_stamp = NULL;
+    for (uint32_t v = 0; v < graph->node_count; v++) {
+        if (bfs->dist[v] != MLA_NONE)
+            continue;
+        if (walk_stamp == NULL &&
+            (walk_stamp = mla_calloc_array(graph->node_count, sizeof *walk_stamp)) == NULL)
+            return -1;
+        add_super_child(bfs, upstream_seed(rev, bfs, v, walk_stamp), MLA_SUPER_UNREACHED, tail);
+        expand(graph, bfs, head, tail);
+    }
+    free(walk_stamp);
+    return 0;
+}
+
 mlt_status mla_bfs_build(const mla_graph *graph, const mla_reverse *rev, mla_bfs *bfs,
                          mlt_error *err)
 {
@@ -129,11 +178,9 @@ mlt_status mla_bfs_build(const mla_graph *graph, const mla_reverse *rev, mla_bfs
     expand(graph, bfs, &head, &tail);
     seed_external(graph, rev, bfs, &tail);
     expand(graph, bfs, &head, &tail);
-    for (uint32_t v = 0; v < n; v++) {
-        if (bfs->dist[v] != MLA_NONE)
-            continue;
-        add_super_child(bfs, v, MLA_SUPER_UNREACHED, &tail);
-        expand(graph, bfs, &head, &tail);
+    if (seed_unreached(graph, rev, bfs, &head, &tail) != 0) {
+        mla_bfs_free(bfs);
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for the search over %u objects", n);
     }
     free(bfs->order); /* only the queue: nothing later needs the visit order */
     bfs->order = NULL;

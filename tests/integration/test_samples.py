@@ -65,12 +65,7 @@ MIN_CALLS_IN_WINDOW = 50
 # Cases that expose a real bug in the dumper or analyzer, kept failing on
 # purpose (strict: the mark must go when the bug is fixed).
 # (sample, criterion) -> reason; optional third key: Python versions ("3.10").
-KNOWN_BUGS = {
-    ("del_cycles", "time"): (
-        "analyzer reach.c seeds unreachable objects in node order, so an int held only by a "
-        "garbage Connection cycle becomes its own entry 'unreachable from the recorded roots "
-        "(builtins.int)' instead of being shown (and retained) through the cycle"),
-}
+KNOWN_BUGS = {}
 
 
 def load_expected():

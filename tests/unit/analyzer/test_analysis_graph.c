@@ -73,6 +73,30 @@ START_TEST(cycle_and_self_loop)
 }
 END_TEST
 
+START_TEST(garbage_cycle_is_seeded_at_the_cycle)
+{
+    /* Root 0 alone; unreached garbage: 2 <-> 3 (a cycle, as Pool <-> Connection
+     * with the cyclic GC off) holding 1 (an int at a lower address than the
+     * cycle) through 3, and a garbage tree 4 -> 5. Paths must start at the
+     * cycle and at the tree's top, never at what they hold. */
+    static const uint32_t e[][2] = {{2, 3}, {3, 2}, {3, 1}, {4, 5}};
+    static const uint64_t sizes[] = {1, 2, 4, 8, 16, 32};
+    solved s = {0};
+    at_graph(&s.g, 6, e, 4, sizes);
+    at_graph_root(&s.g, 0);
+    solve(&s);
+    ck_assert_uint_eq(s.bfs.super_kind[1], MLA_SUPER_NONE);
+    ck_assert_uint_eq(s.bfs.super_kind[5], MLA_SUPER_NONE);
+    ck_assert_uint_eq(s.bfs.super_kind[4], MLA_SUPER_UNREACHED);
+    ck_assert(s.bfs.super_kind[2] == MLA_SUPER_UNREACHED || s.bfs.super_kind[3] == MLA_SUPER_UNREACHED);
+    ck_assert_uint_eq(s.bfs.parent[1], 3);
+    ck_assert_uint_eq(s.bfs.dist[1], s.bfs.dist[3] + 1);
+    /* The int is retained with the cycle, not as a super-root child of its own. */
+    ck_assert_uint_eq(s.dom.idom[1], 3);
+    release(&s);
+}
+END_TEST
+
 START_TEST(multiple_roots)
 {
     /* roots 0 and 1 both reach 2; 2 -> 3; only 1 reaches 4 */
@@ -390,6 +414,7 @@ int main(void)
     tcase_add_test(tc, cycle_and_self_loop);
     tcase_add_test(tc, multiple_roots);
     tcase_add_test(tc, unreachable_objects);
+    tcase_add_test(tc, garbage_cycle_is_seeded_at_the_cycle);
     tcase_add_test(tc, external_holder);
     tcase_add_test(tc, deep_chain);
     tcase_add_test(tc, shortest_paths_distinct);
