@@ -11,6 +11,7 @@
 #include "monitor.h" /* Python.h first: it sets the POSIX feature macros */
 #include "emit.h"
 #include "identity.h"
+#include "internals.h"
 
 #include <pthread.h>
 
@@ -82,6 +83,15 @@ static void image_taken(mlt_monitor *m, const mlt_image_info *info)
     m->next_sequence = info->sequence + 1;
 }
 
+/* Marks restart for the next image. Objects sitting in a freelist died
+ * before the clear and lost their death mark with it, yet anything popped
+ * there later is new: re-mark them (3.10-3.12), under the GIL. */
+static void restart_marks(mlt_monitor *m)
+{
+    mlt_bitmap_clear(m->bitmap);
+    mlt_internals_mark_freelists(m->bitmap);
+}
+
 /* ------------------------------------------------------------ in-process */
 
 static void dump_in_process(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r,
@@ -94,7 +104,7 @@ static void dump_in_process(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_res
     int rc = walk(m, message, sizeof(message));
     /* Marks cover "since the previous image"; a failed image breaks the chain
      * (the next one gets no base) rather than mislinking. */
-    mlt_bitmap_clear(m->bitmap);
+    restart_marks(m);
     m->has_previous = 0;
     uint64_t pause = mlt_now_ns() - t0;
     if (rc != 0) {
@@ -263,7 +273,7 @@ static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *
         return -1;
     }
     /* The child holds its own copy of the marks: ours restart now. */
-    mlt_bitmap_clear(m->bitmap);
+    restart_marks(m);
     m->has_previous = 0;
     r->pause_ns = mlt_now_ns() - t0;
     child_report rep;

@@ -25,6 +25,9 @@
 #if !MLT_PY_AT_LEAST(3, 11)
 #include <frameobject.h>
 #endif
+#if !MLT_PY_AT_LEAST(3, 13)
+#include "internal/pycore_context.h" /* PyContext: its freelist links through ctx_weakreflist */
+#endif
 #if MLT_PY_AT_LEAST(3, 11)
 #include "internal/pycore_frame.h"
 #include "internal/pycore_dict.h"
@@ -34,6 +37,7 @@
 #pragma GCC diagnostic pop
 
 #include "internals.h"
+#include "bitmap.h"
 
 #if MLT_SUPPORTED
 
@@ -373,6 +377,125 @@ PyObject *mlt_internals_code_names(PyCodeObject *code)
 
 #endif /* frames */
 
+/* ------------------------------------------------------------ freelists */
+
+#if !MLT_PY_AT_LEAST(3, 13)
+/* 3.10-3.12 keep the freelists in PyInterpreterState under the same field
+ * names (float_state, slice_cache, tuple, list, dict_state, async_gen,
+ * context, exc_state, and 3.10's frame), checked against each version's
+ * pycore_interp.h and the per-type headers (3.11.2 = 3.11.7 there). Lists
+ * are walked at most `count` steps and never past NULL: the count bounds the
+ * walk even if a link were stale. */
+
+/* Upper bound on any one list we walk: larger than every MAXFREELIST (the
+ * biggest, tuples, is 2000 per size), so a corrupt count cannot run away. */
+#define MLT_FREELIST_WALK_MAX 4096
+
+static int bounded_count(int numfree)
+{
+    return numfree < 0 ? 0 : numfree > MLT_FREELIST_WALK_MAX ? MLT_FREELIST_WALK_MAX : numfree;
+}
+
+static void mark_array(mlt_bitmap *bm, void *const *items, int numfree, int capacity)
+{
+    int n = bounded_count(numfree);
+    n = n > capacity ? capacity : n;
+    for (int i = 0; i < n; i++) {
+        if (items[i] != NULL) {
+            mlt_bitmap_set(bm, (uintptr_t)items[i]);
+        }
+    }
+}
+
+/* The link of each freelist kind, read from a dead object. */
+typedef void *(*next_fn)(void *node);
+
+static void mark_chain(mlt_bitmap *bm, void *head, int numfree, next_fn next)
+{
+    int n = bounded_count(numfree);
+    for (int i = 0; i < n && head != NULL; i++) {
+        mlt_bitmap_set(bm, (uintptr_t)head);
+        head = next(head);
+    }
+}
+
+static void *float_next(void *node) { return (void *)Py_TYPE((PyObject *)node); }
+static void *tuple_next(void *node) { return (void *)((PyTupleObject *)node)->ob_item[0]; }
+static void *context_next(void *node) { return (void *)((PyContext *)node)->ctx_weakreflist; }
+static void *memerror_next(void *node) { return (void *)((PyBaseExceptionObject *)node)->dict; }
+#if !MLT_PY_AT_LEAST(3, 11)
+static void *frame_next(void *node) { return (void *)((PyFrameObject *)node)->f_back; }
+#endif
+
+#define MLT_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static void mark_container_freelists(mlt_bitmap *bm, PyInterpreterState *interp)
+{
+#if PyList_MAXFREELIST > 0
+    mark_array(bm, (void *const *)interp->list.free_list, interp->list.numfree,
+               MLT_ARRAY_LEN(interp->list.free_list));
+#endif
+#if PyDict_MAXFREELIST > 0
+    mark_array(bm, (void *const *)interp->dict_state.free_list, interp->dict_state.numfree,
+               MLT_ARRAY_LEN(interp->dict_state.free_list));
+#endif
+#if !MLT_PY_AT_LEAST(3, 11)
+    /* 3.10: entry 0 is the live empty tuple, entry k the tuples of size k. */
+    for (int size = 1; size < PyTuple_MAXSAVESIZE; size++) {
+        mark_chain(bm, interp->tuple.free_list[size], interp->tuple.numfree[size], tuple_next);
+    }
+#elif PyTuple_NFREELISTS > 0
+    /* 3.11/3.12: entry k holds the tuples of size k + 1 (the empty one is static). */
+    for (int index = 0; index < PyTuple_NFREELISTS; index++) {
+        mark_chain(bm, interp->tuple.free_list[index], interp->tuple.numfree[index], tuple_next);
+    }
+#endif
+}
+
+static void mark_other_freelists(mlt_bitmap *bm, PyInterpreterState *interp)
+{
+#if PyFloat_MAXFREELIST > 0 || !MLT_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
+    mark_chain(bm, interp->float_state.free_list, interp->float_state.numfree, float_next);
+#endif
+    if (interp->slice_cache != NULL) {
+        mlt_bitmap_set(bm, (uintptr_t)interp->slice_cache);
+    }
+#if _PyAsyncGen_MAXFREELIST > 0
+    mark_array(bm, (void *const *)interp->async_gen.value_freelist, interp->async_gen.value_numfree,
+               MLT_ARRAY_LEN(interp->async_gen.value_freelist));
+    mark_array(bm, (void *const *)interp->async_gen.asend_freelist, interp->async_gen.asend_numfree,
+               MLT_ARRAY_LEN(interp->async_gen.asend_freelist));
+#endif
+#if PyContext_MAXFREELIST > 0 || !MLT_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
+    mark_chain(bm, interp->context.freelist, interp->context.numfree, context_next);
+#endif
+    mark_chain(bm, interp->exc_state.memerrors_freelist, interp->exc_state.memerrors_numfree,
+               memerror_next);
+#if !MLT_PY_AT_LEAST(3, 11)
+    /* Frames parked in a code object's co_zombieframe are not reachable from
+     * here; see docs/design-dumper.md. */
+    mark_chain(bm, interp->frame.free_list, interp->frame.numfree, frame_next);
+#endif
+}
+
+void mlt_internals_mark_freelists(mlt_bitmap *bm)
+{
+    PyInterpreterState *interp = current_interp();
+    if (bm == NULL || interp == NULL) {
+        return;
+    }
+    mark_container_freelists(bm, interp);
+    mark_other_freelists(bm, interp);
+}
+
+#else /* 3.13+: the reference tracer sees every freelist pop */
+
+void mlt_internals_mark_freelists(mlt_bitmap *bm)
+{
+    (void)bm;
+}
+#endif
+
 #else /* unsupported CPython: the module imports, open_monitor refuses */
 
 int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg) { (void)visit; (void)arg; return 0; }
@@ -400,5 +523,6 @@ int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first
 }
 PyObject *mlt_internals_code_names(PyCodeObject *code) { (void)code; return NULL; }
 int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view) { (void)op; (void)view; return 0; }
+void mlt_internals_mark_freelists(mlt_bitmap *bm) { (void)bm; }
 
 #endif /* MLT_SUPPORTED */

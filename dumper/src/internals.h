@@ -7,6 +7,7 @@
 #define MEMALOT_DUMPER_INTERNALS_H
 
 #include "compat.h"
+#include "bitmap.h"
 #include <stdint.h>
 
 /* Calls visit(op, frozen, arg) for every object in the GC generation lists and
@@ -72,5 +73,12 @@ int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first
 
 /* Extra code-object referents that are not members (3.11+ co_localsplusnames). */
 PyObject *mlt_internals_code_names(PyCodeObject *code);
+
+/* Marks every address that sits in a freelist of the types identity.c wraps
+ * (3.10-3.12; nothing on 3.13+, whose tracer sees pops). Called right after
+ * the bitmap is cleared for an image: those objects died before the clear, so
+ * their death marks are gone, yet whatever is popped there later is new.
+ * Each list is walked at most its count steps. */
+void mlt_internals_mark_freelists(mlt_bitmap *bm);
 
 #endif
