@@ -221,9 +221,12 @@ typedef struct {
     int uses_monotonic;
 } mla_criteria;
 
-/* images: the analyzed images' infos in file order. */
+/* images: the analyzed images' infos in file order. run_start: the file
+ * header's start_time (Unix seconds, 0 when absent), where the warm-up is
+ * measured from once the run's first image has been dropped. */
 mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
-                             const mlt_image_info *images, size_t image_count, mlt_error *err);
+                             const mlt_image_info *images, size_t image_count,
+                             double run_start, mlt_error *err);
 void mla_criteria_free(mla_criteria *crit);
 int mla_criteria_qualifies(const mla_criteria *crit, uint32_t first, uint32_t evaluated);
 double mla_criteria_age_seconds(const mla_criteria *crit, uint32_t first, uint32_t evaluated);

@@ -135,7 +135,8 @@ static mlt_status fill_summaries(analysis *a, mlt_error *err)
         s->stored_bytes = mlt_reader_image_length(a->reader, i);
         analyzed[p] = *info;
     }
-    return mla_criteria_init(&a->crit, &a->criterion, analyzed, a->count, err);
+    return mla_criteria_init(&a->crit, &a->criterion, analyzed, a->count,
+                             mlt_reader_file_info(a->reader)->start_time, err);
 }
 
 static mlt_status choose_evaluated(analysis *a, mlt_error *err)

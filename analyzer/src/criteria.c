@@ -39,8 +39,23 @@ static int monotonic_usable(const mlt_image_info *images, size_t count)
     return any;
 }
 
+/* When the warm-up starts, on the clock crit->time uses. The warm-up runs
+ * from the run's first image. A disk budget may have dropped it (the kept
+ * image after the warm-up then comes first, and measuring from it would
+ * apply the warm-up twice): then the monitoring start in the file header
+ * stands in for it, since the first image is taken as monitoring starts. */
+static double warmup_origin(const mla_criteria *crit, const mlt_image_info *images,
+                            double run_start)
+{
+    if (images[0].sequence == 0 || !(run_start > 0.0) || run_start > images[0].wall_time)
+        return crit->time[0];
+    double before_first = images[0].wall_time - run_start;
+    return crit->time[0] - before_first;
+}
+
 mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
-                             const mlt_image_info *images, size_t image_count, mlt_error *err)
+                             const mlt_image_info *images, size_t image_count,
+                             double run_start, mlt_error *err)
 {
     memset(crit, 0, sizeof *crit);
     crit->criterion = *criterion;
@@ -56,7 +71,7 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
     crit->uses_monotonic = monotonic_usable(images, image_count);
     for (size_t i = 0; i < image_count; i++)
         crit->time[i] = crit->uses_monotonic ? images[i].monotonic_time : images[i].wall_time;
-    double t0 = image_count ? crit->time[0] : 0.0;
+    double t0 = image_count ? warmup_origin(crit, images, run_start) : 0.0;
     int64_t completed = -1;
     for (size_t f = 0; f < image_count; f++) {
         /* Created in (t[f-1], t[f]]: after the warm-up only if t[f-1] is. */

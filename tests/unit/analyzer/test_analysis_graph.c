@@ -301,7 +301,7 @@ START_TEST(time_criterion_boundaries)
     mlt_criterion c = {MLT_CRITERION_TIME, 20.2, 10.1, 0, 0};
     mla_criteria crit;
     mlt_error err;
-    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 5, &err), MLT_OK);
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 5, 0.0, &err), MLT_OK);
     ck_assert_int_eq(crit.uses_monotonic, 1);
     /* first at 1: created in (100, 110.1], before warm-up end 110.1: no */
     ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 4), 0);
@@ -315,8 +315,39 @@ START_TEST(time_criterion_boundaries)
     mla_criteria_free(&crit);
     /* warm-up 0: first at 1 qualifies once old enough */
     c.warmup = 0.0;
-    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 5, &err), MLT_OK);
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 5, 0.0, &err), MLT_OK);
     ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 3), 1);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2), 0);
+    mla_criteria_free(&crit);
+}
+END_TEST
+
+START_TEST(warmup_measured_from_the_run_after_compaction)
+{
+    /* A disk budget dropped the run's first images: the file starts at the
+     * kept image (sequence 6) taken at 160 s, while monitoring started at
+     * 100 s (file header). Lifetime 10, warm-up 10: an object first seen at
+     * the second kept image (170 s) was created after 160 >= 100 + 10, so it is
+     * past the warm-up, and 10 s old at the third; measuring the warm-up from
+     * the first kept image (160 + 10 > 160) would wrongly say it is not. */
+    mlt_image_info im[3];
+    for (int i = 0; i < 3; i++) {
+        im[i] = image_at(160.0 + 10.0 * i, MLT_TRIGGER_PERIODIC, 0);
+        im[i].sequence = 6 + (uint64_t)i;
+    }
+    mlt_criterion c = {MLT_CRITERION_TIME, 10.0, 10.0, 0, 0};
+    mla_criteria crit;
+    mlt_error err;
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 3, 1e9 + 100.0, &err), MLT_OK);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2), 1);
+    mla_criteria_free(&crit);
+    /* No start time in the header: the first image is all there is to go by. */
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 3, 0.0, &err), MLT_OK);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2), 0);
+    mla_criteria_free(&crit);
+    /* The run's first image still in the file: it is the origin. */
+    im[0].sequence = 0;
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 3, 1e9 + 100.0, &err), MLT_OK);
     ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2), 0);
     mla_criteria_free(&crit);
 }
@@ -335,7 +366,7 @@ START_TEST(call_criterion_boundaries)
     mlt_error err;
     for (uint64_t n = 1; n <= 3; n++) {
         mlt_criterion c = {MLT_CRITERION_CALLS, 0, 0, n, 1};
-        ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 9, &err), MLT_OK);
+        ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 9, 0.0, &err), MLT_OK);
         /* created in call 1: warm-up call, never */
         ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 7), 0);
         /* created in call 2 (first = end(2) = image 3) */
@@ -351,13 +382,13 @@ START_TEST(call_criterion_boundaries)
     }
     /* warmup_calls 2 excludes call 2, keeps call 3 */
     mlt_criterion c = {MLT_CRITERION_CALLS, 0, 0, 1, 2};
-    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 9, &err), MLT_OK);
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 9, 0.0, &err), MLT_OK);
     ck_assert_int_eq(mla_criteria_qualifies(&crit, 3, 7), 0);
     ck_assert_int_eq(mla_criteria_qualifies(&crit, 5, 7), 1);
     mla_criteria_free(&crit);
     /* warmup_calls 0: call 1 qualifies */
     c.warmup_calls = 0;
-    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 9, &err), MLT_OK);
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 9, 0.0, &err), MLT_OK);
     ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 1), 1);
     mla_criteria_free(&crit);
 }
@@ -420,6 +451,7 @@ int main(void)
     tcase_add_test(tc, shortest_paths_distinct);
     tcase_add_test(tc, identity_merge_join);
     tcase_add_test(tc, time_criterion_boundaries);
+    tcase_add_test(tc, warmup_measured_from_the_run_after_compaction);
     tcase_add_test(tc, call_criterion_boundaries);
     tcase_add_test(tc, criterion_defaults);
     tcase_add_test(tc, filters);
