@@ -284,9 +284,9 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
                       cur->first, cur->bits, &stats);
     state_free(prev); /* linked: the previous image is no longer needed */
     if (st == MLT_OK && stats.contradictions)
-        st = warn(a, err, "image %zu: %" PRIu64 " objects marked as surviving from the base image "
-                  "have no object at their address there: counted as new, identity approximate", fi,
-                  stats.contradictions);
+        st = warn(a, err, "image %zu: %" PRIu64 " objects existed at the previous image but were "
+                  "not in it (nothing the walk could see held them then): their ages count from "
+                  "this image, identity approximate", fi, stats.contradictions);
     for (uint32_t v = 0; st == MLT_OK && v < n; v++) {
         uint32_t t = cur->graph.type[v];
         if (!a->types.kept[t] || !mla_criteria_qualifies(&a->crit, cur->first[v], (uint32_t)p))

@@ -265,7 +265,7 @@ START_TEST(broken_chains_warn)
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
     ck_assert(at_has_warning(r, "image 2 refers to base image sequence 0"));
-    ck_assert(at_has_warning(r, "image 3: 1 objects marked as surviving"));
+    ck_assert(at_has_warning(r, "image 3: 1 objects existed at the previous image but were not in it"));
     /* A's chain restarts at image 2: age 10 < 15, so no candidate; the
      * ghost counts as new at image 3. */
     ck_assert_uint_eq(r->candidate_count, 0);
