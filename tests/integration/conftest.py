@@ -5,6 +5,17 @@ One CMake build compiles the extension for every supported Python it finds
 and lists them in <build>/memalot-pythons.json; a test that takes the
 `python` fixture runs once per interpreter found on the machine, and an
 interpreter the build did not cover is skipped with a message saying why.
+
+A sanitizer build (-DMEMALOT_SANITIZE=ON, which writes
+<build>/memalot-sanitizers.json) runs the same tests under ASan+UBSan: every
+interpreter started through PythonUnderTest gets the ASan runtime preloaded
+(an uninstrumented python can load the instrumented extension only when the
+runtime comes first) with leak detection off, because CPython frees little at
+exit by design; the C tools keep leak detection on. Every sanitizer report of
+every process goes to a per-session folder, and a test during which a report
+appeared fails with it, even when the process's exit code was what the test
+expected (a tool expected to exit non-zero on bad input must not pass by
+dying in ASan).
 """
 import glob
 import json
@@ -19,6 +30,40 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("MEMALOT_BUILD_DIR", os.path.join(REPO, "build"))
 SUPPORTED = [(3, 10), (3, 11), (3, 12), (3, 13)]
+
+
+def _asan_runtime():
+    """(sanitized, runtime path or None) for the build under test."""
+    listing = os.path.join(BUILD, "memalot-sanitizers.json")
+    if not os.path.exists(listing):
+        return False, None
+    with open(listing) as f:
+        runtime = json.load(f).get("asan_runtime")
+    return True, (runtime if runtime and os.path.exists(runtime) else None)
+
+
+SANITIZED, ASAN_RUNTIME = _asan_runtime()
+SANITIZER_LOGS = tempfile.mkdtemp(prefix="memalot-sanitizer-logs-") if SANITIZED else None
+
+
+def _sanitizer_options(detect_leaks):
+    # abort_on_error: a report kills the process with SIGABRT, never a plain exit
+    # code a test could take for the tool's own; log_path: reports also reach the
+    # per-test check below when a test swallows the process's stderr.
+    common = "halt_on_error=1:abort_on_error=1:log_path=%s" % os.path.join(SANITIZER_LOGS, "report")
+    return {"ASAN_OPTIONS": "detect_leaks=%d:%s" % (detect_leaks, common),
+            "UBSAN_OPTIONS": "print_stacktrace=1:" + common}
+
+
+if SANITIZED:
+    # Inherited by every process a test starts: the ASan-built C tools
+    # (memalot-analyze, mlt-dumpjson, ...) check for leaks too.
+    os.environ.update(_sanitizer_options(detect_leaks=1))
+
+
+def skip_if_sanitized(reason):
+    """Marks a test that cannot run under ASan+UBSan; reason says why."""
+    return pytest.mark.skipif(SANITIZED, reason="sanitizer build (%s): %s" % (BUILD, reason))
 
 
 class PythonUnderTest:
@@ -37,6 +82,8 @@ class PythonUnderTest:
         env["PYTHONPATH"] = self.package_dir
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env.pop("MEMALOT_DIR", None)
+        if SANITIZED:
+            env.update(sanitized_python_env(env))
         env.update({k: str(v) for k, v in extra.items()})
         return env
 
@@ -48,6 +95,15 @@ class PythonUnderTest:
 
     def run_code(self, code, *args, **kwargs):
         return self.run(["-c", code] + list(args), **kwargs)
+
+
+def sanitized_python_env(env):
+    """What a python needs to load a sanitizer build's extension: the ASan
+    runtime preloaded, and no leak check (CPython leaks at exit by design)."""
+    preload = " ".join(filter(None, [ASAN_RUNTIME, env.get("LD_PRELOAD")]))
+    extra = _sanitizer_options(detect_leaks=0)
+    extra["LD_PRELOAD"] = preload
+    return extra
 
 
 def _built_pythons():
@@ -99,7 +155,11 @@ def _python_params():
         ident = "py%s-%s" % (version, "debian" if exe.startswith("/usr/") else "pyenv")
         package_dir = built.get(version)
         marks = []
-        if package_dir is None:
+        if SANITIZED and ASAN_RUNTIME is None:
+            marks.append(pytest.mark.skip(
+                reason="sanitizer build without a shared ASan runtime to preload into python "
+                       "(see memalot-sanitizers.json in %s)" % BUILD))
+        elif package_dir is None:
             marks.append(pytest.mark.skip(
                 reason="%s found at %s, but the build has no extension for it "
                        "(reconfigure so CMake sees it)" % (version, exe)))
@@ -129,6 +189,8 @@ def default_python():
         pytest.skip("no build at %s (set MEMALOT_BUILD_DIR)" % BUILD)
     with open(listing) as f:
         configured = json.load(f)[0]  # CMake writes the configured interpreter first
+    if SANITIZED and ASAN_RUNTIME is None:
+        pytest.skip("sanitizer build without a shared ASan runtime to preload into python")
     return PythonUnderTest(configured["version"], configured["executable"],
                            configured["package_dir"])
 
@@ -146,3 +208,38 @@ def dump_dir():
     path = tempfile.mkdtemp(prefix="memalot-test-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def _new_sanitizer_reports(seen):
+    reports = []
+    for name in sorted(os.listdir(SANITIZER_LOGS)):
+        if name not in seen:
+            seen.add(name)
+            with open(os.path.join(SANITIZER_LOGS, name), errors="replace") as f:
+                reports.append("--- %s\n%s" % (name, f.read()))
+    return reports
+
+
+_REPORTED = set()
+
+
+@pytest.fixture(autouse=True)
+def no_sanitizer_report():
+    """Fails the test during which any process wrote an ASan/UBSan report."""
+    yield
+    if SANITIZED:
+        reports = _new_sanitizer_reports(_REPORTED)
+        if reports:
+            pytest.fail("sanitizer report(s) from a process this test started:\n"
+                        + "\n".join(reports), pytrace=False)
+
+
+def pytest_sessionfinish(session):
+    """A report written outside any test (a module fixture's teardown) fails the run."""
+    if not SANITIZED:
+        return
+    reports = _new_sanitizer_reports(_REPORTED)
+    if reports:
+        sys.stderr.write("sanitizer report(s) outside a test:\n" + "\n".join(reports) + "\n")
+        session.exitstatus = 1
+    shutil.rmtree(SANITIZER_LOGS, ignore_errors=True)
