@@ -106,6 +106,14 @@ def sanitized_python_env(env):
     return extra
 
 
+def for_python(env):
+    """env, plus in a sanitizer build what a python needs to load the extension;
+    for a test that starts an interpreter without PythonUnderTest.env()."""
+    if SANITIZED:
+        env.update(sanitized_python_env(env))
+    return env
+
+
 def _built_pythons():
     listing = os.path.join(BUILD, "memalot-pythons.json")
     if not os.path.exists(listing):

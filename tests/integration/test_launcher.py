@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from conftest import BUILD
+from conftest import BUILD, for_python
 from test_api import CRITERION_TIME, dump_files, dumpjson
 
 PROGRAM = textwrap.dedent(
@@ -226,7 +226,7 @@ def test_generated_launcher_script(default_python, dump_dir, program_dir):
     launcher = os.path.join(BUILD, "bin", "memalot-dump")
     if not os.path.exists(launcher):
         pytest.skip("memalot-dump was not generated at %s" % launcher)
-    env = dict(os.environ, MEMALOT_DIR=os.path.join(dump_dir, "dumps"))
+    env = for_python(dict(os.environ, MEMALOT_DIR=os.path.join(dump_dir, "dumps")))
     env.pop("PYTHONPATH", None)
     proc = subprocess.run([launcher, "prog.py", "q", "4"], cwd=program_dir, env=env,
                           capture_output=True, text=True, timeout=300)
