@@ -151,6 +151,17 @@ mlt_status mlt_image_open(mlt_reader *r, size_t index, mlt_image **out, mlt_erro
         st = image_fail(img, err, MLT_ERR_VERSION, "uses critical stream 0x%02x, unknown to "
                         "this reader: it needs a newer reader (this one reads format %d.%d)",
                         (unsigned)img->ix->unknown_critical, MLT_FORMAT_MAJOR, MLT_FORMAT_MINOR);
+    if (st == MLT_OK && img->info.kind > MLT_IMAGE_CALL_DELTA)
+        st = image_fail(img, err, MLT_ERR_VERSION, "has image_kind %u, unknown to this reader: "
+                        "it needs a newer reader (this one reads format %d.%d)",
+                        (unsigned)img->info.kind, MLT_FORMAT_MAJOR, MLT_FORMAT_MINOR);
+    if (st == MLT_OK && img->info.kind == MLT_IMAGE_CALL_DELTA &&
+        (img->info.object_count || img->info.edge_count || img->info.root_count))
+        st = image_fail(img, err, MLT_ERR_FORMAT, "is a call delta (image_kind 1) but its summary "
+                        "announces %llu objects, %llu edges, %llu roots: a call delta holds none",
+                        (unsigned long long)img->info.object_count,
+                        (unsigned long long)img->info.edge_count,
+                        (unsigned long long)img->info.root_count);
     if (st == MLT_OK && !(img->dctx = ZSTD_createDCtx()))
         st = image_fail(img, err, MLT_ERR_NOMEM, "out of memory");
     if (st == MLT_OK) st = check_counts(img, err);

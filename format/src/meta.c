@@ -44,6 +44,9 @@ int mlt_encode_image_info(const mlt_image_info *info, mlt_buf *out) {
           mlt_tlv_varint(out, MLT_IM_CALLS, info->criterion.calls) ||
           mlt_tlv_varint(out, MLT_IM_WARMUP_CALLS, info->criterion.warmup_calls) ||
           mlt_tlv_varint(out, MLT_IM_IDENTITY, (uint64_t)info->identity);
+    /* Absent for full images, so they stay byte-identical to older writers'. */
+    if (!bad && info->kind != MLT_IMAGE_FULL)
+        bad = mlt_tlv_varint(out, MLT_IM_KIND, (uint64_t)info->kind);
     return bad;
 }
 
@@ -189,7 +192,7 @@ static mlt_status image_field(const mlt_tlv_field *f, mlt_image_info *info, char
         break;
     case MLT_IM_FUNCTION: want = MLT_WIRE_BYTES; break;
     default:
-        if (f->field > MLT_IM_IDENTITY) return MLT_OK; /* unknown: skipped */
+        if (f->field > MLT_IM_KIND) return MLT_OK; /* unknown: skipped */
         want = MLT_WIRE_VARINT;
     }
     if (f->wire != want)
@@ -215,6 +218,10 @@ static mlt_status image_field(const mlt_tlv_field *f, mlt_image_info *info, char
     case MLT_IM_WARMUP_CALLS: info->criterion.warmup_calls = f->value; break;
     case MLT_IM_IDENTITY:
         info->identity = (mlt_identity_source)(f->value > 255 ? 0 : f->value);
+        break;
+    case MLT_IM_KIND:
+        /* An unknown kind must not pass for a full image: decoding refuses it. */
+        info->kind = (mlt_image_kind)(f->value > 255 ? 255 : f->value);
         break;
     case MLT_IM_FUNCTION: {
         char *s = copy_bytes(f->bytes, f->length);

@@ -104,6 +104,15 @@ typedef struct {
     uint64_t warmup_calls;  /* CALLS */
 } mlt_criterion;
 
+/* What an image holds. A call delta is written at the end of a monitored call
+ * that left no object it created alive (3.13+, see docs/format.md 4.1): it
+ * holds no objects, edges or roots, and says the heap is its base image's
+ * minus objects that died since. Readers analysing the heap skip it. */
+typedef enum {
+    MLT_IMAGE_FULL = 0,
+    MLT_IMAGE_CALL_DELTA = 1
+} mlt_image_kind;
+
 typedef enum {
     MLT_IDENTITY_NONE = 0,        /* no tracking: every object flagged NEW is only "unknown" */
     MLT_IDENTITY_REFTRACER = 1,   /* PyRefTracer CREATE events (3.13+) */
@@ -125,6 +134,7 @@ typedef struct {
     const char *function;     /* qualified name of the monitored function, or NULL */
     mlt_criterion criterion;  /* what the API was given */
     mlt_identity_source identity;
+    mlt_image_kind kind;      /* MLT_IMAGE_FULL unless the writer says otherwise */
     /* Filled by the reader from the trailer; ignored by the writer. */
     uint64_t object_count, edge_count, root_count, type_count, string_count, preview_count;
     uint64_t pause_ns;        /* how long the program was stopped for this image (0: unknown) */
@@ -141,7 +151,9 @@ typedef struct {
 #define MLT_OBJ_MONITOR 0x20      /* held by the monitor itself while the image was taken (its
                                    * own frames on the dumping thread): not a leak candidate in
                                    * this image. Added in 1.0 as an ignorable bit (docs/format.md) */
-#define MLT_OBJ_FLAGS_KNOWN 0x3F  /* writers set no other bit; readers ignore others */
+#define MLT_OBJ_CALL_BORN 0x40    /* created during the monitored call this call-end image
+                                     ends, as the writer's allocation tracking proved */
+#define MLT_OBJ_FLAGS_KNOWN 0x7F  /* writers set no other bit; readers ignore others */
 
 typedef struct {
     uint64_t address;   /* strictly increasing within an image */

@@ -101,6 +101,60 @@ START_TEST(empty_image) {
 }
 END_TEST
 
+/* Image kinds: a call delta round-trips with no objects; a "delta" that
+ * carries objects is malformed and an unknown kind needs a newer reader, yet
+ * both stay listed and the images around them stay readable. */
+START_TEST(call_deltas_and_unknown_kinds) {
+    char *path = tmp_path("kinds.mlt");
+    mlt_file_info file;
+    fill_file_info(&file);
+    mlt_writer *w = NULL;
+    mlt_error err;
+    ck_assert_int_eq(mlt_writer_open(path, &file, NULL, &w, &err), MLT_OK);
+    mlt_image_kind kinds[4] = {MLT_IMAGE_FULL, MLT_IMAGE_CALL_DELTA, MLT_IMAGE_CALL_DELTA,
+                               (mlt_image_kind)7};
+    for (uint64_t i = 0; i < 4; i++) {
+        mlt_image_info info;
+        fill_image_info(&info, i);
+        info.kind = kinds[i];
+        ck_assert_int_eq(mlt_writer_begin_image(w, &info, &err), MLT_OK);
+        if (i == 0 || i == 2) { /* image 2: a delta that lies */
+            uint32_t name, type_index;
+            ck_assert_int_eq(mlt_writer_intern(w, "object", 6, &name, &err), MLT_OK);
+            mlt_type type = {name, 0x5000, 16, 0};
+            ck_assert_int_eq(mlt_writer_add_type(w, &type, &type_index, &err), MLT_OK);
+            mlt_object o = {0x1000, type_index, MLT_OBJ_NEW | MLT_OBJ_CALL_BORN, 16, 1, 0};
+            ck_assert_int_eq(mlt_writer_add_object(w, &o, &err), MLT_OK);
+        }
+        ck_assert_int_eq(mlt_writer_end_image(w, 0, &err), MLT_OK);
+    }
+    mlt_writer_close(w);
+    mlt_reader *r = NULL;
+    ck_assert_int_eq(mlt_reader_open(path, NULL, &r, &err), MLT_OK);
+    ck_assert_uint_eq(mlt_reader_image_count(r), 4);
+    for (size_t i = 0; i < 4; i++) {
+        mlt_image_info info;
+        ck_assert_int_eq(mlt_reader_image_info(r, i, &info, &err), MLT_OK);
+        ck_assert_int_eq(info.kind, kinds[i]);
+    }
+    mlt_image *img = NULL;
+    ck_assert_int_eq(mlt_image_open(r, 0, &img, &err), MLT_OK);
+    mlt_object o;
+    ck_assert_int_eq(mlt_image_next_object(img, &o, &err), 1);
+    ck_assert_uint_eq(o.flags, MLT_OBJ_NEW | MLT_OBJ_CALL_BORN);
+    mlt_image_close(img);
+    ck_assert_int_eq(mlt_image_open(r, 1, &img, &err), MLT_OK);
+    ck_assert_int_eq(mlt_image_next_object(img, &o, &err), 0);
+    mlt_image_close(img);
+    ck_assert_int_eq(mlt_image_open(r, 2, &img, &err), MLT_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err.message, "call delta"));
+    ck_assert_int_eq(mlt_image_open(r, 3, &img, &err), MLT_ERR_VERSION);
+    ck_assert_ptr_nonnull(strstr(err.message, "image_kind 7"));
+    mlt_reader_close(r);
+    free(path);
+}
+END_TEST
+
 START_TEST(small_images_every_block_size) {
     static const uint32_t sizes[] = {1, 2, 3, 7, 64, 4096, 0};
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
@@ -309,6 +363,7 @@ Suite *roundtrip_suite(void) {
     tcase_add_test(tc, file_info_round_trip);
     tcase_add_test(tc, absent_strings_and_withheld_argv);
     tcase_add_test(tc, empty_image);
+    tcase_add_test(tc, call_deltas_and_unknown_kinds);
     tcase_add_test(tc, small_images_every_block_size);
     tcase_add_test(tc, addresses_near_two_to_the_64);
     tcase_add_test(tc, million_objects);
