@@ -44,6 +44,7 @@ typedef struct {
     const uint8_t *keep;
     size_t count;
     uint64_t *sequences; /* per image index */
+    uint8_t *is_delta;   /* per image index: a call delta (no objects; identity passes over it) */
     carry current, next; /* next is built while an image is read, then swapped in */
     uint32_t *string_map;
     size_t string_map_capacity;
@@ -115,7 +116,10 @@ static mlt_status find_origin(const compactor *c, size_t index, const mlt_image_
         }
     }
     if (base == SIZE_MAX || c->keep[base]) return MLT_OK;
-    if (base != index - 1 || !c->current.valid || c->current.from_sequence != info->base_sequence)
+    size_t previous_full = index - 1; /* call deltas between them hold no objects */
+    while (previous_full > 0 && c->is_delta[previous_full]) previous_full--;
+    if (base != previous_full || !c->current.valid ||
+        c->current.from_sequence != info->base_sequence)
         return mlt_fail(err, MLT_ERR_FORMAT, mlt_reader_image_offset(c->reader, index),
                         "%s: image %zu (sequence %llu) has base sequence %llu, which is not the "
                         "image before it; compaction can only drop bases that precede their "
@@ -346,7 +350,10 @@ static mlt_status process_image(compactor *c, size_t index, mlt_error *err) {
     const mlt_image_info *info = mlt_image_get_info(img);
     origin from = ORIGIN_AS_IS;
     st = find_origin(c, index, info, &from, err);
-    if (st == MLT_OK && c->keep[index]) {
+    if (st == MLT_OK && c->is_delta[index]) {
+        /* No objects: the carry passes on untouched to the next full image. */
+        if (c->keep[index]) st = rewrite_kept(c, index, img, from, err);
+    } else if (st == MLT_OK && c->keep[index]) {
         st = rewrite_kept(c, index, img, from, err);
         swap_carries(c, 0);
     } else if (st == MLT_OK) {
@@ -360,12 +367,14 @@ static mlt_status process_image(compactor *c, size_t index, mlt_error *err) {
 
 static mlt_status read_sequences(compactor *c, mlt_error *err) {
     c->sequences = calloc(c->count ? c->count : 1, sizeof *c->sequences);
-    if (!c->sequences) return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
+    c->is_delta = calloc(c->count ? c->count : 1, 1);
+    if (!c->sequences || !c->is_delta) return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
     for (size_t i = 0; i < c->count; i++) {
         mlt_image_info info;
         mlt_status st = mlt_reader_image_info(c->reader, i, &info, err);
         if (st != MLT_OK) return st;
         c->sequences[i] = info.sequence;
+        c->is_delta[i] = info.kind == MLT_IMAGE_CALL_DELTA;
     }
     return MLT_OK;
 }
@@ -406,6 +415,7 @@ static void release(compactor *c) {
     mlt_writer_close(c->writer);
     mlt_reader_close(c->reader);
     free(c->sequences);
+    free(c->is_delta);
     free(c->string_map);
     free(c->type_map);
     set_free(&c->current.same);

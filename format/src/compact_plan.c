@@ -62,6 +62,7 @@ static mlt_status plan_file(const char *path, uint64_t budget_bytes, int has_pro
     uint64_t *lengths = calloc(count ? count : 1, sizeof *lengths);
     uint8_t *keep = calloc(count ? count : 1, 1);
     size_t protected_index = MLT_COMPACT_NO_PROTECTED;
+    size_t newest_full = 0; /* the base of the dumper's next full image */
     if (!lengths || !keep) st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory planning %s", path);
     for (size_t i = 0; st == MLT_OK && i < count; i++) {
         mlt_image_info info;
@@ -69,10 +70,13 @@ static mlt_status plan_file(const char *path, uint64_t budget_bytes, int has_pro
         lengths[i] = mlt_reader_image_length(reader, i);
         if (st == MLT_OK && has_protected && info.sequence == protected_sequence)
             protected_index = i;
+        if (st == MLT_OK && info.kind == MLT_IMAGE_FULL)
+            newest_full = i;
     }
     uint64_t fixed = count ? mlt_reader_image_offset(reader, 0) : mlt_reader_file_size(reader);
     if (st == MLT_OK)
-        st = mlt_compact_plan(lengths, count, fixed, budget_bytes, protected_index, 1, keep, err);
+        st = mlt_compact_plan(lengths, count, fixed, budget_bytes, protected_index,
+                              count - newest_full, keep, err);
     mlt_reader_close(reader);
     free(lengths);
     if (st != MLT_OK) {

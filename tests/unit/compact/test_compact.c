@@ -35,6 +35,14 @@ typedef struct {
 
 static uint64_t rng_state;
 
+/* Call deltas written after each full image but the last (0: none). Full
+ * image `image` then has sequence image * (1 + DELTAS). */
+static int deltas_per_image;
+
+static uint64_t sequence_of(int image) {
+    return (uint64_t)image * (uint64_t)(1 + deltas_per_image);
+}
+
 static uint32_t next_random(void) {
     rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
     return (uint32_t)(rng_state >> 33);
@@ -116,9 +124,9 @@ static void write_image(mlt_writer *w, const run_truth *t, int image, uint64_t b
     mlt_error err = {0};
     mlt_image_info info;
     memset(&info, 0, sizeof info);
-    info.sequence = (uint64_t)image;
+    info.sequence = sequence_of(image);
     info.has_base = image > 0;
-    info.base_sequence = base;
+    info.base_sequence = sequence_of((int)base);
     info.trigger = MLT_TRIGGER_PERIODIC;
     info.wall_time = 1000.0 + image;
     info.criterion.kind = MLT_CRITERION_TIME;
@@ -160,8 +168,20 @@ static char *write_run(const char *dir, const run_truth *t) {
     mlt_writer *w = NULL;
     mlt_error err = {0};
     ok(mlt_writer_open(path, &info, NULL, &w, &err), &err);
-    for (int image = 0; image < IMAGES; image++)
+    for (int image = 0; image < IMAGES; image++) {
         write_image(w, t, image, image > 0 ? (uint64_t)image - 1 : 0);
+        for (int d = 1; image + 1 < IMAGES && d <= deltas_per_image; d++) {
+            mlt_image_info delta;
+            memset(&delta, 0, sizeof delta);
+            delta.sequence = sequence_of(image) + (uint64_t)d;
+            delta.has_base = 1;
+            delta.base_sequence = sequence_of(image);
+            delta.trigger = MLT_TRIGGER_CALL_END;
+            delta.kind = MLT_IMAGE_CALL_DELTA;
+            ok(mlt_writer_begin_image(w, &delta, &err), &err);
+            ok(mlt_writer_end_image(w, 0, &err), &err);
+        }
+    }
     mlt_writer_close(w);
     return path;
 }
@@ -187,9 +207,10 @@ static void check_image(mlt_reader *r, size_t index, const run_truth *t, int ima
     mlt_image *img = NULL;
     ok(mlt_image_open(r, index, &img, &err), &err);
     const mlt_image_info *info = mlt_image_get_info(img);
-    ck_assert_uint_eq(info->sequence, (uint64_t)image);
+    ck_assert_uint_eq(info->sequence, sequence_of(image));
+    ck_assert_int_eq(info->kind, MLT_IMAGE_FULL);
     ck_assert_int_eq(info->has_base, has_base);
-    if (has_base) ck_assert_uint_eq(info->base_sequence, (uint64_t)base);
+    if (has_base) ck_assert_uint_eq(info->base_sequence, sequence_of(base));
     ck_assert_uint_eq(info->pause_ns, 1000 + (uint64_t)image);
     ck_assert_int_eq(info->criterion.kind, MLT_CRITERION_TIME);
     const object_truth *objects[MAX_OBJECTS];
@@ -268,6 +289,56 @@ static void compact_and_check(const uint8_t keep[IMAGES], uint64_t seed) {
     ck_assert_int_eq(st.st_mode & 0777, 0600);
     discard(dir, in, out);
 }
+
+/* With call deltas after every full image: keep_full[] says which full
+ * images stay, keep_deltas whether the deltas do. Full images must merge
+ * identity across dropped full images as if the deltas were not there, and
+ * kept deltas stay empty call deltas. */
+static void compact_with_deltas_and_check(const uint8_t keep_full[IMAGES], int keep_deltas) {
+    static run_truth truth;
+    make_truth(&truth, 5);
+    deltas_per_image = 2;
+    char *dir = temp_dir();
+    char *in = write_run(dir, &truth);
+    char *out = path_in(dir, "out.mlt");
+    enum { FILE_IMAGES = IMAGES + 2 * (IMAGES - 1) };
+    uint8_t keep[FILE_IMAGES];
+    for (int i = 0; i < FILE_IMAGES; i++)
+        keep[i] = i % 3 == 0 ? keep_full[i / 3] : (uint8_t)keep_deltas;
+    mlt_error err = {0};
+    ok(mlt_compact(in, out, keep, FILE_IMAGES, &err), &err);
+    mlt_reader *r = NULL;
+    ok(mlt_reader_open(out, NULL, &r, &err), &err);
+    size_t index = 0;
+    int has_base = 0, base = 0;
+    for (int i = 0; i < FILE_IMAGES; i++) {
+        if (!keep[i]) continue;
+        if (i % 3 == 0) {
+            check_image(r, index++, &truth, i / 3, has_base, base);
+            has_base = 1;
+            base = i / 3;
+            continue;
+        }
+        mlt_image_info info;
+        ok(mlt_reader_image_info(r, index++, &info, &err), &err);
+        ck_assert_int_eq(info.kind, MLT_IMAGE_CALL_DELTA);
+        ck_assert_uint_eq(info.object_count, 0);
+    }
+    ck_assert_uint_eq(mlt_reader_image_count(r), index);
+    mlt_reader_close(r);
+    deltas_per_image = 0;
+    discard(dir, in, out);
+}
+
+START_TEST(test_call_deltas_are_transparent_to_the_merge) {
+    const uint8_t drop_middle[IMAGES] = {1, 0, 0, 1, 1};
+    const uint8_t drop_oldest[IMAGES] = {0, 0, 1, 1, 1};
+    compact_with_deltas_and_check(drop_middle, 1);
+    compact_with_deltas_and_check(drop_middle, 0);
+    compact_with_deltas_and_check(drop_oldest, 1);
+    compact_with_deltas_and_check(drop_oldest, 0);
+}
+END_TEST
 
 START_TEST(test_truth_has_reuse_and_every_kind_of_object) {
     /* Guards the oracle: the synthetic run must exercise what the merge handles. */
@@ -463,6 +534,7 @@ Suite *compact_suite(void) {
     tcase_add_test(merge, test_drop_middle_images_merges_identity);
     tcase_add_test(merge, test_drop_alternate_images);
     tcase_add_test(merge, test_drop_oldest_images_rebases_onto_run_start);
+    tcase_add_test(merge, test_call_deltas_are_transparent_to_the_merge);
     suite_add_tcase(s, merge);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_refuses_to_drop_everything);
