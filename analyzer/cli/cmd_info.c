@@ -40,9 +40,11 @@ static json_t *image_json(mlt_reader *reader, size_t index, const mlt_image_info
 {
     char time_text[CLI_FMT_TIME_MAX];
     uint64_t stored = mlt_reader_image_length(reader, index);
-    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o, "
-                     "s:s, s:I}",
+    return json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, "
+                     "s:o, s:s, s:I}",
                      "index", (json_int_t)index,
+                     "kind", info->kind == MLT_IMAGE_FULL ? "full"
+                             : info->kind == MLT_IMAGE_CALL_DELTA ? "call-delta" : "unknown",
                      "sequence", (json_int_t)info->sequence,
                      "time", cli_fmt_time(info->wall_time, time_text, sizeof time_text),
                      "wall_time", cli_json_real(info->wall_time),
@@ -138,11 +140,15 @@ static void print_image_line(mlt_reader *reader, size_t index, const mlt_image_i
 {
     char time_text[CLI_FMT_TIME_MAX], stored[CLI_FMT_SIZE_MAX];
     uint64_t stored_bytes = mlt_reader_image_length(reader, index);
-    printf("%5zu  %s  %+9.1f s  %-10s %12llu %12llu %10s %7.1f", index,
+    printf("%5zu  %s  %+9.1f s  %-10s ", index,
            cli_fmt_time(info->wall_time, time_text, sizeof time_text),
-           start_time > 0 ? info->wall_time - start_time : 0.0, mlt_trigger_name(info->trigger),
-           (unsigned long long)info->object_count, (unsigned long long)info->edge_count,
-           cli_fmt_size(stored_bytes, stored, sizeof stored),
+           start_time > 0 ? info->wall_time - start_time : 0.0, mlt_trigger_name(info->trigger));
+    if (info->kind == MLT_IMAGE_FULL)
+        printf("%12llu %12llu", (unsigned long long)info->object_count,
+               (unsigned long long)info->edge_count);
+    else /* a call delta lists no objects: nothing the call made lived */
+        printf("%25s", info->kind == MLT_IMAGE_CALL_DELTA ? "call delta" : "unknown kind");
+    printf(" %10s %7.1f", cli_fmt_size(stored_bytes, stored, sizeof stored),
            bytes_per_object(stored_bytes, info->object_count));
     if (info->trigger == MLT_TRIGGER_CALL_START || info->trigger == MLT_TRIGGER_CALL_END ||
         info->function) {

@@ -58,7 +58,7 @@ static void put_summary(FILE *out, const mla_report *report)
     fputs(" (from ", out);
     cli_put_html(out, report->criterion_source);
     fprintf(out, "); evaluated image %u (of 0-%zu).</p>\n", report->evaluated_image,
-            report->image_count ? report->image_count - 1 : 0);
+            report->file_image_count ? report->file_image_count - 1 : 0);
     if (report->candidate_count == 0) {
         fputs("<p class=\"clean\">No leak candidates.</p>\n", out);
         return;

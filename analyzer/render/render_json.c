@@ -129,7 +129,7 @@ json_t *cli_report_json(const mla_report *report)
                                 "types", (json_int_t)report->leak_count,
                                 "shallow_bytes", (json_int_t)report->candidate_shallow_bytes,
                                 "retained_bytes", (json_int_t)report->candidate_retained_bytes);
-    return json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "schema", MLA_REPORT_SCHEMA,
                      "tool", "name", "memalot-analyze", "version", MEMALOT_VERSION,
                      "file", report->file ? cli_file_info_json(report->file, report->path)
@@ -137,6 +137,7 @@ json_t *cli_report_json(const mla_report *report)
                      "criterion",
                      cli_criterion_json(&report->criterion, report->criterion_source),
                      "evaluated_image", (json_int_t)report->evaluated_image,
+                     "call_deltas", (json_int_t)report->call_delta_count,
                      "images", images,
                      "summary", summary,
                      "clusters", clusters,

@@ -64,13 +64,14 @@ static void print_heading(FILE *out, const mla_report *report, const cli_text_st
 static void print_summary(FILE *out, const mla_report *report, const cli_text_style *style)
 {
     char time_text[CLI_FMT_TIME_MAX], shallow[CLI_FMT_SIZE_MAX], retained[CLI_FMT_SIZE_MAX];
-    const mla_image_summary *image = report->evaluated_image < report->image_count
-                                         ? &report->images[report->evaluated_image]
-                                         : NULL;
+    const mla_image_summary *image = mla_report_image(report, report->evaluated_image);
     /* indexes are 0-based as `info` and --at use them: say the range */
     fprintf(out, "Evaluated: image %u (of 0-%zu), %s\n", report->evaluated_image,
-            report->image_count ? report->image_count - 1 : 0,
+            report->file_image_count ? report->file_image_count - 1 : 0,
             image ? cli_fmt_time(image->wall_time, time_text, sizeof time_text) : "(none)");
+    if (report->call_delta_count)
+        fprintf(out, "Clean calls: %zu monitored call%s left nothing alive (call delta images)\n",
+                report->call_delta_count, report->call_delta_count == 1 ? "" : "s");
     cli_fmt_size(report->candidate_shallow_bytes, shallow, sizeof shallow);
     cli_fmt_size(report->candidate_retained_bytes, retained, sizeof retained);
     if (report->candidate_count == 0) {

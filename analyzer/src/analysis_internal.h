@@ -198,6 +198,8 @@ void mla_domtree_free(mla_domtree *dom);
 
 #define MLA_ID_APPROX 0x01    /* identity rests on a guess somewhere in the chain */
 #define MLA_ID_REPORTED 0x02  /* each-mode: already met the criterion earlier */
+#define MLA_ID_CALL_BORN 0x04 /* flagged MLT_OBJ_CALL_BORN where first seen: created by the
+                                 monitored call that its first image ends */
 
 typedef struct {
     uint64_t contradictions;  /* not-NEW objects whose address the base lacks */
@@ -218,6 +220,7 @@ typedef struct {
     uint8_t *after_warmup;    /* per image f: objects first seen at f were created after warm-up */
     int64_t *created_call;    /* per image f: call that created objects first seen at f, or -1 */
     int64_t *completed_call;  /* per image E: last call ended at or before E, or -1 */
+    int64_t *call_of;         /* per image f: the call a call-end image ends, or -1 */
     int uses_monotonic;
 } mla_criteria;
 
@@ -228,9 +231,14 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
                              const mlt_image_info *images, size_t image_count,
                              double run_start, mlt_error *err);
 void mla_criteria_free(mla_criteria *crit);
-int mla_criteria_qualifies(const mla_criteria *crit, uint32_t first, uint32_t evaluated);
+/* id_bits: the object's MLA_ID_* bits (MLA_ID_CALL_BORN attributes it to a call). */
+int mla_criteria_qualifies(const mla_criteria *crit, uint32_t first, uint32_t evaluated,
+                           uint8_t id_bits);
 double mla_criteria_age_seconds(const mla_criteria *crit, uint32_t first, uint32_t evaluated);
-int64_t mla_criteria_age_calls(const mla_criteria *crit, uint32_t first, uint32_t evaluated);
+int64_t mla_criteria_age_calls(const mla_criteria *crit, uint32_t first, uint32_t evaluated,
+                               uint8_t id_bits);
+/* The monitored call that created the object, or -1 when unknown. */
+int64_t mla_criteria_created_call(const mla_criteria *crit, uint32_t first, uint8_t id_bits);
 /* Fills defaults into a criterion: calls N=0 -> 1, negative warmup -> lifetime, ... */
 void mla_criterion_defaults(mlt_criterion *criterion, int warmup_defaulted);
 

@@ -32,6 +32,7 @@ typedef struct {
     size_t warning_count, warning_capacity;
     uint64_t *approx_candidates; /* per report */
     size_t untracked_images;    /* images recorded without identity tracking */
+    size_t call_deltas;         /* clean monitored calls recorded as call deltas */
 } analysis;
 
 static mlt_status warn(analysis *a, mlt_error *err, const char *fmt, ...)
@@ -99,6 +100,19 @@ static mlt_status read_infos(analysis *a, mlt_error *err)
     }
     uint64_t run = a->infos[0].run_id;
     for (size_t i = 0; i < a->file_images; i++) {
+        if (a->infos[i].kind == MLT_IMAGE_CALL_DELTA && a->infos[i].run_id == run) {
+            /* A clean monitored call: it changes no verdict (nothing it made
+             * lived), and the next full image's base is the one before it. */
+            a->call_deltas++;
+            continue;
+        }
+        if (a->infos[i].kind != MLT_IMAGE_FULL) {
+            mlt_status st = warn(a, err, "image %zu has image kind %u, unknown to this analyzer: "
+                                 "excluded", i, (unsigned)a->infos[i].kind);
+            if (st != MLT_OK)
+                return st;
+            continue;
+        }
         if (a->infos[i].run_id == run) {
             a->included[a->count++] = i;
             continue;
@@ -110,6 +124,10 @@ static mlt_status read_infos(analysis *a, mlt_error *err)
         if (st != MLT_OK)
             return st;
     }
+    if (a->count == 0)
+        return mla_fail(err, MLT_ERR_FORMAT, "%s: the file holds %zu call delta%s but no full "
+                        "image, so there is no heap to analyse", a->path, a->call_deltas,
+                        a->call_deltas == 1 ? "" : "s");
     return MLT_OK;
 }
 
@@ -246,6 +264,8 @@ static mlt_status report_image(analysis *a, size_t p, image_state *cur, const ui
     report->criterion_source = a->criterion_source;
     report->evaluated_image = (uint32_t)a->included[p];
     report->image_count = a->count;
+    report->call_delta_count = a->call_deltas;
+    report->file_image_count = a->file_images;
     report->images = a->summaries;
     mla_report_input in = {a->opt, &a->crit, &a->types, &cur->graph, cur->first, cur->bits,
                            candidate, (uint32_t)p, a->reader, a->included[p]};
@@ -289,7 +309,8 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
                   "this image, identity approximate", fi, stats.contradictions);
     for (uint32_t v = 0; st == MLT_OK && v < n; v++) {
         uint32_t t = cur->graph.type[v];
-        if (!a->types.kept[t] || !mla_criteria_qualifies(&a->crit, cur->first[v], (uint32_t)p))
+        if (!a->types.kept[t] || !mla_criteria_qualifies(&a->crit, cur->first[v], (uint32_t)p,
+                                                           cur->bits[v]))
             continue;
         if (monitor_only ? monitor_only[v] : (cur->graph.flags[v] & MLT_OBJ_MONITOR))
             continue;

@@ -64,7 +64,9 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
     crit->after_warmup = mla_calloc_array(image_count, sizeof *crit->after_warmup);
     crit->created_call = mla_malloc_array(image_count, sizeof *crit->created_call);
     crit->completed_call = mla_malloc_array(image_count, sizeof *crit->completed_call);
-    if (!crit->time || !crit->after_warmup || !crit->created_call || !crit->completed_call) {
+    crit->call_of = mla_malloc_array(image_count, sizeof *crit->call_of);
+    if (!crit->time || !crit->after_warmup || !crit->created_call || !crit->completed_call ||
+        !crit->call_of) {
         mla_criteria_free(crit);
         return mla_fail(err, MLT_ERR_NOMEM, "out of memory for image times");
     }
@@ -74,6 +76,7 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
     double t0 = image_count ? warmup_origin(crit, images, run_start) : 0.0;
     int64_t completed = -1;
     for (size_t f = 0; f < image_count; f++) {
+        crit->call_of[f] = images[f].trigger == MLT_TRIGGER_CALL_END ? (int64_t)images[f].call_counter : -1;
         /* Created in (t[f-1], t[f]]: after the warm-up only if t[f-1] is. */
         crit->after_warmup[f] = f >= 1 && crit->time[f - 1] >= t0 + criterion->warmup;
         crit->created_call[f] = -1;
@@ -96,6 +99,7 @@ void mla_criteria_free(mla_criteria *crit)
     free(crit->after_warmup);
     free(crit->created_call);
     free(crit->completed_call);
+    free(crit->call_of);
     memset(crit, 0, sizeof *crit);
 }
 
@@ -107,13 +111,27 @@ static int at_least(double a, double b, double limit)
     return a - b >= limit - 8.0 * DBL_EPSILON * scale;
 }
 
-int mla_criteria_qualifies(const mla_criteria *crit, uint32_t first, uint32_t evaluated)
+/* Two ways to know the creating call: the dumper flagged the object CALL_BORN
+ * in the call-end image where it first appears (3.13+ births log), or that
+ * image directly follows the same call's call-start image and the object is
+ * new there (pairs of full images). */
+int64_t mla_criteria_created_call(const mla_criteria *crit, uint32_t first, uint8_t id_bits)
+{
+    if (first >= crit->image_count)
+        return -1;
+    if ((id_bits & MLA_ID_CALL_BORN) && crit->call_of[first] > 0)
+        return crit->call_of[first];
+    return crit->created_call[first];
+}
+
+int mla_criteria_qualifies(const mla_criteria *crit, uint32_t first, uint32_t evaluated,
+                           uint8_t id_bits)
 {
     if (first < 1 || first > evaluated || evaluated >= crit->image_count)
         return 0;
     const mlt_criterion *c = &crit->criterion;
     if (c->kind == MLT_CRITERION_CALLS) {
-        int64_t k = crit->created_call[first];
+        int64_t k = mla_criteria_created_call(crit, first, id_bits);
         int64_t m = crit->completed_call[evaluated];
         if (k < 0 || m < 0 || (uint64_t)k <= c->warmup_calls)
             return 0;
@@ -130,9 +148,10 @@ double mla_criteria_age_seconds(const mla_criteria *crit, uint32_t first, uint32
     return age > 0.0 ? age : 0.0;
 }
 
-int64_t mla_criteria_age_calls(const mla_criteria *crit, uint32_t first, uint32_t evaluated)
+int64_t mla_criteria_age_calls(const mla_criteria *crit, uint32_t first, uint32_t evaluated,
+                               uint8_t id_bits)
 {
-    int64_t k = crit->created_call[first];
+    int64_t k = mla_criteria_created_call(crit, first, id_bits);
     int64_t m = crit->completed_call[evaluated];
     if (k < 0 || m < k)
         return -1;

@@ -13,7 +13,7 @@ void mla_identity_link(const mla_graph *prev, const uint32_t *prev_first,
         uint8_t flags = cur->flags[i];
         uint8_t approx = (flags & MLT_OBJ_APPROX) ? MLA_ID_APPROX : 0;
         first[i] = image;
-        bits[i] = approx;
+        bits[i] = (uint8_t)(approx | ((flags & MLT_OBJ_CALL_BORN) ? MLA_ID_CALL_BORN : 0));
         if (!chain_ok || (flags & MLT_OBJ_NEW))
             continue;
         uint64_t address = cur->address[i];
@@ -21,6 +21,7 @@ void mla_identity_link(const mla_graph *prev, const uint32_t *prev_first,
             j++;
         if (j < prev->node_count && prev->address[j] == address) {
             first[i] = prev_first[j];
+            /* Birth attribution belongs to the first image only. */
             bits[i] = (uint8_t)(approx | prev_bits[j]);
         } else {
             /* The dumper says "same object" but the base had none there: it

@@ -335,8 +335,8 @@ static mlt_status render_example(builder *b, uint32_t node, const mla_raw_path *
     ex->shallow_bytes = g->size[node];
     ex->retained_bytes = b->dom.retained ? b->dom.retained[node] : 0;
     ex->age_seconds = mla_criteria_age_seconds(in->criteria, f, in->evaluated);
-    ex->age_calls = mla_criteria_age_calls(in->criteria, f, in->evaluated);
-    ex->created_in_call = in->criteria->created_call[f];
+    ex->age_calls = mla_criteria_age_calls(in->criteria, f, in->evaluated, in->bits[node]);
+    ex->created_in_call = mla_criteria_created_call(in->criteria, f, in->bits[node]);
     ex->identity_approximate = (in->bits[node] & MLA_ID_APPROX) != 0;
     int truncated = 0;
     const char *preview = mla_previews_find(&b->previews, node, &truncated);

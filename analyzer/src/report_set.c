@@ -27,6 +27,15 @@ const mla_report *mla_report_set_get(const mla_report_set *set, size_t index)
     return set && index < set->count ? &set->reports[index] : NULL;
 }
 
+const mla_image_summary *mla_report_image(const mla_report *report, uint32_t file_index)
+{
+    for (size_t i = 0; report && i < report->image_count; i++) {
+        if (report->images[i].index == file_index)
+            return &report->images[i];
+    }
+    return NULL;
+}
+
 void mla_report_set_free(mla_report_set *set)
 {
     if (!set)

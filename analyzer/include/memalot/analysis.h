@@ -140,6 +140,9 @@ typedef struct {
     const char *criterion_source;/* "dump", "options", or "default" (the dump recorded none) */
     uint32_t evaluated_image;    /* index of the image the verdict is for */
     size_t image_count;          /* analysed images (images of another run are excluded) */
+    size_t file_image_count;     /* images in the file: indexes run 0 .. file_image_count-1 */
+    size_t call_delta_count;     /* clean monitored calls recorded as call deltas (3.13+):
+                                    not analysed, they hold no objects */
     const mla_image_summary *images; /* growth arrays line up with this list */
     uint64_t candidate_count;    /* leak candidates at the evaluated image, after filters */
     uint64_t candidate_shallow_bytes;
@@ -186,6 +189,10 @@ mlt_status mla_analyze_file(const char *path, const mla_options *options,
 
 size_t mla_report_set_count(const mla_report_set *set);
 const mla_report *mla_report_set_get(const mla_report_set *set, size_t index);
+
+/* The summary of the analysed image whose index in the file is file_index,
+ * or NULL (an excluded image, a call delta, or out of range). */
+const mla_image_summary *mla_report_image(const mla_report *report, uint32_t file_index);
 void mla_report_set_free(mla_report_set *set);
 
 /* ------------------------------------------------- one object's retainers */

@@ -71,6 +71,7 @@ static inline mla_report fixture_report(void)
     report.criterion_source = "options";
     report.evaluated_image = 2;
     report.image_count = 3;
+    report.file_image_count = 3;
     report.images = fixture_images;
     report.candidate_count = 1040;
     report.candidate_shallow_bytes = 49280;

@@ -304,20 +304,20 @@ START_TEST(time_criterion_boundaries)
     ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 5, 0.0, &err), MLT_OK);
     ck_assert_int_eq(crit.uses_monotonic, 1);
     /* first at 1: created in (100, 110.1], before warm-up end 110.1: no */
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 4), 0);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 4, 0), 0);
     /* first at 2: created after t1 = 110.1 = t0 + W: yes; age at 4 = 20.2 exactly */
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 2, 4), 1);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 2, 3), 0);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 3, 4), 0);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 2, 4, 0), 1);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 2, 3, 0), 0);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 3, 4, 0), 0);
     /* never before monitoring */
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 0, 4), 0);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 0, 4, 0), 0);
     ck_assert(mla_criteria_age_seconds(&crit, 2, 4) > 20.19);
     mla_criteria_free(&crit);
     /* warm-up 0: first at 1 qualifies once old enough */
     c.warmup = 0.0;
     ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 5, 0.0, &err), MLT_OK);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 3), 1);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2), 0);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 3, 0), 1);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2, 0), 0);
     mla_criteria_free(&crit);
 }
 END_TEST
@@ -339,16 +339,16 @@ START_TEST(warmup_measured_from_the_run_after_compaction)
     mla_criteria crit;
     mlt_error err;
     ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 3, 1e9 + 100.0, &err), MLT_OK);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2), 1);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2, 0), 1);
     mla_criteria_free(&crit);
     /* No start time in the header: the first image is all there is to go by. */
     ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 3, 0.0, &err), MLT_OK);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2), 0);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2, 0), 0);
     mla_criteria_free(&crit);
     /* The run's first image still in the file: it is the origin. */
     im[0].sequence = 0;
     ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 3, 1e9 + 100.0, &err), MLT_OK);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2), 0);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2, 0), 0);
     mla_criteria_free(&crit);
 }
 END_TEST
@@ -368,28 +368,62 @@ START_TEST(call_criterion_boundaries)
         mlt_criterion c = {MLT_CRITERION_CALLS, 0, 0, n, 1};
         ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 9, 0.0, &err), MLT_OK);
         /* created in call 1: warm-up call, never */
-        ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 7), 0);
+        ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 7, 0), 0);
         /* created in call 2 (first = end(2) = image 3) */
         ck_assert_int_eq(crit.created_call[3], 2);
         for (uint32_t m = 2; m <= 4; m++)
-            ck_assert_int_eq(mla_criteria_qualifies(&crit, 3, 2 * (m - 1) + 1), m >= 2 + n - 1);
+            ck_assert_int_eq(mla_criteria_qualifies(&crit, 3, 2 * (m - 1) + 1, 0), m >= 2 + n - 1);
         /* a periodic image after end(4) counts as end(4) */
-        ck_assert_int_eq(mla_criteria_qualifies(&crit, 3, 8), 4 >= 2 + n - 1);
-        ck_assert_int_eq(mla_criteria_age_calls(&crit, 3, 7), 3);
+        ck_assert_int_eq(mla_criteria_qualifies(&crit, 3, 8, 0), 4 >= 2 + n - 1);
+        ck_assert_int_eq(mla_criteria_age_calls(&crit, 3, 7, 0), 3);
         /* first seen at a call-start image: not created in a call */
-        ck_assert_int_eq(mla_criteria_qualifies(&crit, 4, 7), 0);
+        ck_assert_int_eq(mla_criteria_qualifies(&crit, 4, 7, 0), 0);
         mla_criteria_free(&crit);
     }
     /* warmup_calls 2 excludes call 2, keeps call 3 */
     mlt_criterion c = {MLT_CRITERION_CALLS, 0, 0, 1, 2};
     ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 9, 0.0, &err), MLT_OK);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 3, 7), 0);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 5, 7), 1);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 3, 7, 0), 0);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 5, 7, 0), 1);
     mla_criteria_free(&crit);
     /* warmup_calls 0: call 1 qualifies */
     c.warmup_calls = 0;
     ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 9, 0.0, &err), MLT_OK);
-    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 1), 1);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 1, 0), 1);
+    mla_criteria_free(&crit);
+}
+END_TEST
+
+START_TEST(call_born_attribution)
+{
+    /* Call deltas dropped out: only call-end images of calls 1, 3, 4, 6, and
+     * a periodic image. No call-start images, so only the dumper's CALL_BORN
+     * flag attributes an object to a call. */
+    uint64_t calls[] = {1, 3, 4, 6};
+    mlt_image_info im[5];
+    for (int i = 0; i < 4; i++)
+        im[i] = image_at(10.0 * (i + 1), MLT_TRIGGER_CALL_END, calls[i]);
+    im[4] = image_at(60.0, MLT_TRIGGER_PERIODIC, 6);
+    mla_criteria crit;
+    mlt_error err;
+    mlt_criterion c = {MLT_CRITERION_CALLS, 0, 0, 3, 0};
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 5, 0.0, &err), MLT_OK);
+    /* born in call 3 (first at image 1): age 3 calls at call 5, so image 3 (call 6) */
+    ck_assert_int_eq(mla_criteria_created_call(&crit, 1, MLA_ID_CALL_BORN), 3);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 2, MLA_ID_CALL_BORN), 0);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 3, MLA_ID_CALL_BORN), 1);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 4, MLA_ID_CALL_BORN), 1);
+    ck_assert_int_eq(mla_criteria_age_calls(&crit, 1, 3, MLA_ID_CALL_BORN), 4);
+    /* new at the same image without the flag: born between calls, never */
+    ck_assert_int_eq(mla_criteria_created_call(&crit, 1, 0), -1);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 4, 0), 0);
+    /* the flag on a periodic first image attributes nothing */
+    ck_assert_int_eq(mla_criteria_created_call(&crit, 4, MLA_ID_CALL_BORN), -1);
+    mla_criteria_free(&crit);
+    /* warm-up of 3 calls excludes call 3 */
+    c.warmup_calls = 3;
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 5, 0.0, &err), MLT_OK);
+    ck_assert_int_eq(mla_criteria_qualifies(&crit, 1, 4, MLA_ID_CALL_BORN), 0);
     mla_criteria_free(&crit);
 }
 END_TEST
@@ -453,6 +487,7 @@ int main(void)
     tcase_add_test(tc, time_criterion_boundaries);
     tcase_add_test(tc, warmup_measured_from_the_run_after_compaction);
     tcase_add_test(tc, call_criterion_boundaries);
+    tcase_add_test(tc, call_born_attribution);
     tcase_add_test(tc, criterion_defaults);
     tcase_add_test(tc, filters);
     tcase_add_test(tc, quoting);
