@@ -135,6 +135,11 @@ int mlt_bitmap_test(const mlt_bitmap *bm, uintptr_t address)
     return (int)((leaf->words[bit >> 6] >> (bit & 63)) & 1);
 }
 
+void mlt_bitmap_unset(mlt_bitmap *bm, uintptr_t address)
+{
+    mlt_bitmap_unmark(bm, address);
+}
+
 int mlt_bitmap_lossy(const mlt_bitmap *bm)
 {
     return bm->lossy;

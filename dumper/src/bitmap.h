@@ -24,6 +24,9 @@ int mlt_bitmap_test_and_set(mlt_bitmap *bm, uintptr_t address);
 /* 1 if marked, or if the address cannot be represented (safe answer: new). */
 int mlt_bitmap_test(const mlt_bitmap *bm, uintptr_t address);
 
+/* Clears the granule at address (no allocation; nothing to do without a leaf). */
+void mlt_bitmap_unset(mlt_bitmap *bm, uintptr_t address);
+
 /* 1 when a mark may have been lost since the last clear. */
 int mlt_bitmap_lossy(const mlt_bitmap *bm);
 

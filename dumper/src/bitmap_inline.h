@@ -56,6 +56,33 @@ static inline mlt_bitmap_leaf_t *mlt_bitmap_leaf(mlt_bitmap *bm, uint64_t index)
     return mlt_bitmap_leaf_slow(bm, index);
 }
 
+/* The leaf holding granule `index` if it exists (no allocation). */
+static inline mlt_bitmap_leaf_t *mlt_bitmap_leaf_find(const mlt_bitmap *bm, uint64_t index)
+{
+    uint64_t key = index >> MLT_BITMAP_LEAF_BITS;
+    unsigned slot = (unsigned)(key % MLT_BITMAP_LEAF_CACHE);
+    if (bm->cached_leaf[slot] != NULL && bm->cached_key[slot] == key) {
+        return bm->cached_leaf[slot];
+    }
+    if (index >> (MLT_BITMAP_LEAF_BITS + MLT_BITMAP_MID_BITS + MLT_BITMAP_TOP_BITS)) {
+        return NULL;
+    }
+    const mlt_bitmap_mid_t *mid = bm->top[index >> (MLT_BITMAP_LEAF_BITS + MLT_BITMAP_MID_BITS)];
+    return mid == NULL ? NULL : mid->leaves[key & (MLT_BITMAP_MID_SIZE - 1)];
+}
+
+/* Clears the one granule at address: the object that lived there died. An
+ * address without a leaf was never marked, so there is nothing to clear. */
+static inline void mlt_bitmap_unmark(mlt_bitmap *bm, uintptr_t address)
+{
+    uint64_t index = (uint64_t)address >> MLT_BITMAP_GRANULE_SHIFT;
+    mlt_bitmap_leaf_t *leaf = mlt_bitmap_leaf_find(bm, index);
+    if (leaf != NULL) {
+        uint64_t bit = index & ((1u << MLT_BITMAP_LEAF_BITS) - 1);
+        leaf->words[bit >> 6] &= ~((uint64_t)1 << (bit & 63));
+    }
+}
+
 /* Marks `granules` (1..63) consecutive granules from address. */
 static inline void mlt_bitmap_mark_run(mlt_bitmap *bm, uintptr_t address, unsigned granules)
 {

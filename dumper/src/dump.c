@@ -9,6 +9,7 @@
  * Either way the program is stopped only for the walk or for fork() itself,
  * and no failure is raised into it: errors come back in the result. */
 #include "monitor.h" /* Python.h first: it sets the POSIX feature macros */
+#include "calls.h"
 #include "emit.h"
 #include "identity.h"
 #include "internals.h"
@@ -88,8 +89,7 @@ static void image_taken(mlt_monitor *m, const mlt_image_info *info)
  * there later is new: re-mark them (3.10-3.12), under the GIL. */
 static void restart_marks(mlt_monitor *m)
 {
-    mlt_bitmap_clear(m->bitmap);
-    mlt_internals_mark_freelists(m->bitmap);
+    mlt_calls_restart_marks(m);
 }
 
 /* ------------------------------------------------------------ in-process */
@@ -314,6 +314,51 @@ static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *
 
 /* ------------------------------------------------------------ entry */
 
+/* ------------------------------------------------------------ call delta */
+
+/* A call delta: no walk, no fork; the marks stay, since the next full
+ * image's NEW flags still count from the last full image, its base. */
+static void write_call_delta(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r)
+{
+    mlt_image_info info;
+    fill_info(m, a, &info);
+    info.kind = MLT_IMAGE_CALL_DELTA;
+    mlt_error err;
+    memset(&err, 0, sizeof(err));
+    mlt_status st;
+    uint64_t size = 0;
+    Py_BEGIN_ALLOW_THREADS
+    st = ensure_writer(m, &err) != 0 ? err.code : mlt_writer_begin_image(m->writer, &info, &err);
+    if (st == MLT_OK) {
+        uint64_t before = mlt_writer_file_size(m->writer);
+        st = mlt_writer_end_image(m->writer, 0, &err);
+        size = mlt_writer_file_size(m->writer) - before;
+    }
+    Py_END_ALLOW_THREADS
+    if (st != MLT_OK) {
+        set_error(r, "memalot: cannot write image to %s: %s", m->path, err.message);
+        return;
+    }
+    m->next_sequence = info.sequence + 1;
+    r->ok = 1;
+    r->sequence = info.sequence;
+    r->image_bytes = size;
+    r->file_size = mlt_writer_file_size(m->writer);
+    r->kind = MLT_IMAGE_CALL_DELTA;
+}
+
+/* ------------------------------------------------------------ entry */
+
+static void take_full_image(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r,
+                            int marks_lost)
+{
+    int use_fork = a->fork < 0 ? m->use_fork : a->fork;
+    uint64_t t0 = mlt_now_ns();
+    if (!use_fork || dump_forked(m, a, r, marks_lost, t0) != 0) {
+        dump_in_process(m, a, r, marks_lost, mlt_now_ns());
+    }
+}
+
 void mlt_monitor_dump(const mlt_dump_args *a, mlt_dump_result *r)
 {
     memset(r, 0, sizeof(*r));
@@ -322,11 +367,33 @@ void mlt_monitor_dump(const mlt_dump_args *a, mlt_dump_result *r)
     if (m == NULL) {
         return;
     }
-    int marks_lost = mlt_identity_check_lost();
-    int use_fork = a->fork < 0 ? m->use_fork : a->fork;
-    uint64_t t0 = mlt_now_ns();
-    if (!use_fork || dump_forked(m, a, r, marks_lost, t0) != 0) {
-        dump_in_process(m, a, r, marks_lost, mlt_now_ns());
+    int lost_since_check = mlt_identity_check_lost();
+    m->marks_lost |= lost_since_check;
+    if (m->call_deltas && a->trigger == MLT_TRIGGER_CALL_START) {
+        mlt_calls_start(m);
+        r->ok = 1;
+        r->armed = 1;
+    } else if (m->call_deltas && a->trigger == MLT_TRIGGER_CALL_END) {
+        mlt_call_end_plan plan;
+        /* lost_since_check covers the call itself: births may be missing from the log */
+        mlt_calls_end(m, a, lost_since_check, &plan);
+        if (!plan.full) {
+            write_call_delta(m, a, r);
+        } else {
+            m->walker.call_born = plan.born;
+            m->walker.call_born_count = plan.born_count;
+            take_full_image(m, a, r, m->marks_lost);
+            m->marks_lost = 0;
+            m->walker.call_born = NULL;
+            m->walker.call_born_count = 0;
+            r->call_born = plan.born_count;
+            if (r->ok) {
+                mlt_calls_after_full_image(m, a, plan.born_count);
+            }
+        }
+    } else {
+        take_full_image(m, a, r, m->marks_lost);
+        m->marks_lost = 0;
     }
     r->total_ns = mlt_now_ns() - start;
     PyThread_release_lock(m->lock);

@@ -2,6 +2,7 @@
 #include "identity.h"
 #include "bitmap_inline.h"
 #include "compat.h"
+#include "internals.h"
 #if MLT_SUPPORTED && !MLT_PY_AT_LEAST(3, 11)
 #include <frameobject.h> /* PyFrame_Type: frames are freelisted on 3.10 */
 #endif
@@ -10,6 +11,7 @@
 static mlt_bitmap *g_marks;
 static int g_lost;            /* sticky until the next check: marks were lost */
 static uint64_t g_replaced;   /* tracer replacements seen */
+static mlt_calllog *g_calllog; /* armed monitored call's births (3.13+), else NULL */
 
 #if MLT_SUPPORTED && MLT_HAVE_REFTRACER
 /* ------------------------------------------------------------ 3.13+: PyRefTracer */
@@ -24,6 +26,10 @@ static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data)
     (void)data;
     if (event == PyRefTracer_CREATE && g_marks != NULL) {
         mlt_bitmap_mark_run(g_marks, (uintptr_t)op, 1);
+        if (g_calllog != NULL) {
+            mlt_calllog_birth(g_calllog, g_marks, (uintptr_t)op,
+                              mlt_internals_preheader(Py_TYPE(op)));
+        }
     }
     if (g_prev_tracer != NULL && !g_in_tracer) {
         g_in_tracer = 1;
@@ -32,6 +38,104 @@ static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data)
         return rc;
     }
     return 0;
+}
+
+/* ---- deaths, while a call is armed
+ *
+ * Every object's memory goes back through PyObject_Free (GC objects from
+ * their pre-header, the block start) unless it waits in a freelist, which
+ * the call's end asks separately (internals.c). The hook is in place only
+ * while a call is armed: between calls it would cost every free. */
+
+static PyMemAllocatorEx g_call_orig;
+static int g_free_hook_installed;
+static int g_free_hook_stuck; /* wrapped by someone else: left in place for good */
+
+static void call_hook_free(void *ctx, void *ptr)
+{
+    if (g_calllog != NULL && ptr != NULL) {
+        mlt_calllog_freed(g_calllog, (uintptr_t)ptr);
+    }
+    g_call_orig.free(ctx, ptr);
+}
+
+static void *call_hook_realloc(void *ctx, void *ptr, size_t size)
+{
+    void *moved = g_call_orig.realloc(ctx, ptr, size);
+    if (moved != NULL && ptr != NULL && moved != ptr && g_calllog != NULL) {
+        mlt_calllog_freed(g_calllog, (uintptr_t)ptr);
+    }
+    return moved;
+}
+
+static void install_free_hook(void)
+{
+    if (g_free_hook_installed) {
+        return;
+    }
+    if (g_free_hook_stuck) {
+        PyMemAllocatorEx current;
+        PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
+        if (current.free != call_hook_free) {
+            return; /* still wrapped: the call's end will not trust the log */
+        }
+        /* The wrapper restored what it found, our hook: ours to remove again. */
+        g_free_hook_stuck = 0;
+        g_free_hook_installed = 1;
+        return;
+    }
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_call_orig);
+    /* malloc and calloc stay the original functions: no cost there. */
+    PyMemAllocatorEx hook = {g_call_orig.ctx, g_call_orig.malloc, g_call_orig.calloc,
+                             call_hook_realloc, call_hook_free};
+    PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
+    g_free_hook_installed = 1;
+}
+
+/* 0 when the hook was ours to remove; 1 when someone wrapped it meanwhile. */
+static int uninstall_free_hook(void)
+{
+    if (!g_free_hook_installed) {
+        return g_free_hook_stuck;
+    }
+    PyMemAllocatorEx current;
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
+    g_free_hook_installed = 0;
+    if (current.free == call_hook_free) {
+        PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &g_call_orig);
+        return 0;
+    }
+    /* tracemalloc (say) wrapped us and will put us back when it stops:
+     * removing ourselves now would cut it out. Clearing marks at frees is
+     * always safe, so the hook stays, and is never installed twice. */
+    g_free_hook_stuck = 1;
+    return 1;
+}
+
+int mlt_identity_call_deltas_supported(void)
+{
+    return 1;
+}
+
+void mlt_identity_arm_call(mlt_calllog *log)
+{
+    if (g_marks == NULL) {
+        return;
+    }
+    install_free_hook();
+    g_calllog = log;
+}
+
+int mlt_identity_disarm_call(void)
+{
+    int hooks_moved = g_calllog == NULL;
+    g_calllog = NULL;
+    void *data = NULL;
+    if (PyRefTracer_GetTracer(&data) != mark_on_create) {
+        hooks_moved = 1;
+    }
+    hooks_moved |= uninstall_free_hook();
+    return hooks_moved ? -1 : 0;
 }
 
 static void install_tracer(void)
@@ -56,6 +160,9 @@ mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
 
 void mlt_identity_uninstall(void)
 {
+    if (g_calllog != NULL) {
+        (void)mlt_identity_disarm_call();
+    }
     g_marks = NULL;
     if (!g_tracer_installed) {
         return;
@@ -332,6 +439,24 @@ int mlt_identity_floats_unseen(void)
     return MLT_PY_AT_LEAST(3, 11);
 }
 
+/* The freelist wrappers mark at death, the opposite of what a births log
+ * needs: per-call deltas are 3.13+ only. */
+int mlt_identity_call_deltas_supported(void)
+{
+    return 0;
+}
+
+void mlt_identity_arm_call(mlt_calllog *log)
+{
+    (void)log;
+    (void)g_calllog;
+}
+
+int mlt_identity_disarm_call(void)
+{
+    return -1;
+}
+
 void mlt_identity_forget_after_fork(void)
 {
     mlt_identity_uninstall();
@@ -364,6 +489,22 @@ int mlt_identity_floats_unseen(void)
 void mlt_identity_forget_after_fork(void)
 {
     g_marks = NULL;
+}
+
+int mlt_identity_call_deltas_supported(void)
+{
+    return 0;
+}
+
+void mlt_identity_arm_call(mlt_calllog *log)
+{
+    (void)log;
+    (void)g_calllog;
+}
+
+int mlt_identity_disarm_call(void)
+{
+    return -1;
 }
 #endif
 

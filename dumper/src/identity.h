@@ -8,6 +8,7 @@
 #define MEMALOT_DUMPER_IDENTITY_H
 
 #include "bitmap.h"
+#include "calllog.h"
 #include "memalot/format.h"
 
 #include <stddef.h>
@@ -32,6 +33,19 @@ uint64_t mlt_identity_replaced_count(void);
 /* 1 when exact floats can be recycled without any hook seeing it (3.11/3.12
  * specialized float ops call _PyFloat_ExactDealloc directly). */
 int mlt_identity_floats_unseen(void);
+
+/* 1 when the births of a monitored call can be logged (3.13+: the
+ * reference tracer sees every creation and most deaths). */
+int mlt_identity_call_deltas_supported(void);
+
+/* Starts logging the births of a monitored call into log and clearing the
+ * marks of objects that die (DESTROY events, and frees through a hook that
+ * stays only while armed). No-op without installed hooks. */
+void mlt_identity_arm_call(mlt_calllog *log);
+
+/* Stops logging. 0 when the tracer and the free hook stayed in place the
+ * whole time (so the log and the marks are complete); -1 otherwise. */
+int mlt_identity_disarm_call(void);
 
 /* In a forked child: forget the hooks' target without touching the parent's
  * file; the hooks become pass-through and are restored where possible. */

@@ -379,14 +379,6 @@ PyObject *mlt_internals_code_names(PyCodeObject *code)
 
 /* ------------------------------------------------------------ freelists */
 
-#if !MLT_PY_AT_LEAST(3, 13)
-/* 3.10-3.12 keep the freelists in PyInterpreterState under the same field
- * names (float_state, slice_cache, tuple, list, dict_state, async_gen,
- * context, exc_state, and 3.10's frame), checked against each version's
- * pycore_interp.h and the per-type headers (3.11.2 = 3.11.7 there). Lists
- * are walked at most `count` steps and never past NULL: the count bounds the
- * walk even if a link were stale. */
-
 /* Upper bound on any one list we walk: larger than every MAXFREELIST (the
  * biggest, tuples, is 2000 per size), so a corrupt count cannot run away. */
 #define MLT_FREELIST_WALK_MAX 4096
@@ -422,12 +414,20 @@ static void mark_chain(mlt_bitmap *bm, void *head, int numfree, next_fn next)
 static void *float_next(void *node) { return (void *)Py_TYPE((PyObject *)node); }
 static void *tuple_next(void *node) { return (void *)((PyTupleObject *)node)->ob_item[0]; }
 static void *context_next(void *node) { return (void *)((PyContext *)node)->ctx_weakreflist; }
+#define MLT_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+#if !MLT_PY_AT_LEAST(3, 13)
+/* 3.10-3.12 keep the freelists in PyInterpreterState under the same field
+ * names (float_state, slice_cache, tuple, list, dict_state, async_gen,
+ * context, exc_state, and 3.10's frame), checked against each version's
+ * pycore_interp.h and the per-type headers (3.11.2 = 3.11.7 there). Lists
+ * are walked at most `count` steps and never past NULL: the count bounds the
+ * walk even if a link were stale. */
+
 static void *memerror_next(void *node) { return (void *)((PyBaseExceptionObject *)node)->dict; }
 #if !MLT_PY_AT_LEAST(3, 11)
 static void *frame_next(void *node) { return (void *)((PyFrameObject *)node)->f_back; }
 #endif
-
-#define MLT_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static void mark_container_freelists(mlt_bitmap *bm, PyInterpreterState *interp)
 {
@@ -488,11 +488,55 @@ void mlt_internals_mark_freelists(mlt_bitmap *bm)
     mark_other_freelists(bm, interp);
 }
 
+void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
+{
+    (void)dead; /* no per-call deltas before 3.13 */
+}
+
 #else /* 3.13+: the reference tracer sees every freelist pop */
 
 void mlt_internals_mark_freelists(mlt_bitmap *bm)
 {
     (void)bm;
+}
+
+/* 3.13 keeps the freelists in interp->object_state.freelists (GIL build),
+ * fields per Include/internal/pycore_freelist.h; links: floats through
+ * ob_type, tuples through ob_item[0], contexts through ctx_weakreflist.
+ * Each walk is bounded by its count and by MLT_FREELIST_WALK_MAX. */
+void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
+{
+    PyInterpreterState *interp = current_interp();
+    if (dead == NULL || interp == NULL) {
+        return;
+    }
+    struct _Py_object_freelists *fl = &interp->object_state.freelists;
+#if PyFloat_MAXFREELIST > 0
+    mark_chain(dead, fl->floats.items, fl->floats.numfree, float_next);
+#endif
+#if PyTuple_NFREELISTS > 0
+    for (int index = 0; index < PyTuple_NFREELISTS; index++) {
+        mark_chain(dead, fl->tuples.items[index], fl->tuples.numfree[index], tuple_next);
+    }
+#endif
+#if PyList_MAXFREELIST > 0
+    mark_array(dead, (void *const *)fl->lists.items, fl->lists.numfree, MLT_ARRAY_LEN(fl->lists.items));
+#endif
+#if PyDict_MAXFREELIST > 0
+    mark_array(dead, (void *const *)fl->dicts.items, fl->dicts.numfree, MLT_ARRAY_LEN(fl->dicts.items));
+#endif
+#if PyContext_MAXFREELIST > 0
+    mark_chain(dead, fl->contexts.items, fl->contexts.numfree, context_next);
+#endif
+#if _PyAsyncGen_MAXFREELIST > 0
+    mark_array(dead, (void *const *)fl->async_gens.items, fl->async_gens.numfree,
+               MLT_ARRAY_LEN(fl->async_gens.items));
+    mark_array(dead, (void *const *)fl->async_gen_asends.items, fl->async_gen_asends.numfree,
+               MLT_ARRAY_LEN(fl->async_gen_asends.items));
+#endif
+    if (fl->slices.slice_cache != NULL) {
+        mlt_bitmap_set(dead, (uintptr_t)fl->slices.slice_cache);
+    }
 }
 #endif
 
@@ -524,5 +568,6 @@ int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first
 PyObject *mlt_internals_code_names(PyCodeObject *code) { (void)code; return NULL; }
 int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view) { (void)op; (void)view; return 0; }
 void mlt_internals_mark_freelists(mlt_bitmap *bm) { (void)bm; }
+void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead) { (void)dead; }
 
 #endif /* MLT_SUPPORTED */

@@ -81,4 +81,9 @@ PyObject *mlt_internals_code_names(PyCodeObject *code);
  * Each list is walked at most its count steps. */
 void mlt_internals_mark_freelists(mlt_bitmap *bm);
 
+/* 3.13+: marks in `dead` every object waiting in a freelist (dead, its
+ * memory kept). Objects that die inside the eval loop reach a freelist with
+ * neither a DESTROY event nor a free, so the births log asks this. */
+void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead);
+
 #endif

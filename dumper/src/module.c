@@ -44,13 +44,14 @@ static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
     static char *kwlist[] = {"path", "compression_level", "value_cap", "argv", "argv_withheld",
-                             "run_id", "start_time", "append", "use_fork", "own_code", NULL};
+                             "run_id", "start_time", "append", "use_fork", "own_code",
+                             "call_deltas", NULL};
     PyObject *path_bytes = NULL;
-    mlt_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppO", kwlist, PyUnicode_FSConverter,
+    mlt_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, NULL, 1};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppOp", kwlist, PyUnicode_FSConverter,
                                      &path_bytes, &a.compression_level, &a.value_cap, &a.argv,
                                      &a.argv_withheld, &a.run_id, &a.start_time, &a.append,
-                                     &a.use_fork, &a.own_code)) {
+                                     &a.use_fork, &a.own_code, &a.call_deltas)) {
         return NULL;
     }
     if (check_own_code(a.own_code) != 0) {
@@ -121,14 +122,20 @@ static PyObject *result_dict(const mlt_dump_result *r)
     if (!r->ok) {
         return Py_BuildValue("{s:s}", "error", r->error);
     }
-    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:s}", "image",
+    if (r->armed) {
+        return Py_BuildValue("{s:O,s:s,s:K}", "image", Py_None, "kind", "armed", "total_ns",
+                             (unsigned long long)r->total_ns);
+    }
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:s,s:s,s:K}", "image",
                          (unsigned long long)r->sequence, "objects", (unsigned long long)r->objects,
                          "edges", (unsigned long long)r->edges, "roots",
                          (unsigned long long)r->roots, "bytes", (unsigned long long)r->image_bytes,
                          "file_size", (unsigned long long)r->file_size, "pause_ns",
                          (unsigned long long)r->pause_ns, "total_ns",
                          (unsigned long long)r->total_ns, "mode",
-                         r->forked ? "fork" : "inprocess");
+                         r->forked ? "fork" : "inprocess", "kind",
+                         r->kind == MLT_IMAGE_CALL_DELTA ? "delta" : "full", "call_born",
+                         (unsigned long long)r->call_born);
 }
 
 /* dump()'s arguments from a vectorcall: positional, then by keyword. Done
@@ -269,7 +276,8 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused)
 static PyMethodDef METHODS[] = {
     {"open_monitor", (PyCFunction)(void (*)(void))open_monitor, METH_VARARGS | METH_KEYWORDS,
      "open_monitor(path, *, compression_level=3, value_cap=0, argv=None, argv_withheld=False, "
-     "run_id=0, start_time=0.0, append=False, use_fork=True, own_code=None)\n--\n\n"
+     "run_id=0, start_time=0.0, append=False, use_fork=True, own_code=None, "
+     "call_deltas=True)\n--\n\n"
      "Open the single monitor: write the file header and install the identity hooks."},
     {"dump", (PyCFunction)(void (*)(void))dump, METH_FASTCALL | METH_KEYWORDS,
      "dump(trigger, *, call_counter=0, function=None, criterion=None, fork=None)\n--\n\n"

@@ -157,6 +157,7 @@ static void free_monitor(mlt_monitor *m)
     mlt_walker_free(&m->walker);
     mlt_snapshot_free(&m->snap);
     mlt_bitmap_free(m->bitmap);
+    mlt_calllog_free(&m->calllog);
     if (m->lock != NULL) {
         PyThread_free_lock(m->lock);
     }
@@ -232,6 +233,7 @@ int mlt_monitor_open(const mlt_open_args *args)
     m->path = strdup(args->path);
     m->value_cap = args->value_cap > 0 ? (size_t)args->value_cap : 0;
     m->use_fork = args->use_fork;
+    m->call_deltas = args->call_deltas && mlt_identity_call_deltas_supported();
     m->lock = PyThread_allocate_lock();
     m->bitmap = mlt_bitmap_new();
     fill_python_info(m);

@@ -6,11 +6,14 @@
 
 #include "compat.h"
 #include "bitmap.h"
+#include "calllog.h"
 #include "memalot/format.h"
 #include "snapshot.h"
 #include "walk.h"
 
 #include <pythread.h>
+
+#define MLT_DUE_MAX 64
 
 typedef struct {
     char *path;
@@ -32,6 +35,15 @@ typedef struct {
     mlt_snapshot snap;
     mlt_walker walker;
     PyObject *sizeof_name, *module_name; /* interned strs, owned */
+    /* Per-call delta images (3.13+, calls.c). */
+    int call_deltas;           /* on: call-start arms the births log, clean calls write deltas */
+    int marks_lost;            /* identity marks lost since the last full image (a check at a
+                                  call-start or a call delta must not forget it) */
+    mlt_calllog calllog;
+    uint64_t due[MLT_DUE_MAX]; /* call counters at which survivors of earlier calls come of
+                                  age: a full image is due at the first call-end >= each */
+    size_t due_count;
+    uint64_t full_until;       /* the due list overflowed: full images up to this call */
 } mlt_monitor;
 
 /* The one monitor, or NULL. */
@@ -48,6 +60,7 @@ typedef struct {
     int append;
     int use_fork;
     PyObject *own_code;        /* tuple of code objects (the package's functions) or NULL */
+    int call_deltas;           /* per-call delta images where supported (3.13+) */
 } mlt_open_args;
 
 /* Sets a Python exception and returns -1 on failure. */
@@ -79,6 +92,9 @@ typedef struct {
     uint64_t sequence, objects, edges, roots, image_bytes, file_size;
     uint64_t pause_ns, total_ns;
     int forked;
+    mlt_image_kind kind;       /* of the image written */
+    int armed;                 /* call-start with deltas: the births log was armed, no image */
+    uint64_t call_born;        /* objects flagged MLT_OBJ_CALL_BORN in the image */
 } mlt_dump_result;
 
 /* Takes one image. Never raises: failures land in result->error. Must be

@@ -86,10 +86,25 @@ static int add_gc_object(PyObject *op, int frozen, void *arg)
     return append_object(w, op, MLT_OBJ_GC_TRACKED | (frozen ? MLT_OBJ_FROZEN : 0));
 }
 
+static int is_call_born(const mlt_walker *w, uintptr_t address)
+{
+    size_t low = 0, high = w->call_born_count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        if (w->call_born[mid] < address) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    return low < w->call_born_count && w->call_born[low] == address;
+}
+
 static uint8_t identity_flags(const mlt_walker *w, PyObject *op)
 {
     if (w->marks == NULL || mlt_bitmap_test(w->marks, (uintptr_t)op)) {
-        return MLT_OBJ_NEW;
+        return w->call_born_count > 0 && is_call_born(w, (uintptr_t)op)
+                   ? MLT_OBJ_NEW | MLT_OBJ_CALL_BORN : MLT_OBJ_NEW;
     }
     if (w->approx_all || (w->approx_floats && PyFloat_CheckExact(op))) {
         return MLT_OBJ_APPROX;

@@ -31,6 +31,8 @@ typedef struct {
     const mlt_bitmap *marks; /* NULL: every object is flagged NEW */
     int approx_floats;       /* flag unmarked exact floats APPROX (3.11/3.12) */
     int approx_all;          /* flag every unmarked object APPROX (lost marks) */
+    const uintptr_t *call_born; /* sorted addresses of the ending call's surviving births: */
+    size_t call_born_count;     /* NEW objects there are flagged MLT_OBJ_CALL_BORN */
     size_t value_cap;        /* 0: no previews */
     PyObject *sizeof_name;   /* interned "__sizeof__" */
     PyObject *module_name;   /* interned "__module__" */

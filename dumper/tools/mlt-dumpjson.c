@@ -110,11 +110,12 @@ static int print_header(const mlt_image *img, size_t index)
            ",\"identity\":\"%s\",\"trigger\":\"%s\",\"call_counter\":%" PRIu64
            ",\"objects\":%" PRIu64 ",\"edges\":%" PRIu64 ",\"roots\":%" PRIu64
            ",\"types\":%" PRIu64 ",\"pause_ns\":%" PRIu64 ",\"pid\":%" PRIu64
-           ",\"run_id\":%" PRIu64 ",\"criterion\":%d,\"function\":",
+           ",\"run_id\":%" PRIu64 ",\"criterion\":%d,\"kind\":%u,\"function\":",
            info->sequence, index, info->has_base, info->base_sequence,
            mlt_identity_source_name(info->identity), mlt_trigger_name(info->trigger),
            info->call_counter, info->object_count, info->edge_count, info->root_count,
-           info->type_count, info->pause_ns, info->pid, info->run_id, (int)info->criterion.kind);
+           info->type_count, info->pause_ns, info->pid, info->run_id, (int)info->criterion.kind,
+           (unsigned)info->kind);
     if (info->function != NULL) {
         put_json_string(info->function, strlen(info->function));
     } else {

@@ -464,7 +464,7 @@ def test_threads_allocating_while_dumping(python, dump_dir, mode):
         t.start()
     results = []
     deadline = time.time() + 3
-    while time.time() < deadline:
+    while time.time() < deadline or len(results) < 3:  # (a loaded machine may need longer)
         results.append(dump_ok())
         time.sleep(0.05)
     # The periodic thread of the package calls dump from a thread too.
@@ -565,7 +565,8 @@ def test_open_monitor_errors(python, dump_dir):
     assert "already open" in facts["twice"]
     assert "trigger" in facts["bad_trigger"]
     assert facts["result_keys"] == sorted(["image", "objects", "edges", "roots", "bytes",
-                                           "file_size", "pause_ns", "total_ns", "mode"])
+                                           "file_size", "pause_ns", "total_ns", "mode", "kind",
+                                           "call_born"])
     assert "error" in facts["no_monitor"]
     [img] = read_dump(dump, addresses=set())
     assert img.header["trigger"] == "call-end" and img.header["call_counter"] == 3

@@ -61,6 +61,7 @@ class Settings:
     value_cap: int = DEFAULT_VALUE_CAP
     compression_level: int = DEFAULT_COMPRESSION_LEVEL
     use_fork: bool = True
+    call_deltas: bool = True  # 3.13+: a clean monitored call writes a tiny delta, not a full image
     record_argv: bool = True
     quiet: bool = False
     program_name: Optional[str] = None  # names the dump file; default from sys.argv[0]
@@ -163,6 +164,7 @@ def make_settings(
     value_cap: Any = DEFAULT_VALUE_CAP,
     compression_level: Any = DEFAULT_COMPRESSION_LEVEL,
     use_fork: Any = True,
+    call_deltas: Any = True,
     record_argv: Any = True,
     quiet: Any = False,
     program_name: Any = None,
@@ -202,6 +204,7 @@ def make_settings(
         value_cap=value_cap,
         compression_level=compression_level,
         use_fork=_check_bool("use_fork", use_fork),
+        call_deltas=_check_bool("call_deltas", call_deltas),
         record_argv=_check_bool("record_argv", record_argv),
         quiet=_check_bool("quiet", quiet),
         program_name=program_name,

@@ -259,6 +259,7 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
                 append=False,
                 use_fork=settings.use_fork,
                 own_code=_monitor_code(),
+                call_deltas=settings.call_deltas,
             )
         except Exception as exc:  # OSError: the file; RuntimeError: the extension's own state
             if temp_dir is not None:
@@ -373,6 +374,8 @@ def dump(
             message = result.get("error") if isinstance(result, dict) else repr(result)
             _disable("writing a %s image failed: %s" % (trigger, message))
             return result if isinstance(result, dict) else {"error": message}
+        if result.get("image") is None:
+            return result  # call-start with deltas: the births log was armed, nothing written
         _state.images += 1
         size = int(result.get("file_size", 0) or 0)
         _state.last_image_bytes = max(0, size - _state.file_size)
@@ -456,8 +459,9 @@ def _report_after_image(result: Dict[str, Any], trigger: str) -> None:
     settings = _state.settings
     ext = _ext.loaded()
     if (settings is None or not settings.report or ext is None or _state.path is None
-            or trigger == "call-start" or not hasattr(ext, "report")):
-        return
+            or trigger == "call-start" or not hasattr(ext, "report")
+            or result.get("kind") == "delta"):
+        return  # a call delta holds nothing new to report
     try:
         outcome = ext.report(
             _state.path,

@@ -1,0 +1,103 @@
+"""What a monitored call costs when it leaks nothing, on a big heap.
+
+Builds a heap of about N live objects (default 10^6, as bench/pause.py), then
+times the same small function (it builds and drops about 300 objects: a
+list of instances, a dict of strs, ints and floats) in three ways, in this
+one process:
+  - bare: the function alone;
+  - deltas: under @memalot.leak_monitor with call deltas (the default on
+    3.13+): call-start arms the births log, call-end checks it and appends a
+    ~120-byte delta image;
+  - full: the same monitor with call_deltas=False: a full heap image at the
+    start and at the end of every call (what 3.10-3.12 do).
+Prints the median extra time per call over bare, and the ratio full/deltas.
+Target (issue #3): on 3.13+, a clean call costs <= 1 ms extra at 10^6 live
+objects, O(objects created in the call), not O(heap).
+
+Usage: python bench/percall.py [N] [CALLS]   (PYTHONPATH must hold the build's package)
+"""
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import memalot
+from memalot import _session
+
+
+class Item:
+    def __init__(self, i):
+        self.values = [i, i + 1]
+        self.name = "item-%d" % i
+        self.weight = i * 0.5
+
+
+def build_heap(n):
+    items = []
+    for i in range(n // 5):
+        item = Item(i + 1000)
+        if i % 8 == 0:
+            item.extra = {"i": i, "t": (i, str(i))}
+        items.append(item)
+    return items
+
+
+def work():
+    """Creates ~300 objects, keeps none."""
+    parts = [Item(i) for i in range(40)]
+    names = {i: str(i) * 2 for i in range(60)}
+    total = sum(i * i + 1 for i in range(100)) + sum(p.weight * 1.5 for p in parts)
+    return None if total < 0 or not names else None
+
+
+def time_calls(func, calls):
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter_ns()
+        func()
+        times.append(time.perf_counter_ns() - t0)
+    return statistics.median(times) / 1e6, times
+
+
+def monitored(directory, name, **options):
+    return memalot.leak_monitor(max_object_age_calls=1, report=False, quiet=True,
+                                dump_file=os.path.join(directory, name), **options)(work)
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
+    calls = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    if sys.version_info < (3, 13):
+        print("percall: Python %d.%d has no call deltas (3.13+); full images only"
+              % sys.version_info[:2])
+    heap = build_heap(n)
+    directory = tempfile.mkdtemp(prefix="memalot-percall-")
+    bare_ms, _ = time_calls(work, calls)
+    deltas = monitored(directory, "deltas.mlt")
+    deltas()  # the first call takes the base image
+    delta_file = memalot.dump_path()
+    size_base = os.path.getsize(delta_file)
+    deltas_ms, _ = time_calls(deltas, calls)
+    size_after = os.path.getsize(delta_file)
+    # A fresh monitor for the full-image run (one dump file per monitor).
+    _session.close()
+    full = monitored(directory, "full.mlt", call_deltas=False)
+    full_calls = max(3, calls // 40)
+    full()
+    full_ms, _ = time_calls(full, full_calls)
+    print("heap: %d live objects (%d Items); %d calls each (%d with full images)"
+          % (n, len(heap), calls, full_calls))
+    print("bare call:                 %8.3f ms" % bare_ms)
+    print("monitored, call deltas:    %8.3f ms  (+%.3f ms per call; target <= 1 ms)"
+          % (deltas_ms, deltas_ms - bare_ms))
+    print("monitored, full images:    %8.3f ms  (+%.3f ms per call)" % (full_ms, full_ms - bare_ms))
+    print("ratio full/deltas (extra time): %.0fx"
+          % ((full_ms - bare_ms) / max(deltas_ms - bare_ms, 1e-6)))
+    print("dump with deltas: base image %d bytes, then %.0f bytes per clean call"
+          % (size_base, (size_after - size_base) / max(calls, 1)))
+    _session.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+"""Per-call delta images (3.13+): a monitored call that leaves nothing alive
+writes a call delta instead of full images, and one that leaks writes a full
+image whose new objects made by the call are flagged CALL_BORN.
+
+These run real programs under @leak_monitor / create_leak_monitor and read
+the dumps back with mlt-dumpjson and memalot-analyze. Pythons before 3.13
+have no call deltas and are skipped with a message.
+"""
+import json
+import os
+import subprocess
+import textwrap
+
+import pytest
+
+from conftest import tool
+
+FULL, CALL_DELTA = 0, 1
+NEW, CALL_BORN = 0x01, 0x40
+
+
+def needs_deltas(python):
+    if tuple(int(x) for x in python.version.split(".")[:2]) < (3, 13):
+        pytest.skip("call deltas need Python 3.13+ (PyRefTracer); %s writes full images" % python.version)
+
+
+def run(python, dump_dir, body, *args):
+    script = os.path.join(dump_dir, "prog.py")
+    with open(script, "w") as f:
+        f.write(textwrap.dedent(body))
+    proc = python.run([script, os.path.join(dump_dir, "run.mlt")] + list(args))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return os.path.join(dump_dir, "run.mlt"), proc.stdout
+
+
+def images(path, types=()):
+    """Image headers, each with "records": its objects whose type is one of types."""
+    out = subprocess.run([tool("mlt-dumpjson"), path], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    found = []
+    for line in out.stdout.splitlines():
+        if line.startswith('{"image"'):
+            found.append(dict(json.loads(line), records=[]))
+        elif line.startswith('{"o"') and types and any(('"%s"' % t) in line for t in types):
+            found[-1]["records"].append(json.loads(line))
+    return found
+
+
+def report(path, *options):
+    proc = subprocess.run([tool("memalot-analyze"), "report", "--json", "--exit-zero", path] + list(options),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def candidates(rep):
+    return {leak["type"]: leak["count"] for leak in rep["leaks"]}
+
+
+# Deaths through every path the births log has to see: instances (inline
+# values), __slots__, dicts and strs, the tuple/list/dict/float freelists,
+# ints and floats freed by the specialized operations (no DESTROY event, no
+# tp_dealloc call through _Py_Dealloc), bytes and str resized in place or
+# moved, slices, closures, generators, exceptions with tracebacks.
+CHURN = """
+import gc, sys
+import memalot
+
+class Plain:
+    pass
+
+class Slotted:
+    __slots__ = ("a", "b")
+
+def gen(n):
+    yield from range(n)
+
+def churn(i):
+    plain = [Plain() for _ in range(50)]
+    for p in plain:
+        p.attr = i
+    slotted = [Slotted() for _ in range(20)]
+    names = {k: str(k) * 3 for k in range(50)}
+    small = tuple(range(i % 7 + 1)) + (i, i + 1)
+    total = sum(k * k + 1 for k in range(100)) + (i * 3 + 7) * (i + 1)
+    scaled = sum(k * 1.5 for k in range(100)) + 0.25 * i + (i * 0.5) * 2.0
+    blob = b"x" * 10
+    blob += b"y" * 1000
+    text = "a" + str(i * 1000)
+    text += "b" * 3
+    part = [1, 2, 3, 4][1:3]
+    inner = (lambda y: lambda: y + 1)(i)()
+    try:
+        raise ValueError(i)
+    except ValueError as exc:
+        message = str(exc)
+    items = list(range(30))
+    items.extend(range(500))
+    drained = list(gen(5))
+    return None if (total, scaled, blob, text, part, inner, message, drained, names, small, slotted) else 0
+"""
+
+
+def test_clean_calls_write_call_deltas(python, dump_dir):
+    needs_deltas(python)
+    path, _ = run(python, dump_dir, CHURN + """
+mon = memalot.create_leak_monitor(max_object_age_calls=1, warmup_calls=0, report=False,
+                                  dump_file=sys.argv[1])
+for i in range(40):
+    with mon:
+        churn(i)
+memalot.stop_leak_monitoring()
+""")
+    found = images(path)
+    kinds = [image["kind"] for image in found]
+    full_calls = [image["call_counter"] for image in found if image["kind"] == FULL]
+    # The first call-end takes the base image; every later clean call is a delta.
+    assert kinds[0] == FULL
+    assert full_calls == [1], "calls that wrote full images: %s" % full_calls
+    assert len(found) == 40 and all(image["trigger"] == "call-end" for image in found)
+    assert all(image["objects"] == 0 for image in found[1:])
+    assert all(image["base"] == found[0]["image"] and image["has_base"] for image in found[1:])
+    rep = report(path)
+    assert rep["leaks_found"] is False and rep["call_deltas"] == 39
+
+
+LEAKY = CHURN + """
+kept = []
+between = []
+
+class Leaked:
+    def __init__(self, i):
+        self.i = i
+
+class Between:
+    pass
+
+mon = memalot.create_leak_monitor(max_object_age_calls=1, warmup_calls=1, report=False,
+                                  dump_file=sys.argv[1], call_deltas=sys.argv[2] == "deltas")
+for i in range(1, 21):
+    if i % 4 == 0:
+        between.append(Between())  # made outside any call: never a candidate
+    with mon:
+        churn(i)
+        if i % 5 == 2:
+            kept.append(Leaked(i))
+print(json.dumps({"leaked": [[id(k), k.i] for k in kept], "between": [id(b) for b in between]}))
+"""
+
+
+def test_leaking_calls_flag_exactly_their_survivors(python, dump_dir):
+    needs_deltas(python)
+    path, out = run(python, dump_dir, "import json\n" + LEAKY, "deltas")
+    facts = json.loads(out.strip().splitlines()[-1])
+    found = images(path, types=("__main__.Leaked", "__main__.Between"))
+    full_calls = [image["call_counter"] for image in found if image["kind"] == FULL]
+    # Call 1 (base image) and the leaking calls 2, 7, 12, 17; the others are deltas.
+    assert full_calls == [1, 2, 7, 12, 17]
+    by_call = {image["call_counter"]: image for image in found if image["kind"] == FULL}
+    for address, call in facts["leaked"]:
+        image = by_call[call]
+        record = [o for o in image["records"] if o["a"] == address]
+        assert record and record[0]["f"] & CALL_BORN and record[0]["f"] & NEW, (call, record)
+    born_elsewhere = [o for image in found for o in image["records"]
+                      if o["t"] == "__main__.Between" and o["f"] & CALL_BORN]
+    assert born_elsewhere == []  # objects made between calls are never attributed to one
+    rep = report(path)
+    assert candidates(rep) == {"__main__.Leaked": 4}
+    examples = [ex for leak in rep["leaks"] for ex in leak["examples"]]
+    assert sorted(ex["created_in_call"] for ex in examples) == [2, 7, 12, 17]
+
+
+def test_deltas_and_full_images_give_the_same_verdict(python, dump_dir):
+    needs_deltas(python)
+    with_deltas, _ = run(python, dump_dir, "import json\n" + LEAKY, "deltas")
+    os.rename(with_deltas, with_deltas + ".deltas")
+    full_only, _ = run(python, dump_dir, "import json\n" + LEAKY, "full")
+    a, b = report(with_deltas + ".deltas"), report(full_only)
+    assert candidates(a) == candidates(b) == {"__main__.Leaked": 4}
+    assert a["call_deltas"] == 15 and b["call_deltas"] == 0
+    assert os.path.getsize(with_deltas + ".deltas") * 4 < os.path.getsize(full_only)
+
+
+def test_survivors_come_of_age_calls_later(python, dump_dir):
+    needs_deltas(python)
+    path, out = run(python, dump_dir, "import json\n" + CHURN + """
+keep = {}
+
+class Brief:
+    pass
+
+class Long:
+    pass
+
+mon = memalot.create_leak_monitor(max_object_age_calls=3, warmup_calls=0, report=False,
+                                  dump_file=sys.argv[1])
+for i in range(1, 16):
+    with mon:
+        churn(i)
+        if i == 5:
+            keep["brief"] = Brief()   # alive at the end of calls 5 and 6 only
+        if i == 7:
+            del keep["brief"]
+        if i == 9:
+            keep["long"] = Long()     # alive from call 9 on: 3 calls old at call 11
+print(json.dumps({"long": id(keep["long"])}))
+""")
+    found = images(path, types=("__main__.Brief", "__main__.Long"))
+    full_calls = [image["call_counter"] for image in found if image["kind"] == FULL]
+    # base, Brief born (5), Brief due (7: dead by then, taken anyway), Long born (9), Long due (11)
+    assert full_calls == [1, 5, 7, 9, 11]
+    rep = report(path)
+    assert candidates(rep) == {"__main__.Long": 1}
+    example = rep["leaks"][0]["examples"][0]
+    assert example["created_in_call"] == 9 and int(example["address"], 16) == json.loads(out)["long"]
+
+
+def test_a_survivor_on_a_reused_address_is_the_newest_birth(python, dump_dir):
+    needs_deltas(python)
+    path, out = run(python, dump_dir, "import json\n" + CHURN + """
+kept = []
+reused = []
+
+class Plain2:
+    pass
+
+mon = memalot.create_leak_monitor(max_object_age_calls=1, warmup_calls=0, report=False,
+                                  dump_file=sys.argv[1])
+with mon:
+    churn(0)
+for i in range(1, 9):
+    with mon:
+        first = Plain2()
+        address = id(first)
+        del first                  # freed: its address goes back to the allocator
+        second = Plain2()          # usually lands on the same address
+        reused.append(id(second) == address)
+        kept.append(second)
+        del second
+print(json.dumps({"kept": [id(k) for k in kept], "reused": reused}))
+""")
+    facts = json.loads(out)
+    assert any(facts["reused"]), "the allocator never reused the address; the test proves nothing"
+    found = images(path, types=("__main__.Plain2",))
+    for call, address in enumerate(facts["kept"], start=1):
+        image = [im for im in found if im["call_counter"] == call + 1 and im["kind"] == FULL][0]
+        mine = [o for o in image["records"] if o["a"] == address]
+        assert mine and mine[0]["f"] & CALL_BORN, (call, mine)
+        # Only this call's survivor is flagged: the earlier ones are old now.
+        assert [o["a"] for o in image["records"] if o["f"] & CALL_BORN] == [address]
+
+
+def test_overlapping_calls_in_threads_take_full_images(python, dump_dir):
+    needs_deltas(python)
+    path, _ = run(python, dump_dir, CHURN + """
+import threading
+kept = []
+mon = memalot.create_leak_monitor(max_object_age_calls=1, warmup_calls=0, report=False,
+                                  dump_file=sys.argv[1])
+barrier = threading.Barrier(2)
+
+def worker(n):
+    for i in range(6):
+        with mon:
+            barrier.wait(timeout=60)   # both calls are open at once
+            churn(i)
+            if n == 0 and i == 3:
+                kept.append(object())
+            barrier.wait(timeout=60)
+
+threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+""")
+    found = images(path)
+    assert found and all(image["kind"] == FULL for image in found)
+    assert len(found) == 12  # one full image per call-end, none lost
+    report(path)  # the analysis reads them
+
+
+def test_tracemalloc_inside_a_call_forces_a_full_image(python, dump_dir):
+    needs_deltas(python)
+    path, out = run(python, dump_dir, CHURN + """
+import tracemalloc
+mon = memalot.create_leak_monitor(max_object_age_calls=1, warmup_calls=0, report=False,
+                                  dump_file=sys.argv[1])
+for i in range(1, 9):
+    with mon:
+        churn(i)
+        if i == 3:
+            tracemalloc.start()   # takes the reference tracer slot from memalot
+        if i == 5:
+            tracemalloc.stop()
+print(tracemalloc.is_tracing())
+""")
+    found = images(path)
+    full_calls = [image["call_counter"] for image in found if image["kind"] == FULL]
+    assert full_calls[0] == 1 and 3 in full_calls  # the log of call 3 is incomplete
+    assert full_calls[-1] < 8, "deltas never came back after tracemalloc stopped: %s" % full_calls
+    assert out.strip() == "False"
