@@ -18,26 +18,9 @@ import sys
 import tempfile
 import time
 
+from heap import build_heap
+
 from memalot import _memalot
-
-
-class Item:
-    def __init__(self, i):
-        self.values = [i, i + 1]
-        self.name = "item-%d" % i
-        self.weight = i * 0.5
-
-
-def build_heap(n):
-    # Each Item brings about 5 objects (instance, list, str, float, and an int
-    # outside the small-int cache); every 8th also a dict and a tuple.
-    items = []
-    for i in range(n // 5):
-        item = Item(i + 1000)
-        if i % 8 == 0:
-            item.extra = {"i": i, "t": (i, str(i))}
-        items.append(item)
-    return items
 
 
 def median_ms(values):

@@ -22,25 +22,10 @@ import sys
 import tempfile
 import time
 
+from heap import Item, build_heap
+
 import memalot
 from memalot import _session
-
-
-class Item:
-    def __init__(self, i):
-        self.values = [i, i + 1]
-        self.name = "item-%d" % i
-        self.weight = i * 0.5
-
-
-def build_heap(n):
-    items = []
-    for i in range(n // 5):
-        item = Item(i + 1000)
-        if i % 8 == 0:
-            item.extra = {"i": i, "t": (i, str(i))}
-        items.append(item)
-    return items
 
 
 def work():

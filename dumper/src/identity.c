@@ -439,23 +439,6 @@ int mlt_identity_floats_unseen(void)
     return MLT_PY_AT_LEAST(3, 11);
 }
 
-/* The freelist wrappers mark at death, the opposite of what a births log
- * needs: per-call deltas are 3.13+ only. */
-int mlt_identity_call_deltas_supported(void)
-{
-    return 0;
-}
-
-void mlt_identity_arm_call(mlt_calllog *log)
-{
-    (void)log;
-    (void)g_calllog;
-}
-
-int mlt_identity_disarm_call(void)
-{
-    return -1;
-}
 
 void mlt_identity_forget_after_fork(void)
 {
@@ -490,7 +473,11 @@ void mlt_identity_forget_after_fork(void)
 {
     g_marks = NULL;
 }
+#endif
 
+#if !(MLT_SUPPORTED && MLT_HAVE_REFTRACER)
+/* Before 3.13 the freelist wrappers mark at death, the opposite of what a
+ * births log needs: per-call deltas are 3.13+ only. */
 int mlt_identity_call_deltas_supported(void)
 {
     return 0;
