@@ -36,6 +36,12 @@ def work():
     return None if total < 0 or not names else None
 
 
+def heavy_work():
+    """Creates ~100,000 objects, keeps none: shows the cost per object created."""
+    parts = [Item(i) for i in range(20000)]
+    return None if parts else None
+
+
 def time_calls(func, calls):
     times = []
     for _ in range(calls):
@@ -65,6 +71,9 @@ def main():
     size_base = os.path.getsize(delta_file)
     deltas_ms, _ = time_calls(deltas, calls)
     size_after = os.path.getsize(delta_file)
+    heavy_bare_ms, _ = time_calls(heavy_work, 20)
+    heavy = memalot.leak_monitor(max_object_age_calls=1, report=False, quiet=True)(heavy_work)
+    heavy_ms, _ = time_calls(heavy, 20)
     # A fresh monitor for the full-image run (one dump file per monitor).
     _session.close()
     full = monitored(directory, "full.mlt", call_deltas=False)
@@ -77,6 +86,8 @@ def main():
     print("monitored, call deltas:    %8.3f ms  (+%.3f ms per call; target <= 1 ms)"
           % (deltas_ms, deltas_ms - bare_ms))
     print("monitored, full images:    %8.3f ms  (+%.3f ms per call)" % (full_ms, full_ms - bare_ms))
+    print("call creating 100,000 objects: %.2f ms bare, %.2f ms with deltas (+%.0f ns per object created)"
+          % (heavy_bare_ms, heavy_ms, (heavy_ms - heavy_bare_ms) * 1e6 / 100000))
     print("ratio full/deltas (extra time): %.0fx"
           % ((full_ms - bare_ms) / max(deltas_ms - bare_ms, 1e-6)))
     print("dump with deltas: base image %d bytes, then %.0f bytes per clean call"
