@@ -237,6 +237,13 @@ int mla_criteria_qualifies(const mla_criteria *crit, uint32_t first, uint32_t ev
 double mla_criteria_age_seconds(const mla_criteria *crit, uint32_t first, uint32_t evaluated);
 int64_t mla_criteria_age_calls(const mla_criteria *crit, uint32_t first, uint32_t evaluated,
                                uint8_t id_bits);
+/* The first of images[0..evaluated] that the objects first qualifying at
+ * `evaluated` depend on: an object that qualifies there but not at the image
+ * before was first seen after it, and that image's predecessor (a warm-up or
+ * call-start) is the most the rules look back. c has its defaults resolved. */
+size_t mla_criteria_window_start(const mlt_criterion *c, const mlt_image_info *images,
+                                 size_t evaluated);
+
 /* The monitored call that created the object, or -1 when unknown. */
 int64_t mla_criteria_created_call(const mla_criteria *crit, uint32_t first, uint8_t id_bits);
 /* Fills defaults into a criterion: calls N=0 -> 1, negative warmup -> lifetime, ... */

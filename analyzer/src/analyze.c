@@ -33,6 +33,8 @@ typedef struct {
     uint64_t *approx_candidates; /* per report */
     size_t untracked_images;    /* images recorded without identity tracking */
     size_t call_deltas;         /* clean monitored calls recorded as call deltas */
+    double warmup_from;         /* newest_only: wall time the warm-up counts from, when the
+                                   window dropped the run's first image (0: as usual) */
 } analysis;
 
 static mlt_status warn(analysis *a, mlt_error *err, const char *fmt, ...)
@@ -154,7 +156,9 @@ static mlt_status fill_summaries(analysis *a, mlt_error *err)
         analyzed[p] = *info;
     }
     return mla_criteria_init(&a->crit, &a->criterion, analyzed, a->count,
-                             mlt_reader_file_info(a->reader)->start_time, err);
+                             a->warmup_from > 0.0 ? a->warmup_from
+                                                  : mlt_reader_file_info(a->reader)->start_time,
+                             err);
 }
 
 static mlt_status choose_evaluated(analysis *a, mlt_error *err)
@@ -175,6 +179,27 @@ static mlt_status choose_evaluated(analysis *a, mlt_error *err)
                         a->path, at, a->file_images);
     return mla_fail(err, MLT_ERR_USAGE, "%s: image %ld belongs to another run and was excluded",
                     a->path, at);
+}
+
+/* newest_only: drops the analysed images before the window the evaluated
+ * image's new candidates depend on (and those after it). */
+static mlt_status keep_newest_window(analysis *a, mlt_error *err)
+{
+    mlt_image_info *window = mla_malloc_array(a->evaluated + 1, sizeof *window);
+    if (!window)
+        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for image headers");
+    for (size_t p = 0; p <= a->evaluated; p++)
+        window[p] = a->infos[a->included[p]];
+    size_t start = mla_criteria_window_start(&a->criterion, window, a->evaluated);
+    /* The warm-up still counts from the run's first image, as the whole
+     * file's analysis would count it. */
+    if (start > 0 && window[0].sequence == 0)
+        a->warmup_from = window[0].wall_time;
+    free(window);
+    memmove(a->included, a->included + start, (a->evaluated + 1 - start) * sizeof *a->included);
+    a->count = a->evaluated + 1 - start;
+    a->evaluated -= start;
+    return MLT_OK;
 }
 
 /* The evaluated image's criterion, else the newest image's that has one,
@@ -278,6 +303,7 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
                                 size_t *next_report, mlt_error *err)
 {
     int full = a->opt->each ? p >= 1 : p == a->evaluated;
+    int once = a->opt->each || a->opt->newest_only; /* objects reported where they first qualify */
     size_t fi = a->included[p];
     mlt_status st = mla_load_image(a->reader, fi, &a->types, full, &cur->graph, err);
     if (st != MLT_OK)
@@ -316,7 +342,7 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
             continue;
         a->types.growth[t][p]++;
         if (full)
-            candidate[v] = a->opt->each ? !(cur->bits[v] & MLA_ID_REPORTED) : 1;
+            candidate[v] = once ? !(cur->bits[v] & MLA_ID_REPORTED) : 1;
         cur->bits[v] |= MLA_ID_REPORTED;
     }
     if (st == MLT_OK && full) {
@@ -410,7 +436,10 @@ static mlt_status run(analysis *a, mlt_error *err)
     if (st != MLT_OK)
         return st;
     choose_criterion(a);
-    st = fill_summaries(a, err);
+    if (a->opt->newest_only && !a->opt->each)
+        st = keep_newest_window(a, err);
+    if (st == MLT_OK)
+        st = fill_summaries(a, err);
     if (st != MLT_OK)
         return st;
     mla_typereg_init(&a->types, a->arena, a->count);

@@ -157,3 +157,37 @@ int64_t mla_criteria_age_calls(const mla_criteria *crit, uint32_t first, uint32_
         return -1;
     return m - k + 1;
 }
+
+/* Newly qualifying at E (time): t[E] - t[f] >= lifetime > t[E-1] - t[f], so
+ * t[f] > t[E-1] - lifetime. (calls): k + calls - 1 > m[E-1], so k >= m[E-1] -
+ * calls + 2, and f and its call-start carry counter k. The window starts at
+ * the last image ruled out, one more for its predecessor. */
+size_t mla_criteria_window_start(const mlt_criterion *c, const mlt_image_info *images,
+                                 size_t evaluated)
+{
+    if (evaluated < 2)
+        return 0;
+    size_t last_ruled_out = SIZE_MAX;
+    if (c->kind == MLT_CRITERION_CALLS) {
+        int64_t completed = -1;
+        for (size_t p = 0; p < evaluated; p++)
+            if (images[p].trigger == MLT_TRIGGER_CALL_END)
+                completed = (int64_t)images[p].call_counter;
+        if (completed < 0)
+            return 0;
+        int64_t k_min = completed - (int64_t)c->calls + 2;
+        for (size_t p = 0; p < evaluated; p++)
+            if ((int64_t)images[p].call_counter < k_min)
+                last_ruled_out = p;
+    } else {
+        int mono = monotonic_usable(images, evaluated + 1);
+        double limit = (mono ? images[evaluated - 1].monotonic_time : images[evaluated - 1].wall_time) -
+                       c->lifetime;
+        for (size_t p = 0; p < evaluated; p++)
+            if ((mono ? images[p].monotonic_time : images[p].wall_time) <= limit)
+                last_ruled_out = p;
+    }
+    if (last_ruled_out == SIZE_MAX)
+        return 0;
+    return last_ruled_out > 0 ? last_ruled_out - 1 : 0;
+}

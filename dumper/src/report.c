@@ -70,8 +70,9 @@ typedef struct {
     mlt_error error;
 } report_outcome;
 
-/* The newest report of the set: with `each` it lists only the objects that
- * first met the criterion at the newest image, as memalot's console does. */
+/* The newest report of the set: with `each` (newest_only) it lists only the
+ * objects that first met the criterion at the newest image, as memalot's
+ * console does. */
 static void render_newest(const mla_report_set *set, int color, report_outcome *outcome)
 {
     size_t count = mla_report_set_count(set);
@@ -146,7 +147,10 @@ PyObject *mlt_py_report(PyObject *self, PyObject *args, PyObject *kwargs)
     }
     mla_options options;
     mla_options_init(&options);
-    options.each = each;
+    /* The console prints the newest image's new candidates only, so it reads
+     * just the images they depend on: the same work at every image however
+     * long the run, where re-reading the whole file grows without bound. */
+    options.newest_only = each;
     options.include = (const char *const *)include.items;
     options.include_count = include.count;
     options.exclude = (const char *const *)exclude.items;

@@ -37,6 +37,10 @@ typedef struct {
     int warmup_defaulted;        /* 1: derive the warm-up from the criterion's default rule */
     long at_image;               /* image index to evaluate; -1 = the last */
     int each;                    /* 1: one report per image, objects reported once, when they first qualify */
+    int newest_only;             /* 1: one report, at the evaluated image, of the objects that first
+                                    qualify there (each's rule), read from only the images that
+                                    verdict depends on: a console report after every image then
+                                    costs the same however long the run (see criteria.c) */
     const char *const *include;  /* substrings of the fully qualified type name; any match keeps */
     size_t include_count;
     const char *const *exclude;  /* any match drops */

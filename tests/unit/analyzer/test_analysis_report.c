@@ -600,6 +600,87 @@ START_TEST(each_mode_reports_once)
 }
 END_TEST
 
+/* A run where objects are born and die at pseudo-random images, addresses
+ * reused, some images taken inside monitored calls: the console's bounded
+ * window (newest_only) must give, at every image, exactly each-mode's
+ * report there. */
+static void write_churn_run(const char *path, int calls)
+{
+    enum { IMAGES = 40, SLOTS = 120 };
+    int alive_until[SLOTS] = {0}; /* image at which the slot's object dies; 0: empty */
+    uint64_t state = 12345;
+    at_dump *d = at_dump_open(path);
+    for (int image = 0; image < IMAGES; image++) {
+        mlt_image_info *info = at_image_begin(d, 100.0 + 0.75 * image);
+        if (calls) {
+            info->trigger = image % 2 ? MLT_TRIGGER_CALL_END : MLT_TRIGGER_CALL_START;
+            info->call_counter = (uint64_t)(image / 2 + 1);
+            info->criterion = (mlt_criterion){MLT_CRITERION_CALLS, 0, 0, 3, 2};
+        } else {
+            info->criterion = (mlt_criterion){MLT_CRITERION_TIME, 4.0, 3.0, 0, 0};
+        }
+        for (int slot = 0; slot < SLOTS; slot++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            uint32_t r = (uint32_t)(state >> 33);
+            uint8_t flags = 0;
+            if (alive_until[slot] <= image) {
+                alive_until[slot] = 0;
+                if (r % 5 != 0)
+                    continue; /* stays empty this image */
+                alive_until[slot] = image + 1 + (int)(r % 17);
+                flags = MLT_OBJ_NEW;
+            }
+            at_obj(d, 0x10000 + 0x40 * (uint64_t)slot, slot % 3 ? "app.Item" : "app.Other", flags, 32);
+        }
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+static void window_matches_each(int calls)
+{
+    char *path = at_tmp_path(calls ? "window-calls.mlt" : "window-time.mlt");
+    write_churn_run(path, calls);
+    mla_options o;
+    mla_options_init(&o);
+    o.each = 1;
+    mla_report_set *each = at_analyze(path, &o);
+    uint64_t seen = 0;
+    for (size_t i = 0; i < mla_report_set_count(each); i++) {
+        const mla_report *want = mla_report_set_get(each, i);
+        mla_options_init(&o);
+        o.newest_only = 1;
+        o.at_image = (long)want->evaluated_image;
+        mla_report_set *one = at_analyze(path, &o);
+        ck_assert_uint_eq(mla_report_set_count(one), 1);
+        const mla_report *got = mla_report_set_get(one, 0);
+        ck_assert_uint_eq(got->evaluated_image, want->evaluated_image);
+        ck_assert_msg(got->candidate_count == want->candidate_count,
+                      "image %u: window says %llu candidates, each-mode %llu",
+                      want->evaluated_image, (unsigned long long)got->candidate_count,
+                      (unsigned long long)want->candidate_count);
+        for (size_t t = 0; t < want->leak_count; t++) {
+            const mla_type_leak *w = &want->leaks[t], *g = at_leak(got, w->type);
+            ck_assert_ptr_nonnull(g);
+            ck_assert_uint_eq(g->count, w->count);
+        }
+        if (want->evaluated_image > 20)
+            ck_assert_uint_lt(got->image_count, want->evaluated_image / 2); /* bounded */
+        seen += want->candidate_count;
+        mla_report_set_free(one);
+    }
+    ck_assert_uint_gt(seen, 20); /* the run has leaks to find */
+    mla_report_set_free(each);
+    free(path);
+}
+
+START_TEST(newest_only_window_equals_each_mode)
+{
+    window_matches_each(0);
+    window_matches_each(1);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
     mla_report_set *set = NULL;
@@ -900,6 +981,7 @@ int main(void)
     tcase_add_test(tc, external_root_and_preview);
     tcase_add_test(tc, example_budget);
     tcase_add_test(tc, each_mode_reports_once);
+    tcase_add_test(tc, newest_only_window_equals_each_mode);
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, torn_tail_warns);
     tcase_add_test(tc, object_paths_and_census);
