@@ -11,11 +11,15 @@
 #define ENTRY_ADDRESS(e) ((e) & ~(uintptr_t)0xF)
 #define ENTRY_BLOCK(e) (ENTRY_ADDRESS(e) - (((e) & ENTRY_PREHEADER) << 4))
 
-int mlt_calllog_reset(mlt_calllog *log)
+void mlt_calllog_reset(mlt_calllog *log)
 {
     log->count = 0;
     log->overlapped = 0;
     log->overflow = 0;
+}
+
+int mlt_calllog_ready(mlt_calllog *log)
+{
     if (log->freed == NULL) {
         log->freed = mlt_bitmap_new();
     }

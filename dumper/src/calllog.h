@@ -37,9 +37,12 @@ typedef struct {
 /* Entries the log may hold before it overflows (64 MiB). */
 #define MLT_CALLLOG_MAX_ENTRIES ((size_t)1 << 23)
 
-/* Forgets every entry and the overlap/overflow state; keeps the memory.
- * -1 when the freed-block map cannot be allocated. */
-int mlt_calllog_reset(mlt_calllog *log);
+/* Forgets every entry and the overlap/overflow state; keeps the memory. */
+void mlt_calllog_reset(mlt_calllog *log);
+
+/* Allocates the freed/killed maps on first use (a monitor that never sees
+ * a monitored call never pays for them); -1 when out of memory. */
+int mlt_calllog_ready(mlt_calllog *log);
 
 void mlt_calllog_free(mlt_calllog *log);
 

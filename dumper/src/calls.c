@@ -11,7 +11,8 @@ void mlt_calls_start(mlt_monitor *m)
         m->calllog.overlapped = 1;
         return;
     }
-    if (mlt_calllog_reset(&m->calllog) != 0) {
+    mlt_calllog_reset(&m->calllog);
+    if (mlt_calllog_ready(&m->calllog) != 0) {
         m->calllog.overflow = 1; /* no memory for the freed-block map: a full image at the end */
         return;
     }

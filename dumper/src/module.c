@@ -4,6 +4,7 @@
 #include "compat.h"
 #include "identity.h"
 #include "monitor.h"
+#include "footprint.h"
 #include "module_parts.h"
 
 #include <string.h>
@@ -265,6 +266,22 @@ static PyObject *identity_status(PyObject *self, PyObject *unused)
                          (unsigned long long)mlt_identity_replaced_count());
 }
 
+static PyObject *memory(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    mlt_monitor *m = mlt_monitor_current();
+    if (m == NULL) {
+        Py_RETURN_NONE;
+    }
+    mlt_footprint f;
+    mlt_monitor_footprint(m, &f);
+    return Py_BuildValue("{s:n,s:n,s:n,s:n,s:n,s:n}", "marks", (Py_ssize_t)f.marks, "visited",
+                         (Py_ssize_t)f.visited, "maps", (Py_ssize_t)f.maps, "snapshot",
+                         (Py_ssize_t)f.snapshot, "calllog", (Py_ssize_t)f.calllog, "total",
+                         (Py_ssize_t)f.total);
+}
+
 static PyObject *after_fork_child(PyObject *self, PyObject *unused)
 {
     (void)self;
@@ -288,6 +305,9 @@ static PyMethodDef METHODS[] = {
      "monitor_path()\n--\n\nPath of the open monitor's file, or None."},
     {"identity_status", identity_status, METH_NOARGS,
      "identity_status()\n--\n\n{'source': 'reftracer'|'alloc-hook'|'none', 'tracer_replaced': n}"},
+    {"memory", memory, METH_NOARGS,
+     "memory()\n--\n\nBytes of C memory the monitor holds, by part (marks, visited, maps, "
+     "snapshot, calllog, total), or None without a monitor."},
     {"after_fork_child", after_fork_child, METH_NOARGS,
      "after_fork_child()\n--\n\nIn a forked child: drop the parent's monitor without touching "
      "its file."},

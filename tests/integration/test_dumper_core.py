@@ -718,3 +718,27 @@ def test_file_header_and_append(python, dump_dir):
     withheld = read_file_info(dump + ".2")
     assert withheld["argv_withheld"] == 1 and withheld["argv"] == []
     assert read_file_info(dump + ".3")["argv"] == facts["sys_argv"]
+
+
+def test_memory_reports_the_monitors_own_parts(python, dump_dir):
+    body = """
+    FACTS["closed"] = _memalot.memory()
+    _memalot.open_monitor(DUMP, use_fork=False)
+    FACTS["fresh"] = _memalot.memory()
+    keep = [[i] for i in range(20000)]
+    dump_ok()
+    FACTS["after_image"] = _memalot.memory()
+    _memalot.close_monitor()
+    save_facts()
+    """
+    dump, facts, _ = run_program(python, dump_dir, body)
+    assert facts["closed"] is None
+    parts = ("marks", "visited", "maps", "snapshot", "calllog")
+    for key in ("fresh", "after_image"):
+        sizes = facts[key]
+        assert sorted(sizes) == sorted(parts + ("total",))
+        assert sizes["total"] > sum(sizes[p] for p in parts)  # plus the monitor struct itself
+    assert facts["fresh"]["visited"] == 0 and facts["fresh"]["calllog"] == 0  # nothing walked or logged yet
+    assert facts["after_image"]["marks"] > 0 and facts["after_image"]["visited"] > 0
+    # 20,000 lists and their ints, about 2.5 MB: the walk's visited set is far smaller
+    assert facts["after_image"]["visited"] < 1 << 20
