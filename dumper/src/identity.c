@@ -7,34 +7,60 @@
 #include <frameobject.h> /* PyFrame_Type: frames are freelisted on 3.10 */
 #endif
 
-/* The bitmap the hooks mark into; NULL turns every hook into a pass-through. */
-static mlt_bitmap *g_marks;
-static int g_lost;            /* sticky until the next check: marks were lost */
-static uint64_t g_replaced;   /* tracer replacements seen */
-static mlt_calllog *g_calllog; /* armed monitored call's births (3.13+), else NULL */
+#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
+/* The exact freelist types whose tp_dealloc is wrapped (3.10-3.12). */
+enum {
+    W_FLOAT, W_TUPLE, W_LIST, W_DICT, W_SLICE, W_CONTEXT, W_ASEND, W_ASYNC_VALUE, W_MEMERR,
+#if !MLT_PY_AT_LEAST(3, 11)
+    W_FRAME,
+#endif
+    W_COUNT
+};
+#endif
+
+/* The hooks' state. The hooks are process-wide by nature (the reference
+ * tracer slot, the OBJ allocator, tp_dealloc of static types), so this is
+ * the one monitor's state that cannot live in the monitor object: it is
+ * kept in this one place, and written only with the GIL held. */
+static struct {
+    mlt_bitmap *marks;       /* marked into; NULL turns every hook into a pass-through */
+    int lost;                /* sticky until the next check: marks were lost */
+    uint64_t replaced;       /* tracer replacements seen */
+    mlt_calllog *calllog;    /* armed monitored call's births (3.13+), else NULL */
+#if MLT_SUPPORTED && MLT_HAVE_REFTRACER
+    PyRefTracer prev_tracer;
+    void *prev_data;
+    int tracer_installed;
+    int in_tracer;           /* a tracer that chained back to us would recurse */
+    PyMemAllocatorEx call_orig;
+    int free_hook_installed;
+    int free_hook_stuck;     /* wrapped by someone else: left in place for good */
+#elif MLT_SUPPORTED
+    PyMemAllocatorEx orig_obj;
+    int alloc_installed;
+    destructor orig_dealloc[W_COUNT];
+    PyTypeObject *wrapped_type[W_COUNT];
+#endif
+} g_hooks;
 
 #if MLT_SUPPORTED && MLT_HAVE_REFTRACER
 /* ------------------------------------------------------------ 3.13+: PyRefTracer */
 
-static PyRefTracer g_prev_tracer;
-static void *g_prev_data;
-static int g_tracer_installed;
-static int g_in_tracer; /* a tracer that chained back to us would recurse */
 
 static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data)
 {
     (void)data;
-    if (event == PyRefTracer_CREATE && g_marks != NULL) {
-        mlt_bitmap_mark_run(g_marks, (uintptr_t)op, 1);
-        if (g_calllog != NULL) {
-            mlt_calllog_birth(g_calllog, g_marks, (uintptr_t)op,
+    if (event == PyRefTracer_CREATE && g_hooks.marks != NULL) {
+        mlt_bitmap_mark_run(g_hooks.marks, (uintptr_t)op, 1);
+        if (g_hooks.calllog != NULL) {
+            mlt_calllog_birth(g_hooks.calllog, g_hooks.marks, (uintptr_t)op,
                               mlt_internals_preheader(Py_TYPE(op)));
         }
     }
-    if (g_prev_tracer != NULL && !g_in_tracer) {
-        g_in_tracer = 1;
-        int rc = g_prev_tracer(op, event, g_prev_data);
-        g_in_tracer = 0;
+    if (g_hooks.prev_tracer != NULL && !g_hooks.in_tracer) {
+        g_hooks.in_tracer = 1;
+        int rc = g_hooks.prev_tracer(op, event, g_hooks.prev_data);
+        g_hooks.in_tracer = 0;
         return rc;
     }
     return 0;
@@ -47,68 +73,65 @@ static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data)
  * the call's end asks separately (internals.c). The hook is in place only
  * while a call is armed: between calls it would cost every free. */
 
-static PyMemAllocatorEx g_call_orig;
-static int g_free_hook_installed;
-static int g_free_hook_stuck; /* wrapped by someone else: left in place for good */
 
 static void call_hook_free(void *ctx, void *ptr)
 {
-    if (g_calllog != NULL && ptr != NULL) {
-        mlt_calllog_freed(g_calllog, (uintptr_t)ptr);
+    if (g_hooks.calllog != NULL && ptr != NULL) {
+        mlt_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
     }
-    g_call_orig.free(ctx, ptr);
+    g_hooks.call_orig.free(ctx, ptr);
 }
 
 static void *call_hook_realloc(void *ctx, void *ptr, size_t size)
 {
-    void *moved = g_call_orig.realloc(ctx, ptr, size);
-    if (moved != NULL && ptr != NULL && moved != ptr && g_calllog != NULL) {
-        mlt_calllog_freed(g_calllog, (uintptr_t)ptr);
+    void *moved = g_hooks.call_orig.realloc(ctx, ptr, size);
+    if (moved != NULL && ptr != NULL && moved != ptr && g_hooks.calllog != NULL) {
+        mlt_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
     }
     return moved;
 }
 
 static void install_free_hook(void)
 {
-    if (g_free_hook_installed) {
+    if (g_hooks.free_hook_installed) {
         return;
     }
-    if (g_free_hook_stuck) {
+    if (g_hooks.free_hook_stuck) {
         PyMemAllocatorEx current;
         PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
         if (current.free != call_hook_free) {
             return; /* still wrapped: the call's end will not trust the log */
         }
         /* The wrapper restored what it found, our hook: ours to remove again. */
-        g_free_hook_stuck = 0;
-        g_free_hook_installed = 1;
+        g_hooks.free_hook_stuck = 0;
+        g_hooks.free_hook_installed = 1;
         return;
     }
-    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_call_orig);
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.call_orig);
     /* malloc and calloc stay the original functions: no cost there. */
-    PyMemAllocatorEx hook = {g_call_orig.ctx, g_call_orig.malloc, g_call_orig.calloc,
+    PyMemAllocatorEx hook = {g_hooks.call_orig.ctx, g_hooks.call_orig.malloc, g_hooks.call_orig.calloc,
                              call_hook_realloc, call_hook_free};
     PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
-    g_free_hook_installed = 1;
+    g_hooks.free_hook_installed = 1;
 }
 
 /* 0 when the hook was ours to remove; 1 when someone wrapped it meanwhile. */
 static int uninstall_free_hook(void)
 {
-    if (!g_free_hook_installed) {
-        return g_free_hook_stuck;
+    if (!g_hooks.free_hook_installed) {
+        return g_hooks.free_hook_stuck;
     }
     PyMemAllocatorEx current;
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
-    g_free_hook_installed = 0;
+    g_hooks.free_hook_installed = 0;
     if (current.free == call_hook_free) {
-        PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &g_call_orig);
+        PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.call_orig);
         return 0;
     }
     /* tracemalloc (say) wrapped us and will put us back when it stops:
      * removing ourselves now would cut it out. Clearing marks at frees is
      * always safe, so the hook stays, and is never installed twice. */
-    g_free_hook_stuck = 1;
+    g_hooks.free_hook_stuck = 1;
     return 1;
 }
 
@@ -119,17 +142,17 @@ int mlt_identity_call_deltas_supported(void)
 
 void mlt_identity_arm_call(mlt_calllog *log)
 {
-    if (g_marks == NULL) {
+    if (g_hooks.marks == NULL) {
         return;
     }
     install_free_hook();
-    g_calllog = log;
+    g_hooks.calllog = log;
 }
 
 int mlt_identity_disarm_call(void)
 {
-    int hooks_moved = g_calllog == NULL;
-    g_calllog = NULL;
+    int hooks_moved = g_hooks.calllog == NULL;
+    g_hooks.calllog = NULL;
     void *data = NULL;
     if (PyRefTracer_GetTracer(&data) != mark_on_create) {
         hooks_moved = 1;
@@ -143,49 +166,49 @@ static void install_tracer(void)
     void *data = NULL;
     PyRefTracer current = PyRefTracer_GetTracer(&data);
     if (current != mark_on_create) {
-        g_prev_tracer = current;
-        g_prev_data = data;
+        g_hooks.prev_tracer = current;
+        g_hooks.prev_data = data;
         PyRefTracer_SetTracer(mark_on_create, NULL);
     }
-    g_tracer_installed = 1;
+    g_hooks.tracer_installed = 1;
 }
 
 mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
 {
-    g_marks = bm;
-    g_lost = 0;
+    g_hooks.marks = bm;
+    g_hooks.lost = 0;
     install_tracer();
     return MLT_IDENTITY_REFTRACER;
 }
 
 void mlt_identity_uninstall(void)
 {
-    if (g_calllog != NULL) {
+    if (g_hooks.calllog != NULL) {
         (void)mlt_identity_disarm_call();
     }
-    g_marks = NULL;
-    if (!g_tracer_installed) {
+    g_hooks.marks = NULL;
+    if (!g_hooks.tracer_installed) {
         return;
     }
     void *data = NULL;
     if (PyRefTracer_GetTracer(&data) == mark_on_create) {
-        PyRefTracer_SetTracer(g_prev_tracer, g_prev_data);
-        g_prev_tracer = NULL;
-        g_prev_data = NULL;
+        PyRefTracer_SetTracer(g_hooks.prev_tracer, g_hooks.prev_data);
+        g_hooks.prev_tracer = NULL;
+        g_hooks.prev_data = NULL;
     }
-    g_tracer_installed = 0;
+    g_hooks.tracer_installed = 0;
 }
 
 int mlt_identity_check_lost(void)
 {
-    int lost = g_lost || (g_marks != NULL && mlt_bitmap_lossy(g_marks));
+    int lost = g_hooks.lost || (g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks));
     void *data = NULL;
-    if (g_tracer_installed && PyRefTracer_GetTracer(&data) != mark_on_create) {
-        g_replaced++;
+    if (g_hooks.tracer_installed && PyRefTracer_GetTracer(&data) != mark_on_create) {
+        g_hooks.replaced++;
         lost = 1;
         install_tracer();
     }
-    g_lost = 0;
+    g_hooks.lost = 0;
     return lost;
 }
 
@@ -202,8 +225,6 @@ void mlt_identity_forget_after_fork(void)
 #elif MLT_SUPPORTED
 /* ------------------------------------------------------------ 3.10-3.12 */
 
-static PyMemAllocatorEx g_orig_obj;
-static int g_alloc_installed;
 
 /* Objects start 0, 16 (GC header) or 32 (3.11+ managed dict pre-header)
  * bytes into their block; an address inside the block can only ever be the
@@ -211,16 +232,16 @@ static int g_alloc_installed;
  * fit cannot mark a neighbour. */
 static void mark_block(void *block, size_t size)
 {
-    if (g_marks == NULL || block == NULL) {
+    if (g_hooks.marks == NULL || block == NULL) {
         return;
     }
-    mlt_bitmap_mark_run(g_marks, (uintptr_t)block, size >= 48 ? 3 : size >= 32 ? 2 : 1);
+    mlt_bitmap_mark_run(g_hooks.marks, (uintptr_t)block, size >= 48 ? 3 : size >= 32 ? 2 : 1);
 }
 
 static void *hook_malloc(void *ctx, size_t size)
 {
     (void)ctx;
-    void *p = g_orig_obj.malloc(g_orig_obj.ctx, size);
+    void *p = g_hooks.orig_obj.malloc(g_hooks.orig_obj.ctx, size);
     mark_block(p, size);
     return p;
 }
@@ -228,7 +249,7 @@ static void *hook_malloc(void *ctx, size_t size)
 static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
 {
     (void)ctx;
-    void *p = g_orig_obj.calloc(g_orig_obj.ctx, nelem, elsize);
+    void *p = g_hooks.orig_obj.calloc(g_hooks.orig_obj.ctx, nelem, elsize);
     mark_block(p, nelem * elsize);
     return p;
 }
@@ -236,7 +257,7 @@ static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
 static void *hook_realloc(void *ctx, void *ptr, size_t size)
 {
     (void)ctx;
-    void *p = g_orig_obj.realloc(g_orig_obj.ctx, ptr, size);
+    void *p = g_hooks.orig_obj.realloc(g_hooks.orig_obj.ctx, ptr, size);
     mark_block(p, size);
     return p;
 }
@@ -244,18 +265,18 @@ static void *hook_realloc(void *ctx, void *ptr, size_t size)
 static void hook_free(void *ctx, void *ptr)
 {
     (void)ctx;
-    g_orig_obj.free(g_orig_obj.ctx, ptr);
+    g_hooks.orig_obj.free(g_hooks.orig_obj.ctx, ptr);
 }
 
 static void install_allocator(void)
 {
-    if (g_alloc_installed) {
+    if (g_hooks.alloc_installed) {
         return;
     }
-    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_orig_obj);
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.orig_obj);
     PyMemAllocatorEx hook = {NULL, hook_malloc, hook_calloc, hook_realloc, hook_free};
     PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
-    g_alloc_installed = 1;
+    g_hooks.alloc_installed = 1;
 }
 
 /* tracemalloc started before us and stopped while we run restores the
@@ -269,7 +290,7 @@ static int allocator_hook_lost(void)
 {
     PyMemAllocatorEx current;
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
-    if (!g_alloc_installed || current.malloc == hook_malloc || g_marks == NULL) {
+    if (!g_hooks.alloc_installed || current.malloc == hook_malloc || g_hooks.marks == NULL) {
         return 0;
     }
     static const size_t probe_sizes[] = {200, 360, 488};
@@ -277,7 +298,7 @@ static int allocator_hook_lost(void)
     int lost = 0;
     for (int i = 0; i < 3; i++) {
         probes[i] = PyObject_Malloc(probe_sizes[i]);
-        lost |= probes[i] != NULL && !mlt_bitmap_test(g_marks, (uintptr_t)probes[i]);
+        lost |= probes[i] != NULL && !mlt_bitmap_test(g_hooks.marks, (uintptr_t)probes[i]);
     }
     for (int i = 0; i < 3; i++) {
         PyObject_Free(probes[i]);
@@ -291,43 +312,33 @@ static int reinstall_allocator_if_lost(void)
     if (!allocator_hook_lost()) {
         return 0;
     }
-    g_alloc_installed = 0;
+    g_hooks.alloc_installed = 0;
     install_allocator();
     return 1;
 }
 
 static void uninstall_allocator(void)
 {
-    if (!g_alloc_installed) {
+    if (!g_hooks.alloc_installed) {
         return;
     }
     PyMemAllocatorEx current;
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
     if (current.malloc == hook_malloc) {
-        PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &g_orig_obj);
-        g_alloc_installed = 0;
+        PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.orig_obj);
+        g_hooks.alloc_installed = 0;
     }
     /* else: someone (tracemalloc) wrapped us and will restore us later; we
-     * stay installed as a pass-through, since g_marks is NULL. */
+     * stay installed as a pass-through, since g_hooks.marks is NULL. */
 }
 
 /* ---- dealloc wrappers on the exact freelist types */
 
-enum {
-    W_FLOAT, W_TUPLE, W_LIST, W_DICT, W_SLICE, W_CONTEXT, W_ASEND, W_ASYNC_VALUE, W_MEMERR,
-#if !MLT_PY_AT_LEAST(3, 11)
-    W_FRAME,
-#endif
-    W_COUNT
-};
-
-static destructor g_orig_dealloc[W_COUNT];
-static PyTypeObject *g_wrapped_type[W_COUNT];
 
 static void mark_object(PyObject *op)
 {
-    if (g_marks != NULL) {
-        mlt_bitmap_mark_run(g_marks, (uintptr_t)op, 1);
+    if (g_hooks.marks != NULL) {
+        mlt_bitmap_mark_run(g_hooks.marks, (uintptr_t)op, 1);
     }
 }
 
@@ -343,7 +354,7 @@ static void mark_object(PyObject *op)
         mark_object(op);                                                                     \
         PyObject_GC_UnTrack(op);                                                             \
         Py_TRASHCAN_BEGIN(op, name)                                                          \
-        g_orig_dealloc[slot](op);                                                            \
+        g_hooks.orig_dealloc[slot](op);                                                            \
         Py_TRASHCAN_END                                                                      \
     }
 
@@ -354,7 +365,7 @@ static void mark_object(PyObject *op)
     static void name(PyObject *op)                                                           \
     {                                                                                        \
         mark_object(op);                                                                     \
-        g_orig_dealloc[slot](op);                                                            \
+        g_hooks.orig_dealloc[slot](op);                                                            \
     }
 
 PLAIN_DEALLOC_WRAPPER(wrap_float_dealloc, W_FLOAT)
@@ -372,11 +383,11 @@ TRASHCAN_DEALLOC_WRAPPER(wrap_frame_dealloc, W_FRAME)
 
 static void wrap_one(int slot, PyTypeObject *tp, destructor wrapper)
 {
-    if (g_wrapped_type[slot] != NULL || tp == NULL || tp->tp_dealloc == wrapper) {
+    if (g_hooks.wrapped_type[slot] != NULL || tp == NULL || tp->tp_dealloc == wrapper) {
         return;
     }
-    g_orig_dealloc[slot] = tp->tp_dealloc;
-    g_wrapped_type[slot] = tp;
+    g_hooks.orig_dealloc[slot] = tp->tp_dealloc;
+    g_hooks.wrapped_type[slot] = tp;
     tp->tp_dealloc = wrapper;
 }
 
@@ -399,17 +410,17 @@ static void install_dealloc_wrappers(void)
 static void uninstall_dealloc_wrappers(void)
 {
     for (int slot = 0; slot < W_COUNT; slot++) {
-        if (g_wrapped_type[slot] != NULL) {
-            g_wrapped_type[slot]->tp_dealloc = g_orig_dealloc[slot];
-            g_wrapped_type[slot] = NULL;
+        if (g_hooks.wrapped_type[slot] != NULL) {
+            g_hooks.wrapped_type[slot]->tp_dealloc = g_hooks.orig_dealloc[slot];
+            g_hooks.wrapped_type[slot] = NULL;
         }
     }
 }
 
 mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
 {
-    g_marks = bm;
-    g_lost = 0;
+    g_hooks.marks = bm;
+    g_hooks.lost = 0;
     install_allocator();
     (void)reinstall_allocator_if_lost(); /* left stale by a monitor closed under tracemalloc */
     install_dealloc_wrappers();
@@ -418,19 +429,19 @@ mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
 
 void mlt_identity_uninstall(void)
 {
-    g_marks = NULL;
+    g_hooks.marks = NULL;
     uninstall_dealloc_wrappers();
     uninstall_allocator();
 }
 
 int mlt_identity_check_lost(void)
 {
-    int lost = g_lost || (g_marks != NULL && mlt_bitmap_lossy(g_marks));
+    int lost = g_hooks.lost || (g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks));
     if (reinstall_allocator_if_lost()) {
-        g_replaced++; /* like a replaced 3.13 tracer: counted, re-installed, image approximate */
+        g_hooks.replaced++; /* like a replaced 3.13 tracer: counted, re-installed, image approximate */
         lost = 1;
     }
-    g_lost = 0;
+    g_hooks.lost = 0;
     return lost;
 }
 
@@ -450,13 +461,13 @@ void mlt_identity_forget_after_fork(void)
 
 mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
 {
-    g_marks = bm;
+    g_hooks.marks = bm;
     return MLT_IDENTITY_NONE;
 }
 
 void mlt_identity_uninstall(void)
 {
-    g_marks = NULL;
+    g_hooks.marks = NULL;
 }
 
 int mlt_identity_check_lost(void)
@@ -471,7 +482,7 @@ int mlt_identity_floats_unseen(void)
 
 void mlt_identity_forget_after_fork(void)
 {
-    g_marks = NULL;
+    g_hooks.marks = NULL;
 }
 #endif
 
@@ -486,7 +497,7 @@ int mlt_identity_call_deltas_supported(void)
 void mlt_identity_arm_call(mlt_calllog *log)
 {
     (void)log;
-    (void)g_calllog;
+    (void)g_hooks.calllog;
 }
 
 int mlt_identity_disarm_call(void)
@@ -497,6 +508,6 @@ int mlt_identity_disarm_call(void)
 
 uint64_t mlt_identity_replaced_count(void)
 {
-    (void)g_lost;
-    return g_replaced;
+    (void)g_hooks.lost;
+    return g_hooks.replaced;
 }
