@@ -300,3 +300,66 @@ print(tracemalloc.is_tracing())
     assert full_calls[0] == 1 and 3 in full_calls  # the log of call 3 is incomplete
     assert full_calls[-1] < 8, "deltas never came back after tracemalloc stopped: %s" % full_calls
     assert out.strip() == "False"
+
+
+def test_random_churn_flags_exactly_the_surviving_births(python, dump_dir):
+    """Objects of many sizes and kinds made and dropped at random, so blocks
+    are reused across size classes and freelists: in every call-end image,
+    the Tracked objects flagged CALL_BORN are exactly those the call made
+    and kept, and a call that kept none of anything writes a call delta."""
+    needs_deltas(python)
+    path, out = run(python, dump_dir, "import json, random\n" + CHURN + """
+class Tracked:
+    def __init__(self, payload):
+        self.payload = payload
+
+rng = random.Random(7)
+kept = []
+truth = {}
+mon = memalot.create_leak_monitor(max_object_age_calls=1, warmup_calls=0, report=False,
+                                  dump_file=sys.argv[1])
+with mon:
+    churn(0)
+for call in range(2, 62):
+    with mon:
+        made = []
+        for _ in range(rng.randrange(50, 400)):
+            kind = rng.randrange(6)
+            if kind == 0:
+                value = Tracked(None)
+            elif kind == 1:
+                value = Tracked([None] * rng.randrange(0, 40))
+            elif kind == 2:
+                value = Tracked({"k%d" % j: None for j in range(rng.randrange(0, 12))})
+            elif kind == 3:
+                value = Tracked(b"x" * rng.randrange(0, 3000))
+            elif kind == 4:
+                value = Tracked(tuple(range(rng.randrange(0, 25))))
+            else:
+                value = Tracked(rng.random() * 3.5)
+            made.append(value)
+        keep_now = [t for t in made if t.payload is None and rng.random() < 0.02] if call % 3 else []
+        while kept and rng.random() < 0.5:
+            kept.pop(rng.randrange(len(kept)))
+        start = len(kept)
+        kept.extend(keep_now)
+        del made, value, keep_now
+    # Recorded after the call, so the record itself is not one of its births.
+    truth[call] = sorted(id(t) for t in kept[start:])
+print(json.dumps(truth))
+""")
+    truth = {int(k): v for k, v in json.loads(out).items()}
+    found = images(path, types=("__main__.Tracked",))
+    by_call = {image["call_counter"]: image for image in found}
+    checked = 0
+    for call, expected in truth.items():
+        image = by_call[call]
+        if not expected:
+            continue
+        assert image["kind"] == FULL, "call %d kept %d objects but wrote a delta" % (call, len(expected))
+        flagged = sorted(o["a"] for o in image["records"] if o["f"] & CALL_BORN)
+        assert flagged == expected, "call %d: flagged %s, made and kept %s" % (call, flagged, expected)
+        checked += 1
+    assert checked >= 10
+    deltas = [call for call, image in by_call.items() if image["kind"] == CALL_DELTA]
+    assert len(deltas) >= 10  # every third call keeps nothing at all
