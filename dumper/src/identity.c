@@ -238,34 +238,28 @@ static void mark_block(void *block, size_t size)
     mlt_bitmap_mark_run(g_hooks.marks, (uintptr_t)block, size >= 48 ? 3 : size >= 32 ? 2 : 1);
 }
 
+/* The hook shares the original allocator's ctx (it is what the functions
+ * below receive), so free can be the original function itself: no cost on
+ * the other half of every allocation's life. */
 static void *hook_malloc(void *ctx, size_t size)
 {
-    (void)ctx;
-    void *p = g_hooks.orig_obj.malloc(g_hooks.orig_obj.ctx, size);
+    void *p = g_hooks.orig_obj.malloc(ctx, size);
     mark_block(p, size);
     return p;
 }
 
 static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
 {
-    (void)ctx;
-    void *p = g_hooks.orig_obj.calloc(g_hooks.orig_obj.ctx, nelem, elsize);
+    void *p = g_hooks.orig_obj.calloc(ctx, nelem, elsize);
     mark_block(p, nelem * elsize);
     return p;
 }
 
 static void *hook_realloc(void *ctx, void *ptr, size_t size)
 {
-    (void)ctx;
-    void *p = g_hooks.orig_obj.realloc(g_hooks.orig_obj.ctx, ptr, size);
+    void *p = g_hooks.orig_obj.realloc(ctx, ptr, size);
     mark_block(p, size);
     return p;
-}
-
-static void hook_free(void *ctx, void *ptr)
-{
-    (void)ctx;
-    g_hooks.orig_obj.free(g_hooks.orig_obj.ctx, ptr);
 }
 
 static void install_allocator(void)
@@ -274,7 +268,8 @@ static void install_allocator(void)
         return;
     }
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.orig_obj);
-    PyMemAllocatorEx hook = {NULL, hook_malloc, hook_calloc, hook_realloc, hook_free};
+    PyMemAllocatorEx hook = {g_hooks.orig_obj.ctx, hook_malloc, hook_calloc, hook_realloc,
+                             g_hooks.orig_obj.free};
     PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
     g_hooks.alloc_installed = 1;
 }
