@@ -83,6 +83,14 @@ SANITIZER_SKIPS = {
     # concurrently (seen deadlocked on 3.12).
     "test_faults.py::test_subinterpreters_while_the_main_interpreter_is_monitored":
         FORK_WHILE_ANOTHER_THREAD_ALLOCATES,
+    # Its bound on the visited set's bytes assumes glibc's layout: the set is an
+    # address-keyed radix map, and ASan's allocator puts each size class in its
+    # own distant region, so the same program needs more leaves (measured:
+    # 427 KB plain, 1.9-2.2 MB under ASan, against a 1 MiB bound).
+    "test_dumper_core.py::test_memory_reports_the_monitors_own_parts":
+        "the visited set's size bound assumes glibc malloc's address layout; under ASan's "
+        "allocator the same program's set measured 1.9-2.2 MB against the 1 MiB bound "
+        "(427 KB in the plain build, where this test runs)",
 }
 
 
