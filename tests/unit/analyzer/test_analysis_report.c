@@ -705,9 +705,25 @@ START_TEST(bad_input)
     o.at_image = 5;
     ck_assert_int_eq(mla_analyze_file(good, &o, &set, &err), MLT_ERR_USAGE);
     ck_assert_ptr_nonnull(strstr(err.message, "image 5"));
+    /* Only call deltas: no heap to analyse, said with the file's name. */
+    char *deltas = at_tmp_path("deltas-only.mlt");
+    at_dump *d = at_dump_open(deltas);
+    for (int i = 0; i < 3; i++) {
+        mlt_image_info *info = at_image_begin(d, 10.0 + i);
+        info->trigger = MLT_TRIGGER_CALL_END;
+        info->call_counter = (uint64_t)i + 1;
+        info->kind = MLT_IMAGE_CALL_DELTA;
+        at_image_end(d);
+    }
+    at_dump_close(d);
+    ck_assert_int_eq(mla_analyze_file(deltas, NULL, &set, &err), MLT_ERR_FORMAT);
+    ck_assert_ptr_null(set);
+    ck_assert_ptr_nonnull(strstr(err.message, deltas));
+    ck_assert_ptr_nonnull(strstr(err.message, "3 call deltas but no full image"));
     free(missing);
     free(junk);
     free(good);
+    free(deltas);
 }
 END_TEST
 
