@@ -146,6 +146,11 @@ def sanitized_python_env(env):
     preload = " ".join(filter(None, [ASAN_RUNTIME, env.get("LD_PRELOAD")]))
     extra = _sanitizer_options(detect_leaks=0)
     extra["LD_PRELOAD"] = preload
+    # GCC 12's ASan runtime has no fork handler: a fork while another thread is
+    # inside its allocator leaves the dump child stuck on that lock (see
+    # docs/reliability.md). Images are taken in-process unless a test asks for
+    # fork mode itself; the plain stage covers fork mode everywhere.
+    extra["MEMALOT_NO_FORK"] = "1"
     return extra
 
 

@@ -149,6 +149,12 @@ def _check_path(name: str, value: Any) -> Optional[str]:
     return text
 
 
+def default_use_fork() -> bool:
+    """Fork mode unless MEMALOT_NO_FORK is set, as for memalot-dump: one switch
+    for a process whose allocator is not fork-safe (e.g. under AddressSanitizer)."""
+    return os.environ.get("MEMALOT_NO_FORK", "").strip().lower() not in ("1", "true", "yes", "on")
+
+
 def make_settings(
     *,
     included_type_names: Any = frozenset(),
@@ -163,7 +169,7 @@ def make_settings(
     values: Any = "none",
     value_cap: Any = DEFAULT_VALUE_CAP,
     compression_level: Any = DEFAULT_COMPRESSION_LEVEL,
-    use_fork: Any = True,
+    use_fork: Any = None,
     call_deltas: Any = True,
     record_argv: Any = True,
     quiet: Any = False,
@@ -203,7 +209,7 @@ def make_settings(
         values=values,
         value_cap=value_cap,
         compression_level=compression_level,
-        use_fork=_check_bool("use_fork", use_fork),
+        use_fork=_check_bool("use_fork", default_use_fork() if use_fork is None else use_fork),
         call_deltas=_check_bool("call_deltas", call_deltas),
         record_argv=_check_bool("record_argv", record_argv),
         quiet=_check_bool("quiet", quiet),
