@@ -65,7 +65,11 @@ mlt_status mlt_compact_plan(const uint64_t *image_lengths, size_t image_count,
 /* Plans and compacts a file in one call: reads the image lengths of
  * in_path, protects the image whose sequence is protected_sequence (when
  * has_protected) and the newest image, and writes out_path. *dropped gets
- * the number of images left out (may be NULL). The caller renames out_path
+ * the number of images left out (may be NULL). out_path ends within
+ * budget_bytes: an image re-based onto an older one can grow when rewritten,
+ * so the output is measured and compacted again while it is over; a budget
+ * that cannot hold the protected and newest images as rewritten gives
+ * MLT_ERR_LIMIT (out_path may then exist). The caller renames out_path
  * over in_path once it is satisfied, which keeps the original intact if
  * anything fails. */
 mlt_status mlt_compact_to_budget(const char *in_path, const char *out_path,

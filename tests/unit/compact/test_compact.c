@@ -524,6 +524,44 @@ START_TEST(test_compact_to_budget_end_to_end) {
 }
 END_TEST
 
+/* The plan counts kept images at their old lengths, but an image re-based
+ * onto an older one is rewritten and can grow. Whatever the budget, the
+ * result is within it, or the call says the budget cannot be met. */
+START_TEST(test_compact_to_budget_never_exceeds_the_budget) {
+    static run_truth truth;
+    make_truth(&truth, 9);
+    char *dir = temp_dir();
+    char *in = write_run(dir, &truth), *out = path_in(dir, "out.mlt");
+    mlt_error err = {0};
+    mlt_reader *r = NULL;
+    ok(mlt_reader_open(in, NULL, &r, &err), &err);
+    uint64_t planned = mlt_reader_image_offset(r, 0) + mlt_reader_image_length(r, 1) +
+                       mlt_reader_image_length(r, IMAGES - 1);
+    mlt_reader_close(r);
+    /* What keeping just the protected and newest images really takes. */
+    const uint8_t keep[IMAGES] = {0, 1, 0, 0, 1};
+    ok(mlt_compact(in, out, keep, IMAGES, &err), &err);
+    struct stat sb;
+    ck_assert_int_eq(stat(out, &sb), 0);
+    uint64_t rewritten = (uint64_t)sb.st_size;
+    ck_assert_msg(rewritten > planned, "the run must show a re-based image growing (%llu vs %llu)",
+                  (unsigned long long)rewritten, (unsigned long long)planned);
+    for (uint64_t budget = planned - 8; budget <= rewritten + 8; budget++) {
+        size_t dropped = 0;
+        mlt_status st = mlt_compact_to_budget(in, out, budget, 1, 1, NULL, &dropped, &err);
+        if (budget < rewritten) {
+            ck_assert_msg(st == MLT_ERR_LIMIT, "budget %llu: %s", (unsigned long long)budget,
+                          mlt_status_name(st));
+        } else {
+            ok(st, &err);
+            ck_assert_int_eq(stat(out, &sb), 0);
+            ck_assert_uint_le((uint64_t)sb.st_size, budget);
+        }
+    }
+    discard(dir, in, out);
+}
+END_TEST
+
 Suite *compact_suite(void);
 
 Suite *compact_suite(void) {
@@ -546,6 +584,7 @@ Suite *compact_suite(void) {
     tcase_add_test(policy, test_plan_drops_oldest_half_and_protects);
     tcase_add_test(policy, test_plan_reports_an_impossible_budget);
     tcase_add_test(policy, test_compact_to_budget_end_to_end);
+    tcase_add_test(policy, test_compact_to_budget_never_exceeds_the_budget);
     suite_add_tcase(s, policy);
     return s;
 }
