@@ -9,7 +9,13 @@
 
 mlt_bitmap *mlt_bitmap_new(void)
 {
-    return calloc(1, sizeof(mlt_bitmap));
+    mlt_bitmap *bm = calloc(1, sizeof(mlt_bitmap));
+    if (bm != NULL) {
+        for (unsigned slot = 0; slot < MLT_BITMAP_LEAF_CACHE; slot++) {
+            bm->cached_key[slot] = MLT_BITMAP_NO_KEY;
+        }
+    }
+    return bm;
 }
 
 void mlt_bitmap_free(mlt_bitmap *bm)

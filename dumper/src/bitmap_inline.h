@@ -18,6 +18,7 @@
 #define MLT_BITMAP_MID_SIZE (1u << MLT_BITMAP_MID_BITS)
 #define MLT_BITMAP_TOP_SIZE (1u << MLT_BITMAP_TOP_BITS)
 #define MLT_BITMAP_LEAF_CACHE 16u
+#define MLT_BITMAP_NO_KEY UINT64_MAX
 
 typedef struct {
     uint64_t words[MLT_BITMAP_LEAF_WORDS];
@@ -31,7 +32,9 @@ struct mlt_bitmap {
     /* Recently used leaves, direct-mapped by leaf key: allocations cycle
      * through a few 4 MiB regions (one per pymalloc arena in use), so the
      * hooks skip the two dependent loads of the radix walk. Leaves live until
-     * the map is freed (clear only zeroes them), so cached pointers stay valid. */
+     * the map is freed (clear only zeroes them), so cached pointers stay valid.
+     * An empty slot holds MLT_BITMAP_NO_KEY, which no address's key equals, so
+     * a hit is one compare. */
     uint64_t cached_key[MLT_BITMAP_LEAF_CACHE];
     mlt_bitmap_leaf_t *cached_leaf[MLT_BITMAP_LEAF_CACHE];
     mlt_bitmap_mid_t *top[MLT_BITMAP_TOP_SIZE];
@@ -50,7 +53,7 @@ static inline mlt_bitmap_leaf_t *mlt_bitmap_leaf(mlt_bitmap *bm, uint64_t index)
 {
     uint64_t key = index >> MLT_BITMAP_LEAF_BITS;
     unsigned slot = (unsigned)(key % MLT_BITMAP_LEAF_CACHE);
-    if (bm->cached_leaf[slot] != NULL && bm->cached_key[slot] == key) {
+    if (bm->cached_key[slot] == key) {
         return bm->cached_leaf[slot];
     }
     return mlt_bitmap_leaf_slow(bm, index);
@@ -61,7 +64,7 @@ static inline mlt_bitmap_leaf_t *mlt_bitmap_leaf_find(const mlt_bitmap *bm, uint
 {
     uint64_t key = index >> MLT_BITMAP_LEAF_BITS;
     unsigned slot = (unsigned)(key % MLT_BITMAP_LEAF_CACHE);
-    if (bm->cached_leaf[slot] != NULL && bm->cached_key[slot] == key) {
+    if (bm->cached_key[slot] == key) {
         return bm->cached_leaf[slot];
     }
     if (index >> (MLT_BITMAP_LEAF_BITS + MLT_BITMAP_MID_BITS + MLT_BITMAP_TOP_BITS)) {
@@ -81,6 +84,23 @@ static inline void mlt_bitmap_unmark(mlt_bitmap *bm, uintptr_t address)
         uint64_t bit = index & ((1u << MLT_BITMAP_LEAF_BITS) - 1);
         leaf->words[bit >> 6] &= ~((uint64_t)1 << (bit & 63));
     }
+}
+
+/* Marks the one granule at address if its leaf is cached, and says whether
+ * it did: the reference tracer's fast path, a handful of instructions with no
+ * call, so the caller needs no stack frame. On 0 the caller marks through
+ * mlt_bitmap_set, out of line. */
+static inline int mlt_bitmap_mark_one_cached(mlt_bitmap *bm, uintptr_t address)
+{
+    uint64_t index = (uint64_t)address >> MLT_BITMAP_GRANULE_SHIFT;
+    uint64_t key = index >> MLT_BITMAP_LEAF_BITS;
+    unsigned slot = (unsigned)(key % MLT_BITMAP_LEAF_CACHE);
+    if (__builtin_expect(bm->cached_key[slot] != key, 0)) {
+        return 0;
+    }
+    uint64_t bit = index & ((1u << MLT_BITMAP_LEAF_BITS) - 1);
+    bm->cached_leaf[slot]->words[bit >> 6] |= (uint64_t)1 << (bit & 63);
+    return 1;
 }
 
 /* Marks `granules` (1..63) consecutive granules from address. */

@@ -24,6 +24,10 @@
 #define MLT_HAVE_REFTRACER 0
 #endif
 
+/* Keeps a rare path out of a hot hook so the hook's common path stays free of
+ * a stack frame (GCC and Clang, the compilers the build supports). */
+#define MLT_NOINLINE __attribute__((noinline))
+
 /* Older CPythons: the walk is never called there (open_monitor refuses), it
  * only has to compile so that the module still imports. */
 #if PY_VERSION_HEX < 0x030A0000
