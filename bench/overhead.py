@@ -144,6 +144,18 @@ def best_of(python, mode, iterations, repeat, env):
     return min(r["seconds"] for r in runs), max(r["maxrss_mb"] for r in runs)
 
 
+def best_of_interleaved(python, modes, iterations, repeat, env):
+    """best_of for several modes, their runs alternating: a machine whose
+    load drifts during the benchmark then skews every mode alike instead of
+    whichever ran last."""
+    runs = {mode: [] for mode in modes}
+    for _ in range(repeat):
+        for mode in modes:
+            runs[mode].append(run_once(python, mode, iterations, env))
+    return [(min(r["seconds"] for r in runs[mode]), max(r["maxrss_mb"] for r in runs[mode]))
+            for mode in modes]
+
+
 def peer_venv(python, version, root):
     """A virtual environment per Python holding memray and PyPI's memalot."""
     venv = os.path.join(root, "venv-%s" % version)
@@ -182,9 +194,9 @@ def main():
     for entry in built_pythons(args.build):
         python, version = entry["executable"], entry["version"]
         ours_env = clean_env(PYTHONPATH=entry["package_dir"])
-        base, base_rss = best_of(python, "none", args.iterations, args.repeat, ours_env)
+        (base, base_rss), (ours, ours_rss) = best_of_interleaved(
+            python, ["none", "memalot"], args.iterations, args.repeat, ours_env)
         rows.append((version, "baseline", base, base_rss, 1.0))
-        ours, ours_rss = best_of(python, "memalot", args.iterations, args.repeat, ours_env)
         rows.append((version, "memalot (hooks, between images)", ours, ours_rss, ours / base))
         if version == args.peers:
             t, rss = best_of(python, "tracemalloc", args.iterations, args.repeat, ours_env)
