@@ -40,6 +40,11 @@ static struct {
     int alloc_installed;
     destructor orig_dealloc[W_COUNT];
     PyTypeObject *wrapped_type[W_COUNT];
+    size_t mark_back[W_COUNT]; /* the wrapped type's pre-header */
+    unsigned dealloc_depth;      /* direct container-dealloc levels in flight */
+    unsigned dealloc_fast_limit; /* levels allowed without a trashcan; 0 once
+                                    a second interpreter was seen */
+    int shared_gil_lost;         /* a second interpreter was seen (3.12) */
 #endif
 } g_hooks;
 
@@ -250,40 +255,47 @@ void mlt_identity_forget_after_fork(void)
 /* ------------------------------------------------------------ 3.10-3.12 */
 
 
-/* Objects start 0, 16 (GC header) or 32 (3.11+ managed dict pre-header)
- * bytes into their block; an address inside the block can only ever be the
- * start of an object living in this block, so marking all candidates that
- * fit cannot mark a neighbour. */
-static void mark_block(void *block, size_t size)
+/* Before 3.13 a birth is marked at the start of the object's block, the one
+ * address every allocation of any size and type has (an object lives
+ * mlt_internals_preheader() bytes in: its GC header and 3.11+ managed-dict
+ * pointers), so the hook marks a single granule without looking at the size;
+ * mlt_identity_mark_address() finds the mark from the object.
+ *
+ * The hook runs at every object allocation, so its common path (the leaf is
+ * cached) needs no stack frame beyond the call to the real allocator, and the
+ * rest is a tail call. The hook shares the original allocator's ctx (it is
+ * what the functions below receive), so free can be the original function
+ * itself: no cost on the other half of every allocation's life. */
+static MLT_NOINLINE void *mark_block_slow(void *block)
 {
-    if (g_hooks.marks == NULL || block == NULL) {
-        return;
+    if (g_hooks.marks != NULL && block != NULL) {
+        mlt_bitmap_set(g_hooks.marks, (uintptr_t)block);
     }
-    mlt_bitmap_mark_run(g_hooks.marks, (uintptr_t)block, size >= 48 ? 3 : size >= 32 ? 2 : 1);
+    return block;
 }
 
-/* The hook shares the original allocator's ctx (it is what the functions
- * below receive), so free can be the original function itself: no cost on
- * the other half of every allocation's life. */
+static inline void *mark_block(void *block)
+{
+    mlt_bitmap *marks = g_hooks.marks;
+    if (marks != NULL && block != NULL && mlt_bitmap_mark_one_cached(marks, (uintptr_t)block)) {
+        return block;
+    }
+    return mark_block_slow(block);
+}
+
 static void *hook_malloc(void *ctx, size_t size)
 {
-    void *p = g_hooks.orig_obj.malloc(ctx, size);
-    mark_block(p, size);
-    return p;
+    return mark_block(g_hooks.orig_obj.malloc(ctx, size));
 }
 
 static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
 {
-    void *p = g_hooks.orig_obj.calloc(ctx, nelem, elsize);
-    mark_block(p, nelem * elsize);
-    return p;
+    return mark_block(g_hooks.orig_obj.calloc(ctx, nelem, elsize));
 }
 
 static void *hook_realloc(void *ctx, void *ptr, size_t size)
 {
-    void *p = g_hooks.orig_obj.realloc(ctx, ptr, size);
-    mark_block(p, size);
-    return p;
+    return mark_block(g_hooks.orig_obj.realloc(ctx, ptr, size));
 }
 
 static void install_allocator(void)
@@ -354,27 +366,60 @@ static void uninstall_allocator(void)
 /* ---- dealloc wrappers on the exact freelist types */
 
 
-static void mark_object(PyObject *op)
+/* The wrapped types' pre-headers are fixed, so the mark's address is op
+ * minus a constant taken at install (g_hooks.mark_back). */
+static inline void mark_object(PyObject *op, int slot)
 {
-    if (g_hooks.marks != NULL) {
-        mlt_bitmap_mark_run(g_hooks.marks, (uintptr_t)op, 1);
+    uintptr_t address = (uintptr_t)op - g_hooks.mark_back[slot];
+    if (g_hooks.marks != NULL && !mlt_bitmap_mark_one_cached(g_hooks.marks, address)) {
+        mlt_bitmap_set(g_hooks.marks, address);
     }
 }
 
-/* The containers get their own trashcan: the original dealloc's trashcan
- * checks tp_dealloc == itself, which is false while wrapped, so without this a
- * 10^6-deep nested list would recurse on the C stack. The trashcan needs the
- * object untracked; list/tuple/dict (and 3.10 frame) deallocs untrack with the
- * idempotent PyObject_GC_UnTrack or check first, so that is safe for them.
- * Deferred objects come back here, so marking is idempotent. */
+/* The containers need a trashcan: the original dealloc's trashcan checks
+ * tp_dealloc == itself, which is false while wrapped, so without one a
+ * 10^6-deep nested list would recurse on the C stack. But a trashcan costs
+ * every container's death three calls into CPython (PyThreadState_Get,
+ * _PyTrash_begin/_end) and an untrack, a third of the hooks' cost on 3.11
+ * (callgrind). So the wrappers count their own nesting in g_hooks and go
+ * direct while it is below dealloc_fast_limit (CPython's own unwind level),
+ * entering the trashcan only beyond it: the C stack then holds at most that
+ * many direct levels plus the trashcan's own 50.
+ *
+ * The count is a plain integer kept under the GIL. Every increment is undone
+ * by its decrement under the GIL, even when a __del__ lets another thread run
+ * in between, so it is the total of all threads' direct levels, never below
+ * any one thread's. Own-GIL subinterpreters (3.12) would race on it, so the
+ * first image that sees a second interpreter sets the limit to 0 for good
+ * (mlt_identity_check_lost); a race before that can only leave the count
+ * off by the few updates it lost, and a count that went below zero reads as
+ * huge (unsigned), which means the trashcan.
+ *
+ * The trashcan needs the object untracked; list/tuple/dict (and 3.10 frame)
+ * deallocs untrack with the idempotent PyObject_GC_UnTrack or check first, so
+ * that is safe for them. Deferred objects come back here, so marking is
+ * idempotent. */
+#define MLT_DEALLOC_FAST_DEPTH 50u
+
 #define TRASHCAN_DEALLOC_WRAPPER(name, slot)                                                 \
-    static void name(PyObject *op)                                                           \
+    static void name(PyObject *op);                                                          \
+    static MLT_NOINLINE void name##_trashcan(PyObject *op)                                   \
     {                                                                                        \
-        mark_object(op);                                                                     \
         PyObject_GC_UnTrack(op);                                                             \
         Py_TRASHCAN_BEGIN(op, name)                                                          \
-        g_hooks.orig_dealloc[slot](op);                                                            \
+        g_hooks.orig_dealloc[slot](op);                                                      \
         Py_TRASHCAN_END                                                                      \
+    }                                                                                        \
+    static void name(PyObject *op)                                                           \
+    {                                                                                        \
+        mark_object(op, slot);                                                               \
+        if (g_hooks.dealloc_depth < g_hooks.dealloc_fast_limit) {                            \
+            g_hooks.dealloc_depth++;                                                         \
+            g_hooks.orig_dealloc[slot](op);                                                  \
+            g_hooks.dealloc_depth--;                                                         \
+            return;                                                                          \
+        }                                                                                    \
+        name##_trashcan(op);                                                                 \
     }
 
 /* The others never had a trashcan and some untrack unconditionally with the
@@ -383,7 +428,7 @@ static void mark_object(PyObject *op)
 #define PLAIN_DEALLOC_WRAPPER(name, slot)                                                    \
     static void name(PyObject *op)                                                           \
     {                                                                                        \
-        mark_object(op);                                                                     \
+        mark_object(op, slot);                                                               \
         g_hooks.orig_dealloc[slot](op);                                                            \
     }
 
@@ -407,6 +452,7 @@ static void wrap_one(int slot, PyTypeObject *tp, destructor wrapper)
     }
     g_hooks.orig_dealloc[slot] = tp->tp_dealloc;
     g_hooks.wrapped_type[slot] = tp;
+    g_hooks.mark_back[slot] = mlt_internals_preheader(tp);
     tp->tp_dealloc = wrapper;
 }
 
@@ -436,10 +482,29 @@ static void uninstall_dealloc_wrappers(void)
     }
 }
 
+/* From 3.12 a subinterpreter may have its own GIL, and the wrappers' nesting
+ * count is not atomic: once any second interpreter exists, every container
+ * death takes the trashcan, for the rest of the process (a count reset while
+ * another thread is inside a wrapper would go wrong). Before 3.12 all
+ * interpreters share one GIL. */
+static void check_for_other_interpreters(void)
+{
+#if MLT_PY_AT_LEAST(3, 12)
+    if (PyInterpreterState_Next(PyInterpreterState_Head()) != NULL) {
+        g_hooks.dealloc_fast_limit = 0;
+        g_hooks.shared_gil_lost = 1;
+    }
+#endif
+}
+
 mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
 {
     g_hooks.marks = bm;
     g_hooks.lost = 0;
+    if (!g_hooks.shared_gil_lost) {
+        g_hooks.dealloc_fast_limit = MLT_DEALLOC_FAST_DEPTH;
+    }
+    check_for_other_interpreters();
     install_allocator();
     (void)reinstall_allocator_if_lost(); /* left stale by a monitor closed under tracemalloc */
     install_dealloc_wrappers();
@@ -461,6 +526,7 @@ int mlt_identity_check_lost(void)
         lost = 1;
     }
     g_hooks.lost = 0;
+    check_for_other_interpreters();
     return lost;
 }
 
@@ -524,6 +590,24 @@ int mlt_identity_disarm_call(void)
     return -1;
 }
 #endif
+
+int mlt_identity_trashcan_always(void)
+{
+#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
+    return g_hooks.shared_gil_lost;
+#else
+    return 0;
+#endif
+}
+
+uintptr_t mlt_identity_mark_address(PyObject *op)
+{
+#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
+    return (uintptr_t)op - mlt_internals_preheader(Py_TYPE(op));
+#else
+    return (uintptr_t)op;
+#endif
+}
 
 uint64_t mlt_identity_replaced_count(void)
 {

@@ -7,6 +7,7 @@
 #ifndef MEMALOT_DUMPER_IDENTITY_H
 #define MEMALOT_DUMPER_IDENTITY_H
 
+#include "compat.h" /* Python.h */
 #include "bitmap.h"
 #include "calllog.h"
 #include "memalot/format.h"
@@ -26,6 +27,16 @@ void mlt_identity_uninstall(void);
  * the previous image (our tracer was replaced or removed, or the bitmap could
  * not grow); re-installs the tracer, chaining to the newcomer. */
 int mlt_identity_check_lost(void);
+
+/* Where a birth of op is marked in the bitmap: op itself on 3.13+ (the
+ * tracer sees the object); before, the start of its memory block, op minus
+ * its pre-header (the allocator hook sees only the block). */
+uintptr_t mlt_identity_mark_address(PyObject *op);
+
+/* 1 when every container death takes CPython's trashcan (3.10-3.12 wrappers):
+ * from the first image that saw a second interpreter on 3.12+, whose own GIL
+ * would race on the wrappers' nesting count. 0 otherwise, and on 3.13+. */
+int mlt_identity_trashcan_always(void);
 
 /* Times another tracer replaced ours and we re-installed (3.13+). */
 uint64_t mlt_identity_replaced_count(void);

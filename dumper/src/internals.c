@@ -388,13 +388,16 @@ static int bounded_count(int numfree)
     return numfree < 0 ? 0 : numfree > MLT_FREELIST_WALK_MAX ? MLT_FREELIST_WALK_MAX : numfree;
 }
 
-static void mark_array(mlt_bitmap *bm, void *const *items, int numfree, int capacity)
+/* `back` is how far before the object its mark lives: 0 for the 3.13 call
+ * log's object addresses; the pre-header before 3.13, where the identity
+ * bitmap marks block starts (identity.h). */
+static void mark_array(mlt_bitmap *bm, void *const *items, int numfree, int capacity, size_t back)
 {
     int n = bounded_count(numfree);
     n = n > capacity ? capacity : n;
     for (int i = 0; i < n; i++) {
         if (items[i] != NULL) {
-            mlt_bitmap_set(bm, (uintptr_t)items[i]);
+            mlt_bitmap_set(bm, (uintptr_t)items[i] - back);
         }
     }
 }
@@ -402,11 +405,11 @@ static void mark_array(mlt_bitmap *bm, void *const *items, int numfree, int capa
 /* The link of each freelist kind, read from a dead object. */
 typedef void *(*next_fn)(void *node);
 
-static void mark_chain(mlt_bitmap *bm, void *head, int numfree, next_fn next)
+static void mark_chain(mlt_bitmap *bm, void *head, int numfree, next_fn next, size_t back)
 {
     int n = bounded_count(numfree);
     for (int i = 0; i < n && head != NULL; i++) {
-        mlt_bitmap_set(bm, (uintptr_t)head);
+        mlt_bitmap_set(bm, (uintptr_t)head - back);
         head = next(head);
     }
 }
@@ -424,6 +427,9 @@ static void *context_next(void *node) { return (void *)((PyContext *)node)->ctx_
  * are walked at most `count` steps and never past NULL: the count bounds the
  * walk even if a link were stale. */
 
+/* Before 3.13 the identity bitmap marks block starts (identity.h). */
+#define BACK(tp) mlt_internals_preheader(tp)
+
 static void *memerror_next(void *node) { return (void *)((PyBaseExceptionObject *)node)->dict; }
 #if !MLT_PY_AT_LEAST(3, 11)
 static void *frame_next(void *node) { return (void *)((PyFrameObject *)node)->f_back; }
@@ -433,21 +439,23 @@ static void mark_container_freelists(mlt_bitmap *bm, PyInterpreterState *interp)
 {
 #if PyList_MAXFREELIST > 0
     mark_array(bm, (void *const *)interp->list.free_list, interp->list.numfree,
-               MLT_ARRAY_LEN(interp->list.free_list));
+               MLT_ARRAY_LEN(interp->list.free_list), BACK(&PyList_Type));
 #endif
 #if PyDict_MAXFREELIST > 0
     mark_array(bm, (void *const *)interp->dict_state.free_list, interp->dict_state.numfree,
-               MLT_ARRAY_LEN(interp->dict_state.free_list));
+               MLT_ARRAY_LEN(interp->dict_state.free_list), BACK(&PyDict_Type));
 #endif
 #if !MLT_PY_AT_LEAST(3, 11)
     /* 3.10: entry 0 is the live empty tuple, entry k the tuples of size k. */
     for (int size = 1; size < PyTuple_MAXSAVESIZE; size++) {
-        mark_chain(bm, interp->tuple.free_list[size], interp->tuple.numfree[size], tuple_next);
+        mark_chain(bm, interp->tuple.free_list[size], interp->tuple.numfree[size], tuple_next,
+                   BACK(&PyTuple_Type));
     }
 #elif PyTuple_NFREELISTS > 0
     /* 3.11/3.12: entry k holds the tuples of size k + 1 (the empty one is static). */
     for (int index = 0; index < PyTuple_NFREELISTS; index++) {
-        mark_chain(bm, interp->tuple.free_list[index], interp->tuple.numfree[index], tuple_next);
+        mark_chain(bm, interp->tuple.free_list[index], interp->tuple.numfree[index], tuple_next,
+                   BACK(&PyTuple_Type));
     }
 #endif
 }
@@ -455,26 +463,29 @@ static void mark_container_freelists(mlt_bitmap *bm, PyInterpreterState *interp)
 static void mark_other_freelists(mlt_bitmap *bm, PyInterpreterState *interp)
 {
 #if PyFloat_MAXFREELIST > 0 || !MLT_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
-    mark_chain(bm, interp->float_state.free_list, interp->float_state.numfree, float_next);
+    mark_chain(bm, interp->float_state.free_list, interp->float_state.numfree, float_next,
+               BACK(&PyFloat_Type));
 #endif
     if (interp->slice_cache != NULL) {
-        mlt_bitmap_set(bm, (uintptr_t)interp->slice_cache);
+        mlt_bitmap_set(bm, (uintptr_t)interp->slice_cache - BACK(&PySlice_Type));
     }
 #if _PyAsyncGen_MAXFREELIST > 0
     mark_array(bm, (void *const *)interp->async_gen.value_freelist, interp->async_gen.value_numfree,
-               MLT_ARRAY_LEN(interp->async_gen.value_freelist));
+               MLT_ARRAY_LEN(interp->async_gen.value_freelist),
+               BACK(&_PyAsyncGenWrappedValue_Type));
     mark_array(bm, (void *const *)interp->async_gen.asend_freelist, interp->async_gen.asend_numfree,
-               MLT_ARRAY_LEN(interp->async_gen.asend_freelist));
+               MLT_ARRAY_LEN(interp->async_gen.asend_freelist), BACK(&_PyAsyncGenASend_Type));
 #endif
 #if PyContext_MAXFREELIST > 0 || !MLT_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
-    mark_chain(bm, interp->context.freelist, interp->context.numfree, context_next);
+    mark_chain(bm, interp->context.freelist, interp->context.numfree, context_next,
+               BACK(&PyContext_Type));
 #endif
     mark_chain(bm, interp->exc_state.memerrors_freelist, interp->exc_state.memerrors_numfree,
-               memerror_next);
+               memerror_next, BACK((PyTypeObject *)PyExc_MemoryError));
 #if !MLT_PY_AT_LEAST(3, 11)
     /* Frames parked in a code object's co_zombieframe are not reachable from
      * here; see docs/design-dumper.md. */
-    mark_chain(bm, interp->frame.free_list, interp->frame.numfree, frame_next);
+    mark_chain(bm, interp->frame.free_list, interp->frame.numfree, frame_next, BACK(&PyFrame_Type));
 #endif
 }
 
@@ -512,27 +523,27 @@ void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
     }
     struct _Py_object_freelists *fl = &interp->object_state.freelists;
 #if PyFloat_MAXFREELIST > 0
-    mark_chain(dead, fl->floats.items, fl->floats.numfree, float_next);
+    mark_chain(dead, fl->floats.items, fl->floats.numfree, float_next, 0);
 #endif
 #if PyTuple_NFREELISTS > 0
     for (int index = 0; index < PyTuple_NFREELISTS; index++) {
-        mark_chain(dead, fl->tuples.items[index], fl->tuples.numfree[index], tuple_next);
+        mark_chain(dead, fl->tuples.items[index], fl->tuples.numfree[index], tuple_next, 0);
     }
 #endif
 #if PyList_MAXFREELIST > 0
-    mark_array(dead, (void *const *)fl->lists.items, fl->lists.numfree, MLT_ARRAY_LEN(fl->lists.items));
+    mark_array(dead, (void *const *)fl->lists.items, fl->lists.numfree, MLT_ARRAY_LEN(fl->lists.items), 0);
 #endif
 #if PyDict_MAXFREELIST > 0
-    mark_array(dead, (void *const *)fl->dicts.items, fl->dicts.numfree, MLT_ARRAY_LEN(fl->dicts.items));
+    mark_array(dead, (void *const *)fl->dicts.items, fl->dicts.numfree, MLT_ARRAY_LEN(fl->dicts.items), 0);
 #endif
 #if PyContext_MAXFREELIST > 0
-    mark_chain(dead, fl->contexts.items, fl->contexts.numfree, context_next);
+    mark_chain(dead, fl->contexts.items, fl->contexts.numfree, context_next, 0);
 #endif
 #if _PyAsyncGen_MAXFREELIST > 0
     mark_array(dead, (void *const *)fl->async_gens.items, fl->async_gens.numfree,
-               MLT_ARRAY_LEN(fl->async_gens.items));
+               MLT_ARRAY_LEN(fl->async_gens.items), 0);
     mark_array(dead, (void *const *)fl->async_gen_asends.items, fl->async_gen_asends.numfree,
-               MLT_ARRAY_LEN(fl->async_gen_asends.items));
+               MLT_ARRAY_LEN(fl->async_gen_asends.items), 0);
 #endif
     if (fl->slices.slice_cache != NULL) {
         mlt_bitmap_set(dead, (uintptr_t)fl->slices.slice_cache);

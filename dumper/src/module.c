@@ -262,8 +262,9 @@ static PyObject *identity_status(PyObject *self, PyObject *unused)
     } else if (m != NULL && m->source == MLT_IDENTITY_ALLOC_HOOK) {
         source = "alloc-hook";
     }
-    return Py_BuildValue("{s:s,s:K}", "source", source, "tracer_replaced",
-                         (unsigned long long)mlt_identity_replaced_count());
+    return Py_BuildValue("{s:s,s:K,s:O}", "source", source, "tracer_replaced",
+                         (unsigned long long)mlt_identity_replaced_count(), "trashcan_always",
+                         mlt_identity_trashcan_always() ? Py_True : Py_False);
 }
 
 static PyObject *memory(PyObject *self, PyObject *unused)
@@ -304,7 +305,8 @@ static PyMethodDef METHODS[] = {
     {"monitor_path", monitor_path, METH_NOARGS,
      "monitor_path()\n--\n\nPath of the open monitor's file, or None."},
     {"identity_status", identity_status, METH_NOARGS,
-     "identity_status()\n--\n\n{'source': 'reftracer'|'alloc-hook'|'none', 'tracer_replaced': n}"},
+     "identity_status()\n--\n\n{'source': 'reftracer'|'alloc-hook'|'none', 'tracer_replaced': n, "
+     "'trashcan_always': bool}"},
     {"memory", memory, METH_NOARGS,
      "memory()\n--\n\nBytes of C memory the monitor holds, by part (marks, visited, maps, "
      "snapshot, calllog, total), or None without a monitor."},

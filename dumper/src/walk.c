@@ -2,6 +2,7 @@
  * objects in discovery order; describing an object reaches its referents,
  * which appends the untracked ones (str, int, untracked tuples and dicts...)
  * to the same list, so the loop ends when no new object turns up. */
+#include "identity.h"
 #include "internals.h"
 #include "walk.h"
 
@@ -102,7 +103,7 @@ static int is_call_born(const mlt_walker *w, uintptr_t address)
 
 static uint8_t identity_flags(const mlt_walker *w, PyObject *op)
 {
-    if (w->marks == NULL || mlt_bitmap_test(w->marks, (uintptr_t)op)) {
+    if (w->marks == NULL || mlt_bitmap_test(w->marks, mlt_identity_mark_address(op))) {
         return w->call_born_count > 0 && is_call_born(w, (uintptr_t)op)
                    ? MLT_OBJ_NEW | MLT_OBJ_CALL_BORN : MLT_OBJ_NEW;
     }

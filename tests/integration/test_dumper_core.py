@@ -377,7 +377,7 @@ def test_identity_source_per_version(python, dump_dir):
     """
     dump, facts, _ = run_program(python, dump_dir, body)
     expected = "reftracer" if version_of(python) >= (3, 13) else "alloc-hook"
-    assert facts["status"] == {"source": expected, "tracer_replaced": 0}
+    assert facts["status"] == {"source": expected, "tracer_replaced": 0, "trashcan_always": False}
     assert facts["path"] == dump and facts["path_after"] is None
     assert facts["after"]["source"] == "none"
 
