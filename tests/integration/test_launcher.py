@@ -7,6 +7,7 @@ traceback as under plain python.
 """
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -220,6 +221,31 @@ def test_attach_needs_python_314(python, dump_dir, program_dir):
     assert proc.returncode == 2
     assert "needs Python 3.14" in proc.stderr
     assert "this is Python %s" % python.version in proc.stderr
+
+
+ATTACH_WITHOUT_EXTENSION = """
+import sys
+calls = []
+sys.version_info = (3, 14, 0, "final", 0)   # what attach checks first
+sys.remote_exec = lambda *args: calls.append(args)
+from memalot import _launcher
+code = _launcher.main(["attach", "4242"])
+print("CALLS", len(calls), "CODE", code)
+"""
+
+
+def test_attach_refuses_when_the_extension_cannot_monitor(python, dump_dir, program_dir):
+    # A package copy without the extension stands in for a Python the
+    # extension does not support (3.14 today): attach must say so and not
+    # run anything in the target.
+    package = os.path.join(program_dir, "pkg", "memalot")
+    shutil.copytree(os.path.join(python.package_dir, "memalot"), package,
+                    ignore=shutil.ignore_patterns("_memalot*.so"))
+    env = python.env(PYTHONPATH=os.path.dirname(package))
+    proc = python.run(["-c", ATTACH_WITHOUT_EXTENSION], env=env, cwd=program_dir)
+    assert "CALLS 0 CODE 2" in proc.stdout, proc.stdout + proc.stderr
+    assert "not attaching to process 4242" in proc.stderr
+    assert "memalot cannot monitor this interpreter" in proc.stderr
 
 
 def test_generated_launcher_script(default_python, dump_dir, program_dir):

@@ -24,7 +24,7 @@ import traceback
 import types
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from memalot import _options, _session, api
+from memalot import _ext, _options, _session, api
 
 # (flag dest, environment variable)
 ENVIRONMENT = {
@@ -382,6 +382,14 @@ def attach(pid_text: str, config: Config) -> int:
         pid = int(pid_text)
     except ValueError:
         sys.stderr.write("memalot-dump attach: PID must be a process id, got %r\n" % (pid_text,))
+        return EXIT_USAGE
+    try:
+        # The target loads this same package on this same Python version: if
+        # the extension cannot monitor here, it cannot there either, and the
+        # target would only print the error on its own stderr.
+        _ext.load()
+    except RuntimeError as exc:
+        sys.stderr.write("memalot-dump attach: not attaching to process %d: %s\n" % (pid, exc))
         return EXIT_USAGE
     options = {k: v for k, v in config.options.items() if k != "report"}
     handle, script = tempfile.mkstemp(prefix="memalot-attach-", suffix=".py")
