@@ -9,7 +9,7 @@
 #include <structmember.h> /* PyMemberDef moved into Python.h in 3.12 */
 #endif
 
-#if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030E0000 && !defined(Py_GIL_DISABLED)
+#if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030F0000 && !defined(Py_GIL_DISABLED)
 #define MLT_SUPPORTED 1
 #else
 #define MLT_SUPPORTED 0

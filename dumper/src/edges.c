@@ -225,8 +225,9 @@ static void frame_local_edges(mlt_walker *w, PyObject *op)
     }
     for (int i = 0; i < view.nlocals; i++) {
         PyObject *name = mlt_internals_local_name(&view, i);
-        if (view.values[i] != NULL && name != NULL) {
-            mlt_walk_labelled_edge(w, view.values[i], MLT_LABEL_LOCAL,
+        PyObject *value = mlt_internals_frame_local(&view, i);
+        if (value != NULL && name != NULL) {
+            mlt_walk_labelled_edge(w, value, MLT_LABEL_LOCAL,
                                    mlt_walk_str_id(w, name, MLT_NAME_TEXT_CAP));
         }
     }

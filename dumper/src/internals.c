@@ -4,7 +4,7 @@
  * Python code; the caller holds the GIL. */
 #define PY_SSIZE_T_CLEAN
 #include <patchlevel.h> /* version macros only, so Py_BUILD_CORE can depend on them */
-#if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030E0000
+#if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030F0000
 /* The internal headers must be read with Py_BUILD_CORE defined before Python.h
  * (3.12 declares some inline functions differently otherwise); they were
  * written for the interpreter's own warning set, hence the pragmas. */
@@ -28,6 +28,10 @@
 #if !MLT_PY_AT_LEAST(3, 13)
 #include "internal/pycore_context.h" /* PyContext: its freelist links through ctx_weakreflist */
 #endif
+#if MLT_PY_AT_LEAST(3, 14)
+#include "internal/pycore_stackref.h"
+#include "internal/pycore_freelist_state.h"
+#endif
 #if MLT_PY_AT_LEAST(3, 11)
 #include "internal/pycore_frame.h"
 #include "internal/pycore_dict.h"
@@ -37,6 +41,7 @@
 #pragma GCC diagnostic pop
 
 #include "internals.h"
+#include <limits.h>
 #include "bitmap.h"
 
 #if MLT_SUPPORTED
@@ -61,7 +66,8 @@ static int walk_gc_list(PyGC_Head *head, int frozen, mlt_gc_visit_fn visit, void
 
 /* The generation lists are walked directly rather than through
  * PyUnstable_GC_VisitObjects (3.12+) because that skips the permanent
- * generation before 3.14, and the layout is the same on 3.10-3.13. */
+ * generation before 3.14, and the layout is the same on 3.10-3.14 (3.14.10 keeps
+ * generations[] in the GIL build). */
 int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg)
 {
     struct _gc_runtime_state *gc = &current_interp()->gc;
@@ -189,9 +195,24 @@ uint64_t mlt_internals_thread_id(PyThreadState *ts)
 /* ------------------------------------------------------------ frames */
 
 #if MLT_PY_AT_LEAST(3, 11)
+#if MLT_PY_AT_LEAST(3, 14)
+/* 3.14 frames hold _PyStackRef: a pointer with tag bits, or a tagged small
+ * int (not an object), or the NULL ref (pycore_stackref.h, GIL build). */
+static PyObject *stackref_object(_PyStackRef ref)
+{
+    if (PyStackRef_IsNull(ref) || PyStackRef_IsTaggedInt(ref)) {
+        return NULL;
+    }
+    return PyStackRef_AsPyObjectBorrow(ref);
+}
+#endif
+
 static PyCodeObject *frame_code(_PyInterpreterFrame *f)
 {
-#if MLT_PY_AT_LEAST(3, 13)
+#if MLT_PY_AT_LEAST(3, 14)
+    PyObject *exe = stackref_object(f->f_executable);
+    return (exe != NULL && PyCode_Check(exe)) ? (PyCodeObject *)exe : NULL;
+#elif MLT_PY_AT_LEAST(3, 13)
     PyObject *exe = f->f_executable;
     return (exe != NULL && PyCode_Check(exe)) ? (PyCodeObject *)exe : NULL;
 #else
@@ -211,7 +232,9 @@ static int frame_on_c_stack(_PyInterpreterFrame *f)
 
 static PyObject *frame_function(_PyInterpreterFrame *f)
 {
-#if MLT_PY_AT_LEAST(3, 12)
+#if MLT_PY_AT_LEAST(3, 14)
+    return stackref_object(f->f_funcobj);
+#elif MLT_PY_AT_LEAST(3, 12)
     return f->f_funcobj;
 #else
     return (PyObject *)f->f_func;
@@ -277,8 +300,12 @@ int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view)
     }
     if (PyGen_CheckExact(op) || PyCoro_CheckExact(op) || PyAsyncGen_CheckExact(op)) {
         PyGenObject *gen = (PyGenObject *)op;
-        return gen->gi_frame_state < FRAME_CLEARED &&
-               view_of_interpreter_frame((_PyInterpreterFrame *)gen->gi_iframe, view);
+#if MLT_PY_AT_LEAST(3, 14)
+        _PyInterpreterFrame *f = &gen->gi_iframe; /* embedded from 3.14, an array before */
+#else
+        _PyInterpreterFrame *f = (_PyInterpreterFrame *)gen->gi_iframe;
+#endif
+        return gen->gi_frame_state < FRAME_CLEARED && view_of_interpreter_frame(f, view);
     }
     return 0;
 }
@@ -388,6 +415,7 @@ static int bounded_count(int numfree)
     return numfree < 0 ? 0 : numfree > MLT_FREELIST_WALK_MAX ? MLT_FREELIST_WALK_MAX : numfree;
 }
 
+#if !MLT_PY_AT_LEAST(3, 14) /* 3.14's freelists are all chains linked through the first word */
 /* `back` is how far before the object its mark lives: 0 for the 3.13 call
  * log's object addresses; the pre-header before 3.13, where the identity
  * bitmap marks block starts (identity.h). */
@@ -401,6 +429,7 @@ static void mark_array(mlt_bitmap *bm, void *const *items, int numfree, int capa
         }
     }
 }
+#endif
 
 /* The link of each freelist kind, read from a dead object. */
 typedef void *(*next_fn)(void *node);
@@ -414,10 +443,12 @@ static void mark_chain(mlt_bitmap *bm, void *head, int numfree, next_fn next, si
     }
 }
 
+#if !MLT_PY_AT_LEAST(3, 14)
 static void *float_next(void *node) { return (void *)Py_TYPE((PyObject *)node); }
 static void *tuple_next(void *node) { return (void *)((PyTupleObject *)node)->ob_item[0]; }
 static void *context_next(void *node) { return (void *)((PyContext *)node)->ctx_weakreflist; }
 #define MLT_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#endif
 
 #if !MLT_PY_AT_LEAST(3, 13)
 /* 3.10-3.12 keep the freelists in PyInterpreterState under the same field
@@ -511,6 +542,40 @@ void mlt_internals_mark_freelists(mlt_bitmap *bm)
     (void)bm;
 }
 
+#if MLT_PY_AT_LEAST(3, 14)
+/* 3.14 has one generic freelist per kind in interp->object_state.freelists
+ * (GIL build; Include/internal/pycore_freelist_state.h), each entry linked
+ * through its first word (ob_refcnt), its length in size (-1: disabled).
+ * Only the kinds that hold objects are read; dictkeys, unicode writers and
+ * stack chunks hold plain memory. */
+static void *first_word_next(void *node) { return *(void **)node; }
+
+static void mark_generic(mlt_bitmap *dead, const struct _Py_freelist *fl)
+{
+    mark_chain(dead, fl->freelist, fl->size > INT_MAX ? INT_MAX : (int)fl->size, first_word_next, 0);
+}
+
+void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
+{
+    PyInterpreterState *interp = current_interp();
+    if (dead == NULL || interp == NULL) {
+        return;
+    }
+    const struct _Py_freelists *fl = &interp->object_state.freelists;
+    const struct _Py_freelist *kinds[] = {
+        &fl->floats, &fl->ints, &fl->lists, &fl->list_iters, &fl->tuple_iters, &fl->dicts,
+        &fl->slices, &fl->ranges, &fl->range_iters, &fl->contexts, &fl->async_gens,
+        &fl->async_gen_asends, &fl->futureiters, &fl->pycfunctionobject, &fl->pycmethodobject,
+        &fl->pymethodobjects,
+    };
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        mark_generic(dead, kinds[k]);
+    }
+    for (int size = 0; size < PyTuple_MAXSAVESIZE; size++) {
+        mark_generic(dead, &fl->tuples[size]);
+    }
+}
+#else
 /* 3.13 keeps the freelists in interp->object_state.freelists (GIL build),
  * fields per Include/internal/pycore_freelist.h; links: floats through
  * ob_type, tuples through ob_item[0], contexts through ctx_weakreflist.
@@ -550,6 +615,16 @@ void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
     }
 }
 #endif
+#endif
+
+PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i)
+{
+#if MLT_PY_AT_LEAST(3, 14)
+    return stackref_object(((const _PyStackRef *)frame->values)[i]);
+#else
+    return ((PyObject *const *)frame->values)[i];
+#endif
+}
 
 #else /* unsupported CPython: the module imports, open_monitor refuses */
 
@@ -569,6 +644,7 @@ PyObject *mlt_internals_thread_context(PyThreadState *ts) { (void)ts; return NUL
 uint64_t mlt_internals_thread_id(PyThreadState *ts) { (void)ts; return 0; }
 void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg) { (void)ts; (void)fn; (void)arg; }
 PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
+PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
 int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
 {
     (void)code;

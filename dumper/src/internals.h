@@ -49,12 +49,16 @@ typedef struct {
     PyObject *function;     /* the function (3.11+), else NULL */
     PyObject *locals_dict;  /* f_locals if any (class bodies, module frames) */
     int nlocals;            /* slots in localsplus that hold named locals */
-    PyObject *const *values;
+    const void *values;     /* localsplus: read through mlt_internals_frame_local */
     PyObject *names;        /* tuple: co_localsplusnames / varnames+cellvars+freevars */
 } mlt_frame_view;
 
 /* Calls fn for each frame of ts (depth 0 = innermost); skips frames owned by
  * the C stack and frames whose code is not a code object. */
+/* Local slot i (< nlocals) of a frame: the object, or NULL when unset or
+ * not an object (3.14 keeps small ints tagged in frame slots). Borrowed. */
+PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i);
+
 typedef void (*mlt_frame_fn)(const mlt_frame_view *frame, uint32_t depth, void *arg);
 void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg);
 

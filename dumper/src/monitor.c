@@ -211,7 +211,7 @@ int mlt_monitor_open(const mlt_open_args *args)
     if (!MLT_SUPPORTED) {
         PyErr_Format(PyExc_RuntimeError,
                      "memalot: CPython %s is not supported (the dumper reads interpreter internals "
-                     "of CPython 3.10 to 3.13 only)", PY_VERSION);
+                     "of CPython 3.10 to 3.14 only)", PY_VERSION);
         return -1;
     }
     if (in_subinterpreter()) {

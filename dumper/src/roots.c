@@ -108,7 +108,7 @@ static void monitor_frame_objects(mlt_walker *w, const mlt_frame_view *frame)
 
 static PyObject *local_value(const mlt_frame_view *frame, int i)
 {
-    PyObject *value = frame->values[i];
+    PyObject *value = mlt_internals_frame_local(frame, i);
     /* Cell and free variables hold a cell; the variable is its content. */
     if (value != NULL && PyCell_Check(value) && PyCell_GET(value) != NULL) {
         return PyCell_GET(value);

@@ -29,7 +29,7 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("MEMALOT_BUILD_DIR", os.path.join(REPO, "build"))
-SUPPORTED = [(3, 10), (3, 11), (3, 12), (3, 13)]
+SUPPORTED = [(3, 10), (3, 11), (3, 12), (3, 13), (3, 14)]
 
 
 def _asan_runtime():

@@ -540,7 +540,7 @@ def test_unsupported_python_imports_and_raises_at_start(old_python, default_pyth
     assert len(lines) == 3
     for line in lines:
         assert line.startswith("RuntimeError memalot cannot monitor this interpreter (Python 3."), line
-        assert "supports CPython 3.10 to 3.13" in line
+        assert "supports CPython 3.10 to 3.14" in line
 
 
 def test_save_reports_false_keeps_the_dump_only_while_monitoring(python, dump_dir):

@@ -20,7 +20,7 @@ def _unavailable(reason: str) -> RuntimeError:
     version = "%d.%d.%d" % sys.version_info[:3]
     return RuntimeError(
         "memalot cannot monitor this interpreter (Python %s, %s): %s. "
-        "memalot supports CPython 3.10 to 3.13 with its _memalot extension built for that version."
+        "memalot supports CPython 3.10 to 3.14 with its _memalot extension built for that version."
         % (version, sys.implementation.name, reason)
     )
 
