@@ -13,10 +13,11 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
-from conftest import BUILD, for_python
+from conftest import BUILD, for_python, tool
 from test_api import CRITERION_TIME, dump_files, dumpjson
 
 PROGRAM = textwrap.dedent(
@@ -215,12 +216,73 @@ def test_usage_errors(default_python, dump_dir, program_dir, args, message):
 
 
 def test_attach_needs_python_314(python, dump_dir, program_dir):
-    if sys.version_info >= (3, 14) and python.version >= "3.14":
-        pytest.skip("attach works on this Python")
+    if python.version >= "3.14":
+        pytest.skip("attach works on Python %s" % python.version)
     proc = launch(python, ["attach", str(os.getpid())], dump_dir, program_dir)
     assert proc.returncode == 2
     assert "needs Python 3.14" in proc.stderr
     assert "this is Python %s" % python.version in proc.stderr
+
+
+ATTACH_TARGET = textwrap.dedent(
+    """
+    import os, sys, time
+    class AttachedLeak:
+        pass
+    kept = []
+    print("READY", flush=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not os.path.exists(sys.argv[1]):
+        kept.append(AttachedLeak())
+        time.sleep(0.005)
+    import memalot
+    print("PATH " + str(memalot.dump_path()), flush=True)
+    """
+)
+
+
+def test_attach_starts_monitoring_in_a_running_process(python, dump_dir, program_dir):
+    if python.version < "3.14":
+        pytest.skip("attach needs Python 3.14 (sys.remote_exec); this is %s" % python.version)
+    target_file = os.path.join(program_dir, "target.py")
+    with open(target_file, "w") as f:
+        f.write(ATTACH_TARGET)
+    stop = os.path.join(program_dir, "stop")
+    dumps = os.path.join(dump_dir, "dumps")
+    env = python.env()
+    env.pop("PYTHONPATH", None)  # the target does not have memalot on its path
+    target = subprocess.Popen([python.executable, target_file, stop], env=env, cwd=program_dir,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert target.stdout.readline().strip() == "READY"
+        proc = launch(python, ["--lifetime", "1", "--warmup", "0.5", "--interval", "0.2",
+                               "--dir", dumps, "attach", str(target.pid)], dump_dir, program_dir)
+        assert proc.returncode == 0, proc.stderr
+        assert "asked process %d to start monitoring" % target.pid in proc.stderr
+        images = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(images) < 10:  # 2 s: past the 1 s lifetime
+            time.sleep(0.2)
+            files = dump_files(dumps) if os.path.isdir(dumps) else []
+            images = (dumpjson(files[0]) or []) if files else []
+        open(stop, "w").close()
+        out, err = target.communicate(timeout=120)
+    finally:
+        if target.poll() is None:
+            target.kill()
+            target.wait()
+    assert target.returncode == 0, err
+    assert "memalot attach" not in err, err
+    files = dump_files(dumps)
+    assert len(files) == 1 and "PATH " + files[0] in out
+    images = dumpjson(files[0])
+    assert len(images) >= 10 and {i["trigger"] for i in images} == {"periodic"}
+    # The objects the loop kept appending outlived the lifetime: reported.
+    report = subprocess.run([tool("memalot-analyze"), "report", "--json", "--exit-zero", files[0]],
+                            capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stderr
+    leaks = {leak["type"]: leak for leak in json.loads(report.stdout)["leaks"]}
+    assert "__main__.AttachedLeak" in leaks, sorted(leaks)
 
 
 ATTACH_WITHOUT_EXTENSION = """
