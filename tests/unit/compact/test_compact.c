@@ -492,14 +492,24 @@ START_TEST(test_plan_reports_an_impossible_budget) {
 }
 END_TEST
 
-START_TEST(test_compact_to_budget_end_to_end) {
-    static run_truth truth;
-    make_truth(&truth, 9);
-    char *dir = temp_dir();
-    char *in = write_run(dir, &truth), *out = path_in(dir, "out.mlt");
+/* The budget tests' run: seed 9's truth written to a fresh directory, and a
+ * reader open on it. */
+static mlt_reader *open_budget_run(run_truth *truth, char **dir, char **in, char **out) {
+    make_truth(truth, 9);
+    *dir = temp_dir();
+    *in = write_run(*dir, truth);
+    *out = path_in(*dir, "out.mlt");
     mlt_error err = {0};
     mlt_reader *r = NULL;
-    ok(mlt_reader_open(in, NULL, &r, &err), &err);
+    ok(mlt_reader_open(*in, NULL, &r, &err), &err);
+    return r;
+}
+
+START_TEST(test_compact_to_budget_end_to_end) {
+    static run_truth truth;
+    char *dir, *in, *out;
+    mlt_reader *r = open_budget_run(&truth, &dir, &in, &out);
+    mlt_error err = {0};
     uint64_t full = mlt_reader_file_size(r), newest = mlt_reader_image_length(r, IMAGES - 1),
              protected_length = mlt_reader_image_length(r, 1), header = mlt_reader_image_offset(r, 0);
     mlt_reader_close(r);
@@ -529,12 +539,9 @@ END_TEST
  * result is within it, or the call says the budget cannot be met. */
 START_TEST(test_compact_to_budget_never_exceeds_the_budget) {
     static run_truth truth;
-    make_truth(&truth, 9);
-    char *dir = temp_dir();
-    char *in = write_run(dir, &truth), *out = path_in(dir, "out.mlt");
+    char *dir, *in, *out;
+    mlt_reader *r = open_budget_run(&truth, &dir, &in, &out);
     mlt_error err = {0};
-    mlt_reader *r = NULL;
-    ok(mlt_reader_open(in, NULL, &r, &err), &err);
     uint64_t planned = mlt_reader_image_offset(r, 0) + mlt_reader_image_length(r, 1) +
                        mlt_reader_image_length(r, IMAGES - 1);
     mlt_reader_close(r);
