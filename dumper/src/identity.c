@@ -401,13 +401,13 @@ static inline void mark_object(PyObject *op, int slot)
  * idempotent. */
 #define MLT_DEALLOC_FAST_DEPTH 50u
 
-#define TRASHCAN_DEALLOC_WRAPPER(name, slot)                                                 \
+#define TRASHCAN_DEALLOC_WRAPPER(name, slot, dealloc)                                              \
     static void name(PyObject *op);                                                          \
     static MLT_NOINLINE void name##_trashcan(PyObject *op)                                   \
     {                                                                                        \
         PyObject_GC_UnTrack(op);                                                             \
         Py_TRASHCAN_BEGIN(op, name)                                                          \
-        g_hooks.orig_dealloc[slot](op);                                                      \
+        dealloc(op);                                                                         \
         Py_TRASHCAN_END                                                                      \
     }                                                                                        \
     static void name(PyObject *op)                                                           \
@@ -415,7 +415,7 @@ static inline void mark_object(PyObject *op, int slot)
         mark_object(op, slot);                                                               \
         if (g_hooks.dealloc_depth < g_hooks.dealloc_fast_limit) {                            \
             g_hooks.dealloc_depth++;                                                         \
-            g_hooks.orig_dealloc[slot](op);                                                  \
+            dealloc(op);                                                                     \
             g_hooks.dealloc_depth--;                                                         \
             return;                                                                          \
         }                                                                                    \
@@ -433,16 +433,29 @@ static inline void mark_object(PyObject *op, int slot)
     }
 
 PLAIN_DEALLOC_WRAPPER(wrap_float_dealloc, W_FLOAT)
-TRASHCAN_DEALLOC_WRAPPER(wrap_tuple_dealloc, W_TUPLE)
-TRASHCAN_DEALLOC_WRAPPER(wrap_list_dealloc, W_LIST)
-TRASHCAN_DEALLOC_WRAPPER(wrap_dict_dealloc, W_DICT)
+TRASHCAN_DEALLOC_WRAPPER(wrap_tuple_dealloc, W_TUPLE, g_hooks.orig_dealloc[W_TUPLE])
+TRASHCAN_DEALLOC_WRAPPER(wrap_list_dealloc, W_LIST, g_hooks.orig_dealloc[W_LIST])
+TRASHCAN_DEALLOC_WRAPPER(wrap_dict_dealloc, W_DICT, g_hooks.orig_dealloc[W_DICT])
 PLAIN_DEALLOC_WRAPPER(wrap_slice_dealloc, W_SLICE)
 PLAIN_DEALLOC_WRAPPER(wrap_context_dealloc, W_CONTEXT)
 PLAIN_DEALLOC_WRAPPER(wrap_asend_dealloc, W_ASEND)
 PLAIN_DEALLOC_WRAPPER(wrap_async_value_dealloc, W_ASYNC_VALUE)
 PLAIN_DEALLOC_WRAPPER(wrap_memerr_dealloc, W_MEMERR)
 #if !MLT_PY_AT_LEAST(3, 11)
-TRASHCAN_DEALLOC_WRAPPER(wrap_frame_dealloc, W_FRAME)
+/* A frame parked in its code object would be reused unseen: unpark it (see
+ * mlt_internals_unpark_frame). The code is held so that it outlives the
+ * original dealloc, which drops the frame's reference to it. */
+static void frame_dealloc_unparked(PyObject *op)
+{
+    PyObject *code = (PyObject *)((PyFrameObject *)op)->f_code;
+    Py_XINCREF(code);
+    g_hooks.orig_dealloc[W_FRAME](op);
+    if (code != NULL) {
+        mlt_internals_unpark_frame(code, op);
+        Py_DECREF(code);
+    }
+}
+TRASHCAN_DEALLOC_WRAPPER(wrap_frame_dealloc, W_FRAME, frame_dealloc_unparked)
 #endif
 
 static void wrap_one(int slot, PyTypeObject *tp, destructor wrapper)

@@ -530,12 +530,47 @@ void mlt_internals_mark_freelists(mlt_bitmap *bm)
     mark_other_freelists(bm, interp);
 }
 
+#if !MLT_PY_AT_LEAST(3, 11)
+#define MLT_FRAME_FREELIST_MAX 200 /* 3.10's PyFrame_MAXFREELIST, Objects/frameobject.c */
+
+/* Mirrors the else branch of 3.10's frame_dealloc. */
+void mlt_internals_unpark_frame(PyObject *code, PyObject *frame)
+{
+    PyCodeObject *co = (PyCodeObject *)code;
+    if ((PyObject *)co->co_zombieframe != frame) {
+        return;
+    }
+    co->co_zombieframe = NULL;
+    struct _Py_frame_state *state = &current_interp()->frame;
+    if (state->numfree >= 0 && state->numfree < MLT_FRAME_FREELIST_MAX) {
+        ++state->numfree;
+        ((PyFrameObject *)frame)->f_back = state->free_list;
+        state->free_list = (PyFrameObject *)frame;
+    }
+    else {
+        PyObject_GC_Del(frame);
+    }
+}
+#else
+void mlt_internals_unpark_frame(PyObject *code, PyObject *frame)
+{
+    (void)code;
+    (void)frame;
+}
+#endif
+
 void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
 {
     (void)dead; /* no per-call deltas before 3.13 */
 }
 
 #else /* 3.13+: the reference tracer sees every freelist pop */
+
+void mlt_internals_unpark_frame(PyObject *code, PyObject *frame)
+{
+    (void)code;
+    (void)frame;
+}
 
 void mlt_internals_mark_freelists(mlt_bitmap *bm)
 {
@@ -645,6 +680,7 @@ uint64_t mlt_internals_thread_id(PyThreadState *ts) { (void)ts; return 0; }
 void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg) { (void)ts; (void)fn; (void)arg; }
 PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
 PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
+void mlt_internals_unpark_frame(PyObject *code, PyObject *frame) { (void)code; (void)frame; }
 int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
 {
     (void)code;

@@ -85,6 +85,16 @@ PyObject *mlt_internals_code_names(PyCodeObject *code);
  * Each list is walked at most its count steps. */
 void mlt_internals_mark_freelists(mlt_bitmap *bm);
 
+/* 3.10: a frame's tp_dealloc parks the dying frame in its code object
+ * (co_zombieframe) when that slot is free, for the code's next call to reuse
+ * with no allocation: a reuse nothing can see, and code objects cannot be
+ * enumerated to re-mark parked frames after an image. Called by the frame
+ * dealloc wrapper after the original (holding a reference to code): if
+ * frame was just parked, moves it to the frame freelist instead (or frees
+ * it when that is full), where mlt_internals_mark_freelists sees it. A
+ * no-op on other versions. */
+void mlt_internals_unpark_frame(PyObject *code, PyObject *frame);
+
 /* 3.13+: marks in `dead` every object waiting in a freelist (dead, its
  * memory kept). Objects that die inside the eval loop reach a freelist with
  * neither a DESTROY event nor a free, so the births log asks this. */

@@ -124,3 +124,37 @@ def test_floats_recycled_by_specialized_ops_are_never_linked(python, dump_dir):
     assert linked == []
     if version_of(python) < (3, 11):  # floats die through tp_dealloc only: seen, exact
         assert all(image.obj(a)["f"] & NEW for a in reused)
+
+
+ZOMBIE_PROGRAM = """
+import sys
+MODE = %r
+def work(take_image):
+    FACTS.setdefault("frames", []).append(id(sys._getframe()))
+    if take_image:
+        dump_ok()              # this call's frame is alive in the image
+_memalot.open_monitor(DUMP, use_fork=MODE == "fork")
+dump_ok()
+for round_ in range(3):
+    work(False)                # its frame dies and waits in work's code object
+    dump_ok()                  # an image while the frame waits: its mark is cleared
+    work(True)                 # the same frame memory runs the next call
+_memalot.close_monitor()
+save_facts()
+"""
+
+
+def test_frames_reused_from_a_code_object_after_an_image_are_new(python, dump_dir, mode):
+    # 3.10 parks a dead frame in its code object (co_zombieframe) for the
+    # next call to reuse, where no allocation or freelist shows it.
+    if version_of(python) != (3, 10):
+        pytest.skip("co_zombieframe exists on 3.10 only; this is %s" % python.version)
+    dump, facts, _ = run_program(python, dump_dir, ZOMBIE_PROGRAM % mode)
+    images = read_dump(dump)
+    frames = facts["frames"]
+    assert len(frames) == 6 and len(set(frames)) == 1, frames  # the reuse really happened
+    for round_ in range(3):
+        # Whatever the image before held at this address (nothing, or another
+        # call's frame from the same memory), the running frame is a new object.
+        running = images[2 + 2 * round_]
+        assert running.obj(frames[0])["f"] & NEW, "round %d: a reused frame linked" % round_
