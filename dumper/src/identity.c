@@ -32,6 +32,7 @@ static struct {
     void *prev_data;
     int tracer_installed;
     int in_tracer;           /* a tracer that chained back to us would recurse */
+    int tracer_rare;         /* calllog or prev_tracer set: one test on the hot path */
     PyMemAllocatorEx call_orig;
     int free_hook_installed;
     int free_hook_stuck;     /* wrapped by someone else: left in place for good */
@@ -78,18 +79,23 @@ static MLT_NOINLINE int mark_birth_slow(PyObject *op)
     return chain_to_previous_tracer(op, PyRefTracer_CREATE);
 }
 
+/* Kept in step with calllog and prev_tracer wherever they change. */
+static void note_tracer_paths(void)
+{
+    g_hooks.tracer_rare = g_hooks.calllog != NULL || g_hooks.prev_tracer != NULL;
+}
+
 static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data)
 {
     (void)data;
     mlt_bitmap *marks = g_hooks.marks;
     if (event == PyRefTracer_CREATE && marks != NULL) {
-        if (mlt_bitmap_mark_one_cached(marks, (uintptr_t)op) && g_hooks.calllog == NULL &&
-            g_hooks.prev_tracer == NULL) {
+        if (mlt_bitmap_mark_one_cached(marks, (uintptr_t)op) && !g_hooks.tracer_rare) {
             return 0;
         }
         return mark_birth_slow(op);
     }
-    if (g_hooks.prev_tracer != NULL) {
+    if (g_hooks.tracer_rare) {
         return chain_to_previous_tracer(op, event);
     }
     return 0;
@@ -176,12 +182,14 @@ void mlt_identity_arm_call(mlt_calllog *log)
     }
     install_free_hook();
     g_hooks.calllog = log;
+    note_tracer_paths();
 }
 
 int mlt_identity_disarm_call(void)
 {
     int hooks_moved = g_hooks.calllog == NULL;
     g_hooks.calllog = NULL;
+    note_tracer_paths();
     void *data = NULL;
     if (PyRefTracer_GetTracer(&data) != mark_on_create) {
         hooks_moved = 1;
@@ -197,6 +205,7 @@ static void install_tracer(void)
     if (current != mark_on_create) {
         g_hooks.prev_tracer = current;
         g_hooks.prev_data = data;
+        note_tracer_paths();
         PyRefTracer_SetTracer(mark_on_create, NULL);
     }
     g_hooks.tracer_installed = 1;
@@ -224,6 +233,7 @@ void mlt_identity_uninstall(void)
         PyRefTracer_SetTracer(g_hooks.prev_tracer, g_hooks.prev_data);
         g_hooks.prev_tracer = NULL;
         g_hooks.prev_data = NULL;
+        note_tracer_paths();
     }
     g_hooks.tracer_installed = 0;
 }
