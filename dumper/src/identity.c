@@ -623,15 +623,6 @@ int mlt_identity_trashcan_always(void)
 #endif
 }
 
-uintptr_t mlt_identity_mark_address(PyObject *op)
-{
-#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
-    return (uintptr_t)op - mlt_internals_preheader(Py_TYPE(op));
-#else
-    return (uintptr_t)op;
-#endif
-}
-
 uint64_t mlt_identity_replaced_count(void)
 {
     (void)g_hooks.lost;

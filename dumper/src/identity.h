@@ -9,6 +9,7 @@
 
 #include "compat.h" /* Python.h */
 #include "bitmap.h"
+#include "internals.h"
 #include "calllog.h"
 #include "memalot/format.h"
 
@@ -30,8 +31,16 @@ int mlt_identity_check_lost(void);
 
 /* Where a birth of op is marked in the bitmap: op itself on 3.13+ (the
  * tracer sees the object); before, the start of its memory block, op minus
- * its pre-header (the allocator hook sees only the block). */
-uintptr_t mlt_identity_mark_address(PyObject *op);
+ * its pre-header (the allocator hook sees only the block). Inline: the walk
+ * asks it for every object. */
+static inline uintptr_t mlt_identity_mark_address(PyObject *op)
+{
+#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
+    return (uintptr_t)op - mlt_internals_preheader(Py_TYPE(op));
+#else
+    return (uintptr_t)op;
+#endif
+}
 
 /* 1 when every container death takes CPython's trashcan (3.10-3.12 wrappers):
  * from the first image that saw a second interpreter on 3.12+, whose own GIL
