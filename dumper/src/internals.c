@@ -551,12 +551,6 @@ void mlt_internals_unpark_frame(PyObject *code, PyObject *frame)
         PyObject_GC_Del(frame);
     }
 }
-#else
-void mlt_internals_unpark_frame(PyObject *code, PyObject *frame)
-{
-    (void)code;
-    (void)frame;
-}
 #endif
 
 void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
@@ -565,12 +559,6 @@ void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
 }
 
 #else /* 3.13+: the reference tracer sees every freelist pop */
-
-void mlt_internals_unpark_frame(PyObject *code, PyObject *frame)
-{
-    (void)code;
-    (void)frame;
-}
 
 void mlt_internals_mark_freelists(mlt_bitmap *bm)
 {
@@ -680,7 +668,6 @@ uint64_t mlt_internals_thread_id(PyThreadState *ts) { (void)ts; return 0; }
 void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg) { (void)ts; (void)fn; (void)arg; }
 PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
 PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
-void mlt_internals_unpark_frame(PyObject *code, PyObject *frame) { (void)code; (void)frame; }
 int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
 {
     (void)code;

@@ -91,8 +91,8 @@ void mlt_internals_mark_freelists(mlt_bitmap *bm);
  * enumerated to re-mark parked frames after an image. Called by the frame
  * dealloc wrapper after the original (holding a reference to code): if
  * frame was just parked, moves it to the frame freelist instead (or frees
- * it when that is full), where mlt_internals_mark_freelists sees it. A
- * no-op on other versions. */
+ * it when that is full), where mlt_internals_mark_freelists sees it.
+ * Exists on 3.10 only, where its one caller (the frame wrapper) does. */
 void mlt_internals_unpark_frame(PyObject *code, PyObject *frame);
 
 /* 3.13+: marks in `dead` every object waiting in a freelist (dead, its
