@@ -1,5 +1,4 @@
 /* Growable byte buffer for metadata records and the writer's stream blocks. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -10,7 +9,7 @@ int mlt_buf_reserve(mlt_buf *b, size_t extra) {
     size_t want = b->len + extra;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < want) cap *= 2;
-    uint8_t *grown = realloc(b->data, cap);
+    uint8_t *grown = mlt_mem_realloc(b->alloc, b->data, cap);
     if (!grown) return -1;
     b->data = grown;
     b->cap = cap;
@@ -26,7 +25,7 @@ int mlt_buf_append(mlt_buf *b, const void *bytes, size_t n) {
 }
 
 void mlt_buf_free(mlt_buf *b) {
-    free(b->data);
+    mlt_mem_free(b->alloc, b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }

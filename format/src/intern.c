@@ -1,6 +1,5 @@
 /* String interning for one image: a hash table keyed by XXH3 of the bytes so the
  * STRINGS stream holds each distinct name once. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "writer_internal.h"
@@ -12,12 +11,14 @@ void mlt_intern_reset(mlt_intern_table *t) {
 }
 
 void mlt_intern_free(mlt_intern_table *t) {
-    free(t->slots);
-    free(t->hashes);
-    free(t->offsets);
-    free(t->lengths);
+    const mlt_allocator *a = t->bytes.alloc;
+    mlt_mem_free(a, t->slots);
+    mlt_mem_free(a, t->hashes);
+    mlt_mem_free(a, t->offsets);
+    mlt_mem_free(a, t->lengths);
     mlt_buf_free(&t->bytes);
     memset(t, 0, sizeof *t);
+    t->bytes.alloc = a;
 }
 
 static size_t find_slot(const mlt_intern_table *t, uint64_t hash, const char *bytes, size_t n,
@@ -40,14 +41,14 @@ static size_t find_slot(const mlt_intern_table *t, uint64_t hash, const char *by
 
 static int grow_slots(mlt_intern_table *t) {
     size_t count = t->slot_count ? t->slot_count * 2 : 1024;
-    uint32_t *slots = calloc(count, sizeof *slots);
+    uint32_t *slots = mlt_mem_calloc(t->bytes.alloc, count, sizeof *slots);
     if (!slots) return -1;
     for (size_t id = 0; id < t->count; id++) {
         size_t i = (size_t)t->hashes[id] & (count - 1);
         while (slots[i]) i = (i + 1) & (count - 1);
         slots[i] = (uint32_t)id + 1;
     }
-    free(t->slots);
+    mlt_mem_free(t->bytes.alloc, t->slots);
     t->slots = slots;
     t->slot_count = count;
     return 0;
@@ -55,13 +56,13 @@ static int grow_slots(mlt_intern_table *t) {
 
 static int grow_entries(mlt_intern_table *t) {
     size_t cap = t->cap ? t->cap * 2 : 256;
-    uint64_t *hashes = realloc(t->hashes, cap * sizeof *hashes);
+    uint64_t *hashes = mlt_mem_realloc(t->bytes.alloc, t->hashes, cap * sizeof *hashes);
     if (!hashes) return -1;
     t->hashes = hashes;
-    uint64_t *offsets = realloc(t->offsets, cap * sizeof *offsets);
+    uint64_t *offsets = mlt_mem_realloc(t->bytes.alloc, t->offsets, cap * sizeof *offsets);
     if (!offsets) return -1;
     t->offsets = offsets;
-    size_t *lengths = realloc(t->lengths, cap * sizeof *lengths);
+    size_t *lengths = mlt_mem_realloc(t->bytes.alloc, t->lengths, cap * sizeof *lengths);
     if (!lengths) return -1;
     t->lengths = lengths;
     t->cap = cap;

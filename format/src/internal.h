@@ -124,6 +124,7 @@ int mlt_varint_decode(const uint8_t *p, size_t len, uint64_t *v);
 typedef struct {
     uint8_t *data;
     size_t len, cap;
+    const mlt_allocator *alloc; /* NULL: libc */
 } mlt_buf;
 
 int mlt_buf_reserve(mlt_buf *b, size_t extra); /* 0 ok, -1 nomem */

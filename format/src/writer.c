@@ -11,9 +11,9 @@
 
 #define MLT_OUT_BUFFER (256u * 1024u)
 
-static char *dup_string(const char *s) {
+static char *dup_string(const mlt_allocator *a, const char *s) {
     size_t n = strlen(s) + 1;
-    char *copy = malloc(n);
+    char *copy = mlt_mem_alloc(a, n);
     if (copy) memcpy(copy, s, n);
     return copy;
 }
@@ -67,7 +67,7 @@ mlt_status mlt_writer_fail_image(mlt_writer *w, mlt_status st) {
 }
 
 static mlt_status write_header(mlt_writer *w, const mlt_file_info *info, mlt_error *err) {
-    mlt_buf meta = {0};
+    mlt_buf meta = {.alloc = w->alloc};
     if (mlt_encode_file_info(info, &meta)) {
         mlt_buf_free(&meta);
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory encoding the header", w->path);
@@ -113,17 +113,31 @@ static mlt_status prepare_append(mlt_writer *w, mlt_error *err) {
     return MLT_OK;
 }
 
-static mlt_status setup(mlt_writer *w, const mlt_writer_options *o, mlt_error *err) {
-    w->level = o && o->compression_level ? o->compression_level : 3;
-    w->store_only = o ? o->store_only : 0;
-    w->block_size = o && o->block_size ? o->block_size : 1024u * 1024u;
-    if (w->block_size > MLT_MAX_BLOCK_RAW)
-        return mlt_fail(err, MLT_ERR_USAGE, 0, "%s: block_size %u exceeds MLT_MAX_BLOCK_RAW (%u)",
-                        w->path, w->block_size, MLT_MAX_BLOCK_RAW);
-    w->hash = XXH3_createState();
-    w->cctx = ZSTD_createCCtx();
+/* XXH3's state wants 64-byte alignment, more than an allocator promises. */
+static XXH3_state_t *new_hash_state(const mlt_allocator *a, void **block) {
+    size_t align = 64;
+    *block = mlt_mem_alloc(a, sizeof(XXH3_state_t) + align);
+    if (!*block) return NULL;
+    uintptr_t at = ((uintptr_t)*block + align - 1) & ~(uintptr_t)(align - 1);
+    return (XXH3_state_t *)at;
+}
+
+static ZSTD_CCtx *new_cctx(const mlt_allocator *a) {
+    if (!a) return ZSTD_createCCtx();
+    ZSTD_customMem mem = {a->alloc, a->free, a->opaque};
+    return ZSTD_createCCtx_advanced(mem);
+}
+
+/* The working memory: hash state, compression context and buffers. */
+static mlt_status make_working_memory(mlt_writer *w, mlt_error *err) {
+    w->hash = new_hash_state(w->alloc, &w->hash_block);
+    w->cctx = new_cctx(w->alloc);
     w->packed_cap = ZSTD_compressBound(w->block_size);
-    w->packed = malloc(w->packed_cap);
+    w->packed = mlt_mem_alloc(w->alloc, w->packed_cap);
+    w->out = (mlt_buf){.alloc = w->alloc};
+    for (int i = 0; i < MLT_WS_COUNT; i++) w->streams[i] = (mlt_buf){.alloc = w->alloc};
+    memset(&w->strings, 0, sizeof w->strings);
+    w->strings.bytes.alloc = w->alloc;
     if (!w->hash || !w->cctx || !w->packed || mlt_buf_reserve(&w->out, MLT_OUT_BUFFER))
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory", w->path);
     size_t r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
@@ -135,6 +149,16 @@ static mlt_status setup(mlt_writer *w, const mlt_writer_options *o, mlt_error *e
     return MLT_OK;
 }
 
+static mlt_status setup(mlt_writer *w, const mlt_writer_options *o, mlt_error *err) {
+    w->level = o && o->compression_level ? o->compression_level : 3;
+    w->store_only = o ? o->store_only : 0;
+    w->block_size = o && o->block_size ? o->block_size : 1024u * 1024u;
+    if (w->block_size > MLT_MAX_BLOCK_RAW)
+        return mlt_fail(err, MLT_ERR_USAGE, 0, "%s: block_size %u exceeds MLT_MAX_BLOCK_RAW (%u)",
+                        w->path, w->block_size, MLT_MAX_BLOCK_RAW);
+    return make_working_memory(w, err);
+}
+
 mlt_status mlt_writer_open(const char *path, const mlt_file_info *info,
                            const mlt_writer_options *options, mlt_writer **out,
                            mlt_error *err) {
@@ -142,10 +166,12 @@ mlt_status mlt_writer_open(const char *path, const mlt_file_info *info,
     *out = NULL;
     if (!path || (!info && !(options && options->append)))
         return mlt_fail(err, MLT_ERR_USAGE, 0, "mlt_writer_open: path and info are required");
-    mlt_writer *w = calloc(1, sizeof *w);
+    const mlt_allocator *a = options ? options->allocator : NULL;
+    mlt_writer *w = mlt_mem_calloc(a, 1, sizeof *w);
     if (!w) return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory", path);
+    w->alloc = a;
     w->fd = -1;
-    w->path = dup_string(path);
+    w->path = dup_string(a, path);
     mlt_status st = w->path ? setup(w, options, err)
                             : mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory", path);
     int append = options && options->append;
@@ -178,16 +204,48 @@ mlt_status mlt_writer_open(const char *path, const mlt_file_info *info,
 
 uint64_t mlt_writer_file_size(const mlt_writer *w) { return w ? w->committed : 0; }
 
+/* Frees the working memory (not the path, the descriptor or the struct). */
+static void free_working_memory(mlt_writer *w) {
+    mlt_mem_free(w->alloc, w->hash_block);
+    ZSTD_freeCCtx(w->cctx);
+    mlt_mem_free(w->alloc, w->packed);
+    mlt_buf_free(&w->out);
+    for (int i = 0; i < MLT_WS_COUNT; i++) mlt_buf_free(&w->streams[i]);
+    mlt_intern_free(&w->strings);
+}
+
+mlt_status mlt_writer_rehome(mlt_writer *w, const mlt_allocator *allocator, mlt_error *err) {
+    mlt_error_clear(err);
+    if (!w || w->in_image || w->out.len)
+        return mlt_fail(err, MLT_ERR_USAGE, 0, "mlt_writer_rehome: the writer must be between images");
+    w->alloc = allocator;
+    char *path = dup_string(allocator, w->path);
+    if (!path) return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory", w->path);
+    w->path = path;
+    return make_working_memory(w, err);
+}
+
+void mlt_writer_adopt_file_size(mlt_writer *w, uint64_t file_size) {
+    if (!w || w->in_image) return;
+    w->committed = file_size;
+    w->out_offset = file_size;
+}
+
+mlt_status mlt_writer_cut_to_known_end(mlt_writer *w, mlt_error *err) {
+    mlt_error_clear(err);
+    if (!w || w->in_image)
+        return mlt_fail(err, MLT_ERR_USAGE, 0, "mlt_writer_cut_to_known_end: no writer between images");
+    if (ftruncate(w->fd, (off_t)w->committed) != 0)
+        return mlt_fail(err, MLT_ERR_IO, w->committed, "%s: cannot cut the file at offset %llu: %s",
+                        w->path, (unsigned long long)w->committed, strerror(errno));
+    return MLT_OK;
+}
+
 void mlt_writer_close(mlt_writer *w) {
     if (!w) return;
     if (w->in_image) mlt_writer_abort_image(w, NULL);
     if (w->fd >= 0) close(w->fd);
-    free(w->path);
-    if (w->hash) XXH3_freeState(w->hash);
-    ZSTD_freeCCtx(w->cctx);
-    free(w->packed);
-    mlt_buf_free(&w->out);
-    for (int i = 0; i < MLT_WS_COUNT; i++) mlt_buf_free(&w->streams[i]);
-    mlt_intern_free(&w->strings);
-    free(w);
+    free_working_memory(w);
+    mlt_mem_free(w->alloc, w->path);
+    mlt_mem_free(w->alloc, w);
 }

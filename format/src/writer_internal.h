@@ -3,7 +3,12 @@
 #ifndef MEMALOT_FORMAT_WRITER_INTERNAL_H
 #define MEMALOT_FORMAT_WRITER_INTERNAL_H
 
+/* Static-linking-only parts: the hash state's size (so it can live in the
+ * writer's own memory) and ZSTD_createCCtx_advanced (a custom allocator). Both
+ * are stable in the Debian 12 libraries and exported by their shared objects. */
+#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include "internal.h"
@@ -31,12 +36,14 @@ int mlt_intern_lookup(mlt_intern_table *t, const char *bytes, size_t n, uint32_t
                       int *found);
 
 struct mlt_writer {
+    const mlt_allocator *alloc; /* all of the fields' memory; NULL = libc */
     int fd;
     char *path;
     uint64_t committed;        /* file bytes covered by finished images */
     uint64_t out_offset;       /* file offset of out.data[0] */
     mlt_buf out;               /* bytes waiting to be written */
-    XXH3_state_t *hash;
+    XXH3_state_t *hash;        /* aligned inside hash_block */
+    void *hash_block;
     ZSTD_CCtx *cctx;
     int level;
     int store_only;

@@ -41,7 +41,7 @@ mlt_status mlt_writer_begin_image(mlt_writer *w, const mlt_image_info *info, mlt
         if (mlt_buf_reserve(&w->streams[i], w->block_size))
             return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory for stream buffers", w->path);
     }
-    mlt_buf meta = {0};
+    mlt_buf meta = {.alloc = w->alloc};
     if (mlt_encode_image_info(info, &meta)) {
         mlt_buf_free(&meta);
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory", w->path);
@@ -276,7 +276,7 @@ mlt_status mlt_writer_add_preview(mlt_writer *w, const mlt_preview *p, mlt_error
 
 static mlt_status write_trailer(mlt_writer *w, uint64_t pause_ns, mlt_error *err) {
     w->counts.pause_ns = pause_ns;
-    mlt_buf summary = {0};
+    mlt_buf summary = {.alloc = w->alloc};
     if (mlt_encode_summary(&w->counts, &summary)) {
         mlt_buf_free(&summary);
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory", w->path);

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memalot/alloc.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -239,6 +241,7 @@ typedef struct {
     int file_mode;          /* permission bits for a new file; 0 = 0600 */
     int store_only;         /* 1: every block stored uncompressed (codec 0); for tests,
                                the spec's worked example, and debugging with xxd */
+    const mlt_allocator *allocator; /* the writer's working memory; NULL = libc */
 } mlt_writer_options;
 
 #define MLT_MAX_BLOCK_RAW (4u * 1024u * 1024u)
@@ -284,6 +287,22 @@ mlt_status mlt_writer_abort_image(mlt_writer *w, mlt_error *err);
 
 /* Bytes the file holds now (header + finished images). */
 uint64_t mlt_writer_file_size(const mlt_writer *w);
+
+/* For a forked copy of the process that opened the writer: moves the writer's
+ * working memory (buffers, compression context, hash state) to `allocator`,
+ * abandoning the old memory without freeing it, since it belongs to the
+ * parent's allocator. The copy then writes images through the same file
+ * descriptor; between images the writer holds no unwritten bytes, so nothing
+ * is lost. Closing the copy frees only what `allocator` gave. */
+mlt_status mlt_writer_rehome(mlt_writer *w, const mlt_allocator *allocator, mlt_error *err);
+
+/* The file grew to `file_size` through another copy of this writer (a forked
+ * child that wrote whole images after mlt_writer_rehome): later images follow. */
+void mlt_writer_adopt_file_size(mlt_writer *w, uint64_t file_size);
+
+/* Cuts the file back to the end of the last image this writer knows of: a
+ * copy that was stopped part-way through an image leaves nothing behind. */
+mlt_status mlt_writer_cut_to_known_end(mlt_writer *w, mlt_error *err);
 
 /* Closes the file; an image still open is aborted. NULL is accepted. */
 void mlt_writer_close(mlt_writer *w);
