@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-mlt_bitmap *mlt_bitmap_new(void)
+mlt_bitmap *mlt_bitmap_new(const mlt_allocator *alloc)
 {
-    mlt_bitmap *bm = calloc(1, sizeof(mlt_bitmap));
+    mlt_bitmap *bm = mlt_mem_calloc(alloc, 1, sizeof(mlt_bitmap));
     if (bm != NULL) {
+        bm->alloc = alloc;
         for (unsigned slot = 0; slot < MLT_BITMAP_LEAF_CACHE; slot++) {
             bm->cached_key[slot] = MLT_BITMAP_NO_KEY;
         }
@@ -24,20 +25,20 @@ void mlt_bitmap_free(mlt_bitmap *bm)
         return;
     }
     for (size_t i = 0; i < bm->leaf_count; i++) {
-        free(bm->all_leaves[i]);
+        mlt_mem_free(bm->alloc, bm->all_leaves[i]);
     }
-    free(bm->all_leaves);
+    mlt_mem_free(bm->alloc, bm->all_leaves);
     for (size_t t = 0; t < MLT_BITMAP_TOP_SIZE; t++) {
-        free(bm->top[t]);
+        mlt_mem_free(bm->alloc, bm->top[t]);
     }
-    free(bm);
+    mlt_mem_free(bm->alloc, bm);
 }
 
 static int remember_leaf(mlt_bitmap *bm, mlt_bitmap_leaf_t *leaf)
 {
     if (bm->leaf_count == bm->leaf_capacity) {
         size_t cap = bm->leaf_capacity ? bm->leaf_capacity * 2 : 64;
-        mlt_bitmap_leaf_t **grown = realloc(bm->all_leaves, cap * sizeof(*grown));
+        mlt_bitmap_leaf_t **grown = mlt_mem_realloc(bm->alloc, bm->all_leaves, cap * sizeof(*grown));
         if (grown == NULL) {
             return -1;
         }
@@ -54,7 +55,7 @@ mlt_bitmap_leaf_t *mlt_bitmap_leaf_slow(mlt_bitmap *bm, uint64_t index)
     uint64_t m = (index >> MLT_BITMAP_LEAF_BITS) & (MLT_BITMAP_MID_SIZE - 1);
     mlt_bitmap_mid_t *mid = bm->top[t];
     if (mid == NULL) {
-        mid = calloc(1, sizeof(mlt_bitmap_mid_t));
+        mid = mlt_mem_calloc(bm->alloc, 1, sizeof(mlt_bitmap_mid_t));
         if (mid == NULL) {
             return NULL;
         }
@@ -63,9 +64,9 @@ mlt_bitmap_leaf_t *mlt_bitmap_leaf_slow(mlt_bitmap *bm, uint64_t index)
     }
     mlt_bitmap_leaf_t *leaf = mid->leaves[m];
     if (leaf == NULL) {
-        leaf = calloc(1, sizeof(mlt_bitmap_leaf_t));
+        leaf = mlt_mem_calloc(bm->alloc, 1, sizeof(mlt_bitmap_leaf_t));
         if (leaf == NULL || remember_leaf(bm, leaf) != 0) {
-            free(leaf);
+            mlt_mem_free(bm->alloc, leaf);
             return NULL;
         }
         mid->leaves[m] = leaf;

@@ -1,16 +1,20 @@
 /* The identity bitmap: one bit per 16 bytes of address space, in a lazily
  * allocated three-level radix map (about heap/128 bytes). A set bit means "an
  * object was created at this address since the last image". Plain C memory
- * (libc calloc), so it can be touched from inside the Python allocator hook. */
+ * (libc calloc, or the image child's own allocator), so it can be touched from
+ * inside the Python allocator hook. */
 #ifndef MEMALOT_DUMPER_BITMAP_H
 #define MEMALOT_DUMPER_BITMAP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memalot/alloc.h"
+
 typedef struct mlt_bitmap mlt_bitmap;
 
-mlt_bitmap *mlt_bitmap_new(void);
+/* alloc: where the map's memory comes from (NULL: libc). */
+mlt_bitmap *mlt_bitmap_new(const mlt_allocator *alloc);
 void mlt_bitmap_free(mlt_bitmap *bm);
 
 /* Marks the address; never fails loudly: a failed allocation or an address

@@ -42,6 +42,7 @@ struct mlt_bitmap {
     size_t leaf_count, leaf_capacity;
     size_t mid_count;
     int lossy;
+    const mlt_allocator *alloc; /* NULL: libc */
 };
 
 /* The leaf holding granule `index` (slow path: radix walk, allocation). */

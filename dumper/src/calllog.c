@@ -21,10 +21,10 @@ void mlt_calllog_reset(mlt_calllog *log)
 int mlt_calllog_ready(mlt_calllog *log)
 {
     if (log->freed == NULL) {
-        log->freed = mlt_bitmap_new();
+        log->freed = mlt_bitmap_new(NULL);
     }
     if (log->killed == NULL) {
-        log->killed = mlt_bitmap_new();
+        log->killed = mlt_bitmap_new(NULL);
     }
     return log->freed != NULL && log->killed != NULL ? 0 : -1;
 }

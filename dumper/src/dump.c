@@ -2,15 +2,19 @@
  *
  * in-process: walk under the GIL into C buffers, clear the identity marks,
  *   then release the GIL to sort, encode, compress and write;
- * fork: fork(); the child walks its copy-on-write snapshot, writes the image
- *   and reports through a pipe, then _exit()s; the parent clears the marks and
- *   goes on at once, waiting for the child with the GIL released.
+ * fork: a fork that runs no fork handlers (fork_quiet.h); the child walks its
+ *   copy-on-write snapshot in memory of its own (child_memory.h), appends the
+ *   image through the parent's writer and reports through a pipe, then
+ *   _exit()s; the parent clears the marks and goes on at once, waiting for the
+ *   child with the GIL released, for a bounded time.
  *
  * Either way the program is stopped only for the walk or for fork() itself,
  * and no failure is raised into it: errors come back in the result. */
 #include "monitor.h" /* Python.h first: it sets the POSIX feature macros */
 #include "calls.h"
+#include "child_memory.h"
 #include "emit.h"
+#include "fork_quiet.h"
 #include "identity.h"
 #include "internals.h"
 
@@ -145,13 +149,39 @@ typedef struct {
     char message[512];
 } child_report;
 
-/* Runs in the child: nothing here may return to Python. */
+static void send_report(int fd, const child_report *rep)
+{
+    const char *p = (const char *)rep;
+    for (size_t done = 0; done < sizeof(*rep);) {
+        ssize_t n = write(fd, p + done, sizeof(*rep) - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        done += (size_t)n;
+    }
+}
+
+/* Runs in the child, which mlt_fork_quiet() made without the program's fork
+ * handlers: any lock another thread held at the fork is held forever here.
+ * So the child calls no malloc (every buffer comes from child memory, the
+ * parent's are abandoned), takes no lock, and returns to no Python code.
+ * docs/design-dumper.md ("The image child") lists each call it makes. */
 static void child_main(mlt_monitor *m, const mlt_image_info *info, uint64_t t0, int fd)
 {
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, NULL); /* the parent's signals are not ours */
-    uint64_t pause = mlt_now_ns() - t0;       /* what fork() cost the parent, about */
+    uint64_t pause = mlt_now_ns() - t0;       /* what the fork cost the parent, about */
+    /* The hooks would mark into the parent's bitmaps, whose leaves come from malloc. */
+    mlt_identity_forget_after_fork();
+    mlt_child_memory memory;
+    mlt_child_memory_init(&memory);
+    mlt_allocator alloc = mlt_child_memory_allocator(&memory);
+    mlt_snapshot_init(&m->snap, &alloc);
+    mlt_walker_rehome(&m->walker, &alloc);
     child_report rep;
     memset(&rep, 0, sizeof(rep));
     char message[256];
@@ -161,7 +191,7 @@ static void child_main(mlt_monitor *m, const mlt_image_info *info, uint64_t t0, 
     memset(&stats, 0, sizeof(stats));
     if (walk(m, message, sizeof(message)) != 0) {
         snprintf(rep.message, sizeof(rep.message), "%s", message);
-    } else if (mlt_writer_open(m->path, &m->info, &m->options, &m->writer, &err) != MLT_OK ||
+    } else if (mlt_writer_rehome(m->writer, &alloc, &err) != MLT_OK ||
                mlt_emit_image(m->writer, &m->snap, info, pause, &stats, &err) != MLT_OK) {
         snprintf(rep.message, sizeof(rep.message), "%s", err.message);
     } else {
@@ -172,29 +202,26 @@ static void child_main(mlt_monitor *m, const mlt_image_info *info, uint64_t t0, 
         rep.image_bytes = stats.image_bytes;
         rep.file_size = stats.file_size;
     }
-    if (m->writer != NULL) {
-        mlt_writer_close(m->writer);
-    }
-    const char *p = (const char *)&rep;
-    for (size_t done = 0; done < sizeof(rep);) {
-        ssize_t n = write(fd, p + done, sizeof(rep) - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        done += (size_t)n;
-    }
+    send_report(fd, &rep);
     _exit(rep.ok ? 0 : 1);
 }
 
-/* Reads the child's report. The wait is bounded: a child stuck on a lock that
- * fork() copied in a held state (a malloc that is not fork-safe, say) must not
- * hang the calling thread forever; it is killed after CHILD_TIMEOUT_S. The
- * child is also polled, so a child that died without writing is noticed even
- * if another process inherited the pipe's write end. */
-#define CHILD_TIMEOUT_S 300
+/* How long the parent waits for a child before it kills it. The child takes
+ * no lock, so it cannot deadlock; what is left is a child the kernel or
+ * someone stopped, or starved: the bound is ten times the previous image's
+ * duration, and at least CHILD_DEADLINE_MIN_S, unless the user set one. */
+#define CHILD_DEADLINE_MIN_S 20
+#define CHILD_DEADLINE_FACTOR 10
+
+static uint64_t child_deadline_ns(const mlt_monitor *m)
+{
+    if (m->fork_timeout_ns != 0) {
+        return m->fork_timeout_ns;
+    }
+    uint64_t derived = m->last_image_ns * CHILD_DEADLINE_FACTOR;
+    uint64_t floor = (uint64_t)CHILD_DEADLINE_MIN_S * 1000000000u;
+    return derived > floor ? derived : floor;
+}
 
 static int reap(pid_t pid, int *wait_status, int options)
 {
@@ -206,16 +233,23 @@ static int reap(pid_t pid, int *wait_status, int options)
     return got == pid || (got < 0 && errno == ECHILD);
 }
 
-static int read_report(int fd, pid_t pid, child_report *rep, int *wait_status, int *timed_out)
+/* Reads the child's report, waiting at most `deadline_ns`; a child still
+ * running then is killed. The child is also polled, so a child that died
+ * without writing is noticed even if another process inherited the pipe's
+ * write end. */
+static int read_report(int fd, pid_t pid, uint64_t deadline_ns, child_report *rep,
+                       int *wait_status, int *timed_out)
 {
     size_t done = 0;
     int reaped = 0;
     *wait_status = 0;
     *timed_out = 0;
-    uint64_t deadline = mlt_now_ns() + (uint64_t)CHILD_TIMEOUT_S * 1000000000u;
+    uint64_t deadline = mlt_now_ns() + deadline_ns;
     while (done < sizeof(*rep)) {
+        uint64_t now = mlt_now_ns();
+        uint64_t left_ms = now < deadline ? (deadline - now) / 1000000u + 1 : 0;
         struct pollfd p = {fd, POLLIN, 0};
-        int ready = poll(&p, 1, 1000);
+        int ready = poll(&p, 1, left_ms < 1000 ? (int)left_ms : 1000);
         if (ready < 0 && errno != EINTR) {
             break;
         }
@@ -234,7 +268,7 @@ static int read_report(int fd, pid_t pid, child_report *rep, int *wait_status, i
             reaped = 1;
             break;
         }
-        if (mlt_now_ns() > deadline) {
+        if (mlt_now_ns() >= deadline) {
             kill(pid, SIGKILL);
             *timed_out = 1;
             break;
@@ -246,23 +280,53 @@ static int read_report(int fd, pid_t pid, child_report *rep, int *wait_status, i
     return done == sizeof(*rep) ? 0 : -1;
 }
 
-/* Returns 0 when the fork happened (r is filled either way), -1 when fork()
- * failed and the caller should fall back to an in-process image. */
+/* A child that did not finish in time: it is dead now, the file is cut back
+ * to the last whole image, and later images are taken in-process. */
+static void give_up_fork_mode(mlt_monitor *m, mlt_dump_result *r, uint64_t deadline_ns)
+{
+    mlt_error err;
+    memset(&err, 0, sizeof(err));
+    (void)mlt_writer_cut_to_known_end(m->writer, &err); /* readers stop at a torn image anyway */
+    m->fork_given_up = 1;
+    r->ok = 1;
+    r->discarded = 1;
+    snprintf(r->error, sizeof(r->error),
+             "the image child did not finish within %.1f s and was killed; the image was "
+             "discarded and later images are taken in-process (set fork_timeout to allow more)",
+             (double)deadline_ns / 1e9);
+}
+
+static void child_failed(mlt_monitor *m, mlt_dump_result *r, int status)
+{
+    mlt_error err;
+    memset(&err, 0, sizeof(err));
+    (void)mlt_writer_cut_to_known_end(m->writer, &err);
+    char detail[96];
+    if (WIFSIGNALED(status)) {
+        snprintf(detail, sizeof(detail), "the dump child died with signal %d", WTERMSIG(status));
+    } else {
+        snprintf(detail, sizeof(detail), "the dump child exited without a report");
+    }
+    set_error(r, "memalot: image not written to %s: %s", m->path, detail);
+}
+
+/* Returns 0 when the fork happened (r is filled either way), -1 when the
+ * caller should take an in-process image instead (no fork, no writer). */
 static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r,
                        int marks_lost, uint64_t t0)
 {
+    mlt_error err;
+    memset(&err, 0, sizeof(err));
     int fds[2];
-    if (pipe(fds) != 0) { /* (pipe2/O_CLOEXEC is not in C11+POSIX; the poll covers it) */
+    /* The child writes through the parent's writer (its header is written
+     * here, once); the parent adopts the new end of file afterwards. */
+    if (ensure_writer(m, &err) != 0 || pipe(fds) != 0) {
         return -1;
     }
     mlt_image_info info;
     fill_info(m, a, &info);
     prepare_walk(m, marks_lost);
-    if (m->writer != NULL) { /* the child appends; our writer's idea of the size would go stale */
-        mlt_writer_close(m->writer);
-        m->writer = NULL;
-    }
-    pid_t pid = fork();
+    pid_t pid = mlt_fork_quiet();
     if (pid == 0) {
         close(fds[0]);
         child_main(m, &info, t0, fds[1]);
@@ -276,31 +340,29 @@ static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *
     restart_marks(m);
     m->has_previous = 0;
     r->pause_ns = mlt_now_ns() - t0;
+    uint64_t deadline_ns = child_deadline_ns(m);
     child_report rep;
     memset(&rep, 0, sizeof(rep));
     int status = 0, got, timed_out = 0;
     Py_BEGIN_ALLOW_THREADS
-    got = read_report(fds[0], pid, &rep, &status, &timed_out);
+    got = read_report(fds[0], pid, deadline_ns, &rep, &status, &timed_out);
     Py_END_ALLOW_THREADS
     close(fds[0]);
     r->forked = 1;
+    if (got != 0 && timed_out) {
+        give_up_fork_mode(m, r, deadline_ns);
+        return 0;
+    }
     if (got != 0) {
-        char detail[96];
-        if (timed_out) {
-            snprintf(detail, sizeof(detail), "the dump child did not finish within %d s and was killed",
-                     CHILD_TIMEOUT_S);
-        } else if (WIFSIGNALED(status)) {
-            snprintf(detail, sizeof(detail), "the dump child died with signal %d", WTERMSIG(status));
-        } else {
-            snprintf(detail, sizeof(detail), "the dump child exited without a report");
-        }
-        set_error(r, "memalot: image not written to %s: %s", m->path, detail);
+        child_failed(m, r, status);
         return 0;
     }
     if (!rep.ok) {
+        (void)mlt_writer_cut_to_known_end(m->writer, &err);
         set_error(r, "memalot: cannot write image to %s: %s", m->path, rep.message);
         return 0;
     }
+    mlt_writer_adopt_file_size(m->writer, rep.file_size);
     image_taken(m, &info);
     r->ok = 1;
     r->sequence = info.sequence;
@@ -352,10 +414,13 @@ static void write_call_delta(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_re
 static void take_full_image(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r,
                             int marks_lost)
 {
-    int use_fork = a->fork < 0 ? m->use_fork : a->fork;
+    int use_fork = !m->fork_given_up && (a->fork < 0 ? m->use_fork : a->fork);
     uint64_t t0 = mlt_now_ns();
     if (!use_fork || dump_forked(m, a, r, marks_lost, t0) != 0) {
         dump_in_process(m, a, r, marks_lost, mlt_now_ns());
+    }
+    if (r->ok && !r->discarded) {
+        m->last_image_ns = mlt_now_ns() - t0;
     }
 }
 

@@ -3,6 +3,7 @@
  * increasing address order and edges by object index, so this sorts once and
  * translates every reference through the address map. */
 #include "emit.h"
+#include "sort.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,25 +15,27 @@ typedef struct {
 } addr_entry;
 
 /* LSD radix sort on the 48 address bits that user space uses (16 bits per
- * pass); addresses above 2^48 fall back to qsort. Several times faster than
- * qsort on a million entries, and this runs once per image. */
+ * pass); addresses above 2^48 fall back to a heap sort. Several times faster
+ * than qsort on a million entries, and this runs once per image. Every
+ * buffer here comes from the snapshot's allocator: in the image child that
+ * is the child's own (child_memory.h), and nothing here may call malloc. */
 static int by_address(const void *a, const void *b)
 {
     uint64_t x = ((const addr_entry *)a)->address, y = ((const addr_entry *)b)->address;
     return (x > y) - (x < y);
 }
 
-static int sort_by_address(addr_entry *items, size_t n)
+static int sort_by_address(const mlt_allocator *a, addr_entry *items, size_t n)
 {
     uint64_t all = 0;
     for (size_t i = 0; i < n; i++) {
         all |= items[i].address;
     }
-    addr_entry *tmp = (all >> 48) == 0 ? malloc((n ? n : 1) * sizeof(addr_entry)) : NULL;
-    size_t *count = tmp != NULL ? malloc(65536 * sizeof(size_t)) : NULL;
+    addr_entry *tmp = (all >> 48) == 0 ? mlt_mem_alloc(a, (n ? n : 1) * sizeof(addr_entry)) : NULL;
+    size_t *count = tmp != NULL ? mlt_mem_alloc(a, 65536 * sizeof(size_t)) : NULL;
     if (count == NULL) {
-        free(tmp);
-        qsort(items, n, sizeof(addr_entry), by_address);
+        mlt_mem_free(a, tmp);
+        mlt_sort(items, n, sizeof(addr_entry), by_address);
         return 0;
     }
     addr_entry *src = items, *dst = tmp;
@@ -57,8 +60,8 @@ static int sort_by_address(addr_entry *items, size_t n)
     if (src != items) { /* three passes: the result is in tmp */
         memcpy(items, src, n * sizeof(addr_entry));
     }
-    free(count);
-    free(tmp);
+    mlt_mem_free(a, count);
+    mlt_mem_free(a, tmp);
     return 0;
 }
 
@@ -99,12 +102,13 @@ static mlt_status fail(mlt_error *err, mlt_status code, const char *what)
 static int prepare(emit_ctx *c)
 {
     const mlt_snapshot *s = c->snap;
+    const mlt_allocator *a = s->alloc;
     size_t n = s->objects.count;
-    c->order = malloc((n ? n : 1) * sizeof(addr_entry));
-    c->rank = malloc((n ? n : 1) * sizeof(uint32_t));
-    c->string_ids = malloc((s->strings.count ? s->strings.count : 1) * sizeof(uint32_t));
-    c->type_ids = malloc((s->types.count ? s->types.count : 1) * sizeof(uint32_t));
-    c->edge_start = malloc((n ? n : 1) * sizeof(uint64_t));
+    c->order = mlt_mem_alloc(a, (n ? n : 1) * sizeof(addr_entry));
+    c->rank = mlt_mem_alloc(a, (n ? n : 1) * sizeof(uint32_t));
+    c->string_ids = mlt_mem_alloc(a, (s->strings.count ? s->strings.count : 1) * sizeof(uint32_t));
+    c->type_ids = mlt_mem_alloc(a, (s->types.count ? s->types.count : 1) * sizeof(uint32_t));
+    c->edge_start = mlt_mem_alloc(a, (n ? n : 1) * sizeof(uint64_t));
     if (!c->order || !c->rank || !c->string_ids || !c->type_ids || !c->edge_start) {
         return -1;
     }
@@ -117,7 +121,7 @@ static int prepare(emit_ctx *c)
         c->order[i].address = s->objects.items[i].address;
         c->order[i].walk_index = (uint32_t)i;
     }
-    sort_by_address(c->order, n);
+    sort_by_address(a, c->order, n);
     if (mlt_ptrmap_reserve(&c->by_address, n) != 0) {
         return -1;
     }
@@ -244,7 +248,7 @@ static mlt_status write_previews(emit_ctx *c, mlt_writer *w, mlt_error *err)
     if (n == 0) {
         return MLT_OK;
     }
-    preview_entry *order = malloc(n * sizeof(preview_entry));
+    preview_entry *order = mlt_mem_alloc(s->alloc, n * sizeof(preview_entry));
     if (order == NULL) {
         return fail(err, MLT_ERR_NOMEM, "out of memory ordering value previews");
     }
@@ -252,7 +256,7 @@ static mlt_status write_previews(emit_ctx *c, mlt_writer *w, mlt_error *err)
         order[i].object = index_of(c, s->previews.items[i].object);
         order[i].preview = (uint32_t)i;
     }
-    qsort(order, n, sizeof(preview_entry), by_object);
+    mlt_sort(order, n, sizeof(preview_entry), by_object);
     mlt_status st = MLT_OK;
     for (size_t i = 0; i < n && st == MLT_OK; i++) {
         const mlt_snap_preview *p = &s->previews.items[order[i].preview];
@@ -260,7 +264,7 @@ static mlt_status write_previews(emit_ctx *c, mlt_writer *w, mlt_error *err)
                                (const uint8_t *)s->preview_bytes.items + p->offset, p->length};
         st = mlt_writer_add_preview(w, &preview, err);
     }
-    free(order);
+    mlt_mem_free(s->alloc, order);
     return st;
 }
 
@@ -270,7 +274,7 @@ mlt_status mlt_emit_image(mlt_writer *writer, const mlt_snapshot *snap, const ml
     emit_ctx c;
     memset(&c, 0, sizeof(c));
     c.snap = snap;
-    mlt_ptrmap_init(&c.by_address);
+    mlt_ptrmap_init(&c.by_address, snap->alloc);
     uint64_t size_before = mlt_writer_file_size(writer);
     mlt_status st = MLT_OK;
     if (prepare(&c) != 0) {
@@ -297,11 +301,10 @@ mlt_status mlt_emit_image(mlt_writer *writer, const mlt_snapshot *snap, const ml
         stats->file_size = mlt_writer_file_size(writer);
         stats->image_bytes = stats->file_size - size_before;
     }
-    free(c.order);
-    free(c.rank);
-    free(c.string_ids);
-    free(c.type_ids);
-    free(c.edge_start);
+    void *scratch[] = {c.order, c.rank, c.string_ids, c.type_ids, c.edge_start};
+    for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++) {
+        mlt_mem_free(snap->alloc, scratch[i]);
+    }
     mlt_ptrmap_free(&c.by_address);
     return st;
 }

@@ -46,13 +46,18 @@ static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
     (void)self;
     static char *kwlist[] = {"path", "compression_level", "value_cap", "argv", "argv_withheld",
                              "run_id", "start_time", "append", "use_fork", "own_code",
-                             "call_deltas", NULL};
+                             "call_deltas", "fork_timeout", NULL};
     PyObject *path_bytes = NULL;
-    mlt_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, NULL, 1};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppOp", kwlist, PyUnicode_FSConverter,
+    mlt_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, 0.0, NULL, 1};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppOpd", kwlist, PyUnicode_FSConverter,
                                      &path_bytes, &a.compression_level, &a.value_cap, &a.argv,
                                      &a.argv_withheld, &a.run_id, &a.start_time, &a.append,
-                                     &a.use_fork, &a.own_code, &a.call_deltas)) {
+                                     &a.use_fork, &a.own_code, &a.call_deltas, &a.fork_timeout)) {
+        return NULL;
+    }
+    if (!(a.fork_timeout >= 0.0) || a.fork_timeout > 1e6) {
+        Py_DECREF(path_bytes);
+        PyErr_Format(PyExc_ValueError, "fork_timeout must be between 0 (derived) and 1e6 seconds");
         return NULL;
     }
     if (check_own_code(a.own_code) != 0) {
@@ -122,6 +127,10 @@ static PyObject *result_dict(const mlt_dump_result *r)
 {
     if (!r->ok) {
         return Py_BuildValue("{s:s}", "error", r->error);
+    }
+    if (r->discarded) {
+        return Py_BuildValue("{s:O,s:s,s:s,s:K}", "image", Py_None, "kind", "discarded",
+                             "discarded", r->error, "total_ns", (unsigned long long)r->total_ns);
     }
     if (r->armed) {
         return Py_BuildValue("{s:O,s:s,s:K}", "image", Py_None, "kind", "armed", "total_ns",
@@ -295,7 +304,7 @@ static PyMethodDef METHODS[] = {
     {"open_monitor", (PyCFunction)(void (*)(void))open_monitor, METH_VARARGS | METH_KEYWORDS,
      "open_monitor(path, *, compression_level=3, value_cap=0, argv=None, argv_withheld=False, "
      "run_id=0, start_time=0.0, append=False, use_fork=True, own_code=None, "
-     "call_deltas=True)\n--\n\n"
+     "call_deltas=True, fork_timeout=0.0)\n--\n\n"
      "Open the single monitor: write the file header and install the identity hooks."},
     {"dump", (PyCFunction)(void (*)(void))dump, METH_FASTCALL | METH_KEYWORDS,
      "dump(trigger, *, call_counter=0, function=None, criterion=None, fork=None)\n--\n\n"

@@ -173,7 +173,7 @@ static int prepare_walker(mlt_monitor *m, PyObject *own_code)
     if (m->sizeof_name == NULL || m->module_name == NULL) {
         return -1;
     }
-    mlt_snapshot_init(&m->snap);
+    mlt_snapshot_init(&m->snap, NULL);
     mlt_walker_init(&m->walker);
     m->walker.snap = &m->snap;
     m->walker.value_cap = (size_t)m->value_cap;
@@ -233,9 +233,10 @@ int mlt_monitor_open(const mlt_open_args *args)
     m->path = strdup(args->path);
     m->value_cap = args->value_cap > 0 ? (size_t)args->value_cap : 0;
     m->use_fork = args->use_fork;
+    m->fork_timeout_ns = args->fork_timeout > 0 ? (uint64_t)(args->fork_timeout * 1e9) : 0;
     m->call_deltas = args->call_deltas && mlt_identity_call_deltas_supported();
     m->lock = PyThread_allocate_lock();
-    m->bitmap = mlt_bitmap_new();
+    m->bitmap = mlt_bitmap_new(NULL);
     fill_python_info(m);
     m->info.run_id = args->run_id;
     m->info.start_time = args->start_time > 0 ? args->start_time : mlt_wall_time();

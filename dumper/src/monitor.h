@@ -18,7 +18,7 @@
 typedef struct {
     char *path;
     mlt_writer_options options;
-    mlt_writer *writer;        /* NULL between fork-mode images (the child writes) */
+    mlt_writer *writer;        /* fork-mode children write through a copy of it */
     mlt_file_info info;        /* strings below are owned */
     char *owned_strings[8];
     char **argv;
@@ -29,6 +29,9 @@ typedef struct {
     int has_previous;          /* an image of this monitor is in the file, and */
     uint64_t previous_sequence;/* its marks were cleared when it was taken */
     int use_fork;
+    int fork_given_up;         /* an image child overran its deadline: in-process from now on */
+    uint64_t fork_timeout_ns;  /* how long to wait for an image child; 0: derived (dump.c) */
+    uint64_t last_image_ns;    /* how long the last full image took, start to finish */
     size_t value_cap;
     PyThread_type_lock lock;   /* one dump (or close) at a time */
     int waiters;               /* dumps waiting for the lock (changed under the GIL) */
@@ -59,6 +62,7 @@ typedef struct {
     double start_time;
     int append;
     int use_fork;
+    double fork_timeout;       /* seconds to wait for an image child; 0: derived */
     PyObject *own_code;        /* tuple of code objects (the package's functions) or NULL */
     int call_deltas;           /* per-call delta images where supported (3.13+) */
 } mlt_open_args;
@@ -92,6 +96,7 @@ typedef struct {
     uint64_t sequence, objects, edges, roots, image_bytes, file_size;
     uint64_t pause_ns, total_ns;
     int forked;
+    int discarded;             /* ok, but no image: the child overran (error says why) */
     mlt_image_kind kind;       /* of the image written */
     int armed;                 /* call-start with deltas: the births log was armed, no image */
     uint64_t call_born;        /* objects flagged MLT_OBJ_CALL_BORN in the image */

@@ -32,7 +32,8 @@ static int as_byte_array(PyObject *op, unsigned char *buf, size_t n)
 
 /* Decimal digits of a little-endian two's complement number, most significant
  * first; returns the length written into out (capacity cap). */
-static size_t big_decimal(unsigned char *bytes, size_t n, char *out, size_t cap, int *truncated)
+static size_t big_decimal(const mlt_allocator *a, unsigned char *bytes, size_t n, char *out,
+                          size_t cap, int *truncated)
 {
     int negative = n > 0 && (bytes[n - 1] & 0x80);
     if (negative) { /* magnitude = two's complement */
@@ -44,11 +45,11 @@ static size_t big_decimal(unsigned char *bytes, size_t n, char *out, size_t cap,
         }
     }
     size_t nwords = (n + 3) / 4;
-    uint32_t *words = calloc(nwords ? nwords : 1, sizeof(uint32_t));
-    char *digits = malloc(n * 3 + 16);
+    uint32_t *words = mlt_mem_calloc(a, nwords ? nwords : 1, sizeof(uint32_t));
+    char *digits = mlt_mem_alloc(a, n * 3 + 16);
     if (words == NULL || digits == NULL) {
-        free(words);
-        free(digits);
+        mlt_mem_free(a, words);
+        mlt_mem_free(a, digits);
         *truncated = 1;
         return 0;
     }
@@ -79,8 +80,8 @@ static size_t big_decimal(unsigned char *bytes, size_t n, char *out, size_t cap,
         out[used++] = digits[i];
     }
     *truncated = used < ndigits + (size_t)negative;
-    free(words);
-    free(digits);
+    mlt_mem_free(a, words);
+    mlt_mem_free(a, digits);
     return used;
 }
 
@@ -102,18 +103,18 @@ static void int_preview(mlt_walker *w, PyObject *op, size_t cap)
         return;
     }
     size_t nbytes = bits / 8 + 1;
-    unsigned char *bytes = malloc(nbytes);
+    unsigned char *bytes = mlt_mem_alloc(w->alloc, nbytes);
     if (bytes == NULL) {
         return;
     }
     if (as_byte_array(op, bytes, nbytes) == 0) {
         int truncated = 0;
-        size_t len = big_decimal(bytes, nbytes, buf, cap, &truncated);
+        size_t len = big_decimal(w->alloc, bytes, nbytes, buf, cap, &truncated);
         store(w, op, MLT_PREVIEW_INT, buf, len, truncated);
     } else {
         PyErr_Clear();
     }
-    free(bytes);
+    mlt_mem_free(w->alloc, bytes);
 }
 
 static void float_preview(mlt_walker *w, PyObject *op, size_t cap)

@@ -2,18 +2,18 @@
  * key and value share a slot so a lookup touches one cache line. */
 #include "ptrmap.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-void mlt_ptrmap_init(mlt_ptrmap *map)
+void mlt_ptrmap_init(mlt_ptrmap *map, const mlt_allocator *alloc)
 {
     memset(map, 0, sizeof(*map));
+    map->alloc = alloc;
 }
 
 void mlt_ptrmap_free(mlt_ptrmap *map)
 {
-    free(map->slots);
-    memset(map, 0, sizeof(*map));
+    mlt_mem_free(map->alloc, map->slots);
+    mlt_ptrmap_init(map, map->alloc);
 }
 
 void mlt_ptrmap_reset(mlt_ptrmap *map)
@@ -42,7 +42,7 @@ static size_t find_slot(const mlt_ptrmap_slot *slots, size_t capacity, uint64_t 
 
 static int grow_to(mlt_ptrmap *map, size_t cap)
 {
-    mlt_ptrmap_slot *slots = calloc(cap, sizeof(mlt_ptrmap_slot));
+    mlt_ptrmap_slot *slots = mlt_mem_calloc(map->alloc, cap, sizeof(mlt_ptrmap_slot));
     if (slots == NULL) {
         return -1;
     }
@@ -51,7 +51,7 @@ static int grow_to(mlt_ptrmap *map, size_t cap)
             slots[find_slot(slots, cap, map->slots[i].key)] = map->slots[i];
         }
     }
-    free(map->slots);
+    mlt_mem_free(map->alloc, map->slots);
     map->slots = slots;
     map->capacity = cap;
     return 0;

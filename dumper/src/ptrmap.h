@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memalot/alloc.h"
+
 typedef struct {
     uint64_t key;     /* 0 = empty slot */
     uint64_t value;   /* 32 bits used; the slot is 16 bytes so a probe is one cache line */
@@ -16,9 +18,10 @@ typedef struct {
     mlt_ptrmap_slot *slots;
     size_t capacity;  /* power of two */
     size_t count;
+    const mlt_allocator *alloc; /* NULL: libc */
 } mlt_ptrmap;
 
-void mlt_ptrmap_init(mlt_ptrmap *map);
+void mlt_ptrmap_init(mlt_ptrmap *map, const mlt_allocator *alloc);
 void mlt_ptrmap_free(mlt_ptrmap *map);
 void mlt_ptrmap_reset(mlt_ptrmap *map); /* empties, keeps memory */
 

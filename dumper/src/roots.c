@@ -5,6 +5,7 @@
  * are read from the thread state directly: PyThreadState_GetFrame and
  * PyFrame_GetLocals would allocate or run code. */
 #include "internals.h"
+#include "sort.h"
 #include "walk.h"
 
 #include <stdlib.h>
@@ -161,7 +162,7 @@ static void thread_roots(mlt_walker *w)
         frame_walk fw = {w, tid, ts == dumping};
         mlt_internals_walk_frames(ts, frame_roots, &fw);
     }
-    qsort(w->monitor_held, w->monitor_held_count, sizeof(w->monitor_held[0]), compare_addresses);
+    mlt_sort(w->monitor_held, w->monitor_held_count, sizeof(w->monitor_held[0]), compare_addresses);
 }
 
 void mlt_walk_collect_roots(mlt_walker *w)

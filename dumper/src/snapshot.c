@@ -2,10 +2,10 @@
  * 10^6 objects does a few dozen reallocations, none of them Python's. */
 #include "snapshot.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-int mlt_grow_array(void **items, size_t *capacity, size_t needed, size_t elem_size)
+int mlt_grow_array(const mlt_allocator *alloc, void **items, size_t *capacity, size_t needed,
+                   size_t elem_size)
 {
     if (needed <= *capacity) {
         return 0;
@@ -14,7 +14,7 @@ int mlt_grow_array(void **items, size_t *capacity, size_t needed, size_t elem_si
     while (cap < needed) {
         cap *= 2;
     }
-    void *grown = realloc(*items, cap * elem_size);
+    void *grown = mlt_mem_realloc(alloc, *items, cap * elem_size);
     if (grown == NULL) {
         return -1;
     }
@@ -25,7 +25,7 @@ int mlt_grow_array(void **items, size_t *capacity, size_t needed, size_t elem_si
 
 #define APPEND(s, arr)                                                                      \
     do {                                                                                    \
-        if (mlt_grow_array((void **)&(arr).items, &(arr).capacity, (arr).count + 1,         \
+        if (mlt_grow_array((s)->alloc, (void **)&(arr).items, &(arr).capacity, (arr).count + 1,         \
                            sizeof(*(arr).items)) != 0) {                                    \
             (s)->out_of_memory = 1;                                                         \
             return NULL;                                                                    \
@@ -34,24 +34,22 @@ int mlt_grow_array(void **items, size_t *capacity, size_t needed, size_t elem_si
         return &(arr).items[(arr).count++];                                                 \
     } while (0)
 
-void mlt_snapshot_init(mlt_snapshot *s)
+void mlt_snapshot_init(mlt_snapshot *s, const mlt_allocator *alloc)
 {
     memset(s, 0, sizeof(*s));
+    s->alloc = alloc;
 }
 
 void mlt_snapshot_free(mlt_snapshot *s)
 {
-    free(s->objects.items);
-    free(s->edges.items);
-    free(s->roots.items);
-    free(s->previews.items);
-    free(s->types.items);
-    free(s->preview_bytes.items);
-    free(s->strings.bytes);
-    free(s->strings.offsets);
-    free(s->strings.lengths);
-    free(s->strings.index);
-    memset(s, 0, sizeof(*s));
+    const mlt_allocator *a = s->alloc;
+    void *buffers[] = {s->objects.items, s->edges.items, s->roots.items, s->previews.items,
+                       s->types.items, s->preview_bytes.items, s->strings.bytes,
+                       s->strings.offsets, s->strings.lengths, s->strings.index};
+    for (size_t i = 0; i < sizeof(buffers) / sizeof(buffers[0]); i++) {
+        mlt_mem_free(a, buffers[i]);
+    }
+    mlt_snapshot_init(s, a);
 }
 
 void mlt_snapshot_reset(mlt_snapshot *s)
@@ -74,7 +72,6 @@ void mlt_snapshot_trim(mlt_snapshot *s, size_t max_bytes)
                    s->preview_bytes.capacity + s->strings.capacity;
     if (bytes > max_bytes) {
         mlt_snapshot_free(s);
-        mlt_snapshot_init(s);
     }
 }
 
@@ -86,7 +83,7 @@ mlt_snap_type *mlt_snapshot_add_type(mlt_snapshot *s) { APPEND(s, s->types); }
 mlt_snap_preview *mlt_snapshot_add_preview(mlt_snapshot *s, const void *data, size_t length)
 {
     size_t offset = s->preview_bytes.count;
-    if (mlt_grow_array((void **)&s->preview_bytes.items, &s->preview_bytes.capacity,
+    if (mlt_grow_array(s->alloc, (void **)&s->preview_bytes.items, &s->preview_bytes.capacity,
                        offset + length, 1) != 0) {
         s->out_of_memory = 1;
         return NULL;
@@ -94,7 +91,7 @@ mlt_snap_preview *mlt_snapshot_add_preview(mlt_snapshot *s, const void *data, si
     memcpy(s->preview_bytes.items + offset, data, length);
     s->preview_bytes.count += length;
     mlt_snap_preview *p = NULL;
-    if (mlt_grow_array((void **)&s->previews.items, &s->previews.capacity, s->previews.count + 1,
+    if (mlt_grow_array(s->alloc, (void **)&s->previews.items, &s->previews.capacity, s->previews.count + 1,
                        sizeof(*p)) != 0) {
         s->out_of_memory = 1;
         return NULL;
@@ -122,10 +119,10 @@ static int same_string(const mlt_strtab *t, uint32_t id, const char *bytes, size
     return t->lengths[id] == length && memcmp(t->bytes + t->offsets[id], bytes, length) == 0;
 }
 
-static int rehash_strings(mlt_strtab *t)
+static int rehash_strings(const mlt_allocator *a, mlt_strtab *t)
 {
     size_t cap = t->index_capacity ? t->index_capacity * 2 : 1024;
-    uint32_t *index = calloc(cap, sizeof(uint32_t));
+    uint32_t *index = mlt_mem_calloc(a, cap, sizeof(uint32_t));
     if (index == NULL) {
         return -1;
     }
@@ -136,21 +133,22 @@ static int rehash_strings(mlt_strtab *t)
         }
         index[i] = id + 1;
     }
-    free(t->index);
+    mlt_mem_free(a, t->index);
     t->index = index;
     t->index_capacity = cap;
     return 0;
 }
 
-static uint32_t append_string(mlt_strtab *t, const char *bytes, size_t length)
+static uint32_t append_string(const mlt_allocator *a, mlt_strtab *t, const char *bytes,
+                              size_t length)
 {
     size_t old_capacity = t->capacity_ids;
-    if (mlt_grow_array((void **)&t->bytes, &t->capacity, t->length + length + 1, 1) != 0 ||
-        mlt_grow_array((void **)&t->offsets, &t->capacity_ids, t->count + 1, sizeof(uint64_t)) != 0) {
+    if (mlt_grow_array(a, (void **)&t->bytes, &t->capacity, t->length + length + 1, 1) != 0 ||
+        mlt_grow_array(a, (void **)&t->offsets, &t->capacity_ids, t->count + 1, sizeof(uint64_t)) != 0) {
         return MLT_NO_STRING;
     }
     if (t->lengths == NULL || old_capacity != t->capacity_ids) {
-        uint32_t *lengths = realloc(t->lengths, t->capacity_ids * sizeof(uint32_t));
+        uint32_t *lengths = mlt_mem_realloc(a, t->lengths, t->capacity_ids * sizeof(uint32_t));
         if (lengths == NULL) {
             t->capacity_ids = old_capacity; /* offsets grew; lengths did not */
             return MLT_NO_STRING;
@@ -168,7 +166,7 @@ static uint32_t append_string(mlt_strtab *t, const char *bytes, size_t length)
 uint32_t mlt_snapshot_intern(mlt_snapshot *s, const char *bytes, size_t length)
 {
     mlt_strtab *t = &s->strings;
-    if ((t->count + 1) * 2 > t->index_capacity && rehash_strings(t) != 0) {
+    if ((t->count + 1) * 2 > t->index_capacity && rehash_strings(s->alloc, t) != 0) {
         s->out_of_memory = 1;
         return MLT_NO_STRING;
     }
@@ -179,7 +177,7 @@ uint32_t mlt_snapshot_intern(mlt_snapshot *s, const char *bytes, size_t length)
         }
         i = (i + 1) & (t->index_capacity - 1);
     }
-    uint32_t id = append_string(t, bytes, length);
+    uint32_t id = append_string(s->alloc, t, bytes, length);
     if (id == MLT_NO_STRING) {
         s->out_of_memory = 1;
         return id;

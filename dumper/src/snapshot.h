@@ -93,9 +93,12 @@ typedef struct {
     MLT_GROWING_ARRAY(char) preview_bytes;
     mlt_strtab strings;
     int out_of_memory;       /* sticky: a buffer could not grow */
+    const mlt_allocator *alloc; /* of every buffer above; NULL: libc */
 } mlt_snapshot;
 
-void mlt_snapshot_init(mlt_snapshot *s);
+/* Empty, drawing memory from alloc (NULL: libc). On a snapshot that holds
+ * buffers it abandons them: the image child does that with the parent's. */
+void mlt_snapshot_init(mlt_snapshot *s, const mlt_allocator *alloc);
 void mlt_snapshot_free(mlt_snapshot *s);
 void mlt_snapshot_reset(mlt_snapshot *s); /* empties, keeps memory */
 
@@ -114,7 +117,8 @@ mlt_snap_type *mlt_snapshot_add_type(mlt_snapshot *s);
 uint32_t mlt_snapshot_intern(mlt_snapshot *s, const char *bytes, size_t length);
 const char *mlt_snapshot_string(const mlt_snapshot *s, uint32_t id, size_t *length);
 
-/* Grows a generic array to hold one more element of elem_size bytes. */
-int mlt_grow_array(void **items, size_t *capacity, size_t needed, size_t elem_size);
+/* Grows a generic array (memory from alloc) to hold `needed` elements. */
+int mlt_grow_array(const mlt_allocator *alloc, void **items, size_t *capacity, size_t needed,
+                   size_t elem_size);
 
 #endif

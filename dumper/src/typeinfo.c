@@ -54,7 +54,7 @@ static void add_members_of(mlt_walker *w, PyTypeObject *base, mlt_typeinfo *ti)
         if (m->type != MLT_MEMBER_OBJECT && m->type != MLT_MEMBER_OBJECT_EX) {
             continue;
         }
-        if (mlt_grow_array((void **)&w->members.items, &w->members.capacity, w->members.count + 1,
+        if (mlt_grow_array(w->alloc, (void **)&w->members.items, &w->members.capacity, w->members.count + 1,
                            sizeof(mlt_member_slot)) != 0) {
             w->snap->out_of_memory = 1;
             return;
@@ -109,7 +109,7 @@ const mlt_typeinfo *mlt_walk_typeinfo(mlt_walker *w, PyTypeObject *tp)
     if (mlt_ptrmap_get(&w->type_ids, (uint64_t)(uintptr_t)tp, &index)) {
         return &w->types.items[index];
     }
-    if (mlt_grow_array((void **)&w->types.items, &w->types.capacity, w->types.count + 1,
+    if (mlt_grow_array(w->alloc, (void **)&w->types.items, &w->types.capacity, w->types.count + 1,
                        sizeof(mlt_typeinfo)) != 0) {
         w->snap->out_of_memory = 1;
         return NULL;

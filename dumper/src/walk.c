@@ -13,9 +13,20 @@
 void mlt_walker_init(mlt_walker *w)
 {
     memset(w, 0, sizeof(*w));
-    mlt_ptrmap_init(&w->str_ids);
-    mlt_ptrmap_init(&w->type_ids);
-    mlt_ptrmap_init(&w->labelled);
+    mlt_walker_rehome(w, NULL);
+}
+
+void mlt_walker_rehome(mlt_walker *w, const mlt_allocator *alloc)
+{
+    w->alloc = alloc;
+    mlt_ptrmap_init(&w->str_ids, alloc);
+    mlt_ptrmap_init(&w->type_ids, alloc);
+    mlt_ptrmap_init(&w->labelled, alloc);
+    w->visited = NULL;
+    memset(&w->types, 0, sizeof(w->types));
+    memset(&w->members, 0, sizeof(w->members));
+    w->text = NULL;
+    w->text_capacity = 0;
 }
 
 void mlt_walker_free(mlt_walker *w)
@@ -24,9 +35,9 @@ void mlt_walker_free(mlt_walker *w)
     mlt_ptrmap_free(&w->type_ids);
     mlt_ptrmap_free(&w->labelled);
     mlt_bitmap_free(w->visited);
-    free(w->types.items);
-    free(w->members.items);
-    free(w->text);
+    mlt_mem_free(w->alloc, w->types.items);
+    mlt_mem_free(w->alloc, w->members.items);
+    mlt_mem_free(w->alloc, w->text);
     memset(w, 0, sizeof(*w));
 }
 
@@ -66,7 +77,7 @@ uint32_t mlt_walk_str_id(mlt_walker *w, PyObject *str, size_t cap)
     if (mlt_ptrmap_get(&w->str_ids, key, &id)) {
         return id;
     }
-    if (mlt_grow_array((void **)&w->text, &w->text_capacity, cap + 1, 1) != 0) {
+    if (mlt_grow_array(w->alloc, (void **)&w->text, &w->text_capacity, cap + 1, 1) != 0) {
         w->snap->out_of_memory = 1;
         return MLT_NO_STRING;
     }
@@ -208,17 +219,17 @@ static void reserve_like_last_time(mlt_walker *w)
     size_t objects = w->last_objects + w->last_objects / 8;
     size_t edges = w->last_edges + w->last_edges / 8;
     if (objects > s->objects.capacity) {
-        free(s->objects.items); /* empty after reset: nothing to copy */
+        mlt_mem_free(s->alloc, s->objects.items); /* empty after reset: nothing to copy */
         s->objects.items = NULL;
         s->objects.capacity = 0;
-        mlt_grow_array((void **)&s->objects.items, &s->objects.capacity, objects,
+        mlt_grow_array(s->alloc, (void **)&s->objects.items, &s->objects.capacity, objects,
                        sizeof(*s->objects.items));
     }
     if (edges > s->edges.capacity) {
-        free(s->edges.items);
+        mlt_mem_free(s->alloc, s->edges.items);
         s->edges.items = NULL;
         s->edges.capacity = 0;
-        mlt_grow_array((void **)&s->edges.items, &s->edges.capacity, edges,
+        mlt_grow_array(s->alloc, (void **)&s->edges.items, &s->edges.capacity, edges,
                        sizeof(*s->edges.items));
     }
 }
@@ -227,7 +238,7 @@ int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size)
 {
     PyObject *exc_type, *exc_value, *exc_tb;
     PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
-    if (w->visited == NULL && (w->visited = mlt_bitmap_new()) == NULL) {
+    if (w->visited == NULL && (w->visited = mlt_bitmap_new(w->alloc)) == NULL) {
         PyErr_Restore(exc_type, exc_value, exc_tb);
         snprintf(message, message_size, "out of memory for the visited set");
         return -1;

@@ -39,7 +39,8 @@ typedef struct {
     PyObject *own_code;      /* tuple of the monitoring package's code objects, or NULL:
                               * their frames at the top of the dumping thread's stack are
                               * the monitor's, not the program's (see roots.c) */
-    /* scratch kept between images */
+    /* scratch kept between images, its memory from alloc (NULL: libc) */
+    const mlt_allocator *alloc;
     mlt_ptrmap str_ids;      /* str object address -> string id */
     mlt_ptrmap type_ids;     /* type object address -> typeinfo index */
     MLT_GROWING_ARRAY(mlt_typeinfo) types;
@@ -68,6 +69,11 @@ typedef struct {
 
 void mlt_walker_init(mlt_walker *w);
 void mlt_walker_free(mlt_walker *w);
+
+/* Empties the scratch, abandoning (not freeing) its buffers, and draws on
+ * alloc from now on; the inputs stay. For the image child, whose scratch
+ * came from the parent's allocator. */
+void mlt_walker_rehome(mlt_walker *w, const mlt_allocator *alloc);
 
 /* Fills w->snap. Returns 0, or -1 with a message when a C buffer could not
  * grow. Saves and restores the caller's pending exception. */
