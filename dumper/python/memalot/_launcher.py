@@ -40,6 +40,7 @@ ENVIRONMENT = {
     "signal": "MEMALOT_SIGNAL",
     "no_argv": "MEMALOT_NO_ARGV",
     "no_fork": "MEMALOT_NO_FORK",
+    "fork_timeout": "MEMALOT_FORK_TIMEOUT",
     "quiet": "MEMALOT_QUIET",
 }
 BOOLEAN_OPTIONS = ("no_argv", "no_fork", "quiet")
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--signal", metavar="NAME", help="signal that writes an image on demand (default USR2, 'none' to disable; MEMALOT_SIGNAL)")
     add("--no-argv", action="store_const", const=True, help="do not record the program's argv in the dump (MEMALOT_NO_ARGV=1)")
     add("--no-fork", action="store_const", const=True, help="walk the heap in-process instead of in a forked child (MEMALOT_NO_FORK=1)")
+    add("--fork-timeout", metavar="SECONDS", help="kill an image child that runs longer and take later images in-process (default: 10x the previous image, at least 20; MEMALOT_FORK_TIMEOUT)")
     add("--quiet", action="store_const", const=True, help="print nothing but warnings (MEMALOT_QUIET=1)")
     add("-m", dest="module", metavar="MODULE", help="run a library module as a script, like python -m")
     return parser
@@ -216,6 +218,8 @@ def build_config(args: argparse.Namespace, environ: Dict[str, str]) -> Config:
         options["compression_level"] = _integer("--compression-level", merged["compression_level"])
     options["record_argv"] = not merged["no_argv"]
     options["use_fork"] = not merged["no_fork"]
+    if merged["fork_timeout"] is not None:
+        options["fork_timeout"] = _number("--fork-timeout", merged["fork_timeout"])
     options["quiet"] = config.quiet = bool(merged["quiet"])
     options["report"] = False  # the launcher's output is the dump file; reports are memalot-analyze's job
     return config

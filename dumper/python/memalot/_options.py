@@ -61,6 +61,7 @@ class Settings:
     value_cap: int = DEFAULT_VALUE_CAP
     compression_level: int = DEFAULT_COMPRESSION_LEVEL
     use_fork: bool = True
+    fork_timeout: Optional[float] = None  # seconds to wait for an image child; None: derived
     call_deltas: bool = True  # 3.13+: a clean monitored call writes a tiny delta, not a full image
     record_argv: bool = True
     quiet: bool = False
@@ -170,6 +171,7 @@ def make_settings(
     value_cap: Any = DEFAULT_VALUE_CAP,
     compression_level: Any = DEFAULT_COMPRESSION_LEVEL,
     use_fork: Any = None,
+    fork_timeout: Any = None,
     call_deltas: Any = True,
     record_argv: Any = True,
     quiet: Any = False,
@@ -210,6 +212,7 @@ def make_settings(
         value_cap=value_cap,
         compression_level=compression_level,
         use_fork=_check_bool("use_fork", default_use_fork() if use_fork is None else use_fork),
+        fork_timeout=None if fork_timeout is None else check_seconds("fork_timeout", fork_timeout, allow_zero=False),
         call_deltas=_check_bool("call_deltas", call_deltas),
         record_argv=_check_bool("record_argv", record_argv),
         quiet=_check_bool("quiet", quiet),

@@ -258,6 +258,7 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
                 start_time=time.time(),
                 append=False,
                 use_fork=settings.use_fork,
+                fork_timeout=settings.fork_timeout or 0.0,
                 own_code=_monitor_code(),
                 call_deltas=settings.call_deltas,
             )
@@ -374,6 +375,11 @@ def dump(
             message = result.get("error") if isinstance(result, dict) else repr(result)
             _disable("writing a %s image failed: %s" % (trigger, message))
             return result if isinstance(result, dict) else {"error": message}
+        if result.get("kind") == "discarded":
+            # The image child overran its deadline and was killed; the program goes on,
+            # with in-process images from now on.
+            warn_once("fork", str(result.get("discarded")), _state.settings)
+            return result
         if result.get("image") is None:
             return result  # call-start with deltas: the births log was armed, nothing written
         _state.images += 1
