@@ -6,31 +6,34 @@ import sys
 import threading
 import time
 
+from _budget import Budget
 
-def hasher(lock, seconds, result):
+
+def hasher(lock, budget, result):
     block = bytes(range(256)) * 65536  # 16 MiB: hashlib drops the GIL for it
     h = hashlib.sha256()
-    deadline = time.monotonic() + seconds
-    rounds = 0
-    while time.monotonic() < deadline or rounds == 0:
+    done = 0
+    while budget.more(done):
         with lock:
             h = hashlib.sha256()
             h.update(block)
-        rounds += 1
+        done += 1
+    budget.report(done)
     result.append(h.hexdigest())
 
 
 def main():
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    budget = Budget(sys.argv)
     lock = threading.Lock()
     result = []
-    worker = threading.Thread(target=hasher, args=(lock, seconds, result))
+    worker = threading.Thread(target=hasher, args=(lock, budget, result))
     worker.start()
     while worker.is_alive():
         with lock:
             pass
         time.sleep(0.01)
     worker.join()
+    budget.print_rounds()
     print("sha256", result[0])
     print("done", flush=True)
 

@@ -2,29 +2,33 @@
 handler, which shuts the BLAS thread pool down under the running product."""
 import sys
 import threading
-import time
 
 import numpy as np
 
+from _budget import Budget
 
-def products(seconds, result):
+
+def products(budget, result):
     a = np.random.default_rng(0).standard_normal((64, 256))
-    deadline = time.monotonic() + seconds
     c = a.T @ a
-    while time.monotonic() < deadline:
+    done = 0
+    while budget.more(done):
         c = a.T @ a
+        done += 1
+    budget.report(done)
     result.append(float(np.round(c.trace(), 6)))
 
 
 def main():
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    budget = Budget(sys.argv)
     result = []
     if "--thread" in sys.argv:
-        worker = threading.Thread(target=products, args=(seconds, result))
+        worker = threading.Thread(target=products, args=(budget, result))
         worker.start()
         worker.join()
     else:
-        products(seconds, result)
+        products(budget, result)
+    budget.print_rounds()
     print("trace %.6f" % result[0])
     print("done", flush=True)
 

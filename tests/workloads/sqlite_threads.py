@@ -5,26 +5,27 @@ import sqlite3
 import sys
 import tempfile
 import threading
-import time
+
+from _budget import Budget
 
 
-def writer(path, seed, seconds, errors):
+def writer(path, seed, budget, errors):
     try:
         db = sqlite3.connect(path, timeout=60)
-        deadline = time.monotonic() + seconds
-        n = 0
-        while time.monotonic() < deadline or n == 0:
+        done = 0
+        while budget.more(done):
             with db:
                 db.execute("INSERT INTO t (thread, n, payload) VALUES (?, ?, ?)",
-                           (seed, n, "x" * (n % 300)))
-            n += 1
+                           (seed, done, "x" * (done % 300)))
+            done += 1
+        budget.report(done)
         db.close()
     except Exception as exc:  # reported in the output, which the test compares
         errors.append("thread %d: %s" % (seed, exc))
 
 
 def main():
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    budget = Budget(sys.argv)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "t.db")
         db = sqlite3.connect(path)
@@ -32,11 +33,12 @@ def main():
         db.execute("CREATE TABLE t (thread INTEGER, n INTEGER, payload TEXT)")
         db.commit()
         errors = []
-        threads = [threading.Thread(target=writer, args=(path, n, seconds, errors)) for n in range(4)]
+        threads = [threading.Thread(target=writer, args=(path, n, budget, errors)) for n in range(4)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        budget.print_rounds()
         threads_seen = db.execute("SELECT COUNT(DISTINCT thread) FROM t").fetchone()[0]
         print("integrity", db.execute("PRAGMA integrity_check").fetchone()[0])
         print("threads", threads_seen)
