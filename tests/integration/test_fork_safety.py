@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from conftest import REPO, tool
+from conftest import REPO, skip_if_sanitized, tool
 from venvs import venv_with
 
 WORKLOADS = os.path.join(REPO, "tests", "workloads")
@@ -77,6 +77,7 @@ def test_numpy_openblas_threads(python, tmp_path, where):
     check_undisturbed(numpy_python, python, "numpy_matmul.py", args, str(tmp_path / "np.mlt"))
 
 
+@skip_if_sanitized("the ASan runtime replaces malloc; jemalloc cannot be preloaded beside it")
 def test_four_allocating_threads_with_jemalloc(python, tmp_path):
     if not os.path.exists(JEMALLOC):
         pytest.skip("jemalloc is not installed (Debian's libjemalloc2, from .ci/install-deps)")
