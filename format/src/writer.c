@@ -132,13 +132,15 @@ static ZSTD_CCtx *new_cctx(const mlt_allocator *a) {
 static mlt_status make_working_memory(mlt_writer *w, mlt_error *err) {
     w->hash = new_hash_state(w->alloc, &w->hash_block);
     w->cctx = new_cctx(w->alloc);
+    /* The compression buffer waits for the first block: a parent whose images
+     * are all written by fork children never needs one. */
     w->packed_cap = ZSTD_compressBound(w->block_size);
-    w->packed = mlt_mem_alloc(w->alloc, w->packed_cap);
+    w->packed = NULL;
     w->out = (mlt_buf){.alloc = w->alloc};
     for (int i = 0; i < MLT_WS_COUNT; i++) w->streams[i] = (mlt_buf){.alloc = w->alloc};
     memset(&w->strings, 0, sizeof w->strings);
     w->strings.bytes.alloc = w->alloc;
-    if (!w->hash || !w->cctx || !w->packed || mlt_buf_reserve(&w->out, MLT_OUT_BUFFER))
+    if (!w->hash || !w->cctx || mlt_buf_reserve(&w->out, MLT_OUT_BUFFER))
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory", w->path);
     size_t r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
     if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);

@@ -48,7 +48,7 @@ struct mlt_writer {
     int level;
     int store_only;
     uint32_t block_size;
-    uint8_t *packed;           /* compression output, ZSTD_compressBound(block_size) */
+    uint8_t *packed;           /* compression output, ZSTD_compressBound(block_size); from the first block */
     size_t packed_cap;
     mlt_buf streams[MLT_WS_COUNT];
     mlt_intern_table strings;

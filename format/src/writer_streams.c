@@ -20,6 +20,9 @@ static mlt_status write_block(mlt_writer *w, int slot, mlt_error *err) {
     const uint8_t *payload = s->data;
     size_t stored = s->len;
     uint8_t codec = MLT_CODEC_STORED;
+    if (!w->store_only && !w->packed && !(w->packed = mlt_mem_alloc(w->alloc, w->packed_cap)))
+        return mlt_fail(err, MLT_ERR_NOMEM, w->out_offset + w->out.len,
+                        "%s: out of memory for the compression buffer", w->path);
     if (!w->store_only) {
         size_t packed = ZSTD_compress2(w->cctx, w->packed, w->packed_cap, s->data, s->len);
         if (ZSTD_isError(packed))
