@@ -4,7 +4,9 @@ The tests run real Python programs in subprocesses against the build tree.
 One CMake build compiles the extension for every supported Python it finds
 and lists them in <build>/memalot-pythons.json; a test that takes the
 `python` fixture runs once per interpreter found on the machine, and an
-interpreter the build did not cover is skipped with a message saying why.
+interpreter the build did not cover is skipped with a message saying why, as
+is a supported version with no interpreter at all. MEMALOT_TEST_PYTHONS, when
+set, lists the interpreters to use instead of searching pyenv and /usr/bin.
 
 A sanitizer build (-DMEMALOT_SANITIZE=ON, which writes
 <build>/memalot-sanitizers.json) runs the same tests under ASan+UBSan: every
@@ -17,9 +19,11 @@ appeared fails with it, even when the process's exit code was what the test
 expected (a tool expected to exit non-zero on bad input must not pass by
 dying in ASan).
 """
+import functools
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -177,9 +181,18 @@ def _built_pythons():
     return {entry["version"]: entry["package_dir"] for entry in entries}
 
 
-def _interpreters_on_machine():
-    """Every interpreter of a supported version: pyenv's and Debian's."""
-    found = []
+# A colon- (or os.pathsep-) separated list of interpreter paths that replaces
+# the search below, so a run can be pinned to the Pythons a machine is meant to
+# have (MEMALOT_TEST_PYTHONS=/usr/bin/python3) or to none at all (set and empty).
+TEST_PYTHONS_VARIABLE = "MEMALOT_TEST_PYTHONS"
+
+
+def _candidate_executables():
+    listed = os.environ.get(TEST_PYTHONS_VARIABLE)
+    if listed is not None:
+        separators = "[:%s]" % re.escape(os.pathsep)
+        return [exe for exe in re.split(separators, listed) if exe]
+    candidates = []
     roots = []
     try:
         roots.append(subprocess.run(["pyenv", "root"], capture_output=True, text=True,
@@ -187,33 +200,42 @@ def _interpreters_on_machine():
     except (OSError, subprocess.SubprocessError):
         pass
     roots.append(os.path.expanduser("~/.pyenv"))
-    seen = set()
     for root in filter(None, roots):
-        for exe in sorted(glob.glob(os.path.join(root, "versions", "3.*", "bin", "python3"))):
-            real = os.path.realpath(exe)
-            if real not in seen:
-                seen.add(real)
-                found.append(exe)
-    for exe in ("/usr/bin/python3",):
-        if os.path.exists(exe) and os.path.realpath(exe) not in seen:
-            seen.add(os.path.realpath(exe))
-            found.append(exe)
+        candidates.extend(sorted(glob.glob(os.path.join(root, "versions", "3.*", "bin", "python3"))))
+    candidates.append("/usr/bin/python3")
+    return candidates
+
+
+@functools.lru_cache(maxsize=None)
+def _all_interpreters():
+    """(version "3.X", executable) of every interpreter found, one per real path."""
     result = []
-    for exe in found:
+    seen = set()
+    for exe in _candidate_executables():
+        real = os.path.realpath(exe)
+        if real in seen or not os.path.exists(exe):
+            continue
+        seen.add(real)
         try:
             out = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                                  capture_output=True, text=True, timeout=30).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             continue
-        if out and tuple(int(x) for x in out.split(".")) in SUPPORTED:
+        if re.fullmatch(r"\d+\.\d+", out):
             result.append((out, exe))
-    return result
+    return tuple(result)
+
+
+def interpreters_of(versions):
+    """[(version, executable)] of the interpreters found whose "3.X" is in versions."""
+    return [(version, exe) for version, exe in _all_interpreters() if version in versions]
 
 
 def _python_params():
     built = _built_pythons()
+    supported = ["%d.%d" % v for v in SUPPORTED]
     params = []
-    for version, exe in _interpreters_on_machine():
+    for version, exe in interpreters_of(supported):
         ident = "py%s-%s" % (version, "debian" if exe.startswith("/usr/") else "pyenv")
         package_dir = built.get(version)
         marks = []
@@ -227,10 +249,15 @@ def _python_params():
                        "(reconfigure so CMake sees it)" % (version, exe)))
         params.append(pytest.param(PythonUnderTest(version, exe, package_dir),
                                    id=ident, marks=marks))
-    for version in ["%d.%d" % v for v in SUPPORTED]:
-        if not any(p.values[0].version == version for p in params):
+    # A version with no interpreter still gets a param, skipped with a message,
+    # so every run's summary says which Pythons it did not cover.
+    found = {version for version, _ in interpreters_of(supported)}
+    for version in supported:
+        if version not in found:
+            where = ("not in %s" % TEST_PYTHONS_VARIABLE if TEST_PYTHONS_VARIABLE in os.environ
+                     else "not installed on this machine")
             params.append(pytest.param(None, id="py%s-missing" % version, marks=pytest.mark.skip(
-                reason="Python %s is not installed on this machine" % version)))
+                reason="Python %s is %s" % (version, where))))
     return params
 
 
