@@ -46,10 +46,11 @@ static int is_public_name(const char *bytes, size_t length) {
 
 static mlt_status map_string(redactor *x, mlt_image *img, uint32_t id, int as_key, uint32_t *out,
                              mlt_error *err) {
-    if (id == MLT_NO_STRING) {
-        *out = MLT_NO_STRING;
+    /* *out is defined on every path, failures included, so no caller reads
+     * an indeterminate id (GCC 12 -O3 cannot prove the callers' checks). */
+    *out = MLT_NO_STRING;
+    if (id == MLT_NO_STRING)
         return MLT_OK;
-    }
     size_t length = 0;
     const char *bytes = mlt_image_string(img, id, &length);
     if (!bytes)

@@ -79,9 +79,17 @@ static int make_example(const char *dir) {
     mlt_writer *w;
     mlt_error err;
     uint32_t name, type;
-    int bad = mlt_writer_open(path, &info, &options, &w, &err) ||
-              mlt_writer_begin_image(w, &image, &err) ||
-              mlt_writer_intern(w, "list", 4, &name, &err);
+    /* Stop before the structs below read name, and before closing a writer
+     * that was never opened. */
+    if (mlt_writer_open(path, &info, &options, &w, &err)) {
+        fprintf(stderr, "make_corpus: %s\n", err.message);
+        return 1;
+    }
+    if (mlt_writer_begin_image(w, &image, &err) || mlt_writer_intern(w, "list", 4, &name, &err)) {
+        fprintf(stderr, "make_corpus: %s\n", err.message);
+        mlt_writer_close(w);
+        return 1;
+    }
     mlt_type t = {.name = name, .address = 0x1000, .basicsize = 40, .itemsize = 0};
     mlt_object list = {.address = 0x2000, .type = 0, .flags = MLT_OBJ_GC_TRACKED, .size = 56,
                        .refcount = 1, .edge_count = 1};
@@ -90,7 +98,7 @@ static int make_example(const char *dir) {
     mlt_edge edge = {.target = 1, .label_kind = MLT_LABEL_INDEX, .label = 0};
     mlt_root root = {.kind = MLT_ROOT_MODULE_GLOBAL, .object = 0, .name = name,
                      .context = MLT_NO_STRING};
-    bad = bad || mlt_writer_add_type(w, &t, &type, &err) ||
+    int bad = mlt_writer_add_type(w, &t, &type, &err) ||
           mlt_writer_add_object(w, &list, &err) || mlt_writer_add_edges(w, &edge, 1, &err) ||
           mlt_writer_add_object(w, &item, &err) || mlt_writer_add_root(w, &root, &err) ||
           mlt_writer_end_image(w, 0, &err);
