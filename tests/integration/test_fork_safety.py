@@ -80,7 +80,7 @@ def test_numpy_openblas_threads(python, tmp_path, where):
 @skip_if_sanitized("the ASan runtime replaces malloc; jemalloc cannot be preloaded beside it")
 def test_four_allocating_threads_with_jemalloc(python, tmp_path):
     if not os.path.exists(JEMALLOC):
-        pytest.skip("jemalloc is not installed (Debian's libjemalloc2, from .ci/install-deps)")
+        pytest.skip("jemalloc is not installed (Debian's libjemalloc2, from .ci/install-deps --tests)")
     env = fork_mode_env(python)
     env["LD_PRELOAD"] = " ".join(filter(None, [env.get("LD_PRELOAD"), JEMALLOC]))
     check_undisturbed(python.executable, python, "alloc_threads.py", [],

@@ -25,7 +25,7 @@ OWN_SAMPLES = ["request_log.py", "del_cycles.py"]
 
 pytestmark = pytest.mark.skipif(
     VALGRIND is None, reason="valgrind is not installed (Debian: apt-get install valgrind; "
-                             ".ci/install-deps installs it)")
+                             ".ci/install-deps --tests installs it)")
 
 
 def sanitized_build():
