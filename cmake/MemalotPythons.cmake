@@ -49,6 +49,7 @@ function(memalot_add_extension_for version include suffix)
     OUTPUT_NAME _memalot PREFIX "" SUFFIX "${suffix}"
     LIBRARY_OUTPUT_DIRECTORY "${package_dir}" C_VISIBILITY_PRESET hidden)
   memalot_copy_python_sources(memalot_python_package_py${tag} "${package_dir}")
+  configure_file("${PROJECT_SOURCE_DIR}/dumper/version.py.in" "${package_dir}/_version.py" @ONLY)
   add_dependencies(_memalot_py${tag} memalot_python_package_py${tag})
 endfunction()
 

@@ -363,7 +363,7 @@ PyMODINIT_FUNC PyInit__memalot(void)
         return NULL;
     }
     if (PyModule_AddObject(module, "SUPPORTED", PyBool_FromLong(MLT_SUPPORTED)) != 0 ||
-        PyModule_AddStringConstant(module, "__version__", "0.1.0") != 0 ||
+        PyModule_AddStringConstant(module, "__version__", MEMALOT_VERSION) != 0 ||
         register_atexit(module) != 0) {
         Py_DECREF(module);
         return NULL;

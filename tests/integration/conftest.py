@@ -284,6 +284,19 @@ def default_python():
                            configured["package_dir"])
 
 
+def project_version():
+    """The version the build was configured with: project(VERSION) in the top
+    CMakeLists.txt, as CMake records it in the build's cache."""
+    cache = os.path.join(BUILD, "CMakeCache.txt")
+    if not os.path.exists(cache):
+        pytest.skip("no build at %s (set MEMALOT_BUILD_DIR)" % BUILD)
+    with open(cache) as f:
+        for line in f:
+            if line.startswith("CMAKE_PROJECT_VERSION:"):
+                return line.split("=", 1)[1].strip()
+    raise AssertionError("no CMAKE_PROJECT_VERSION in %s" % cache)
+
+
 def tool(name):
     """Path of a built command-line tool; the test skips when it was not built."""
     path = os.path.join(BUILD, "bin", name)

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from conftest import BUILD, REPO, skip_if_sanitized
+from conftest import BUILD, REPO, project_version, skip_if_sanitized
 
 # Both installs compile their own copy without the sanitizer flags, so here
 # they would only repeat the plain build's test, at the cost of two builds.
@@ -94,7 +94,7 @@ def test_pip_install_builds_package_and_both_tools(prefix, default_python):
                  "import memalot, memalot._memalot, importlib.metadata as m;"
                  "print(m.version('python-memalot'))"], cwd=prefix)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "0.1.0"
+    assert proc.stdout.strip() == project_version()  # pyproject.toml reads CMakeLists.txt
     proc = _run([os.path.join(bindir, "memalot-dump"), "--help"], cwd=prefix)
     assert proc.returncode == 0, proc.stderr
     dump = os.path.join(prefix, "example.mlt")

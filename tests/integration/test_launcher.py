@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, for_python, tool
+from conftest import BUILD, for_python, project_version, tool
 from test_api import CRITERION_TIME, dump_files, dumpjson
 
 PROGRAM = textwrap.dedent(
@@ -322,6 +322,27 @@ def test_generated_launcher_script(default_python, dump_dir, program_dir):
     assert proc.returncode == 4, proc.stderr
     assert seen(proc) == seen(reference)  # the launcher's bin/ is not on the program's path
     assert len(dump_files(os.path.join(dump_dir, "dumps"))) == 1
+
+
+def test_both_tools_print_the_version(default_python):
+    version = project_version()
+    env = for_python(dict(os.environ))
+    env.pop("PYTHONPATH", None)
+    for name in ("memalot-dump", "memalot-analyze"):
+        proc = subprocess.run([tool(name), "--version"], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, (name, proc.stderr)
+        assert proc.stdout.strip() == "%s %s" % (name, version), (name, proc.stdout)
+
+
+def test_package_and_extension_carry_the_version(python):
+    proc = python.run_code("import memalot, memalot._memalot as ext;"
+                           "print(memalot.__version__, ext.__version__)")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [project_version()] * 2
+    proc = python.run(["-m", "memalot", "--version"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "memalot-dump " + project_version()
 
 
 def test_child_processes_are_not_monitored(python, dump_dir, program_dir):

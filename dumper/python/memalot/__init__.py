@@ -22,7 +22,7 @@ from memalot.api import (
 )
 from memalot.testing import assert_no_leaks, leak_check
 
-__version__ = "0.1.0"
+from memalot._version import __version__
 
 __all__ = [
     "LeakMonitor",

@@ -24,7 +24,7 @@ import traceback
 import types
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from memalot import _ext, _options, _session, api
+from memalot import __version__, _ext, _options, _session, api
 
 # (flag dest, environment variable)
 ENVIRONMENT = {
@@ -80,10 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     add("--fork-timeout", metavar="SECONDS", help="kill an image child that runs longer and take later images in-process (default: 10x the previous image, at least 20; MEMALOT_FORK_TIMEOUT)")
     add("--quiet", action="store_const", const=True, help="print nothing but warnings (MEMALOT_QUIET=1)")
     add("-m", dest="module", metavar="MODULE", help="run a library module as a script, like python -m")
+    add("--version", action="version", version="%(prog)s " + __version__)
     return parser
 
 
-FLAGS_WITHOUT_VALUE = ("--no-argv", "--no-fork", "--quiet", "-h", "--help")
+FLAGS_WITHOUT_VALUE = ("--no-argv", "--no-fork", "--quiet", "-h", "--help", "--version")
 
 
 def split_command_line(argv: Sequence[str]) -> Tuple[List[str], Optional[str], List[str]]:
