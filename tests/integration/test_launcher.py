@@ -324,6 +324,74 @@ def test_generated_launcher_script(default_python, dump_dir, program_dir):
     assert len(dump_files(os.path.join(dump_dir, "dumps"))) == 1
 
 
+VENV_PROGRAM = textwrap.dedent(
+    """
+    import json, sys
+    import only_in_the_venv
+    print("SEEN " + json.dumps(dict(value=only_in_the_venv.VALUE, prefix=sys.prefix)))
+    """
+)
+
+
+def _venv_with_a_module(python, folder):
+    """A virtual environment of `python` whose site-packages alone holds only_in_the_venv."""
+    proc = subprocess.run([python, "-m", "venv", "--without-pip", folder], capture_output=True,
+                          text=True, timeout=300)
+    if proc.returncode != 0:
+        pytest.skip("cannot create a virtual environment with %s (Debian: apt-get install "
+                    "python3-venv): %s" % (python, proc.stderr.strip()[-300:]))
+    site = subprocess.run([os.path.join(folder, "bin", "python"), "-c",
+                           "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, timeout=60).stdout.strip()
+    with open(os.path.join(site, "only_in_the_venv.py"), "w") as f:
+        f.write("VALUE = 'imported from the venv'\n")
+
+
+def _activated(venv, dump_dir):
+    """The environment `. venv/bin/activate` gives, without the test's PYTHONPATH."""
+    env = for_python(dict(os.environ, VIRTUAL_ENV=venv, MEMALOT_DIR=os.path.join(dump_dir, "dumps"),
+                          PATH=os.path.join(venv, "bin") + os.pathsep + os.environ.get("PATH", "")))
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def test_generated_launcher_runs_in_the_active_virtual_environment(default_python, dump_dir,
+                                                                   program_dir):
+    launcher = tool("memalot-dump")
+    venv = os.path.join(dump_dir, "venv")
+    _venv_with_a_module(default_python.executable, venv)
+    with open(os.path.join(program_dir, "venv_prog.py"), "w") as f:
+        f.write(VENV_PROGRAM)
+    proc = subprocess.run([launcher, "venv_prog.py"], cwd=program_dir, env=_activated(venv, dump_dir),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert seen(proc) == {"value": "imported from the venv", "prefix": venv}
+    assert len(dump_files(os.path.join(dump_dir, "dumps"))) == 1  # monitored there, too
+
+
+def test_generated_launcher_says_what_to_run_for_a_python_it_has_no_extension_for(
+        default_python, dump_dir, program_dir):
+    from test_api import _old_pythons
+
+    launcher = tool("memalot-dump")
+    old = [p.values[0] for p in _old_pythons() if p.values[0] is not None]
+    if not old:
+        pytest.skip("no Python 3.8 or 3.9 installed (an interpreter the build has no extension for)")
+    venv = os.path.join(dump_dir, "venv")
+    _venv_with_a_module(old[0], venv)
+    with open(os.path.join(program_dir, "venv_prog.py"), "w") as f:
+        f.write(VENV_PROGRAM)
+    proc = subprocess.run([launcher, "venv_prog.py", "an arg"], cwd=program_dir,
+                          env=_activated(venv, dump_dir), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "SEEN" not in proc.stdout  # the program did not run with the wrong interpreter
+    assert "has no extension for Python 3." in proc.stderr
+    # The line it suggests runs the program, with the configured interpreter.
+    suggested = proc.stderr.strip().splitlines()[-1].strip()
+    assert suggested.endswith(" -m memalot venv_prog.py 'an arg'"), suggested
+    assert not os.path.exists(os.path.join(dump_dir, "dumps"))
+
+
 def test_both_tools_print_the_version(default_python):
     version = project_version()
     env = for_python(dict(os.environ))
