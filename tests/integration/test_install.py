@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def test_cmake_install_lays_out_everything(prefix, default_python):
     proc = _run(["cmake", "--install", BUILD, "--prefix", prefix])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for rel in ("bin/memalot-analyze", "bin/memalot-dump", "include/memalot/format.h",
-                "include/memalot/analysis.h", "share/doc/memalot/format.md"):
+                "include/memalot/analysis.h", "share/doc/memalot/docs/format.md"):
         assert os.path.exists(os.path.join(prefix, rel)), rel
     assert glob.glob(os.path.join(prefix, "lib*", "libmemalot_format.a"))
     site = glob.glob(os.path.join(prefix, "lib*", "python3.*", "site-packages"))
@@ -70,6 +71,61 @@ def test_cmake_install_lays_out_everything(prefix, default_python):
     proc = _run([os.path.join(prefix, "bin", "memalot-analyze"), "info", "--json", dump])
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["images"][0]["objects"] > 1000
+
+
+LINKING_PROGRAM = r"""
+#include <stdio.h>
+#include "memalot/analysis.h"
+int main(int argc, char **argv) {
+    mla_options options;
+    mla_options_init(&options);
+    mla_report_set *set = NULL;
+    mlt_error err;
+    if (argc != 2 || mla_analyze_file(argv[1], &options, &set, &err) != MLT_OK) return 1;
+    printf("reports %zu\n", mla_report_set_count(set));
+    mla_report_set_free(set);
+    return 0;
+}
+"""
+
+
+def test_cmake_install_has_a_pkg_config_file_that_links(prefix, default_python):
+    proc = _run(["cmake", "--install", BUILD, "--prefix", prefix])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pc_dirs = glob.glob(os.path.join(prefix, "lib*", "**", "pkgconfig"), recursive=True)
+    assert len(pc_dirs) == 1 and os.path.exists(os.path.join(pc_dirs[0], "memalot.pc")), pc_dirs
+    env = dict(os.environ, PKG_CONFIG_PATH=pc_dirs[0])
+    proc = _run(["pkg-config", "--cflags", "--libs", "--static", "memalot"], env=env)
+    assert proc.returncode == 0, proc.stderr
+    flags = proc.stdout.split()
+    for flag in ("-lmemalot_analysis", "-lmemalot_format", "-lzstd", "-lxxhash", "-ljansson"):
+        assert flag in flags, (flag, flags)
+    # The flags are enough to build a program against the installed libraries
+    # (the .pc names its prefix relative to itself: this prefix is not the configured one).
+    source = os.path.join(prefix, "uses_memalot.c")
+    with open(source, "w") as f:
+        f.write(LINKING_PROGRAM)
+    program = os.path.join(prefix, "uses_memalot")
+    proc = _run(["cc", "-std=c11", source, "-o", program] + flags)
+    assert proc.returncode == 0, proc.stderr
+    dump = os.path.join(prefix, "example.mlt")
+    site = glob.glob(os.path.join(prefix, "lib*", "python3.*", "site-packages"))
+    _make_dump(default_python.executable, dump, env=dict(os.environ, PYTHONPATH=site[0]))
+    proc = _run([program, dump])
+    assert proc.returncode == 0 and proc.stdout.startswith("reports "), proc.stdout + proc.stderr
+
+
+def test_installed_readme_links_resolve(prefix):
+    proc = _run(["cmake", "--install", BUILD, "--prefix", prefix])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    docdir = os.path.join(prefix, "share", "doc", "memalot")
+    with open(os.path.join(docdir, "README.md")) as f:
+        readme = f.read()
+    targets = [link.split("#")[0] for link in re.findall(r"\]\(([^)\s]+)\)", readme)]
+    relative = sorted({t for t in targets if t and not re.match(r"[a-z]+:", t)})
+    assert len(relative) >= 5, relative  # the README links its docs; a parse that finds none is wrong
+    missing = [t for t in relative if not os.path.exists(os.path.join(docdir, t))]
+    assert not missing, "README links that do not resolve in %s: %s" % (docdir, missing)
 
 
 def _venv_python(python, venv):
