@@ -390,6 +390,10 @@ def test_generated_launcher_says_what_to_run_for_a_python_it_has_no_extension_fo
     suggested = proc.stderr.strip().splitlines()[-1].strip()
     assert suggested.endswith(" -m memalot venv_prog.py 'an arg'"), suggested
     assert not os.path.exists(os.path.join(dump_dir, "dumps"))
+    # Running no program, --version answers whatever the environment.
+    proc = subprocess.run([launcher, "--version"], env=_activated(venv, dump_dir),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("memalot-dump "), proc.stderr
 
 
 def test_both_tools_print_the_version(default_python):
