@@ -21,7 +21,9 @@ from venvs import venv_with
 WORKLOADS = os.path.join(REPO, "tests", "workloads")
 SECONDS = 10      # with an image every 0.5 s, about 20 images on a quiet machine
 MIN_IMAGES = 8    # what a loaded 2-core machine still manages in that time
-JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+# Debian's libjemalloc2 and libtcmalloc-minimal4 (.ci/install-deps --tests).
+ALLOCATORS = {"jemalloc": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+              "tcmalloc": "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"}
 
 
 def fork_mode_env(python, **extra):
