@@ -105,7 +105,7 @@ static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data)
  *
  * Every object's memory goes back through PyObject_Free (GC objects from
  * their pre-header, the block start) unless it waits in a freelist, which
- * the call's end asks separately (internals.c). The hook is in place only
+ * the call's end asks separately (internals_freelists.c). The hook is in place only
  * while a call is armed: between calls it would cost every free. */
 
 
