@@ -24,7 +24,6 @@ enum {
  * kept in this one place, and written only with the GIL held. */
 static struct {
     mlt_bitmap *marks;       /* marked into; NULL turns every hook into a pass-through */
-    int lost;                /* sticky until the next check: marks were lost */
     uint64_t replaced;       /* tracer replacements seen */
     mlt_calllog *calllog;    /* armed monitored call's births (3.13+), else NULL */
 #if MLT_SUPPORTED && MLT_HAVE_REFTRACER
@@ -214,7 +213,6 @@ static void install_tracer(void)
 mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
 {
     g_hooks.marks = bm;
-    g_hooks.lost = 0;
     install_tracer();
     return MLT_IDENTITY_REFTRACER;
 }
@@ -240,14 +238,13 @@ void mlt_identity_uninstall(void)
 
 int mlt_identity_check_lost(void)
 {
-    int lost = g_hooks.lost || (g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks));
+    int lost = g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks);
     void *data = NULL;
     if (g_hooks.tracer_installed && PyRefTracer_GetTracer(&data) != mark_on_create) {
         g_hooks.replaced++;
         lost = 1;
         install_tracer();
     }
-    g_hooks.lost = 0;
     return lost;
 }
 
@@ -523,7 +520,6 @@ static void check_for_other_interpreters(void)
 mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
 {
     g_hooks.marks = bm;
-    g_hooks.lost = 0;
     if (!g_hooks.shared_gil_lost) {
         g_hooks.dealloc_fast_limit = MLT_DEALLOC_FAST_DEPTH;
     }
@@ -543,12 +539,11 @@ void mlt_identity_uninstall(void)
 
 int mlt_identity_check_lost(void)
 {
-    int lost = g_hooks.lost || (g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks));
+    int lost = g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks);
     if (reinstall_allocator_if_lost()) {
         g_hooks.replaced++; /* like a replaced 3.13 tracer: counted, re-installed, image approximate */
         lost = 1;
     }
-    g_hooks.lost = 0;
     check_for_other_interpreters();
     return lost;
 }
@@ -625,6 +620,5 @@ int mlt_identity_trashcan_always(void)
 
 uint64_t mlt_identity_replaced_count(void)
 {
-    (void)g_hooks.lost;
     return g_hooks.replaced;
 }
