@@ -1,8 +1,11 @@
-/* CPython's freelists, read for the identity marks (calls.c, the 3.10
- * frame wrapper in identity_alloc_hook.c): dead objects whose memory is kept
- * for reuse, so no allocator hook sees them born again. One of the two files
- * compiled with Py_BUILD_CORE (internals_pycore.h). Nothing here allocates
- * Python objects or runs Python code; the caller holds the GIL. */
+/* CPython's freelists: dead objects whose memory is kept for reuse, so no
+ * allocator hook sees them born again. Read for the identity marks: re-marked
+ * after each image clears them (3.10-3.12), asked at a monitored call's end
+ * (3.13+; both from calls.c), and 3.10's parked frames moved where the
+ * re-marking sees them (the frame wrapper in identity_alloc_hook.c). One of
+ * the two files compiled with Py_BUILD_CORE (internals_pycore.h). Nothing
+ * here allocates Python objects or runs Python code; the caller holds the
+ * GIL. */
 #include "internals_pycore.h"
 #include "internals.h"
 #include <limits.h>
