@@ -17,7 +17,8 @@
 
 #define MLT_PY_AT_LEAST(major, minor) (PY_VERSION_HEX >= (((major) << 24) | ((minor) << 16)))
 
-/* 3.13 has PyRefTracer; 3.10-3.12 need the allocator hook and dealloc wrappers. */
+/* 3.13 has PyRefTracer; 3.10-3.12 need the allocator hook and dealloc wrappers.
+ * Selects the identity backend: identity_tracer.c or identity_alloc_hook.c. */
 #if MLT_SUPPORTED && MLT_PY_AT_LEAST(3, 13)
 #define MLT_HAVE_REFTRACER 1
 #else
@@ -27,6 +28,11 @@
 /* Keeps a rare path out of a hot hook so the hook's common path stays free of
  * a stack frame (GCC and Clang, the compilers the build supports). */
 #define MLT_NOINLINE __attribute__((noinline))
+
+/* A parameter an implementation has no use for by design: a callback's
+ * context we never set, or an interface function in a backend without that
+ * feature (identity_none.c). */
+#define MLT_UNUSED __attribute__((unused))
 
 /* Older CPythons: the walk is never called there (open_monitor refuses), it
  * only has to compile so that the module still imports. */

@@ -2,8 +2,14 @@
  * address (3.13: PyRefTracer CREATE; 3.10-3.12: the OBJ-domain allocator hook
  * plus tp_dealloc wrappers on the exact freelist types, which mark on death
  * because a freelist pop never reaches the allocator). The hooks are process
- * global; this module keeps their saved originals (the monitor's exception to
- * "no global mutable state"). All calls need the GIL. */
+ * global; the backend keeps their saved originals (the monitor's exception to
+ * "no global mutable state"). All calls need the GIL.
+ *
+ * One interface, three backends, one file each, each compiled whole under
+ * one condition (as CPython splits gc.c and gc_free_threading.c):
+ * identity_tracer.c (MLT_HAVE_REFTRACER, 3.13+), identity_alloc_hook.c
+ * (MLT_SUPPORTED && !MLT_HAVE_REFTRACER, 3.10-3.12) and identity_none.c
+ * (!MLT_SUPPORTED: no hooks, so that the module still imports). */
 #ifndef MEMALOT_DUMPER_IDENTITY_H
 #define MEMALOT_DUMPER_IDENTITY_H
 
@@ -47,7 +53,9 @@ static inline uintptr_t mlt_identity_mark_address(PyObject *op)
  * would race on the wrappers' nesting count. 0 otherwise, and on 3.13+. */
 int mlt_identity_trashcan_always(void);
 
-/* Times another tracer replaced ours and we re-installed (3.13+). */
+/* Times our hook was found gone and re-installed: another tracer took the
+ * slot (3.13+), or the allocator hook dropped out of the chain (3.10-3.12,
+ * tracemalloc.stop()). */
 uint64_t mlt_identity_replaced_count(void);
 
 /* 1 when exact floats can be recycled without any hook seeing it (3.11/3.12
@@ -55,12 +63,13 @@ uint64_t mlt_identity_replaced_count(void);
 int mlt_identity_floats_unseen(void);
 
 /* 1 when the births of a monitored call can be logged (3.13+: the
- * reference tracer sees every creation and most deaths). */
+ * reference tracer sees every creation, freelist pops included). */
 int mlt_identity_call_deltas_supported(void);
 
-/* Starts logging the births of a monitored call into log and clearing the
- * marks of objects that die (DESTROY events, and frees through a hook that
- * stays only while armed). No-op without installed hooks. */
+/* Starts logging the births of a monitored call into log, and the blocks
+ * given back while it runs (through a free hook in place only while armed),
+ * so that the call's end can tell which births survived. No-op without
+ * installed hooks, and where call deltas are not supported. */
 void mlt_identity_arm_call(mlt_calllog *log);
 
 /* Stops logging. 0 when the tracer and the free hook stayed in place the

@@ -1,14 +1,18 @@
 /* The only door to CPython's private structures (GC lists, frames, managed
- * dicts, interpreter state). internals.c is the one file compiled with
- * Py_BUILD_CORE; everything else uses this small interface so that a layout
- * change in a new CPython touches one file. All functions require the GIL and
- * neither allocate Python objects nor run Python code. */
+ * dicts, freelists, interpreter state). They are read in two files, split by
+ * who asks: internals_walk.c (the heap walk) and internals_freelists.c (the
+ * identity marks), the only files compiled with Py_BUILD_CORE
+ * (internals_pycore.h). Everything else uses this small interface so that a
+ * layout change in a new CPython touches those two files only. All functions
+ * require the GIL and neither allocate Python objects nor run Python code. */
 #ifndef MEMALOT_DUMPER_INTERNALS_H
 #define MEMALOT_DUMPER_INTERNALS_H
 
 #include "compat.h"
 #include "bitmap.h"
 #include <stdint.h>
+
+/* ------------------------------------------------ the walk's (internals_walk.c) */
 
 /* Calls visit(op, frozen, arg) for every object in the GC generation lists and
  * in the permanent generation (gc.freeze()); stops early when visit returns
@@ -21,7 +25,9 @@ int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg);
  * _PyType_PreHeaderSize of the type, so static types count 16 too). */
 size_t mlt_internals_getsizeof_extra(PyObject *op);
 
-/* Bytes between the start of the allocated block and the object for tp. */
+/* Bytes between the start of the allocated block and the object for tp. Also
+ * where the identity code and the freelists find an object's mark before
+ * 3.13 (identity.h, mlt_identity_mark_address). */
 size_t mlt_internals_preheader(PyTypeObject *tp);
 
 /* Instance attributes kept outside a dict (3.11+ managed dicts, 3.13 inline
@@ -55,12 +61,12 @@ typedef struct {
 
 /* Calls fn for each frame of ts (depth 0 = innermost); skips frames owned by
  * the C stack and frames whose code is not a code object. */
+typedef void (*mlt_frame_fn)(const mlt_frame_view *frame, uint32_t depth, void *arg);
+void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg);
+
 /* Local slot i (< nlocals) of a frame: the object, or NULL when unset or
  * not an object (3.14 keeps small ints tagged in frame slots). Borrowed. */
 PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i);
-
-typedef void (*mlt_frame_fn)(const mlt_frame_view *frame, uint32_t depth, void *arg);
-void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg);
 
 /* The locals owned by a frame object or a suspended generator/coroutine
  * (3.11+; on 3.10 generators hold a frame object). Returns 1 and fills view
@@ -78,11 +84,13 @@ int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first
 /* Extra code-object referents that are not members (3.11+ co_localsplusnames). */
 PyObject *mlt_internals_code_names(PyCodeObject *code);
 
-/* Marks every address that sits in a freelist of the types identity.c wraps
- * (3.10-3.12; nothing on 3.13+, whose tracer sees pops). Called right after
- * the bitmap is cleared for an image: those objects died before the clear, so
- * their death marks are gone, yet whatever is popped there later is new.
- * Each list is walked at most its count steps. */
+/* ------------------------------------ the freelists' (internals_freelists.c) */
+
+/* Marks every address that sits in a freelist of the types whose tp_dealloc
+ * identity_alloc_hook.c wraps (3.10-3.12; nothing on 3.13+, whose tracer sees
+ * pops). Called right after the bitmap is cleared for an image: those objects
+ * died before the clear, so their death marks are gone, yet whatever is
+ * popped there later is new. Each list is walked at most its count steps. */
 void mlt_internals_mark_freelists(mlt_bitmap *bm);
 
 /* 3.10: a frame's tp_dealloc parks the dying frame in its code object

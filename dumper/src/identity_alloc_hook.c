@@ -1,14 +1,17 @@
-/* Identity hooks (see identity.h and docs/design-dumper.md, "Identity"). */
+/* Identity on 3.10-3.12: an allocator hook marks every block handed out,
+ * and tp_dealloc wrappers on the exact freelist types mark on death, because
+ * a freelist pop never reaches the allocator (see identity.h and
+ * docs/design-dumper.md, "Identity"). One of identity.h's three backends,
+ * compiled whole when MLT_SUPPORTED && !MLT_HAVE_REFTRACER. */
 #include "identity.h"
+
+#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
 #include "bitmap_inline.h"
-#include "compat.h"
-#include "internals.h"
-#if MLT_SUPPORTED && !MLT_PY_AT_LEAST(3, 11)
+#if !MLT_PY_AT_LEAST(3, 11)
 #include <frameobject.h> /* PyFrame_Type: frames are freelisted on 3.10 */
 #endif
 
-#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
-/* The exact freelist types whose tp_dealloc is wrapped (3.10-3.12). */
+/* The exact freelist types whose tp_dealloc is wrapped. */
 enum {
     W_FLOAT, W_TUPLE, W_LIST, W_DICT, W_SLICE, W_CONTEXT, W_ASEND, W_ASYNC_VALUE, W_MEMERR,
 #if !MLT_PY_AT_LEAST(3, 11)
@@ -16,27 +19,14 @@ enum {
 #endif
     W_COUNT
 };
-#endif
 
-/* The hooks' state. The hooks are process-wide by nature (the reference
- * tracer slot, the OBJ allocator, tp_dealloc of static types), so this is
- * the one monitor's state that cannot live in the monitor object: it is
- * kept in this one place, and written only with the GIL held. */
+/* The hooks' state. The hooks are process-wide by nature (the OBJ
+ * allocator, tp_dealloc of static types), so this is the one monitor's
+ * state that cannot live in the monitor object: it is kept in this one
+ * place, and written only with the GIL held. */
 static struct {
     mlt_bitmap *marks;       /* marked into; NULL turns every hook into a pass-through */
-    int lost;                /* sticky until the next check: marks were lost */
-    uint64_t replaced;       /* tracer replacements seen */
-    mlt_calllog *calllog;    /* armed monitored call's births (3.13+), else NULL */
-#if MLT_SUPPORTED && MLT_HAVE_REFTRACER
-    PyRefTracer prev_tracer;
-    void *prev_data;
-    int tracer_installed;
-    int in_tracer;           /* a tracer that chained back to us would recurse */
-    int tracer_rare;         /* calllog or prev_tracer set: one test on the hot path */
-    PyMemAllocatorEx call_orig;
-    int free_hook_installed;
-    int free_hook_stuck;     /* wrapped by someone else: left in place for good */
-#elif MLT_SUPPORTED
+    uint64_t replaced;       /* allocator hooks found dropped and re-installed */
     PyMemAllocatorEx orig_obj;
     int alloc_installed;
     destructor orig_dealloc[W_COUNT];
@@ -46,224 +36,7 @@ static struct {
     unsigned dealloc_fast_limit; /* levels allowed without a trashcan; 0 once
                                     a second interpreter was seen */
     int shared_gil_lost;         /* a second interpreter was seen (3.12) */
-#endif
 } g_hooks;
-
-#if MLT_SUPPORTED && MLT_HAVE_REFTRACER
-/* ------------------------------------------------------------ 3.13+: PyRefTracer */
-
-
-/* The tracer's rare paths, out of line. CPython calls the tracer at every
- * object creation and every _Py_Dealloc, so its common path (a birth whose
- * leaf is cached, or a death, with no call armed and no tracer to chain to)
- * must need no stack frame: a prologue saving registers cost as much as the
- * marking itself (callgrind, 3.13). Every rare path ends in one tail call. */
-static MLT_NOINLINE int chain_to_previous_tracer(PyObject *op, PyRefTracerEvent event)
-{
-    if (g_hooks.prev_tracer == NULL || g_hooks.in_tracer) {
-        return 0;
-    }
-    g_hooks.in_tracer = 1;
-    int rc = g_hooks.prev_tracer(op, event, g_hooks.prev_data);
-    g_hooks.in_tracer = 0;
-    return rc;
-}
-
-static MLT_NOINLINE int mark_birth_slow(PyObject *op)
-{
-    mlt_bitmap_set(g_hooks.marks, (uintptr_t)op); /* idempotent if the fast path marked */
-    if (g_hooks.calllog != NULL) {
-        mlt_calllog_birth(g_hooks.calllog, g_hooks.marks, (uintptr_t)op,
-                          mlt_internals_preheader(Py_TYPE(op)));
-    }
-    return chain_to_previous_tracer(op, PyRefTracer_CREATE);
-}
-
-/* Kept in step with calllog and prev_tracer wherever they change. */
-static void note_tracer_paths(void)
-{
-    g_hooks.tracer_rare = g_hooks.calllog != NULL || g_hooks.prev_tracer != NULL;
-}
-
-static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data)
-{
-    (void)data;
-    mlt_bitmap *marks = g_hooks.marks;
-    if (event == PyRefTracer_CREATE && marks != NULL) {
-        if (mlt_bitmap_mark_one_cached(marks, (uintptr_t)op) && !g_hooks.tracer_rare) {
-            return 0;
-        }
-        return mark_birth_slow(op);
-    }
-    if (g_hooks.tracer_rare) {
-        return chain_to_previous_tracer(op, event);
-    }
-    return 0;
-}
-
-/* ---- deaths, while a call is armed
- *
- * Every object's memory goes back through PyObject_Free (GC objects from
- * their pre-header, the block start) unless it waits in a freelist, which
- * the call's end asks separately (internals.c). The hook is in place only
- * while a call is armed: between calls it would cost every free. */
-
-
-static void call_hook_free(void *ctx, void *ptr)
-{
-    if (g_hooks.calllog != NULL && ptr != NULL) {
-        mlt_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
-    }
-    g_hooks.call_orig.free(ctx, ptr);
-}
-
-static void *call_hook_realloc(void *ctx, void *ptr, size_t size)
-{
-    void *moved = g_hooks.call_orig.realloc(ctx, ptr, size);
-    if (moved != NULL && ptr != NULL && moved != ptr && g_hooks.calllog != NULL) {
-        mlt_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
-    }
-    return moved;
-}
-
-static void install_free_hook(void)
-{
-    if (g_hooks.free_hook_installed) {
-        return;
-    }
-    if (g_hooks.free_hook_stuck) {
-        PyMemAllocatorEx current;
-        PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
-        if (current.free != call_hook_free) {
-            return; /* still wrapped: the call's end will not trust the log */
-        }
-        /* The wrapper restored what it found, our hook: ours to remove again. */
-        g_hooks.free_hook_stuck = 0;
-        g_hooks.free_hook_installed = 1;
-        return;
-    }
-    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.call_orig);
-    /* malloc and calloc stay the original functions: no cost there. */
-    PyMemAllocatorEx hook = {g_hooks.call_orig.ctx, g_hooks.call_orig.malloc, g_hooks.call_orig.calloc,
-                             call_hook_realloc, call_hook_free};
-    PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
-    g_hooks.free_hook_installed = 1;
-}
-
-/* 0 when the hook was ours to remove; 1 when someone wrapped it meanwhile. */
-static int uninstall_free_hook(void)
-{
-    if (!g_hooks.free_hook_installed) {
-        return g_hooks.free_hook_stuck;
-    }
-    PyMemAllocatorEx current;
-    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
-    g_hooks.free_hook_installed = 0;
-    if (current.free == call_hook_free) {
-        PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.call_orig);
-        return 0;
-    }
-    /* tracemalloc (say) wrapped us and will put us back when it stops:
-     * removing ourselves now would cut it out. Clearing marks at frees is
-     * always safe, so the hook stays, and is never installed twice. */
-    g_hooks.free_hook_stuck = 1;
-    return 1;
-}
-
-int mlt_identity_call_deltas_supported(void)
-{
-    return 1;
-}
-
-void mlt_identity_arm_call(mlt_calllog *log)
-{
-    if (g_hooks.marks == NULL) {
-        return;
-    }
-    install_free_hook();
-    g_hooks.calllog = log;
-    note_tracer_paths();
-}
-
-int mlt_identity_disarm_call(void)
-{
-    int hooks_moved = g_hooks.calllog == NULL;
-    g_hooks.calllog = NULL;
-    note_tracer_paths();
-    void *data = NULL;
-    if (PyRefTracer_GetTracer(&data) != mark_on_create) {
-        hooks_moved = 1;
-    }
-    hooks_moved |= uninstall_free_hook();
-    return hooks_moved ? -1 : 0;
-}
-
-static void install_tracer(void)
-{
-    void *data = NULL;
-    PyRefTracer current = PyRefTracer_GetTracer(&data);
-    if (current != mark_on_create) {
-        g_hooks.prev_tracer = current;
-        g_hooks.prev_data = data;
-        note_tracer_paths();
-        PyRefTracer_SetTracer(mark_on_create, NULL);
-    }
-    g_hooks.tracer_installed = 1;
-}
-
-mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
-{
-    g_hooks.marks = bm;
-    g_hooks.lost = 0;
-    install_tracer();
-    return MLT_IDENTITY_REFTRACER;
-}
-
-void mlt_identity_uninstall(void)
-{
-    if (g_hooks.calllog != NULL) {
-        (void)mlt_identity_disarm_call();
-    }
-    g_hooks.marks = NULL;
-    if (!g_hooks.tracer_installed) {
-        return;
-    }
-    void *data = NULL;
-    if (PyRefTracer_GetTracer(&data) == mark_on_create) {
-        PyRefTracer_SetTracer(g_hooks.prev_tracer, g_hooks.prev_data);
-        g_hooks.prev_tracer = NULL;
-        g_hooks.prev_data = NULL;
-        note_tracer_paths();
-    }
-    g_hooks.tracer_installed = 0;
-}
-
-int mlt_identity_check_lost(void)
-{
-    int lost = g_hooks.lost || (g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks));
-    void *data = NULL;
-    if (g_hooks.tracer_installed && PyRefTracer_GetTracer(&data) != mark_on_create) {
-        g_hooks.replaced++;
-        lost = 1;
-        install_tracer();
-    }
-    g_hooks.lost = 0;
-    return lost;
-}
-
-int mlt_identity_floats_unseen(void)
-{
-    return 0;
-}
-
-void mlt_identity_forget_after_fork(void)
-{
-    mlt_identity_uninstall();
-}
-
-#elif MLT_SUPPORTED
-/* ------------------------------------------------------------ 3.10-3.12 */
-
 
 /* Before 3.13 a birth is marked at the start of the object's block, the one
  * address every allocation of any size and type has (an object lives
@@ -374,7 +147,6 @@ static void uninstall_allocator(void)
 }
 
 /* ---- dealloc wrappers on the exact freelist types */
-
 
 /* The wrapped types' pre-headers are fixed, so the mark's address is op
  * minus a constant taken at install (g_hooks.mark_back). */
@@ -523,7 +295,6 @@ static void check_for_other_interpreters(void)
 mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
 {
     g_hooks.marks = bm;
-    g_hooks.lost = 0;
     if (!g_hooks.shared_gil_lost) {
         g_hooks.dealloc_fast_limit = MLT_DEALLOC_FAST_DEPTH;
     }
@@ -543,12 +314,11 @@ void mlt_identity_uninstall(void)
 
 int mlt_identity_check_lost(void)
 {
-    int lost = g_hooks.lost || (g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks));
+    int lost = g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks);
     if (reinstall_allocator_if_lost()) {
         g_hooks.replaced++; /* like a replaced 3.13 tracer: counted, re-installed, image approximate */
         lost = 1;
     }
-    g_hooks.lost = 0;
     check_for_other_interpreters();
     return lost;
 }
@@ -558,73 +328,35 @@ int mlt_identity_floats_unseen(void)
     return MLT_PY_AT_LEAST(3, 11);
 }
 
-
 void mlt_identity_forget_after_fork(void)
 {
     mlt_identity_uninstall();
 }
 
-#else
-/* ------------------------------------------------------------ unsupported */
-
-mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
-{
-    g_hooks.marks = bm;
-    return MLT_IDENTITY_NONE;
-}
-
-void mlt_identity_uninstall(void)
-{
-    g_hooks.marks = NULL;
-}
-
-int mlt_identity_check_lost(void)
-{
-    return 1;
-}
-
-int mlt_identity_floats_unseen(void)
-{
-    return 0;
-}
-
-void mlt_identity_forget_after_fork(void)
-{
-    g_hooks.marks = NULL;
-}
-#endif
-
-#if !(MLT_SUPPORTED && MLT_HAVE_REFTRACER)
-/* Before 3.13 the freelist wrappers mark at death, the opposite of what a
- * births log needs: per-call deltas are 3.13+ only. */
+/* The freelist wrappers mark at death, the opposite of what a births log
+ * needs: per-call deltas are 3.13+ only, so monitor.c never arms a call here. */
 int mlt_identity_call_deltas_supported(void)
 {
     return 0;
 }
 
-void mlt_identity_arm_call(mlt_calllog *log)
+void mlt_identity_arm_call(mlt_calllog *log MLT_UNUSED)
 {
-    (void)log;
-    (void)g_hooks.calllog;
 }
 
 int mlt_identity_disarm_call(void)
 {
     return -1;
 }
-#endif
 
 int mlt_identity_trashcan_always(void)
 {
-#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
     return g_hooks.shared_gil_lost;
-#else
-    return 0;
-#endif
 }
 
 uint64_t mlt_identity_replaced_count(void)
 {
-    (void)g_hooks.lost;
     return g_hooks.replaced;
 }
+
+#endif /* MLT_SUPPORTED && !MLT_HAVE_REFTRACER */
