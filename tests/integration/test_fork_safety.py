@@ -79,14 +79,16 @@ def test_numpy_openblas_threads(python, tmp_path, where):
     check_undisturbed(numpy_python, python, "numpy_matmul.py", args, str(tmp_path / "np.mlt"))
 
 
-@skip_if_sanitized("the ASan runtime replaces malloc; jemalloc cannot be preloaded beside it")
-def test_four_allocating_threads_with_jemalloc(python, tmp_path):
-    if not os.path.exists(JEMALLOC):
-        pytest.skip("jemalloc is not installed (Debian's libjemalloc2, from .ci/install-deps --tests)")
+@skip_if_sanitized("the ASan runtime replaces malloc; no other allocator can be preloaded beside it")
+@pytest.mark.parametrize("allocator", sorted(ALLOCATORS))
+def test_four_allocating_threads_with_another_malloc(python, tmp_path, allocator):
+    library = ALLOCATORS[allocator]
+    if not os.path.exists(library):
+        pytest.skip("%s is not installed (%s; .ci/install-deps --tests)" % (allocator, library))
     env = fork_mode_env(python)
-    env["LD_PRELOAD"] = " ".join(filter(None, [env.get("LD_PRELOAD"), JEMALLOC]))
+    env["LD_PRELOAD"] = " ".join(filter(None, [env.get("LD_PRELOAD"), library]))
     check_undisturbed(python.executable, python, "alloc_threads.py", [],
-                      str(tmp_path / "je.mlt"), env=env)
+                      str(tmp_path / "alloc.mlt"), env=env)
 
 
 @pytest.mark.parametrize("script", ["alloc_threads.py", "sqlite_threads.py", "locks_held.py"])
