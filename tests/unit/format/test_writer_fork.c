@@ -75,13 +75,21 @@ static uint64_t fork_and_write(mlt_writer *w, uint64_t sequence, int whole) {
     return size;
 }
 
-START_TEST(parent_adopts_what_the_child_wrote) {
-    char *path = tmp_path("fork.mlt");
+/* A writer on a fresh file in a fresh directory. */
+static mlt_writer *open_fresh(const char *name, char **path) {
+    *path = tmp_path(name);
     mlt_file_info info;
     fill_file_info(&info);
     mlt_writer *w;
     mlt_error err;
-    ck_assert_int_eq(mlt_writer_open(path, &info, NULL, &w, &err), MLT_OK);
+    ck_assert_int_eq(mlt_writer_open(*path, &info, NULL, &w, &err), MLT_OK);
+    return w;
+}
+
+START_TEST(parent_adopts_what_the_child_wrote) {
+    char *path;
+    mlt_writer *w = open_fresh("fork.mlt", &path);
+    mlt_error err;
     write_heap(w, &SPEC, 0);
     uint64_t before = mlt_writer_file_size(w);
     uint64_t after = fork_and_write(w, 1, 1);
@@ -101,12 +109,9 @@ START_TEST(parent_adopts_what_the_child_wrote) {
 END_TEST
 
 START_TEST(a_torn_child_image_is_cut_off) {
-    char *path = tmp_path("torn.mlt");
-    mlt_file_info info;
-    fill_file_info(&info);
-    mlt_writer *w;
+    char *path;
+    mlt_writer *w = open_fresh("torn.mlt", &path);
     mlt_error err;
-    ck_assert_int_eq(mlt_writer_open(path, &info, NULL, &w, &err), MLT_OK);
     write_heap(w, &SPEC, 0);
     fork_and_write(w, 1, 0);
     struct stat sb;
@@ -129,12 +134,9 @@ START_TEST(a_torn_child_image_is_cut_off) {
 END_TEST
 
 START_TEST(rehome_only_between_images) {
-    char *path = tmp_path("mid.mlt");
-    mlt_file_info info;
-    fill_file_info(&info);
-    mlt_writer *w;
+    char *path;
+    mlt_writer *w = open_fresh("mid.mlt", &path);
     mlt_error err;
-    ck_assert_int_eq(mlt_writer_open(path, &info, NULL, &w, &err), MLT_OK);
     mlt_image_info image;
     fill_image_info(&image, 0);
     ck_assert_int_eq(mlt_writer_begin_image(w, &image, &err), MLT_OK);
