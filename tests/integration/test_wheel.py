@@ -131,14 +131,15 @@ def installed(tmp_path_factory):
 def test_the_wheel_is_manylinux_and_bundles_its_libraries(installed):
     wheel, _venv, _work, _seconds = installed
     machine = platform.machine()
-    assert re.fullmatch(r"python_memalot-0\.1\.0-cp3\d+-cp3\d+-manylinux_2_\d+_%s\.whl" % machine,
-                        os.path.basename(wheel)), wheel
+    name = re.fullmatch(r"python_memalot-([0-9.]+)-cp3\d+-cp3\d+-manylinux_2_\d+_%s\.whl" % machine,
+                        os.path.basename(wheel))
+    assert name, wheel
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
         for lib in LIBRARIES:
             assert any(re.fullmatch(r"python_memalot\.libs/%s-[0-9a-f]+\.so[.0-9]*" % lib, n)
                        for n in names), (lib, names)
-        analyzer = "python_memalot-0.1.0.data/scripts/memalot-analyze"
+        analyzer = "python_memalot-%s.data/scripts/memalot-analyze" % name.group(1)
         assert analyzer in names, names
         assert z.read(analyzer)[:4] == b"\x7fELF", "memalot-analyze is a shim, not the binary"
     print("wheel %s: %d KiB, installed in %.1f s" % (os.path.basename(wheel),
