@@ -82,3 +82,33 @@ if(memalot_missing_packages)
     "Install them all with:\n"
     "  apt-get install ${memalot_missing_line}\n")
 endif()
+
+# The libraries link the three through memalot_dep_zstd, memalot_dep_xxhash and
+# memalot_dep_jansson: the shared library for every consumer, except one whose
+# MEMALOT_STATIC_DEPS property is true when MEMALOT_STATIC_ANALYZER is on
+# (memalot-analyze in a wheel), which links the static archive instead. A
+# wheel's scripts folder lands at no fixed place relative to the libraries
+# auditwheel bundles beside the package, so auditwheel would replace an
+# executable that needs them by a Python shim that execs it, and that
+# interpreter's start changes the environment the analyzer reads (PEP 538
+# sets LC_CTYPE=C.UTF-8 under LANG=C, turning its ASCII sparklines into UTF-8).
+function(memalot_dependency name target module archive)
+  add_library(memalot_dep_${name} INTERFACE)
+  if(NOT MEMALOT_STATIC_ANALYZER)
+    target_link_libraries(memalot_dep_${name} INTERFACE PkgConfig::${target})
+    return()
+  endif()
+  find_library(MEMALOT_${target}_ARCHIVE NAMES ${archive} HINTS ${${target}_LIBRARY_DIRS})
+  if(NOT MEMALOT_${target}_ARCHIVE)
+    set(check "pc:${module}")
+    set(package "${memalot_debian_package_${check}}")
+    message(FATAL_ERROR "MEMALOT_STATIC_ANALYZER: ${archive} not found: install the Debian "
+                        "package '${package}' (apt-get install ${package})")
+  endif()
+  target_include_directories(memalot_dep_${name} INTERFACE ${${target}_INCLUDE_DIRS})
+  target_link_libraries(memalot_dep_${name} INTERFACE
+    "$<IF:$<BOOL:$<TARGET_PROPERTY:MEMALOT_STATIC_DEPS>>,${MEMALOT_${target}_ARCHIVE},PkgConfig::${target}>")
+endfunction()
+memalot_dependency(zstd ZSTD libzstd libzstd.a)
+memalot_dependency(xxhash XXHASH libxxhash libxxhash.a)
+memalot_dependency(jansson JANSSON jansson libjansson.a)
