@@ -78,15 +78,6 @@ FORK_WHILE_ANOTHER_THREAD_ALLOCATES = (
 # Tests that cannot run in a sanitizer build, as file::function -> reason. Kept
 # here rather than as marks in the test files so one place lists them all.
 SANITIZER_SKIPS = {
-    # Four threads run leak_monitor'd calls: one thread's call-end report (the
-    # analysis runs without the GIL, allocating) overlaps another's fork.
-    "test_api.py::test_threads_each_write_their_outermost_calls":
-        FORK_WHILE_ANOTHER_THREAD_ALLOCATES,
-    # The periodic monitor forks every 0.05 s while a thread runs a subinterpreter
-    # that builds 20000 lists; from 3.12 it has its own GIL, so it allocates
-    # concurrently (seen deadlocked on 3.12).
-    "test_faults.py::test_subinterpreters_while_the_main_interpreter_is_monitored":
-        FORK_WHILE_ANOTHER_THREAD_ALLOCATES,
     # The children it forks allocate at once while the parent's writer thread
     # compresses (in-process mode) or collects its dump child: gdb on a hung
     # child showed it waiting in SizeClassAllocator64::GetFromAllocator's lock
