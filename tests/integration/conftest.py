@@ -67,9 +67,9 @@ if SANITIZED:
 
 # GCC 12's ASan runtime has no fork handler (LLVM's gained one in 18): a fork()
 # while another thread is inside the ASan allocator copies that allocator's lock
-# held, and the dump child deadlocks in its first malloc until the dumper's
-# 300 s child timeout. glibc's malloc is fork-safe, so plain builds are not
-# affected; the dumper relies on that.
+# held, and a forked child that then mallocs deadlocks. The dumper's image child
+# allocates nothing from it (docs/design-dumper.md, "The image child"); the
+# program's own fork children still can.
 FORK_WHILE_ANOTHER_THREAD_ALLOCATES = (
     "fork() while another thread is in the ASan allocator deadlocks the dump child "
     "(GCC 12's ASan runtime has no fork handler; glibc's malloc has one); the -Werror "
