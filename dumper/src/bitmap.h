@@ -11,33 +11,33 @@
 
 #include "memalot/alloc.h"
 
-typedef struct mlt_bitmap mlt_bitmap;
+typedef struct mld_bitmap mld_bitmap;
 
 /* alloc: where the map's memory comes from (NULL: libc). */
-mlt_bitmap *mlt_bitmap_new(const mlt_allocator *alloc);
-void mlt_bitmap_free(mlt_bitmap *bm);
+mld_bitmap *mld_bitmap_new(const mlt_allocator *alloc);
+void mld_bitmap_free(mld_bitmap *bm);
 
 /* Marks the address; never fails loudly: a failed allocation or an address
- * outside the map sets the "lossy" state that mlt_bitmap_lossy reports. */
-void mlt_bitmap_set(mlt_bitmap *bm, uintptr_t address);
+ * outside the map sets the "lossy" state that mld_bitmap_lossy reports. */
+void mld_bitmap_set(mld_bitmap *bm, uintptr_t address);
 
 /* Sets the bit and returns its previous value (1 also when the address
  * cannot be represented or memory ran out, after setting the lossy state). */
-int mlt_bitmap_test_and_set(mlt_bitmap *bm, uintptr_t address);
+int mld_bitmap_test_and_set(mld_bitmap *bm, uintptr_t address);
 
 /* 1 if marked, or if the address cannot be represented (safe answer: new). */
-int mlt_bitmap_test(const mlt_bitmap *bm, uintptr_t address);
+int mld_bitmap_test(const mld_bitmap *bm, uintptr_t address);
 
 /* Clears the granule at address (no allocation; nothing to do without a leaf). */
-void mlt_bitmap_unset(mlt_bitmap *bm, uintptr_t address);
+void mld_bitmap_unset(mld_bitmap *bm, uintptr_t address);
 
 /* 1 when a mark may have been lost since the last clear. */
-int mlt_bitmap_lossy(const mlt_bitmap *bm);
+int mld_bitmap_lossy(const mld_bitmap *bm);
 
 /* Clears every bit (and the lossy state); keeps the memory for reuse. */
-void mlt_bitmap_clear(mlt_bitmap *bm);
+void mld_bitmap_clear(mld_bitmap *bm);
 
 /* Bytes held by the map. */
-size_t mlt_bitmap_bytes(const mlt_bitmap *bm);
+size_t mld_bitmap_bytes(const mld_bitmap *bm);
 
 #endif

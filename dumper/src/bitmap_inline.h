@@ -10,35 +10,35 @@
 
 #include "bitmap.h"
 
-#define MLT_BITMAP_GRANULE_SHIFT 4
-#define MLT_BITMAP_LEAF_BITS 18
-#define MLT_BITMAP_MID_BITS 13
-#define MLT_BITMAP_TOP_BITS 13
-#define MLT_BITMAP_LEAF_WORDS ((1u << MLT_BITMAP_LEAF_BITS) / 64u)
-#define MLT_BITMAP_MID_SIZE (1u << MLT_BITMAP_MID_BITS)
-#define MLT_BITMAP_TOP_SIZE (1u << MLT_BITMAP_TOP_BITS)
-#define MLT_BITMAP_LEAF_CACHE 16u
-#define MLT_BITMAP_NO_KEY UINT64_MAX
+#define MLD_BITMAP_GRANULE_SHIFT 4
+#define MLD_BITMAP_LEAF_BITS 18
+#define MLD_BITMAP_MID_BITS 13
+#define MLD_BITMAP_TOP_BITS 13
+#define MLD_BITMAP_LEAF_WORDS ((1u << MLD_BITMAP_LEAF_BITS) / 64u)
+#define MLD_BITMAP_MID_SIZE (1u << MLD_BITMAP_MID_BITS)
+#define MLD_BITMAP_TOP_SIZE (1u << MLD_BITMAP_TOP_BITS)
+#define MLD_BITMAP_LEAF_CACHE 16u
+#define MLD_BITMAP_NO_KEY UINT64_MAX
 
 typedef struct {
-    uint64_t words[MLT_BITMAP_LEAF_WORDS];
-} mlt_bitmap_leaf_t;
+    uint64_t words[MLD_BITMAP_LEAF_WORDS];
+} mld_bitmap_leaf_t;
 
 typedef struct {
-    mlt_bitmap_leaf_t *leaves[MLT_BITMAP_MID_SIZE];
-} mlt_bitmap_mid_t;
+    mld_bitmap_leaf_t *leaves[MLD_BITMAP_MID_SIZE];
+} mld_bitmap_mid_t;
 
-struct mlt_bitmap {
+struct mld_bitmap {
     /* Recently used leaves, direct-mapped by leaf key: allocations cycle
      * through a few 4 MiB regions (one per pymalloc arena in use), so the
      * hooks skip the two dependent loads of the radix walk. Leaves live until
      * the map is freed (clear only zeroes them), so cached pointers stay valid.
-     * An empty slot holds MLT_BITMAP_NO_KEY, which no address's key equals, so
+     * An empty slot holds MLD_BITMAP_NO_KEY, which no address's key equals, so
      * a hit is one compare. */
-    uint64_t cached_key[MLT_BITMAP_LEAF_CACHE];
-    mlt_bitmap_leaf_t *cached_leaf[MLT_BITMAP_LEAF_CACHE];
-    mlt_bitmap_mid_t *top[MLT_BITMAP_TOP_SIZE];
-    mlt_bitmap_leaf_t **all_leaves; /* every allocated leaf, for a fast clear */
+    uint64_t cached_key[MLD_BITMAP_LEAF_CACHE];
+    mld_bitmap_leaf_t *cached_leaf[MLD_BITMAP_LEAF_CACHE];
+    mld_bitmap_mid_t *top[MLD_BITMAP_TOP_SIZE];
+    mld_bitmap_leaf_t **all_leaves; /* every allocated leaf, for a fast clear */
     size_t leaf_count, leaf_capacity;
     size_t mid_count;
     int lossy;
@@ -46,43 +46,43 @@ struct mlt_bitmap {
 };
 
 /* The leaf holding granule `index` (slow path: radix walk, allocation). */
-mlt_bitmap_leaf_t *mlt_bitmap_leaf_slow(mlt_bitmap *bm, uint64_t index);
+mld_bitmap_leaf_t *mld_bitmap_leaf_slow(mld_bitmap *bm, uint64_t index);
 /* Marks a run granule by granule (it leaves its leaf, or the map). */
-void mlt_bitmap_set_run_slow(mlt_bitmap *bm, uintptr_t address, unsigned granules);
+void mld_bitmap_set_run_slow(mld_bitmap *bm, uintptr_t address, unsigned granules);
 
-static inline mlt_bitmap_leaf_t *mlt_bitmap_leaf(mlt_bitmap *bm, uint64_t index)
+static inline mld_bitmap_leaf_t *mld_bitmap_leaf(mld_bitmap *bm, uint64_t index)
 {
-    uint64_t key = index >> MLT_BITMAP_LEAF_BITS;
-    unsigned slot = (unsigned)(key % MLT_BITMAP_LEAF_CACHE);
+    uint64_t key = index >> MLD_BITMAP_LEAF_BITS;
+    unsigned slot = (unsigned)(key % MLD_BITMAP_LEAF_CACHE);
     if (bm->cached_key[slot] == key) {
         return bm->cached_leaf[slot];
     }
-    return mlt_bitmap_leaf_slow(bm, index);
+    return mld_bitmap_leaf_slow(bm, index);
 }
 
 /* The leaf holding granule `index` if it exists (no allocation). */
-static inline mlt_bitmap_leaf_t *mlt_bitmap_leaf_find(const mlt_bitmap *bm, uint64_t index)
+static inline mld_bitmap_leaf_t *mld_bitmap_leaf_find(const mld_bitmap *bm, uint64_t index)
 {
-    uint64_t key = index >> MLT_BITMAP_LEAF_BITS;
-    unsigned slot = (unsigned)(key % MLT_BITMAP_LEAF_CACHE);
+    uint64_t key = index >> MLD_BITMAP_LEAF_BITS;
+    unsigned slot = (unsigned)(key % MLD_BITMAP_LEAF_CACHE);
     if (bm->cached_key[slot] == key) {
         return bm->cached_leaf[slot];
     }
-    if (index >> (MLT_BITMAP_LEAF_BITS + MLT_BITMAP_MID_BITS + MLT_BITMAP_TOP_BITS)) {
+    if (index >> (MLD_BITMAP_LEAF_BITS + MLD_BITMAP_MID_BITS + MLD_BITMAP_TOP_BITS)) {
         return NULL;
     }
-    const mlt_bitmap_mid_t *mid = bm->top[index >> (MLT_BITMAP_LEAF_BITS + MLT_BITMAP_MID_BITS)];
-    return mid == NULL ? NULL : mid->leaves[key & (MLT_BITMAP_MID_SIZE - 1)];
+    const mld_bitmap_mid_t *mid = bm->top[index >> (MLD_BITMAP_LEAF_BITS + MLD_BITMAP_MID_BITS)];
+    return mid == NULL ? NULL : mid->leaves[key & (MLD_BITMAP_MID_SIZE - 1)];
 }
 
 /* Clears the one granule at address: the object that lived there died. An
  * address without a leaf was never marked, so there is nothing to clear. */
-static inline void mlt_bitmap_unmark(mlt_bitmap *bm, uintptr_t address)
+static inline void mld_bitmap_unmark(mld_bitmap *bm, uintptr_t address)
 {
-    uint64_t index = (uint64_t)address >> MLT_BITMAP_GRANULE_SHIFT;
-    mlt_bitmap_leaf_t *leaf = mlt_bitmap_leaf_find(bm, index);
+    uint64_t index = (uint64_t)address >> MLD_BITMAP_GRANULE_SHIFT;
+    mld_bitmap_leaf_t *leaf = mld_bitmap_leaf_find(bm, index);
     if (leaf != NULL) {
-        uint64_t bit = index & ((1u << MLT_BITMAP_LEAF_BITS) - 1);
+        uint64_t bit = index & ((1u << MLD_BITMAP_LEAF_BITS) - 1);
         leaf->words[bit >> 6] &= ~((uint64_t)1 << (bit & 63));
     }
 }
@@ -90,31 +90,31 @@ static inline void mlt_bitmap_unmark(mlt_bitmap *bm, uintptr_t address)
 /* Marks the one granule at address if its leaf is cached, and says whether
  * it did: the reference tracer's fast path, a handful of instructions with no
  * call, so the caller needs no stack frame. On 0 the caller marks through
- * mlt_bitmap_set, out of line. */
-static inline int mlt_bitmap_mark_one_cached(mlt_bitmap *bm, uintptr_t address)
+ * mld_bitmap_set, out of line. */
+static inline int mld_bitmap_mark_one_cached(mld_bitmap *bm, uintptr_t address)
 {
-    uint64_t index = (uint64_t)address >> MLT_BITMAP_GRANULE_SHIFT;
-    uint64_t key = index >> MLT_BITMAP_LEAF_BITS;
-    unsigned slot = (unsigned)(key % MLT_BITMAP_LEAF_CACHE);
+    uint64_t index = (uint64_t)address >> MLD_BITMAP_GRANULE_SHIFT;
+    uint64_t key = index >> MLD_BITMAP_LEAF_BITS;
+    unsigned slot = (unsigned)(key % MLD_BITMAP_LEAF_CACHE);
     if (__builtin_expect(bm->cached_key[slot] != key, 0)) {
         return 0;
     }
-    uint64_t bit = index & ((1u << MLT_BITMAP_LEAF_BITS) - 1);
+    uint64_t bit = index & ((1u << MLD_BITMAP_LEAF_BITS) - 1);
     bm->cached_leaf[slot]->words[bit >> 6] |= (uint64_t)1 << (bit & 63);
     return 1;
 }
 
 /* Marks `granules` (1..63) consecutive granules from address. */
-static inline void mlt_bitmap_mark_run(mlt_bitmap *bm, uintptr_t address, unsigned granules)
+static inline void mld_bitmap_mark_run(mld_bitmap *bm, uintptr_t address, unsigned granules)
 {
-    uint64_t first = (uint64_t)address >> MLT_BITMAP_GRANULE_SHIFT;
-    uint64_t bit = first & ((1u << MLT_BITMAP_LEAF_BITS) - 1);
-    if ((first >> (MLT_BITMAP_LEAF_BITS + MLT_BITMAP_MID_BITS + MLT_BITMAP_TOP_BITS)) ||
-        bit + granules > (1u << MLT_BITMAP_LEAF_BITS)) {
-        mlt_bitmap_set_run_slow(bm, address, granules);
+    uint64_t first = (uint64_t)address >> MLD_BITMAP_GRANULE_SHIFT;
+    uint64_t bit = first & ((1u << MLD_BITMAP_LEAF_BITS) - 1);
+    if ((first >> (MLD_BITMAP_LEAF_BITS + MLD_BITMAP_MID_BITS + MLD_BITMAP_TOP_BITS)) ||
+        bit + granules > (1u << MLD_BITMAP_LEAF_BITS)) {
+        mld_bitmap_set_run_slow(bm, address, granules);
         return;
     }
-    mlt_bitmap_leaf_t *leaf = mlt_bitmap_leaf(bm, first);
+    mld_bitmap_leaf_t *leaf = mld_bitmap_leaf(bm, first);
     if (leaf == NULL) {
         bm->lossy = 1;
         return;

@@ -11,48 +11,48 @@
 #define ENTRY_ADDRESS(e) ((e) & ~(uintptr_t)0xF)
 #define ENTRY_BLOCK(e) (ENTRY_ADDRESS(e) - (((e) & ENTRY_PREHEADER) << 4))
 
-void mlt_calllog_reset(mlt_calllog *log)
+void mld_calllog_reset(mld_calllog *log)
 {
     log->count = 0;
     log->overlapped = 0;
     log->overflow = 0;
 }
 
-int mlt_calllog_ready(mlt_calllog *log)
+int mld_calllog_ready(mld_calllog *log)
 {
     if (log->freed == NULL) {
-        log->freed = mlt_bitmap_new(NULL);
+        log->freed = mld_bitmap_new(NULL);
     }
     if (log->killed == NULL) {
-        log->killed = mlt_bitmap_new(NULL);
+        log->killed = mld_bitmap_new(NULL);
     }
     return log->freed != NULL && log->killed != NULL ? 0 : -1;
 }
 
-void mlt_calllog_free(mlt_calllog *log)
+void mld_calllog_free(mld_calllog *log)
 {
     free(log->entries);
-    mlt_bitmap_free(log->freed);
-    mlt_bitmap_free(log->killed);
+    mld_bitmap_free(log->freed);
+    mld_bitmap_free(log->killed);
     memset(log, 0, sizeof(*log));
 }
 
-static int is_alive(const mlt_calllog *log, uintptr_t entry)
+static int is_alive(const mld_calllog *log, uintptr_t entry)
 {
-    return !mlt_bitmap_test(log->freed, ENTRY_BLOCK(entry)) &&
-           !mlt_bitmap_test(log->killed, ENTRY_ADDRESS(entry));
+    return !mld_bitmap_test(log->freed, ENTRY_BLOCK(entry)) &&
+           !mld_bitmap_test(log->killed, ENTRY_ADDRESS(entry));
 }
 
 /* Newest first, the first entry of each address is tagged SEEN; its mark
  * is cleared meanwhile so older entries of that address find none (a mark
  * that was already clear means an image since found the object dead). Then
  * the marks come back and only tagged, live entries stay. O(entries). */
-static void compact(mlt_calllog *log, mlt_bitmap *marks)
+static void compact(mld_calllog *log, mld_bitmap *marks)
 {
     for (size_t i = log->count; i-- > 0;) {
         uintptr_t address = ENTRY_ADDRESS(log->entries[i]);
-        if (mlt_bitmap_test(marks, address)) {
-            mlt_bitmap_unset(marks, address);
+        if (mld_bitmap_test(marks, address)) {
+            mld_bitmap_unset(marks, address);
             log->entries[i] |= ENTRY_SEEN;
         }
     }
@@ -63,7 +63,7 @@ static void compact(mlt_calllog *log, mlt_bitmap *marks)
             continue;
         }
         entry &= ~(uintptr_t)ENTRY_SEEN;
-        mlt_bitmap_set(marks, ENTRY_ADDRESS(entry));
+        mld_bitmap_set(marks, ENTRY_ADDRESS(entry));
         if (is_alive(log, entry)) {
             log->entries[kept++] = entry;
         }
@@ -71,10 +71,10 @@ static void compact(mlt_calllog *log, mlt_bitmap *marks)
     log->count = kept;
 }
 
-static int grow(mlt_calllog *log)
+static int grow(mld_calllog *log)
 {
     size_t capacity = log->capacity ? log->capacity * 2 : INITIAL_ENTRIES;
-    if (capacity > MLT_CALLLOG_MAX_ENTRIES) {
+    if (capacity > MLD_CALLLOG_MAX_ENTRIES) {
         return -1;
     }
     uintptr_t *grown = realloc(log->entries, capacity * sizeof(*grown));
@@ -87,7 +87,7 @@ static int grow(mlt_calllog *log)
 }
 
 /* Room for one more entry: compact first, grow only if that freed under half. */
-static int make_room(mlt_calllog *log, mlt_bitmap *marks)
+static int make_room(mld_calllog *log, mld_bitmap *marks)
 {
     if (log->count < log->capacity) {
         return 0;
@@ -101,7 +101,7 @@ static int make_room(mlt_calllog *log, mlt_bitmap *marks)
     return grow(log);
 }
 
-void mlt_calllog_birth(mlt_calllog *log, mlt_bitmap *marks, uintptr_t address, size_t preheader)
+void mld_calllog_birth(mld_calllog *log, mld_bitmap *marks, uintptr_t address, size_t preheader)
 {
     if (log->overflow || log->freed == NULL || log->killed == NULL) {
         return;
@@ -115,22 +115,22 @@ void mlt_calllog_birth(mlt_calllog *log, mlt_bitmap *marks, uintptr_t address, s
      * block now); this address starts clean. Older objects at this very
      * address are settled by "the newest birth decides". */
     uintptr_t block = address - preheader;
-    mlt_bitmap_unmark(log->freed, block);
+    mld_bitmap_unmark(log->freed, block);
     for (uintptr_t granule = block; granule < address; granule += 16) {
-        mlt_bitmap_mark_run(log->killed, granule, 1);
+        mld_bitmap_mark_run(log->killed, granule, 1);
     }
-    mlt_bitmap_unmark(log->killed, address);
+    mld_bitmap_unmark(log->killed, address);
     log->entries[log->count++] = address | (preheader >> 4);
 }
 
-void mlt_calllog_freed(mlt_calllog *log, uintptr_t block)
+void mld_calllog_freed(mld_calllog *log, uintptr_t block)
 {
     if (log->freed != NULL) {
-        mlt_bitmap_mark_run(log->freed, block, 1);
+        mld_bitmap_mark_run(log->freed, block, 1);
     }
 }
 
-size_t mlt_calllog_survivors(mlt_calllog *log, mlt_bitmap *marks)
+size_t mld_calllog_survivors(mld_calllog *log, mld_bitmap *marks)
 {
     compact(log, marks);
     return log->count;
@@ -142,7 +142,7 @@ static int by_address(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-void mlt_calllog_sort_addresses(mlt_calllog *log)
+void mld_calllog_sort_addresses(mld_calllog *log)
 {
     for (size_t i = 0; i < log->count; i++) {
         log->entries[i] = ENTRY_ADDRESS(log->entries[i]);
@@ -150,9 +150,9 @@ void mlt_calllog_sort_addresses(mlt_calllog *log)
     qsort(log->entries, log->count, sizeof(*log->entries), by_address);
 }
 
-void mlt_calllog_remark(const mlt_calllog *log, mlt_bitmap *marks)
+void mld_calllog_remark(const mld_calllog *log, mld_bitmap *marks)
 {
     for (size_t i = 0; i < log->count; i++) {
-        mlt_bitmap_set(marks, ENTRY_ADDRESS(log->entries[i]));
+        mld_bitmap_set(marks, ENTRY_ADDRESS(log->entries[i]));
     }
 }

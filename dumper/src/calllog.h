@@ -26,44 +26,44 @@ typedef struct {
      * 16-byte aligned, so the low 4 bits are free */
     uintptr_t *entries;
     size_t count, capacity;
-    mlt_bitmap *freed;  /* block starts given back while armed */
-    mlt_bitmap *killed; /* addresses that can no longer hold an older object: inside a
+    mld_bitmap *freed;  /* block starts given back while armed */
+    mld_bitmap *killed; /* addresses that can no longer hold an older object: inside a
                            newer object's pre-header, or an object waiting in a freelist */
     int depth;         /* monitored calls open (outermost per thread or task) */
     int overlapped;    /* two calls were open at once: births cannot be told apart */
     int overflow;      /* a birth could not be logged (cap, memory, odd alignment) */
-} mlt_calllog;
+} mld_calllog;
 
 /* Entries the log may hold before it overflows (64 MiB). */
-#define MLT_CALLLOG_MAX_ENTRIES ((size_t)1 << 23)
+#define MLD_CALLLOG_MAX_ENTRIES ((size_t)1 << 23)
 
 /* Forgets every entry and the overlap/overflow state; keeps the memory. */
-void mlt_calllog_reset(mlt_calllog *log);
+void mld_calllog_reset(mld_calllog *log);
 
 /* Allocates the freed/killed maps on first use (a monitor that never sees
  * a monitored call never pays for them); -1 when out of memory. */
-int mlt_calllog_ready(mlt_calllog *log);
+int mld_calllog_ready(mld_calllog *log);
 
-void mlt_calllog_free(mlt_calllog *log);
+void mld_calllog_free(mld_calllog *log);
 
 /* A birth at address, whose block starts preheader bytes (0, 16 or 32)
  * before it. marks is the identity bitmap the tracer just marked. */
-void mlt_calllog_birth(mlt_calllog *log, mlt_bitmap *marks, uintptr_t address, size_t preheader);
+void mld_calllog_birth(mld_calllog *log, mld_bitmap *marks, uintptr_t address, size_t preheader);
 
 /* A block given back to the allocator. */
-void mlt_calllog_freed(mlt_calllog *log, uintptr_t block);
+void mld_calllog_freed(mld_calllog *log, uintptr_t block);
 
 /* Keeps only the entries whose object is still alive, each address once
  * (the newest birth there decides); returns how many. The caller marks
  * freelisted objects in log->killed first. */
-size_t mlt_calllog_survivors(mlt_calllog *log, mlt_bitmap *marks);
+size_t mld_calllog_survivors(mld_calllog *log, mld_bitmap *marks);
 
 /* After survivors, at the call's end: turns the entries into plain
  * addresses sorted ascending (for the walk's binary search). */
-void mlt_calllog_sort_addresses(mlt_calllog *log);
+void mld_calllog_sort_addresses(mld_calllog *log);
 
 /* Marks every entry in marks again (after the marks were cleared by an
  * image taken while the call runs: its survivors stay recognisable). */
-void mlt_calllog_remark(const mlt_calllog *log, mlt_bitmap *marks);
+void mld_calllog_remark(const mld_calllog *log, mld_bitmap *marks);
 
 #endif

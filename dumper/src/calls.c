@@ -1,9 +1,9 @@
 /* Per-call delta images (see calls.h). */
 #include "calls.h"
 #include "identity.h"
-#include "internals.h"
+#include "cpython_internals.h"
 
-void mlt_calls_start(mlt_monitor *m)
+void mld_calls_start(mld_monitor *m)
 {
     if (m->calllog.depth++ > 0) {
         /* Another thread or task is inside a monitored call: the log can
@@ -11,15 +11,15 @@ void mlt_calls_start(mlt_monitor *m)
         m->calllog.overlapped = 1;
         return;
     }
-    mlt_calllog_reset(&m->calllog);
-    if (mlt_calllog_ready(&m->calllog) != 0) {
+    mld_calllog_reset(&m->calllog);
+    if (mld_calllog_ready(&m->calllog) != 0) {
         m->calllog.overflow = 1; /* no memory for the freed-block map: a full image at the end */
         return;
     }
-    mlt_identity_arm_call(&m->calllog);
+    mld_identity_arm_call(&m->calllog);
 }
 
-static int due_now(mlt_monitor *m, uint64_t counter)
+static int due_now(mld_monitor *m, uint64_t counter)
 {
     if (m->full_until != 0 && counter <= m->full_until) {
         return 1;
@@ -28,7 +28,7 @@ static int due_now(mlt_monitor *m, uint64_t counter)
 }
 
 /* Dues at or before counter are met by the full image about to be taken. */
-static void drop_met_dues(mlt_monitor *m, uint64_t counter)
+static void drop_met_dues(mld_monitor *m, uint64_t counter)
 {
     size_t met = 0;
     while (met < m->due_count && m->due[met] <= counter) {
@@ -40,22 +40,22 @@ static void drop_met_dues(mlt_monitor *m, uint64_t counter)
     m->due_count -= met;
 }
 
-void mlt_calls_end(mlt_monitor *m, const mlt_dump_args *a, int marks_lost, mlt_call_end_plan *plan)
+void mld_calls_end(mld_monitor *m, const mld_dump_args *a, int marks_lost, mld_call_end_plan *plan)
 {
     plan->full = 1;
     plan->born = NULL;
     plan->born_count = 0;
-    mlt_calllog *log = &m->calllog;
+    mld_calllog *log = &m->calllog;
     if (log->depth == 0) {
         return; /* a call-end without its start (monitor opened mid-call) */
     }
     if (--log->depth > 0 || log->overlapped) {
         return; /* overlapping calls: a full image, births unattributed */
     }
-    int complete = mlt_identity_disarm_call() == 0 && !marks_lost && !log->overflow;
-    mlt_internals_mark_freelisted_dead(log->killed);
-    size_t survivors = mlt_calllog_survivors(log, m->bitmap);
-    mlt_calllog_sort_addresses(log);
+    int complete = mld_identity_disarm_call() == 0 && !marks_lost && !log->overflow;
+    mld_internals_mark_freelisted_dead(log->killed);
+    size_t survivors = mld_calllog_survivors(log, m->bitmap);
+    mld_calllog_sort_addresses(log);
     int due = due_now(m, a->call_counter);
     plan->born = log->entries;
     plan->born_count = survivors;
@@ -65,34 +65,34 @@ void mlt_calls_end(mlt_monitor *m, const mlt_dump_args *a, int marks_lost, mlt_c
     }
 }
 
-void mlt_calls_after_full_image(mlt_monitor *m, const mlt_dump_args *a, size_t born_count)
+void mld_calls_after_full_image(mld_monitor *m, const mld_dump_args *a, size_t born_count)
 {
     uint64_t calls = a->criterion.kind == MLT_CRITERION_CALLS ? a->criterion.calls : 1;
     if (born_count == 0 || calls <= 1) {
         return;
     }
     uint64_t due = a->call_counter + calls - 1;
-    if (m->due_count == MLT_DUE_MAX) {
+    if (m->due_count == MLD_DUE_MAX) {
         m->full_until = due > m->full_until ? due : m->full_until;
         return;
     }
     m->due[m->due_count++] = due;
 }
 
-void mlt_calls_restart_marks(mlt_monitor *m)
+void mld_calls_restart_marks(mld_monitor *m)
 {
     int call_open = m->calllog.depth > 0;
     if (call_open) {
-        (void)mlt_calllog_survivors(&m->calllog, m->bitmap);
+        (void)mld_calllog_survivors(&m->calllog, m->bitmap);
     }
-    mlt_bitmap_clear(m->bitmap);
-    mlt_internals_mark_freelists(m->bitmap);
+    mld_bitmap_clear(m->bitmap);
+    mld_internals_mark_freelists(m->bitmap);
     if (call_open) {
         /* They are in the image just taken, so the next one calls them NEW
          * (their identity chain restarts), but the call's end still sees
          * them as its births. */
-        mlt_calllog_remark(&m->calllog, m->bitmap);
+        mld_calllog_remark(&m->calllog, m->bitmap);
     } else {
-        mlt_calllog_reset(&m->calllog);
+        mld_calllog_reset(&m->calllog);
     }
 }

@@ -7,25 +7,25 @@
 #include "monitor.h"
 
 /* Call-start: arms the births log instead of taking an image. O(1). */
-void mlt_calls_start(mlt_monitor *m);
+void mld_calls_start(mld_monitor *m);
 
 typedef struct {
     int full;                  /* 1: take a full image; 0: a call delta suffices */
     const uintptr_t *born;     /* sorted survivors to flag MLT_OBJ_CALL_BORN (full only) */
     size_t born_count;
-} mlt_call_end_plan;
+} mld_call_end_plan;
 
 /* Call-end: disarms the log when the last open call ends and decides,
  * in O(births of the call), whether the image can be a delta. */
-void mlt_calls_end(mlt_monitor *m, const mlt_dump_args *a, int marks_lost,
-                   mlt_call_end_plan *plan);
+void mld_calls_end(mld_monitor *m, const mld_dump_args *a, int marks_lost,
+                   mld_call_end_plan *plan);
 
 /* After a full image at call-end: survivors come of age calls - 1 calls later. */
-void mlt_calls_after_full_image(mlt_monitor *m, const mlt_dump_args *a, size_t born_count);
+void mld_calls_after_full_image(mld_monitor *m, const mld_dump_args *a, size_t born_count);
 
 /* Clears the identity marks for the next image and re-marks what must stay
  * marked: freelisted objects (3.10-3.12) and the surviving births of a call
  * still open; the log of a call that ended is emptied. */
-void mlt_calls_restart_marks(mlt_monitor *m);
+void mld_calls_restart_marks(mld_monitor *m);
 
 #endif

@@ -33,7 +33,7 @@ static void *map_pages(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
-static void *alloc_large(mlt_child_memory *mem, size_t size)
+static void *alloc_large(mld_child_memory *mem, size_t size)
 {
     if (size > SIZE_MAX - HEADER - 4096) {
         return NULL;
@@ -49,7 +49,7 @@ static void *alloc_large(mlt_child_memory *mem, size_t size)
     return h + 1;
 }
 
-static void *carve(mlt_child_memory *mem, size_t bytes)
+static void *carve(mld_child_memory *mem, size_t bytes)
 {
     if ((size_t)(mem->chunk_end - mem->chunk_next) < bytes) {
         /* The rest of the old chunk (under 64 KiB) is abandoned. */
@@ -68,12 +68,12 @@ static void *carve(mlt_child_memory *mem, size_t bytes)
 
 static void *child_alloc(void *opaque, size_t size)
 {
-    mlt_child_memory *mem = opaque;
+    mld_child_memory *mem = opaque;
     size_t index = 0;
-    while (index < MLT_CHILD_MEMORY_CLASSES && class_bytes(index) - HEADER < size) {
+    while (index < MLD_CHILD_MEMORY_CLASSES && class_bytes(index) - HEADER < size) {
         index++;
     }
-    if (index == MLT_CHILD_MEMORY_CLASSES) {
+    if (index == MLD_CHILD_MEMORY_CLASSES) {
         return alloc_large(mem, size);
     }
     block_header *h = mem->free_list[index];
@@ -89,7 +89,7 @@ static void *child_alloc(void *opaque, size_t size)
 
 static void child_free(void *opaque, void *ptr)
 {
-    mlt_child_memory *mem = opaque;
+    mld_child_memory *mem = opaque;
     if (ptr == NULL) {
         return;
     }
@@ -116,7 +116,7 @@ static void *child_calloc(void *opaque, size_t count, size_t size)
     return p;
 }
 
-static void *grow_large(mlt_child_memory *mem, block_header *h, size_t size)
+static void *grow_large(mld_child_memory *mem, block_header *h, size_t size)
 {
     if (size > SIZE_MAX - HEADER - 4096) {
         return NULL;
@@ -133,7 +133,7 @@ static void *grow_large(mlt_child_memory *mem, block_header *h, size_t size)
 
 static void *child_realloc(void *opaque, void *ptr, size_t size)
 {
-    mlt_child_memory *mem = opaque;
+    mld_child_memory *mem = opaque;
     if (ptr == NULL) {
         return child_alloc(opaque, size);
     }
@@ -153,12 +153,12 @@ static void *child_realloc(void *opaque, void *ptr, size_t size)
     return grown;
 }
 
-void mlt_child_memory_init(mlt_child_memory *mem)
+void mld_child_memory_init(mld_child_memory *mem)
 {
     memset(mem, 0, sizeof(*mem));
 }
 
-mlt_allocator mlt_child_memory_allocator(mlt_child_memory *mem)
+mlt_allocator mld_child_memory_allocator(mld_child_memory *mem)
 {
     mlt_allocator a = {child_alloc, child_calloc, child_realloc, child_free, mem};
     return a;

@@ -14,17 +14,17 @@
 
 #include "memalot/alloc.h"
 
-#define MLT_CHILD_MEMORY_CLASSES 12 /* blocks of 32 B .. 64 KiB, header included */
+#define MLD_CHILD_MEMORY_CLASSES 12 /* blocks of 32 B .. 64 KiB, header included */
 
 typedef struct {
-    void *free_list[MLT_CHILD_MEMORY_CLASSES];
+    void *free_list[MLD_CHILD_MEMORY_CLASSES];
     char *chunk_next, *chunk_end; /* the part of the current chunk not handed out */
     size_t mapped_bytes;          /* all that is mapped now, for the child's report */
-} mlt_child_memory;
+} mld_child_memory;
 
-void mlt_child_memory_init(mlt_child_memory *mem);
+void mld_child_memory_init(mld_child_memory *mem);
 
 /* An allocator drawing on mem (which must outlive it). */
-mlt_allocator mlt_child_memory_allocator(mlt_child_memory *mem);
+mlt_allocator mld_child_memory_allocator(mld_child_memory *mem);
 
 #endif

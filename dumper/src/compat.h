@@ -10,29 +10,29 @@
 #endif
 
 #if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030F0000 && !defined(Py_GIL_DISABLED)
-#define MLT_SUPPORTED 1
+#define MLD_SUPPORTED 1
 #else
-#define MLT_SUPPORTED 0
+#define MLD_SUPPORTED 0
 #endif
 
-#define MLT_PY_AT_LEAST(major, minor) (PY_VERSION_HEX >= (((major) << 24) | ((minor) << 16)))
+#define MLD_PY_AT_LEAST(major, minor) (PY_VERSION_HEX >= (((major) << 24) | ((minor) << 16)))
 
 /* 3.13 has PyRefTracer; 3.10-3.12 need the allocator hook and dealloc wrappers.
  * Selects the identity backend: identity_tracer.c or identity_alloc_hook.c. */
-#if MLT_SUPPORTED && MLT_PY_AT_LEAST(3, 13)
-#define MLT_HAVE_REFTRACER 1
+#if MLD_SUPPORTED && MLD_PY_AT_LEAST(3, 13)
+#define MLD_HAVE_REFTRACER 1
 #else
-#define MLT_HAVE_REFTRACER 0
+#define MLD_HAVE_REFTRACER 0
 #endif
 
 /* Keeps a rare path out of a hot hook so the hook's common path stays free of
  * a stack frame (GCC and Clang, the compilers the build supports). */
-#define MLT_NOINLINE __attribute__((noinline))
+#define MLD_NOINLINE __attribute__((noinline))
 
 /* A parameter an implementation has no use for by design: a callback's
  * context we never set, or an interface function in a backend without that
  * feature (identity_none.c). */
-#define MLT_UNUSED __attribute__((unused))
+#define MLD_UNUSED __attribute__((unused))
 
 /* Older CPythons: the walk is never called there (open_monitor refuses), it
  * only has to compile so that the module still imports. */
@@ -49,7 +49,7 @@
 
 /* Member types of PyMemberDef that hold an object pointer (structmember.h
  * T_OBJECT / T_OBJECT_EX; the numbers are part of the stable ABI). */
-#define MLT_MEMBER_OBJECT 6
-#define MLT_MEMBER_OBJECT_EX 16
+#define MLD_MEMBER_OBJECT 6
+#define MLD_MEMBER_OBJECT_EX 16
 
 #endif

@@ -16,7 +16,7 @@
 #include "emit.h"
 #include "fork_quiet.h"
 #include "identity.h"
-#include "internals.h"
+#include "cpython_internals.h"
 
 #include <pthread.h>
 
@@ -32,13 +32,13 @@
  * page faults during the next pause); bigger ones are given back. */
 #define SNAPSHOT_KEEP_BYTES ((size_t)64 << 20)
 
-static void set_error(mlt_dump_result *r, const char *fmt, const char *path, const char *detail)
+static void set_error(mld_dump_result *r, const char *fmt, const char *path, const char *detail)
 {
     r->ok = 0;
     snprintf(r->error, sizeof(r->error), fmt, path, detail);
 }
 
-static void fill_info(mlt_monitor *m, const mlt_dump_args *a, mlt_image_info *info)
+static void fill_info(mld_monitor *m, const mld_dump_args *a, mlt_image_info *info)
 {
     memset(info, 0, sizeof(*info));
     info->sequence = m->next_sequence;
@@ -46,8 +46,8 @@ static void fill_info(mlt_monitor *m, const mlt_dump_args *a, mlt_image_info *in
     info->base_sequence = m->has_previous ? m->previous_sequence : 0;
     info->run_id = m->info.run_id;
     info->pid = (uint64_t)getpid();
-    info->wall_time = mlt_wall_time();
-    info->monotonic_time = (double)mlt_now_ns() / 1e9;
+    info->wall_time = mld_wall_time();
+    info->monotonic_time = (double)mld_now_ns() / 1e9;
     info->trigger = a->trigger;
     info->call_counter = a->call_counter;
     info->function = a->function;
@@ -56,24 +56,24 @@ static void fill_info(mlt_monitor *m, const mlt_dump_args *a, mlt_image_info *in
 }
 
 /* Identity inputs of the walk: without a base every object is NEW. */
-static void prepare_walk(mlt_monitor *m, int marks_lost)
+static void prepare_walk(mld_monitor *m, int marks_lost)
 {
     m->walker.marks = m->has_previous ? m->bitmap : NULL;
-    m->walker.approx_floats = mlt_identity_floats_unseen();
+    m->walker.approx_floats = mld_identity_floats_unseen();
     m->walker.approx_all = marks_lost;
 }
 
-static int walk(mlt_monitor *m, char *message, size_t size)
+static int walk(mld_monitor *m, char *message, size_t size)
 {
     int gc_was_enabled = PyGC_Disable();
-    int rc = mlt_walk_heap(&m->walker, message, size);
+    int rc = mld_walk_heap(&m->walker, message, size);
     if (gc_was_enabled) {
         (void)PyGC_Enable();
     }
     return rc;
 }
 
-static int ensure_writer(mlt_monitor *m, mlt_error *err)
+static int ensure_writer(mld_monitor *m, mlt_error *err)
 {
     if (m->writer != NULL) {
         return 0;
@@ -81,7 +81,7 @@ static int ensure_writer(mlt_monitor *m, mlt_error *err)
     return mlt_writer_open(m->path, &m->info, &m->options, &m->writer, err) == MLT_OK ? 0 : -1;
 }
 
-static void image_taken(mlt_monitor *m, const mlt_image_info *info)
+static void image_taken(mld_monitor *m, const mlt_image_info *info)
 {
     m->has_previous = 1;
     m->previous_sequence = info->sequence;
@@ -91,14 +91,14 @@ static void image_taken(mlt_monitor *m, const mlt_image_info *info)
 /* Marks restart for the next image. Objects sitting in a freelist died
  * before the clear and lost their death mark with it, yet anything popped
  * there later is new: re-mark them (3.10-3.12), under the GIL. */
-static void restart_marks(mlt_monitor *m)
+static void restart_marks(mld_monitor *m)
 {
-    mlt_calls_restart_marks(m);
+    mld_calls_restart_marks(m);
 }
 
 /* ------------------------------------------------------------ in-process */
 
-static void dump_in_process(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r,
+static void dump_in_process(mld_monitor *m, const mld_dump_args *a, mld_dump_result *r,
                             int marks_lost, uint64_t t0)
 {
     mlt_image_info info;
@@ -110,21 +110,21 @@ static void dump_in_process(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_res
      * (the next one gets no base) rather than mislinking. */
     restart_marks(m);
     m->has_previous = 0;
-    uint64_t pause = mlt_now_ns() - t0;
+    uint64_t pause = mld_now_ns() - t0;
     if (rc != 0) {
         set_error(r, "memalot: image not written to %s: %s", m->path, message);
         return;
     }
     mlt_error err;
     memset(&err, 0, sizeof(err));
-    mlt_emit_stats stats;
+    mld_emit_stats stats;
     memset(&stats, 0, sizeof(stats));
     mlt_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = ensure_writer(m, &err) == 0 ? mlt_emit_image(m->writer, &m->snap, &info, pause, &stats, &err)
+    st = ensure_writer(m, &err) == 0 ? mld_emit_image(m->writer, &m->snap, &info, pause, &stats, &err)
                                      : err.code;
     Py_END_ALLOW_THREADS
-    mlt_snapshot_trim(&m->snap, SNAPSHOT_KEEP_BYTES);
+    mld_snapshot_trim(&m->snap, SNAPSHOT_KEEP_BYTES);
     if (st != MLT_OK) {
         set_error(r, "memalot: cannot write image to %s: %s", m->path, err.message);
         return;
@@ -164,35 +164,35 @@ static void send_report(int fd, const child_report *rep)
     }
 }
 
-/* Runs in the child, which mlt_fork_quiet() made without the program's fork
+/* Runs in the child, which mld_fork_quiet() made without the program's fork
  * handlers: any lock another thread held at the fork is held forever here.
  * So the child calls no malloc (every buffer comes from child memory, the
  * parent's are abandoned), takes no lock, and returns to no Python code.
  * docs/design-dumper.md ("The image child") lists each call it makes. */
-static void child_main(mlt_monitor *m, const mlt_image_info *info, uint64_t t0, int fd)
+static void child_main(mld_monitor *m, const mlt_image_info *info, uint64_t t0, int fd)
 {
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, NULL); /* the parent's signals are not ours */
-    uint64_t pause = mlt_now_ns() - t0;       /* what the fork cost the parent, about */
+    uint64_t pause = mld_now_ns() - t0;       /* what the fork cost the parent, about */
     /* The hooks would mark into the parent's bitmaps, whose leaves come from malloc. */
-    mlt_identity_forget_after_fork();
-    mlt_child_memory memory;
-    mlt_child_memory_init(&memory);
-    mlt_allocator alloc = mlt_child_memory_allocator(&memory);
-    mlt_snapshot_init(&m->snap, &alloc);
-    mlt_walker_rehome(&m->walker, &alloc);
+    mld_identity_forget_after_fork();
+    mld_child_memory memory;
+    mld_child_memory_init(&memory);
+    mlt_allocator alloc = mld_child_memory_allocator(&memory);
+    mld_snapshot_init(&m->snap, &alloc);
+    mld_walker_rehome(&m->walker, &alloc);
     child_report rep;
     memset(&rep, 0, sizeof(rep));
     char message[256];
     mlt_error err;
     memset(&err, 0, sizeof(err));
-    mlt_emit_stats stats;
+    mld_emit_stats stats;
     memset(&stats, 0, sizeof(stats));
     if (walk(m, message, sizeof(message)) != 0) {
         snprintf(rep.message, sizeof(rep.message), "%s", message);
     } else if (mlt_writer_rehome(m->writer, &alloc, &err) != MLT_OK ||
-               mlt_emit_image(m->writer, &m->snap, info, pause, &stats, &err) != MLT_OK) {
+               mld_emit_image(m->writer, &m->snap, info, pause, &stats, &err) != MLT_OK) {
         snprintf(rep.message, sizeof(rep.message), "%s", err.message);
     } else {
         rep.ok = 1;
@@ -213,7 +213,7 @@ static void child_main(mlt_monitor *m, const mlt_image_info *info, uint64_t t0, 
 #define CHILD_DEADLINE_MIN_S 20
 #define CHILD_DEADLINE_FACTOR 10
 
-static uint64_t child_deadline_ns(const mlt_monitor *m)
+static uint64_t child_deadline_ns(const mld_monitor *m)
 {
     if (m->fork_timeout_ns != 0) {
         return m->fork_timeout_ns;
@@ -244,9 +244,9 @@ static int read_report(int fd, pid_t pid, uint64_t deadline_ns, child_report *re
     int reaped = 0;
     *wait_status = 0;
     *timed_out = 0;
-    uint64_t deadline = mlt_now_ns() + deadline_ns;
+    uint64_t deadline = mld_now_ns() + deadline_ns;
     while (done < sizeof(*rep)) {
-        uint64_t now = mlt_now_ns();
+        uint64_t now = mld_now_ns();
         uint64_t left_ms = now < deadline ? (deadline - now) / 1000000u + 1 : 0;
         struct pollfd p = {fd, POLLIN, 0};
         int ready = poll(&p, 1, left_ms < 1000 ? (int)left_ms : 1000);
@@ -268,7 +268,7 @@ static int read_report(int fd, pid_t pid, uint64_t deadline_ns, child_report *re
             reaped = 1;
             break;
         }
-        if (mlt_now_ns() >= deadline) {
+        if (mld_now_ns() >= deadline) {
             kill(pid, SIGKILL);
             *timed_out = 1;
             break;
@@ -282,7 +282,7 @@ static int read_report(int fd, pid_t pid, uint64_t deadline_ns, child_report *re
 
 /* A child that did not finish in time: it is dead now, the file is cut back
  * to the last whole image, and later images are taken in-process. */
-static void give_up_fork_mode(mlt_monitor *m, mlt_dump_result *r, uint64_t deadline_ns)
+static void give_up_fork_mode(mld_monitor *m, mld_dump_result *r, uint64_t deadline_ns)
 {
     mlt_error err;
     memset(&err, 0, sizeof(err));
@@ -296,7 +296,7 @@ static void give_up_fork_mode(mlt_monitor *m, mlt_dump_result *r, uint64_t deadl
              (double)deadline_ns / 1e9);
 }
 
-static void child_failed(mlt_monitor *m, mlt_dump_result *r, int status)
+static void child_failed(mld_monitor *m, mld_dump_result *r, int status)
 {
     mlt_error err;
     memset(&err, 0, sizeof(err));
@@ -312,7 +312,7 @@ static void child_failed(mlt_monitor *m, mlt_dump_result *r, int status)
 
 /* Returns 0 when the fork happened (r is filled either way), -1 when the
  * caller should take an in-process image instead (no fork, no writer). */
-static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r,
+static int dump_forked(mld_monitor *m, const mld_dump_args *a, mld_dump_result *r,
                        int marks_lost, uint64_t t0)
 {
     mlt_error err;
@@ -326,7 +326,7 @@ static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *
     mlt_image_info info;
     fill_info(m, a, &info);
     prepare_walk(m, marks_lost);
-    pid_t pid = mlt_fork_quiet();
+    pid_t pid = mld_fork_quiet();
     if (pid == 0) {
         close(fds[0]);
         child_main(m, &info, t0, fds[1]);
@@ -339,7 +339,7 @@ static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *
     /* The child holds its own copy of the marks: ours restart now. */
     restart_marks(m);
     m->has_previous = 0;
-    r->pause_ns = mlt_now_ns() - t0;
+    r->pause_ns = mld_now_ns() - t0;
     uint64_t deadline_ns = child_deadline_ns(m);
     child_report rep;
     memset(&rep, 0, sizeof(rep));
@@ -380,7 +380,7 @@ static int dump_forked(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *
 
 /* A call delta: no walk, no fork; the marks stay, since the next full
  * image's NEW flags still count from the last full image, its base. */
-static void write_call_delta(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r)
+static void write_call_delta(mld_monitor *m, const mld_dump_args *a, mld_dump_result *r)
 {
     mlt_image_info info;
     fill_info(m, a, &info);
@@ -411,37 +411,37 @@ static void write_call_delta(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_re
 
 /* ------------------------------------------------------------ entry */
 
-static void take_full_image(mlt_monitor *m, const mlt_dump_args *a, mlt_dump_result *r,
+static void take_full_image(mld_monitor *m, const mld_dump_args *a, mld_dump_result *r,
                             int marks_lost)
 {
     int use_fork = !m->fork_given_up && (a->fork < 0 ? m->use_fork : a->fork);
-    uint64_t t0 = mlt_now_ns();
+    uint64_t t0 = mld_now_ns();
     if (!use_fork || dump_forked(m, a, r, marks_lost, t0) != 0) {
-        dump_in_process(m, a, r, marks_lost, mlt_now_ns());
+        dump_in_process(m, a, r, marks_lost, mld_now_ns());
     }
     if (r->ok && !r->discarded) {
-        m->last_image_ns = mlt_now_ns() - t0;
+        m->last_image_ns = mld_now_ns() - t0;
     }
 }
 
-void mlt_monitor_dump(const mlt_dump_args *a, mlt_dump_result *r)
+void mld_monitor_dump(const mld_dump_args *a, mld_dump_result *r)
 {
     memset(r, 0, sizeof(*r));
-    uint64_t start = mlt_now_ns();
-    mlt_monitor *m = mlt_monitor_lock(r->error, sizeof(r->error));
+    uint64_t start = mld_now_ns();
+    mld_monitor *m = mld_monitor_lock(r->error, sizeof(r->error));
     if (m == NULL) {
         return;
     }
-    int lost_since_check = mlt_identity_check_lost();
+    int lost_since_check = mld_identity_check_lost();
     m->marks_lost |= lost_since_check;
     if (m->call_deltas && a->trigger == MLT_TRIGGER_CALL_START) {
-        mlt_calls_start(m);
+        mld_calls_start(m);
         r->ok = 1;
         r->armed = 1;
     } else if (m->call_deltas && a->trigger == MLT_TRIGGER_CALL_END) {
-        mlt_call_end_plan plan;
+        mld_call_end_plan plan;
         /* lost_since_check covers the call itself: births may be missing from the log */
-        mlt_calls_end(m, a, lost_since_check, &plan);
+        mld_calls_end(m, a, lost_since_check, &plan);
         if (!plan.full) {
             write_call_delta(m, a, r);
         } else {
@@ -453,13 +453,13 @@ void mlt_monitor_dump(const mlt_dump_args *a, mlt_dump_result *r)
             m->walker.call_born_count = 0;
             r->call_born = plan.born_count;
             if (r->ok) {
-                mlt_calls_after_full_image(m, a, plan.born_count);
+                mld_calls_after_full_image(m, a, plan.born_count);
             }
         }
     } else {
         take_full_image(m, a, r, m->marks_lost);
         m->marks_lost = 0;
     }
-    r->total_ns = mlt_now_ns() - start;
+    r->total_ns = mld_now_ns() - start;
     PyThread_release_lock(m->lock);
 }

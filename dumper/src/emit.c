@@ -35,7 +35,7 @@ static int sort_by_address(const mlt_allocator *a, addr_entry *items, size_t n)
     size_t *count = tmp != NULL ? mlt_mem_alloc(a, 65536 * sizeof(size_t)) : NULL;
     if (count == NULL) {
         mlt_mem_free(a, tmp);
-        mlt_sort(items, n, sizeof(addr_entry), by_address);
+        mld_sort(items, n, sizeof(addr_entry), by_address);
         return 0;
     }
     addr_entry *src = items, *dst = tmp;
@@ -66,19 +66,19 @@ static int sort_by_address(const mlt_allocator *a, addr_entry *items, size_t n)
 }
 
 typedef struct {
-    const mlt_snapshot *snap;
+    const mld_snapshot *snap;
     uint32_t *rank;       /* walk index -> index in the image */
     uint32_t *string_ids; /* local string id -> writer string id */
     uint32_t *type_ids;   /* local type index -> writer type index */
     addr_entry *order;
     uint64_t *edge_start;  /* walk index -> first edge (prefix sum of edge counts) */
-    mlt_ptrmap by_address; /* address -> walk index, built here, after the pause */
+    mld_ptrmap by_address; /* address -> walk index, built here, after the pause */
 } emit_ctx;
 
 static uint32_t index_of(const emit_ctx *c, uint64_t address)
 {
     uint32_t walk_index = 0;
-    if (!mlt_ptrmap_get(&c->by_address, address, &walk_index)) {
+    if (!mld_ptrmap_get(&c->by_address, address, &walk_index)) {
         return UINT32_MAX; /* cannot happen: every target was reached */
     }
     return c->rank[walk_index];
@@ -101,7 +101,7 @@ static mlt_status fail(mlt_error *err, mlt_status code, const char *what)
 
 static int prepare(emit_ctx *c)
 {
-    const mlt_snapshot *s = c->snap;
+    const mld_snapshot *s = c->snap;
     const mlt_allocator *a = s->alloc;
     size_t n = s->objects.count;
     c->order = mlt_mem_alloc(a, (n ? n : 1) * sizeof(addr_entry));
@@ -122,12 +122,12 @@ static int prepare(emit_ctx *c)
         c->order[i].walk_index = (uint32_t)i;
     }
     sort_by_address(a, c->order, n);
-    if (mlt_ptrmap_reserve(&c->by_address, n) != 0) {
+    if (mld_ptrmap_reserve(&c->by_address, n) != 0) {
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         c->rank[c->order[i].walk_index] = (uint32_t)i;
-        if (mlt_ptrmap_put(&c->by_address, c->order[i].address, c->order[i].walk_index) != 0) {
+        if (mld_ptrmap_put(&c->by_address, c->order[i].address, c->order[i].walk_index) != 0) {
             return -1;
         }
     }
@@ -136,17 +136,17 @@ static int prepare(emit_ctx *c)
 
 static mlt_status write_tables(emit_ctx *c, mlt_writer *w, mlt_error *err)
 {
-    const mlt_snapshot *s = c->snap;
+    const mld_snapshot *s = c->snap;
     for (size_t i = 0; i < s->strings.count; i++) {
         size_t len = 0;
-        const char *bytes = mlt_snapshot_string(s, (uint32_t)i, &len);
+        const char *bytes = mld_snapshot_string(s, (uint32_t)i, &len);
         mlt_status st = mlt_writer_intern(w, bytes, len, &c->string_ids[i], err);
         if (st != MLT_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < s->types.count; i++) {
-        const mlt_snap_type *t = &s->types.items[i];
+        const mld_snap_type *t = &s->types.items[i];
         mlt_type type = {string_of(c, t->name), t->address, t->basicsize, t->itemsize};
         mlt_status st = mlt_writer_add_type(w, &type, &c->type_ids[i], err);
         if (st != MLT_OK) {
@@ -156,11 +156,11 @@ static mlt_status write_tables(emit_ctx *c, mlt_writer *w, mlt_error *err)
     return MLT_OK;
 }
 
-static void translate_edge(const emit_ctx *c, const mlt_snap_edge *in, mlt_edge *out)
+static void translate_edge(const emit_ctx *c, const mld_snap_edge *in, mlt_edge *out)
 {
-    uint64_t label = mlt_snap_edge_label(in);
+    uint64_t label = mld_snap_edge_label(in);
     out->target = index_of(c, in->target);
-    out->label_kind = mlt_snap_edge_kind(in);
+    out->label_kind = mld_snap_edge_kind(in);
     switch ((mlt_label_kind)out->label_kind) {
     case MLT_LABEL_ATTR:
     case MLT_LABEL_KEY_STR:
@@ -190,15 +190,15 @@ static void translate_edge(const emit_ctx *c, const mlt_snap_edge *in, mlt_edge 
 
 static mlt_status write_objects(emit_ctx *c, mlt_writer *w, mlt_error *err)
 {
-    const mlt_snapshot *s = c->snap;
+    const mld_snapshot *s = c->snap;
     mlt_edge chunk[EDGE_CHUNK];
     for (size_t pos = 0; pos < s->objects.count; pos++) {
         uint32_t walk_index = c->order[pos].walk_index;
-        const mlt_snap_object *o = &s->objects.items[walk_index];
+        const mld_snap_object *o = &s->objects.items[walk_index];
         mlt_object obj = {o->address, c->type_ids[o->type], o->flags, o->size, o->refcount,
                           o->edge_count};
         mlt_status st = mlt_writer_add_object(w, &obj, err);
-        const mlt_snap_edge *edges = s->edges.items + c->edge_start[walk_index];
+        const mld_snap_edge *edges = s->edges.items + c->edge_start[walk_index];
         for (uint32_t done = 0; st == MLT_OK && done < o->edge_count;) {
             size_t n = o->edge_count - done < EDGE_CHUNK ? o->edge_count - done : EDGE_CHUNK;
             for (size_t i = 0; i < n; i++) {
@@ -216,9 +216,9 @@ static mlt_status write_objects(emit_ctx *c, mlt_writer *w, mlt_error *err)
 
 static mlt_status write_roots(emit_ctx *c, mlt_writer *w, mlt_error *err)
 {
-    const mlt_snapshot *s = c->snap;
+    const mld_snapshot *s = c->snap;
     for (size_t i = 0; i < s->roots.count; i++) {
-        const mlt_snap_root *r = &s->roots.items[i];
+        const mld_snap_root *r = &s->roots.items[i];
         mlt_root root = {(mlt_root_kind)r->kind, index_of(c, r->object), string_of(c, r->name),
                          string_of(c, r->context), r->thread_id, r->depth};
         mlt_status st = mlt_writer_add_root(w, &root, err);
@@ -243,7 +243,7 @@ static int by_object(const void *a, const void *b)
 
 static mlt_status write_previews(emit_ctx *c, mlt_writer *w, mlt_error *err)
 {
-    const mlt_snapshot *s = c->snap;
+    const mld_snapshot *s = c->snap;
     size_t n = s->previews.count;
     if (n == 0) {
         return MLT_OK;
@@ -256,10 +256,10 @@ static mlt_status write_previews(emit_ctx *c, mlt_writer *w, mlt_error *err)
         order[i].object = index_of(c, s->previews.items[i].object);
         order[i].preview = (uint32_t)i;
     }
-    mlt_sort(order, n, sizeof(preview_entry), by_object);
+    mld_sort(order, n, sizeof(preview_entry), by_object);
     mlt_status st = MLT_OK;
     for (size_t i = 0; i < n && st == MLT_OK; i++) {
-        const mlt_snap_preview *p = &s->previews.items[order[i].preview];
+        const mld_snap_preview *p = &s->previews.items[order[i].preview];
         mlt_preview preview = {order[i].object, (mlt_preview_kind)p->kind, (int)p->truncated,
                                (const uint8_t *)s->preview_bytes.items + p->offset, p->length};
         st = mlt_writer_add_preview(w, &preview, err);
@@ -268,13 +268,13 @@ static mlt_status write_previews(emit_ctx *c, mlt_writer *w, mlt_error *err)
     return st;
 }
 
-mlt_status mlt_emit_image(mlt_writer *writer, const mlt_snapshot *snap, const mlt_image_info *info,
-                          uint64_t pause_ns, mlt_emit_stats *stats, mlt_error *err)
+mlt_status mld_emit_image(mlt_writer *writer, const mld_snapshot *snap, const mlt_image_info *info,
+                          uint64_t pause_ns, mld_emit_stats *stats, mlt_error *err)
 {
     emit_ctx c;
     memset(&c, 0, sizeof(c));
     c.snap = snap;
-    mlt_ptrmap_init(&c.by_address, snap->alloc);
+    mld_ptrmap_init(&c.by_address, snap->alloc);
     uint64_t size_before = mlt_writer_file_size(writer);
     mlt_status st = MLT_OK;
     if (prepare(&c) != 0) {
@@ -305,6 +305,6 @@ mlt_status mlt_emit_image(mlt_writer *writer, const mlt_snapshot *snap, const ml
     for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++) {
         mlt_mem_free(snap->alloc, scratch[i]);
     }
-    mlt_ptrmap_free(&c.by_address);
+    mld_ptrmap_free(&c.by_address);
     return st;
 }

@@ -10,9 +10,9 @@ typedef struct {
     uint64_t objects, edges, roots;
     uint64_t image_bytes; /* bytes the image added to the file */
     uint64_t file_size;
-} mlt_emit_stats;
+} mld_emit_stats;
 
-mlt_status mlt_emit_image(mlt_writer *writer, const mlt_snapshot *snap, const mlt_image_info *info,
-                          uint64_t pause_ns, mlt_emit_stats *stats, mlt_error *err);
+mlt_status mld_emit_image(mlt_writer *writer, const mld_snapshot *snap, const mlt_image_info *info,
+                          uint64_t pause_ns, mld_emit_stats *stats, mlt_error *err);
 
 #endif

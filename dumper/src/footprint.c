@@ -3,31 +3,31 @@
 
 #include <string.h>
 
-static size_t map_bytes(const mlt_ptrmap *map)
+static size_t map_bytes(const mld_ptrmap *map)
 {
-    return map->capacity * sizeof(mlt_ptrmap_slot);
+    return map->capacity * sizeof(mld_ptrmap_slot);
 }
 
-static size_t bitmap_bytes(const mlt_bitmap *bm)
+static size_t bitmap_bytes(const mld_bitmap *bm)
 {
-    return bm != NULL ? mlt_bitmap_bytes(bm) : 0;
+    return bm != NULL ? mld_bitmap_bytes(bm) : 0;
 }
 
 #define ARRAY_BYTES(a) ((a).capacity * sizeof(*(a).items))
 
-static size_t snapshot_bytes(const mlt_snapshot *s)
+static size_t snapshot_bytes(const mld_snapshot *s)
 {
-    const mlt_strtab *t = &s->strings;
+    const mld_strtab *t = &s->strings;
     return ARRAY_BYTES(s->objects) + ARRAY_BYTES(s->edges) + ARRAY_BYTES(s->roots) +
            ARRAY_BYTES(s->previews) + ARRAY_BYTES(s->types) + ARRAY_BYTES(s->preview_bytes) +
            t->capacity + t->capacity_ids * (sizeof(*t->offsets) + sizeof(*t->lengths)) +
            t->index_capacity * sizeof(*t->index);
 }
 
-void mlt_monitor_footprint(const mlt_monitor *m, mlt_footprint *out)
+void mld_monitor_footprint(const mld_monitor *m, mld_footprint *out)
 {
     memset(out, 0, sizeof(*out));
-    const mlt_walker *w = &m->walker;
+    const mld_walker *w = &m->walker;
     out->marks = bitmap_bytes(m->bitmap);
     out->visited = bitmap_bytes(w->visited);
     out->maps = map_bytes(&w->str_ids) + map_bytes(&w->type_ids) + map_bytes(&w->labelled) +

@@ -15,8 +15,8 @@ typedef struct {
     size_t snapshot;  /* image buffers kept for the next in-process image */
     size_t calllog;   /* births log and its freed/killed maps (3.13+) */
     size_t total;
-} mlt_footprint;
+} mld_footprint;
 
-void mlt_monitor_footprint(const mlt_monitor *m, mlt_footprint *out);
+void mld_monitor_footprint(const mld_monitor *m, mld_footprint *out);
 
 #endif

@@ -7,14 +7,14 @@
 #include <unistd.h>
 
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-#define MLT_HAVE_UNDERSCORE_FORK 1
+#define MLD_HAVE_UNDERSCORE_FORK 1
 #else
-#define MLT_HAVE_UNDERSCORE_FORK 0
+#define MLD_HAVE_UNDERSCORE_FORK 0
 #endif
 
-pid_t mlt_fork_quiet(void)
+pid_t mld_fork_quiet(void)
 {
-#if MLT_HAVE_UNDERSCORE_FORK
+#if MLD_HAVE_UNDERSCORE_FORK
     return _Fork();
 #else
     /* Only the flags argument is non-zero, so the architectures' different

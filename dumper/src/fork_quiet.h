@@ -14,6 +14,6 @@
 #include <sys/types.h>
 
 /* fork()'s return values, no handlers run in parent or child. */
-pid_t mlt_fork_quiet(void);
+pid_t mld_fork_quiet(void);
 
 #endif

@@ -7,15 +7,15 @@
  *
  * One interface, three backends, one file each, each compiled whole under
  * one condition (as CPython splits gc.c and gc_free_threading.c):
- * identity_tracer.c (MLT_HAVE_REFTRACER, 3.13+), identity_alloc_hook.c
- * (MLT_SUPPORTED && !MLT_HAVE_REFTRACER, 3.10-3.12) and identity_none.c
- * (!MLT_SUPPORTED: no hooks, so that the module still imports). */
+ * identity_tracer.c (MLD_HAVE_REFTRACER, 3.13+), identity_alloc_hook.c
+ * (MLD_SUPPORTED && !MLD_HAVE_REFTRACER, 3.10-3.12) and identity_none.c
+ * (!MLD_SUPPORTED: no hooks, so that the module still imports). */
 #ifndef MEMALOT_DUMPER_IDENTITY_H
 #define MEMALOT_DUMPER_IDENTITY_H
 
 #include "compat.h" /* Python.h */
 #include "bitmap.h"
-#include "internals.h"
+#include "cpython_internals.h"
 #include "calllog.h"
 #include "memalot/format.h"
 
@@ -24,25 +24,25 @@
 
 /* Installs the hooks marking into bm. Returns the source in use
  * (MLT_IDENTITY_NONE on an unsupported build). */
-mlt_identity_source mlt_identity_install(mlt_bitmap *bm);
+mlt_identity_source mld_identity_install(mld_bitmap *bm);
 
 /* Restores every hook that is still ours; a hook that someone else wrapped
  * since is left in place as a pass-through (marking nothing). */
-void mlt_identity_uninstall(void);
+void mld_identity_uninstall(void);
 
 /* Called at each image before the walk: 1 when marks may have been lost since
  * the previous image (our tracer was replaced or removed, or the bitmap could
  * not grow); re-installs the tracer, chaining to the newcomer. */
-int mlt_identity_check_lost(void);
+int mld_identity_check_lost(void);
 
 /* Where a birth of op is marked in the bitmap: op itself on 3.13+ (the
  * tracer sees the object); before, the start of its memory block, op minus
  * its pre-header (the allocator hook sees only the block). Inline: the walk
  * asks it for every object. */
-static inline uintptr_t mlt_identity_mark_address(PyObject *op)
+static inline uintptr_t mld_identity_mark_address(PyObject *op)
 {
-#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
-    return (uintptr_t)op - mlt_internals_preheader(Py_TYPE(op));
+#if MLD_SUPPORTED && !MLD_HAVE_REFTRACER
+    return (uintptr_t)op - mld_internals_preheader(Py_TYPE(op));
 #else
     return (uintptr_t)op;
 #endif
@@ -51,33 +51,33 @@ static inline uintptr_t mlt_identity_mark_address(PyObject *op)
 /* 1 when every container death takes CPython's trashcan (3.10-3.12 wrappers):
  * from the first image that saw a second interpreter on 3.12+, whose own GIL
  * would race on the wrappers' nesting count. 0 otherwise, and on 3.13+. */
-int mlt_identity_trashcan_always(void);
+int mld_identity_trashcan_always(void);
 
 /* Times our hook was found gone and re-installed: another tracer took the
  * slot (3.13+), or the allocator hook dropped out of the chain (3.10-3.12,
  * tracemalloc.stop()). */
-uint64_t mlt_identity_replaced_count(void);
+uint64_t mld_identity_replaced_count(void);
 
 /* 1 when exact floats can be recycled without any hook seeing it (3.11/3.12
  * specialized float ops call _PyFloat_ExactDealloc directly). */
-int mlt_identity_floats_unseen(void);
+int mld_identity_floats_unseen(void);
 
 /* 1 when the births of a monitored call can be logged (3.13+: the
  * reference tracer sees every creation, freelist pops included). */
-int mlt_identity_call_deltas_supported(void);
+int mld_identity_call_deltas_supported(void);
 
 /* Starts logging the births of a monitored call into log, and the blocks
  * given back while it runs (through a free hook in place only while armed),
  * so that the call's end can tell which births survived. No-op without
  * installed hooks, and where call deltas are not supported. */
-void mlt_identity_arm_call(mlt_calllog *log);
+void mld_identity_arm_call(mld_calllog *log);
 
 /* Stops logging. 0 when the tracer and the free hook stayed in place the
  * whole time (so the log and the marks are complete); -1 otherwise. */
-int mlt_identity_disarm_call(void);
+int mld_identity_disarm_call(void);
 
 /* In a forked child: forget the hooks' target without touching the parent's
  * file; the hooks become pass-through and are restored where possible. */
-void mlt_identity_forget_after_fork(void);
+void mld_identity_forget_after_fork(void);
 
 #endif

@@ -2,19 +2,19 @@
  * and tp_dealloc wrappers on the exact freelist types mark on death, because
  * a freelist pop never reaches the allocator (see identity.h and
  * docs/design-dumper.md, "Identity"). One of identity.h's three backends,
- * compiled whole when MLT_SUPPORTED && !MLT_HAVE_REFTRACER. */
+ * compiled whole when MLD_SUPPORTED && !MLD_HAVE_REFTRACER. */
 #include "identity.h"
 
-#if MLT_SUPPORTED && !MLT_HAVE_REFTRACER
+#if MLD_SUPPORTED && !MLD_HAVE_REFTRACER
 #include "bitmap_inline.h"
-#if !MLT_PY_AT_LEAST(3, 11)
+#if !MLD_PY_AT_LEAST(3, 11)
 #include <frameobject.h> /* PyFrame_Type: frames are freelisted on 3.10 */
 #endif
 
 /* The exact freelist types whose tp_dealloc is wrapped. */
 enum {
     W_FLOAT, W_TUPLE, W_LIST, W_DICT, W_SLICE, W_CONTEXT, W_ASEND, W_ASYNC_VALUE, W_MEMERR,
-#if !MLT_PY_AT_LEAST(3, 11)
+#if !MLD_PY_AT_LEAST(3, 11)
     W_FRAME,
 #endif
     W_COUNT
@@ -25,7 +25,7 @@ enum {
  * state that cannot live in the monitor object: it is kept in this one
  * place, and written only with the GIL held. */
 static struct {
-    mlt_bitmap *marks;       /* marked into; NULL turns every hook into a pass-through */
+    mld_bitmap *marks;       /* marked into; NULL turns every hook into a pass-through */
     uint64_t replaced;       /* allocator hooks found dropped and re-installed */
     PyMemAllocatorEx orig_obj;
     int alloc_installed;
@@ -40,27 +40,27 @@ static struct {
 
 /* Before 3.13 a birth is marked at the start of the object's block, the one
  * address every allocation of any size and type has (an object lives
- * mlt_internals_preheader() bytes in: its GC header and 3.11+ managed-dict
+ * mld_internals_preheader() bytes in: its GC header and 3.11+ managed-dict
  * pointers), so the hook marks a single granule without looking at the size;
- * mlt_identity_mark_address() finds the mark from the object.
+ * mld_identity_mark_address() finds the mark from the object.
  *
  * The hook runs at every object allocation, so its common path (the leaf is
  * cached) needs no stack frame beyond the call to the real allocator, and the
  * rest is a tail call. The hook shares the original allocator's ctx (it is
  * what the functions below receive), so free can be the original function
  * itself: no cost on the other half of every allocation's life. */
-static MLT_NOINLINE void *mark_block_slow(void *block)
+static MLD_NOINLINE void *mark_block_slow(void *block)
 {
     if (g_hooks.marks != NULL && block != NULL) {
-        mlt_bitmap_set(g_hooks.marks, (uintptr_t)block);
+        mld_bitmap_set(g_hooks.marks, (uintptr_t)block);
     }
     return block;
 }
 
 static inline void *mark_block(void *block)
 {
-    mlt_bitmap *marks = g_hooks.marks;
-    if (marks != NULL && block != NULL && mlt_bitmap_mark_one_cached(marks, (uintptr_t)block)) {
+    mld_bitmap *marks = g_hooks.marks;
+    if (marks != NULL && block != NULL && mld_bitmap_mark_one_cached(marks, (uintptr_t)block)) {
         return block;
     }
     return mark_block_slow(block);
@@ -112,7 +112,7 @@ static int allocator_hook_lost(void)
     int lost = 0;
     for (int i = 0; i < 3; i++) {
         probes[i] = PyObject_Malloc(probe_sizes[i]);
-        lost |= probes[i] != NULL && !mlt_bitmap_test(g_hooks.marks, (uintptr_t)probes[i]);
+        lost |= probes[i] != NULL && !mld_bitmap_test(g_hooks.marks, (uintptr_t)probes[i]);
     }
     for (int i = 0; i < 3; i++) {
         PyObject_Free(probes[i]);
@@ -153,8 +153,8 @@ static void uninstall_allocator(void)
 static inline void mark_object(PyObject *op, int slot)
 {
     uintptr_t address = (uintptr_t)op - g_hooks.mark_back[slot];
-    if (g_hooks.marks != NULL && !mlt_bitmap_mark_one_cached(g_hooks.marks, address)) {
-        mlt_bitmap_set(g_hooks.marks, address);
+    if (g_hooks.marks != NULL && !mld_bitmap_mark_one_cached(g_hooks.marks, address)) {
+        mld_bitmap_set(g_hooks.marks, address);
     }
 }
 
@@ -173,7 +173,7 @@ static inline void mark_object(PyObject *op, int slot)
  * in between, so it is the total of all threads' direct levels, never below
  * any one thread's. Own-GIL subinterpreters (3.12) would race on it, so the
  * first image that sees a second interpreter sets the limit to 0 for good
- * (mlt_identity_check_lost); a race before that can only leave the count
+ * (mld_identity_check_lost); a race before that can only leave the count
  * off by the few updates it lost, and a count that went below zero reads as
  * huge (unsigned), which means the trashcan.
  *
@@ -181,11 +181,11 @@ static inline void mark_object(PyObject *op, int slot)
  * deallocs untrack with the idempotent PyObject_GC_UnTrack or check first, so
  * that is safe for them. Deferred objects come back here, so marking is
  * idempotent. */
-#define MLT_DEALLOC_FAST_DEPTH 50u
+#define MLD_DEALLOC_FAST_DEPTH 50u
 
 #define TRASHCAN_DEALLOC_WRAPPER(name, slot, dealloc)                                              \
     static void name(PyObject *op);                                                          \
-    static MLT_NOINLINE void name##_trashcan(PyObject *op)                                   \
+    static MLD_NOINLINE void name##_trashcan(PyObject *op)                                   \
     {                                                                                        \
         PyObject_GC_UnTrack(op);                                                             \
         Py_TRASHCAN_BEGIN(op, name)                                                          \
@@ -223,9 +223,9 @@ PLAIN_DEALLOC_WRAPPER(wrap_context_dealloc, W_CONTEXT)
 PLAIN_DEALLOC_WRAPPER(wrap_asend_dealloc, W_ASEND)
 PLAIN_DEALLOC_WRAPPER(wrap_async_value_dealloc, W_ASYNC_VALUE)
 PLAIN_DEALLOC_WRAPPER(wrap_memerr_dealloc, W_MEMERR)
-#if !MLT_PY_AT_LEAST(3, 11)
+#if !MLD_PY_AT_LEAST(3, 11)
 /* A frame parked in its code object would be reused unseen: unpark it (see
- * mlt_internals_unpark_frame). The code is held so that it outlives the
+ * mld_internals_unpark_frame). The code is held so that it outlives the
  * original dealloc, which drops the frame's reference to it. */
 static void frame_dealloc_unparked(PyObject *op)
 {
@@ -233,7 +233,7 @@ static void frame_dealloc_unparked(PyObject *op)
     Py_XINCREF(code);
     g_hooks.orig_dealloc[W_FRAME](op);
     if (code != NULL) {
-        mlt_internals_unpark_frame(code, op);
+        mld_internals_unpark_frame(code, op);
         Py_DECREF(code);
     }
 }
@@ -247,7 +247,7 @@ static void wrap_one(int slot, PyTypeObject *tp, destructor wrapper)
     }
     g_hooks.orig_dealloc[slot] = tp->tp_dealloc;
     g_hooks.wrapped_type[slot] = tp;
-    g_hooks.mark_back[slot] = mlt_internals_preheader(tp);
+    g_hooks.mark_back[slot] = mld_internals_preheader(tp);
     tp->tp_dealloc = wrapper;
 }
 
@@ -262,7 +262,7 @@ static void install_dealloc_wrappers(void)
     wrap_one(W_ASEND, &_PyAsyncGenASend_Type, wrap_asend_dealloc);
     wrap_one(W_ASYNC_VALUE, &_PyAsyncGenWrappedValue_Type, wrap_async_value_dealloc);
     wrap_one(W_MEMERR, (PyTypeObject *)PyExc_MemoryError, wrap_memerr_dealloc);
-#if !MLT_PY_AT_LEAST(3, 11)
+#if !MLD_PY_AT_LEAST(3, 11)
     wrap_one(W_FRAME, &PyFrame_Type, wrap_frame_dealloc);
 #endif
 }
@@ -284,7 +284,7 @@ static void uninstall_dealloc_wrappers(void)
  * interpreters share one GIL. */
 static void check_for_other_interpreters(void)
 {
-#if MLT_PY_AT_LEAST(3, 12)
+#if MLD_PY_AT_LEAST(3, 12)
     if (PyInterpreterState_Next(PyInterpreterState_Head()) != NULL) {
         g_hooks.dealloc_fast_limit = 0;
         g_hooks.shared_gil_lost = 1;
@@ -292,11 +292,11 @@ static void check_for_other_interpreters(void)
 #endif
 }
 
-mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
+mlt_identity_source mld_identity_install(mld_bitmap *bm)
 {
     g_hooks.marks = bm;
     if (!g_hooks.shared_gil_lost) {
-        g_hooks.dealloc_fast_limit = MLT_DEALLOC_FAST_DEPTH;
+        g_hooks.dealloc_fast_limit = MLD_DEALLOC_FAST_DEPTH;
     }
     check_for_other_interpreters();
     install_allocator();
@@ -305,16 +305,16 @@ mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
     return MLT_IDENTITY_ALLOC_HOOK;
 }
 
-void mlt_identity_uninstall(void)
+void mld_identity_uninstall(void)
 {
     g_hooks.marks = NULL;
     uninstall_dealloc_wrappers();
     uninstall_allocator();
 }
 
-int mlt_identity_check_lost(void)
+int mld_identity_check_lost(void)
 {
-    int lost = g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks);
+    int lost = g_hooks.marks != NULL && mld_bitmap_lossy(g_hooks.marks);
     if (reinstall_allocator_if_lost()) {
         g_hooks.replaced++; /* like a replaced 3.13 tracer: counted, re-installed, image approximate */
         lost = 1;
@@ -323,40 +323,40 @@ int mlt_identity_check_lost(void)
     return lost;
 }
 
-int mlt_identity_floats_unseen(void)
+int mld_identity_floats_unseen(void)
 {
-    return MLT_PY_AT_LEAST(3, 11);
+    return MLD_PY_AT_LEAST(3, 11);
 }
 
-void mlt_identity_forget_after_fork(void)
+void mld_identity_forget_after_fork(void)
 {
-    mlt_identity_uninstall();
+    mld_identity_uninstall();
 }
 
 /* The freelist wrappers mark at death, the opposite of what a births log
  * needs: per-call deltas are 3.13+ only, so monitor.c never arms a call here. */
-int mlt_identity_call_deltas_supported(void)
+int mld_identity_call_deltas_supported(void)
 {
     return 0;
 }
 
-void mlt_identity_arm_call(mlt_calllog *log MLT_UNUSED)
+void mld_identity_arm_call(mld_calllog *log MLD_UNUSED)
 {
 }
 
-int mlt_identity_disarm_call(void)
+int mld_identity_disarm_call(void)
 {
     return -1;
 }
 
-int mlt_identity_trashcan_always(void)
+int mld_identity_trashcan_always(void)
 {
     return g_hooks.shared_gil_lost;
 }
 
-uint64_t mlt_identity_replaced_count(void)
+uint64_t mld_identity_replaced_count(void)
 {
     return g_hooks.replaced;
 }
 
-#endif /* MLT_SUPPORTED && !MLT_HAVE_REFTRACER */
+#endif /* MLD_SUPPORTED && !MLD_HAVE_REFTRACER */

@@ -2,10 +2,10 @@
  * while a monitored call is armed, logs its births and the blocks freed (see
  * identity.h and docs/design-dumper.md, "Identity" and "Per-call delta
  * images"). One of identity.h's three backends, compiled whole when
- * MLT_HAVE_REFTRACER. */
+ * MLD_HAVE_REFTRACER. */
 #include "identity.h"
 
-#if MLT_HAVE_REFTRACER
+#if MLD_HAVE_REFTRACER
 #include "bitmap_inline.h"
 
 /* The hooks' state. The hooks are process-wide by nature (the reference
@@ -13,9 +13,9 @@
  * cannot live in the monitor object: it is kept in this one place, and
  * written only with the GIL held. */
 static struct {
-    mlt_bitmap *marks;       /* marked into; NULL turns every hook into a pass-through */
+    mld_bitmap *marks;       /* marked into; NULL turns every hook into a pass-through */
     uint64_t replaced;       /* tracer replacements seen */
-    mlt_calllog *calllog;    /* armed monitored call's births, else NULL */
+    mld_calllog *calllog;    /* armed monitored call's births, else NULL */
     PyRefTracer prev_tracer;
     void *prev_data;
     int tracer_installed;
@@ -31,7 +31,7 @@ static struct {
  * leaf is cached, or a death, with no call armed and no tracer to chain to)
  * must need no stack frame: a prologue saving registers cost as much as the
  * marking itself (callgrind, 3.13). Every rare path ends in one tail call. */
-static MLT_NOINLINE int chain_to_previous_tracer(PyObject *op, PyRefTracerEvent event)
+static MLD_NOINLINE int chain_to_previous_tracer(PyObject *op, PyRefTracerEvent event)
 {
     if (g_hooks.prev_tracer == NULL || g_hooks.in_tracer) {
         return 0;
@@ -42,12 +42,12 @@ static MLT_NOINLINE int chain_to_previous_tracer(PyObject *op, PyRefTracerEvent 
     return rc;
 }
 
-static MLT_NOINLINE int mark_birth_slow(PyObject *op)
+static MLD_NOINLINE int mark_birth_slow(PyObject *op)
 {
-    mlt_bitmap_set(g_hooks.marks, (uintptr_t)op); /* idempotent if the fast path marked */
+    mld_bitmap_set(g_hooks.marks, (uintptr_t)op); /* idempotent if the fast path marked */
     if (g_hooks.calllog != NULL) {
-        mlt_calllog_birth(g_hooks.calllog, g_hooks.marks, (uintptr_t)op,
-                          mlt_internals_preheader(Py_TYPE(op)));
+        mld_calllog_birth(g_hooks.calllog, g_hooks.marks, (uintptr_t)op,
+                          mld_internals_preheader(Py_TYPE(op)));
     }
     return chain_to_previous_tracer(op, PyRefTracer_CREATE);
 }
@@ -58,11 +58,11 @@ static void note_tracer_paths(void)
     g_hooks.tracer_rare = g_hooks.calllog != NULL || g_hooks.prev_tracer != NULL;
 }
 
-static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data MLT_UNUSED)
+static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data MLD_UNUSED)
 {
-    mlt_bitmap *marks = g_hooks.marks;
+    mld_bitmap *marks = g_hooks.marks;
     if (event == PyRefTracer_CREATE && marks != NULL) {
-        if (mlt_bitmap_mark_one_cached(marks, (uintptr_t)op) && !g_hooks.tracer_rare) {
+        if (mld_bitmap_mark_one_cached(marks, (uintptr_t)op) && !g_hooks.tracer_rare) {
             return 0;
         }
         return mark_birth_slow(op);
@@ -77,13 +77,13 @@ static int mark_on_create(PyObject *op, PyRefTracerEvent event, void *data MLT_U
  *
  * Every object's memory goes back through PyObject_Free (GC objects from
  * their pre-header, the block start) unless it waits in a freelist, which
- * the call's end asks separately (internals_freelists.c). The hook is in
+ * the call's end asks separately (cpython_internals_freelists.c). The hook is in
  * place only while a call is armed: between calls it would cost every free. */
 
 static void call_hook_free(void *ctx, void *ptr)
 {
     if (g_hooks.calllog != NULL && ptr != NULL) {
-        mlt_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
+        mld_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
     }
     g_hooks.call_orig.free(ctx, ptr);
 }
@@ -92,7 +92,7 @@ static void *call_hook_realloc(void *ctx, void *ptr, size_t size)
 {
     void *moved = g_hooks.call_orig.realloc(ctx, ptr, size);
     if (moved != NULL && ptr != NULL && moved != ptr && g_hooks.calllog != NULL) {
-        mlt_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
+        mld_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
     }
     return moved;
 }
@@ -141,12 +141,12 @@ static int uninstall_free_hook(void)
     return 1;
 }
 
-int mlt_identity_call_deltas_supported(void)
+int mld_identity_call_deltas_supported(void)
 {
     return 1;
 }
 
-void mlt_identity_arm_call(mlt_calllog *log)
+void mld_identity_arm_call(mld_calllog *log)
 {
     if (g_hooks.marks == NULL) {
         return;
@@ -156,7 +156,7 @@ void mlt_identity_arm_call(mlt_calllog *log)
     note_tracer_paths();
 }
 
-int mlt_identity_disarm_call(void)
+int mld_identity_disarm_call(void)
 {
     int hooks_moved = g_hooks.calllog == NULL;
     g_hooks.calllog = NULL;
@@ -182,17 +182,17 @@ static void install_tracer(void)
     g_hooks.tracer_installed = 1;
 }
 
-mlt_identity_source mlt_identity_install(mlt_bitmap *bm)
+mlt_identity_source mld_identity_install(mld_bitmap *bm)
 {
     g_hooks.marks = bm;
     install_tracer();
     return MLT_IDENTITY_REFTRACER;
 }
 
-void mlt_identity_uninstall(void)
+void mld_identity_uninstall(void)
 {
     if (g_hooks.calllog != NULL) {
-        (void)mlt_identity_disarm_call();
+        (void)mld_identity_disarm_call();
     }
     g_hooks.marks = NULL;
     if (!g_hooks.tracer_installed) {
@@ -208,9 +208,9 @@ void mlt_identity_uninstall(void)
     g_hooks.tracer_installed = 0;
 }
 
-int mlt_identity_check_lost(void)
+int mld_identity_check_lost(void)
 {
-    int lost = g_hooks.marks != NULL && mlt_bitmap_lossy(g_hooks.marks);
+    int lost = g_hooks.marks != NULL && mld_bitmap_lossy(g_hooks.marks);
     void *data = NULL;
     if (g_hooks.tracer_installed && PyRefTracer_GetTracer(&data) != mark_on_create) {
         g_hooks.replaced++;
@@ -220,25 +220,25 @@ int mlt_identity_check_lost(void)
     return lost;
 }
 
-int mlt_identity_floats_unseen(void)
+int mld_identity_floats_unseen(void)
 {
     return 0;
 }
 
-void mlt_identity_forget_after_fork(void)
+void mld_identity_forget_after_fork(void)
 {
-    mlt_identity_uninstall();
+    mld_identity_uninstall();
 }
 
 /* The container wrappers and their trashcan are 3.10-3.12's. */
-int mlt_identity_trashcan_always(void)
+int mld_identity_trashcan_always(void)
 {
     return 0;
 }
 
-uint64_t mlt_identity_replaced_count(void)
+uint64_t mld_identity_replaced_count(void)
 {
     return g_hooks.replaced;
 }
 
-#endif /* MLT_HAVE_REFTRACER */
+#endif /* MLD_HAVE_REFTRACER */

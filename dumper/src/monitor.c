@@ -2,7 +2,7 @@
  * header, installs the identity hooks, and undoes all of it on close. */
 #include "monitor.h"
 #include "identity.h"
-#include "internals.h"
+#include "cpython_internals.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +13,13 @@
 
 #define PRODUCER "memalot 0.1.0"
 
-static mlt_monitor *g_monitor;
+static mld_monitor *g_monitor;
 
 /* A process forked without after_fork_child (os.fork with no at-fork hook,
  * multiprocessing's fork start method, ...) still sees the parent's monitor:
  * it must neither write to the parent's file nor wait on a lock a parent
  * thread may hold. */
-static int inherited_by_fork(const mlt_monitor *m)
+static int inherited_by_fork(const mld_monitor *m)
 {
     return m != NULL && m->info.pid != (uint64_t)getpid();
 }
@@ -34,26 +34,26 @@ static int in_subinterpreter(void)
     return PyInterpreterState_Get() != PyInterpreterState_Main();
 }
 
-mlt_monitor *mlt_monitor_current(void)
+mld_monitor *mld_monitor_current(void)
 {
     return in_subinterpreter() ? NULL : g_monitor;
 }
 
-uint64_t mlt_now_ns(void)
+uint64_t mld_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-double mlt_wall_time(void)
+double mld_wall_time(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char *own(mlt_monitor *m, int slot, const char *text)
+static char *own(mld_monitor *m, int slot, const char *text)
 {
     m->owned_strings[slot] = strdup(text != NULL ? text : "");
     return m->owned_strings[slot];
@@ -74,7 +74,7 @@ static void describe_platform(char *buf, size_t size)
     }
 }
 
-static void fill_python_info(mlt_monitor *m)
+static void fill_python_info(mld_monitor *m)
 {
     const char *full = Py_GetVersion(); /* "3.12.1 (main, ...) [GCC ...]" */
     char version[64];
@@ -97,7 +97,7 @@ static void fill_python_info(mlt_monitor *m)
     }
     m->info.python_implementation = own(m, 2, "cpython");
     m->info.python_build = own(m, 3, full);
-    m->info.gc_preheader_size = (uint32_t)mlt_internals_preheader(&PyList_Type);
+    m->info.gc_preheader_size = (uint32_t)mld_internals_preheader(&PyList_Type);
     m->info.platform = own(m, 4, platform);
     m->info.pointer_size = (uint32_t)sizeof(void *);
     m->info.byte_order = *(uint8_t *)&probe ? MLT_BYTE_ORDER_LITTLE : MLT_BYTE_ORDER_BIG;
@@ -105,7 +105,7 @@ static void fill_python_info(mlt_monitor *m)
 }
 
 /* argv from the caller's sequence (or sys.argv), as owned UTF-8 copies. */
-static int fill_argv(mlt_monitor *m, PyObject *argv, int withheld)
+static int fill_argv(mld_monitor *m, PyObject *argv, int withheld)
 {
     m->info.argv_withheld = withheld;
     if (withheld) {
@@ -143,7 +143,7 @@ static int fill_argv(mlt_monitor *m, PyObject *argv, int withheld)
     return 0;
 }
 
-static void free_monitor(mlt_monitor *m)
+static void free_monitor(mld_monitor *m)
 {
     for (size_t i = 0; i < sizeof(m->owned_strings) / sizeof(m->owned_strings[0]); i++) {
         free(m->owned_strings[i]);
@@ -154,10 +154,10 @@ static void free_monitor(mlt_monitor *m)
     free(m->argv);
     free(m->path);
     Py_XDECREF(m->walker.own_code);
-    mlt_walker_free(&m->walker);
-    mlt_snapshot_free(&m->snap);
-    mlt_bitmap_free(m->bitmap);
-    mlt_calllog_free(&m->calllog);
+    mld_walker_free(&m->walker);
+    mld_snapshot_free(&m->snap);
+    mld_bitmap_free(m->bitmap);
+    mld_calllog_free(&m->calllog);
     if (m->lock != NULL) {
         PyThread_free_lock(m->lock);
     }
@@ -166,15 +166,15 @@ static void free_monitor(mlt_monitor *m)
     free(m);
 }
 
-static int prepare_walker(mlt_monitor *m, PyObject *own_code)
+static int prepare_walker(mld_monitor *m, PyObject *own_code)
 {
     m->sizeof_name = PyUnicode_InternFromString("__sizeof__");
     m->module_name = PyUnicode_InternFromString("__module__");
     if (m->sizeof_name == NULL || m->module_name == NULL) {
         return -1;
     }
-    mlt_snapshot_init(&m->snap, NULL);
-    mlt_walker_init(&m->walker);
+    mld_snapshot_init(&m->snap, NULL);
+    mld_walker_init(&m->walker);
     m->walker.snap = &m->snap;
     m->walker.value_cap = (size_t)m->value_cap;
     m->walker.sizeof_name = m->sizeof_name;
@@ -184,7 +184,7 @@ static int prepare_walker(mlt_monitor *m, PyObject *own_code)
     return 0;
 }
 
-static int open_file(mlt_monitor *m, const mlt_open_args *args)
+static int open_file(mld_monitor *m, const mld_open_args *args)
 {
     mlt_error err;
     memset(&err, 0, sizeof(err));
@@ -206,9 +206,9 @@ static int open_file(mlt_monitor *m, const mlt_open_args *args)
     return 0;
 }
 
-int mlt_monitor_open(const mlt_open_args *args)
+int mld_monitor_open(const mld_open_args *args)
 {
-    if (!MLT_SUPPORTED) {
+    if (!MLD_SUPPORTED) {
         PyErr_Format(PyExc_RuntimeError,
                      "memalot: CPython %s is not supported (the dumper reads interpreter internals "
                      "of CPython 3.10 to 3.14 only)", PY_VERSION);
@@ -225,7 +225,7 @@ int mlt_monitor_open(const mlt_open_args *args)
                      g_monitor->path);
         return -1;
     }
-    mlt_monitor *m = calloc(1, sizeof(*m));
+    mld_monitor *m = calloc(1, sizeof(*m));
     if (m == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -234,12 +234,12 @@ int mlt_monitor_open(const mlt_open_args *args)
     m->value_cap = args->value_cap > 0 ? (size_t)args->value_cap : 0;
     m->use_fork = args->use_fork;
     m->fork_timeout_ns = args->fork_timeout > 0 ? (uint64_t)(args->fork_timeout * 1e9) : 0;
-    m->call_deltas = args->call_deltas && mlt_identity_call_deltas_supported();
+    m->call_deltas = args->call_deltas && mld_identity_call_deltas_supported();
     m->lock = PyThread_allocate_lock();
-    m->bitmap = mlt_bitmap_new(NULL);
+    m->bitmap = mld_bitmap_new(NULL);
     fill_python_info(m);
     m->info.run_id = args->run_id;
-    m->info.start_time = args->start_time > 0 ? args->start_time : mlt_wall_time();
+    m->info.start_time = args->start_time > 0 ? args->start_time : mld_wall_time();
     if (m->path == NULL || m->lock == NULL || m->bitmap == NULL) {
         free_monitor(m);
         PyErr_NoMemory();
@@ -250,28 +250,28 @@ int mlt_monitor_open(const mlt_open_args *args)
         free_monitor(m);
         return -1;
     }
-    m->source = mlt_identity_install(m->bitmap);
+    m->source = mld_identity_install(m->bitmap);
     g_monitor = m;
     return 0;
 }
 
-void mlt_monitor_close(void)
+void mld_monitor_close(void)
 {
     if (in_subinterpreter()) {
         return; /* not its monitor */
     }
     if (inherited_by_fork(g_monitor)) {
-        mlt_monitor_forget_after_fork();
+        mld_monitor_forget_after_fork();
         return;
     }
-    mlt_monitor *m = g_monitor;
+    mld_monitor *m = g_monitor;
     if (m == NULL) {
         return;
     }
     /* Unpublish first (under the GIL), so no new dump starts; then wait for a
      * dump running in another thread, which holds the lock without the GIL. */
     g_monitor = NULL;
-    mlt_identity_uninstall();
+    mld_identity_uninstall();
     Py_BEGIN_ALLOW_THREADS
     PyThread_acquire_lock(m->lock, WAIT_LOCK);
     Py_END_ALLOW_THREADS
@@ -286,7 +286,7 @@ void mlt_monitor_close(void)
     free_monitor(m);
 }
 
-mlt_monitor *mlt_monitor_lock(char *error, size_t error_size)
+mld_monitor *mld_monitor_lock(char *error, size_t error_size)
 {
     if (in_subinterpreter()) {
         snprintf(error, error_size, "memalot: images are taken in the main interpreter only, "
@@ -294,9 +294,9 @@ mlt_monitor *mlt_monitor_lock(char *error, size_t error_size)
         return NULL;
     }
     if (inherited_by_fork(g_monitor)) {
-        mlt_monitor_forget_after_fork();
+        mld_monitor_forget_after_fork();
     }
-    mlt_monitor *m = g_monitor;
+    mld_monitor *m = g_monitor;
     if (m == NULL) {
         snprintf(error, error_size, "memalot: no monitor is open");
         return NULL;
@@ -316,14 +316,14 @@ mlt_monitor *mlt_monitor_lock(char *error, size_t error_size)
     return m;
 }
 
-void mlt_monitor_forget_after_fork(void)
+void mld_monitor_forget_after_fork(void)
 {
-    mlt_monitor *m = g_monitor;
+    mld_monitor *m = g_monitor;
     if (m == NULL) {
         return;
     }
     g_monitor = NULL;
-    mlt_identity_forget_after_fork();
+    mld_identity_forget_after_fork();
     /* The writer and the lock belong to the parent (its file offset, maybe a
      * lock held by a parent thread that does not exist here): abandon them
      * rather than close, so nothing is ever written to the parent's file. */

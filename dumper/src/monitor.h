@@ -1,6 +1,6 @@
 /* The single monitor: the dump file, the identity hooks and the reusable walk
  * buffers. monitor.c opens and closes it, dump.c takes images (in-process or
- * in a forked child), module.c exposes both to Python. */
+ * in a forked child), py_module.c exposes both to Python. */
 #ifndef MEMALOT_DUMPER_MONITOR_H
 #define MEMALOT_DUMPER_MONITOR_H
 
@@ -13,7 +13,7 @@
 
 #include <pythread.h>
 
-#define MLT_DUE_MAX 64
+#define MLD_DUE_MAX 64
 
 typedef struct {
     char *path;
@@ -23,7 +23,7 @@ typedef struct {
     char *owned_strings[8];
     char **argv;
     uint32_t argc;
-    mlt_bitmap *bitmap;
+    mld_bitmap *bitmap;
     mlt_identity_source source;
     uint64_t next_sequence;
     int has_previous;          /* an image of this monitor is in the file, and */
@@ -35,22 +35,22 @@ typedef struct {
     size_t value_cap;
     PyThread_type_lock lock;   /* one dump (or close) at a time */
     int waiters;               /* dumps waiting for the lock (changed under the GIL) */
-    mlt_snapshot snap;
-    mlt_walker walker;
+    mld_snapshot snap;
+    mld_walker walker;
     PyObject *sizeof_name, *module_name; /* interned strs, owned */
     /* Per-call delta images (3.13+, calls.c). */
     int call_deltas;           /* on: call-start arms the births log, clean calls write deltas */
     int marks_lost;            /* identity marks lost since the last full image (a check at a
                                   call-start or a call delta must not forget it) */
-    mlt_calllog calllog;
-    uint64_t due[MLT_DUE_MAX]; /* call counters at which survivors of earlier calls come of
+    mld_calllog calllog;
+    uint64_t due[MLD_DUE_MAX]; /* call counters at which survivors of earlier calls come of
                                   age: a full image is due at the first call-end >= each */
     size_t due_count;
     uint64_t full_until;       /* the due list overflowed: full images up to this call */
-} mlt_monitor;
+} mld_monitor;
 
 /* The one monitor, or NULL. */
-mlt_monitor *mlt_monitor_current(void);
+mld_monitor *mld_monitor_current(void);
 
 typedef struct {
     const char *path;
@@ -65,22 +65,22 @@ typedef struct {
     double fork_timeout;       /* seconds to wait for an image child; 0: derived */
     PyObject *own_code;        /* tuple of code objects (the package's functions) or NULL */
     int call_deltas;           /* per-call delta images where supported (3.13+) */
-} mlt_open_args;
+} mld_open_args;
 
 /* Sets a Python exception and returns -1 on failure. */
-int mlt_monitor_open(const mlt_open_args *args);
+int mld_monitor_open(const mld_open_args *args);
 
 /* Restores the hooks and closes the file; no-op when none is open. Waits for
  * a dump in progress. */
-void mlt_monitor_close(void);
+void mld_monitor_close(void);
 
 /* Takes the monitor's lock (waiting with the GIL released) and returns the
  * monitor, or NULL with a message when none is open or it closed meanwhile.
  * The caller releases m->lock. */
-mlt_monitor *mlt_monitor_lock(char *error, size_t error_size);
+mld_monitor *mld_monitor_lock(char *error, size_t error_size);
 
 /* Forked child (os.fork): drop the parent's monitor without touching its file. */
-void mlt_monitor_forget_after_fork(void);
+void mld_monitor_forget_after_fork(void);
 
 typedef struct {
     mlt_trigger trigger;
@@ -88,7 +88,7 @@ typedef struct {
     const char *function;
     mlt_criterion criterion;
     int fork;                  /* -1: monitor default, 0: in-process, 1: fork */
-} mlt_dump_args;
+} mld_dump_args;
 
 typedef struct {
     int ok;
@@ -100,14 +100,14 @@ typedef struct {
     mlt_image_kind kind;       /* of the image written */
     int armed;                 /* call-start with deltas: the births log was armed, no image */
     uint64_t call_born;        /* objects flagged MLT_OBJ_CALL_BORN in the image */
-} mlt_dump_result;
+} mld_dump_result;
 
 /* Takes one image. Never raises: failures land in result->error. Must be
  * called with the GIL; releases it for the encoding and I/O. */
-void mlt_monitor_dump(const mlt_dump_args *args, mlt_dump_result *result);
+void mld_monitor_dump(const mld_dump_args *args, mld_dump_result *result);
 
 /* Helpers shared by monitor.c and dump.c. */
-uint64_t mlt_now_ns(void);
-double mlt_wall_time(void);
+uint64_t mld_now_ns(void);
+double mld_wall_time(void);
 
 #endif

@@ -10,10 +10,10 @@
  * conversion below would cost too much inside the pause). */
 #define BIG_INT_MAX_BITS 8192
 
-static void store(mlt_walker *w, PyObject *op, mlt_preview_kind kind, const char *data,
+static void store(mld_walker *w, PyObject *op, mlt_preview_kind kind, const char *data,
                   size_t length, int truncated)
 {
-    mlt_snap_preview *p = mlt_snapshot_add_preview(w->snap, data, length);
+    mld_snap_preview *p = mld_snapshot_add_preview(w->snap, data, length);
     if (p != NULL) {
         p->object = (uint64_t)(uintptr_t)op;
         p->kind = (uint32_t)kind;
@@ -23,7 +23,7 @@ static void store(mlt_walker *w, PyObject *op, mlt_preview_kind kind, const char
 
 static int as_byte_array(PyObject *op, unsigned char *buf, size_t n)
 {
-#if MLT_PY_AT_LEAST(3, 13)
+#if MLD_PY_AT_LEAST(3, 13)
     return _PyLong_AsByteArray((PyLongObject *)op, buf, n, 1, 1, 0);
 #else
     return _PyLong_AsByteArray((PyLongObject *)op, buf, n, 1, 1);
@@ -85,7 +85,7 @@ static size_t big_decimal(const mlt_allocator *a, unsigned char *bytes, size_t n
     return used;
 }
 
-static void int_preview(mlt_walker *w, PyObject *op, size_t cap)
+static void int_preview(mld_walker *w, PyObject *op, size_t cap)
 {
     char buf[MLT_PREVIEW_MAX];
     int overflow = 0;
@@ -117,7 +117,7 @@ static void int_preview(mlt_walker *w, PyObject *op, size_t cap)
     mlt_mem_free(w->alloc, bytes);
 }
 
-static void float_preview(mlt_walker *w, PyObject *op, size_t cap)
+static void float_preview(mld_walker *w, PyObject *op, size_t cap)
 {
     char *text = PyOS_double_to_string(PyFloat_AS_DOUBLE(op), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
     if (text == NULL) {
@@ -129,7 +129,7 @@ static void float_preview(mlt_walker *w, PyObject *op, size_t cap)
     PyMem_Free(text);
 }
 
-void mlt_walk_preview(mlt_walker *w, PyObject *op)
+void mld_walk_preview(mld_walker *w, PyObject *op)
 {
     size_t cap = w->value_cap < MLT_PREVIEW_MAX ? w->value_cap : MLT_PREVIEW_MAX;
     if (cap == 0) {
@@ -138,7 +138,7 @@ void mlt_walk_preview(mlt_walker *w, PyObject *op)
     if (PyUnicode_CheckExact(op)) {
         char buf[MLT_PREVIEW_MAX];
         int truncated;
-        size_t len = mlt_text_utf8(op, buf, cap, &truncated);
+        size_t len = mld_text_utf8(op, buf, cap, &truncated);
         store(w, op, MLT_PREVIEW_STR, buf, len, truncated);
     } else if (PyBytes_CheckExact(op)) {
         size_t len = (size_t)PyBytes_GET_SIZE(op);

@@ -4,22 +4,22 @@
 
 #include <string.h>
 
-void mlt_ptrmap_init(mlt_ptrmap *map, const mlt_allocator *alloc)
+void mld_ptrmap_init(mld_ptrmap *map, const mlt_allocator *alloc)
 {
     memset(map, 0, sizeof(*map));
     map->alloc = alloc;
 }
 
-void mlt_ptrmap_free(mlt_ptrmap *map)
+void mld_ptrmap_free(mld_ptrmap *map)
 {
     mlt_mem_free(map->alloc, map->slots);
-    mlt_ptrmap_init(map, map->alloc);
+    mld_ptrmap_init(map, map->alloc);
 }
 
-void mlt_ptrmap_reset(mlt_ptrmap *map)
+void mld_ptrmap_reset(mld_ptrmap *map)
 {
     if (map->slots != NULL) {
-        memset(map->slots, 0, map->capacity * sizeof(mlt_ptrmap_slot));
+        memset(map->slots, 0, map->capacity * sizeof(mld_ptrmap_slot));
     }
     map->count = 0;
 }
@@ -31,7 +31,7 @@ static size_t slot_of(uint64_t key, size_t capacity)
     return (size_t)(h ^ (h >> 29)) & (capacity - 1);
 }
 
-static size_t find_slot(const mlt_ptrmap_slot *slots, size_t capacity, uint64_t key)
+static size_t find_slot(const mld_ptrmap_slot *slots, size_t capacity, uint64_t key)
 {
     size_t i = slot_of(key, capacity);
     while (slots[i].key != 0 && slots[i].key != key) {
@@ -40,9 +40,9 @@ static size_t find_slot(const mlt_ptrmap_slot *slots, size_t capacity, uint64_t 
     return i;
 }
 
-static int grow_to(mlt_ptrmap *map, size_t cap)
+static int grow_to(mld_ptrmap *map, size_t cap)
 {
-    mlt_ptrmap_slot *slots = mlt_mem_calloc(map->alloc, cap, sizeof(mlt_ptrmap_slot));
+    mld_ptrmap_slot *slots = mlt_mem_calloc(map->alloc, cap, sizeof(mld_ptrmap_slot));
     if (slots == NULL) {
         return -1;
     }
@@ -57,12 +57,12 @@ static int grow_to(mlt_ptrmap *map, size_t cap)
     return 0;
 }
 
-static int grow(mlt_ptrmap *map)
+static int grow(mld_ptrmap *map)
 {
     return grow_to(map, map->capacity ? map->capacity * 2 : 1024);
 }
 
-int mlt_ptrmap_reserve(mlt_ptrmap *map, size_t n)
+int mld_ptrmap_reserve(mld_ptrmap *map, size_t n)
 {
     size_t cap = map->capacity ? map->capacity : 1024;
     while (cap < 2 * (n + 1)) {
@@ -71,12 +71,12 @@ int mlt_ptrmap_reserve(mlt_ptrmap *map, size_t n)
     return cap > map->capacity ? grow_to(map, cap) : 0;
 }
 
-int mlt_ptrmap_get(const mlt_ptrmap *map, uint64_t key, uint32_t *value)
+int mld_ptrmap_get(const mld_ptrmap *map, uint64_t key, uint32_t *value)
 {
     if (map->capacity == 0) {
         return 0;
     }
-    const mlt_ptrmap_slot *slot = &map->slots[find_slot(map->slots, map->capacity, key)];
+    const mld_ptrmap_slot *slot = &map->slots[find_slot(map->slots, map->capacity, key)];
     if (slot->key == 0) {
         return 0;
     }
@@ -84,12 +84,12 @@ int mlt_ptrmap_get(const mlt_ptrmap *map, uint64_t key, uint32_t *value)
     return 1;
 }
 
-int mlt_ptrmap_get_or_put(mlt_ptrmap *map, uint64_t key, uint32_t value, uint32_t *found)
+int mld_ptrmap_get_or_put(mld_ptrmap *map, uint64_t key, uint32_t value, uint32_t *found)
 {
     if ((map->count + 1) * 2 > map->capacity && grow(map) != 0) {
         return -1;
     }
-    mlt_ptrmap_slot *slot = &map->slots[find_slot(map->slots, map->capacity, key)];
+    mld_ptrmap_slot *slot = &map->slots[find_slot(map->slots, map->capacity, key)];
     if (slot->key != 0) {
         *found = (uint32_t)slot->value;
         return 1;
@@ -100,12 +100,12 @@ int mlt_ptrmap_get_or_put(mlt_ptrmap *map, uint64_t key, uint32_t value, uint32_
     return 0;
 }
 
-int mlt_ptrmap_put(mlt_ptrmap *map, uint64_t key, uint32_t value)
+int mld_ptrmap_put(mld_ptrmap *map, uint64_t key, uint32_t value)
 {
     if ((map->count + 1) * 2 > map->capacity && grow(map) != 0) {
         return -1;
     }
-    mlt_ptrmap_slot *slot = &map->slots[find_slot(map->slots, map->capacity, key)];
+    mld_ptrmap_slot *slot = &map->slots[find_slot(map->slots, map->capacity, key)];
     if (slot->key == 0) {
         slot->key = key;
         map->count++;

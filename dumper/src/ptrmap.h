@@ -12,30 +12,30 @@
 typedef struct {
     uint64_t key;     /* 0 = empty slot */
     uint64_t value;   /* 32 bits used; the slot is 16 bytes so a probe is one cache line */
-} mlt_ptrmap_slot;
+} mld_ptrmap_slot;
 
 typedef struct {
-    mlt_ptrmap_slot *slots;
+    mld_ptrmap_slot *slots;
     size_t capacity;  /* power of two */
     size_t count;
     const mlt_allocator *alloc; /* NULL: libc */
-} mlt_ptrmap;
+} mld_ptrmap;
 
-void mlt_ptrmap_init(mlt_ptrmap *map, const mlt_allocator *alloc);
-void mlt_ptrmap_free(mlt_ptrmap *map);
-void mlt_ptrmap_reset(mlt_ptrmap *map); /* empties, keeps memory */
+void mld_ptrmap_init(mld_ptrmap *map, const mlt_allocator *alloc);
+void mld_ptrmap_free(mld_ptrmap *map);
+void mld_ptrmap_reset(mld_ptrmap *map); /* empties, keeps memory */
 
 /* Makes room for n keys without further growth; -1 when out of memory. */
-int mlt_ptrmap_reserve(mlt_ptrmap *map, size_t n);
+int mld_ptrmap_reserve(mld_ptrmap *map, size_t n);
 
 /* Returns 1 and sets *value when key is present, else 0. */
-int mlt_ptrmap_get(const mlt_ptrmap *map, uint64_t key, uint32_t *value);
+int mld_ptrmap_get(const mld_ptrmap *map, uint64_t key, uint32_t *value);
 
 /* Inserts or overwrites; -1 when out of memory. */
-int mlt_ptrmap_put(mlt_ptrmap *map, uint64_t key, uint32_t value);
+int mld_ptrmap_put(mld_ptrmap *map, uint64_t key, uint32_t value);
 
 /* Looks key up; when absent inserts it with `value`. Returns 1 if it was
  * present (*found gets the old value), 0 if inserted, -1 on out of memory. */
-int mlt_ptrmap_get_or_put(mlt_ptrmap *map, uint64_t key, uint32_t value, uint32_t *found);
+int mld_ptrmap_get_or_put(mld_ptrmap *map, uint64_t key, uint32_t value, uint32_t *found);
 
 #endif

@@ -4,19 +4,19 @@
  * the locals of each frame (FRAME_LOCAL, context = function qualname). Frames
  * are read from the thread state directly: PyThreadState_GetFrame and
  * PyFrame_GetLocals would allocate or run code. */
-#include "internals.h"
+#include "cpython_internals.h"
 #include "sort.h"
 #include "walk.h"
 
 #include <stdlib.h>
 
-static void add_root(mlt_walker *w, mlt_root_kind kind, PyObject *object, uint32_t name,
+static void add_root(mld_walker *w, mlt_root_kind kind, PyObject *object, uint32_t name,
                      uint32_t context, uint64_t thread_id, uint32_t depth)
 {
-    if (object == NULL || mlt_walk_reach(w, object) != 0) {
+    if (object == NULL || mld_walk_reach(w, object) != 0) {
         return;
     }
-    mlt_snap_root *r = mlt_snapshot_add_root(w->snap);
+    mld_snap_root *r = mld_snapshot_add_root(w->snap);
     if (r != NULL) {
         r->kind = (uint32_t)kind;
         r->object = (uint64_t)(uintptr_t)object;
@@ -27,13 +27,13 @@ static void add_root(mlt_walker *w, mlt_root_kind kind, PyObject *object, uint32
     }
 }
 
-static uint32_t name_id(mlt_walker *w, PyObject *str)
+static uint32_t name_id(mld_walker *w, PyObject *str)
 {
-    return (str != NULL && PyUnicode_Check(str)) ? mlt_walk_str_id(w, str, MLT_NAME_TEXT_CAP)
+    return (str != NULL && PyUnicode_Check(str)) ? mld_walk_str_id(w, str, MLD_NAME_TEXT_CAP)
                                                  : MLT_NO_STRING;
 }
 
-static void module_roots(mlt_walker *w)
+static void module_roots(mld_walker *w)
 {
     PyObject *modules = PyImport_GetModuleDict();
     if (modules == NULL || !PyDict_Check(modules)) {
@@ -59,10 +59,10 @@ static void module_roots(mlt_walker *w)
     }
 }
 
-static PyObject *local_value(const mlt_frame_view *frame, int i);
+static PyObject *local_value(const mld_frame_view *frame, int i);
 
 typedef struct {
-    mlt_walker *w;
+    mld_walker *w;
     uint64_t thread_id;
     int in_monitor; /* still inside the monitor's own frames at the top of the stack */
 } frame_walk;
@@ -72,7 +72,7 @@ typedef struct {
  * stack down to the first frame that is not: the code taking this image.
  * A frame of the package deeper down (below the program's own frames) is an
  * ordinary frame. */
-static int is_own_code(const mlt_walker *w, const PyCodeObject *code)
+static int is_own_code(const mld_walker *w, const PyCodeObject *code)
 {
     if (w->own_code == NULL || code == NULL) {
         return 0;
@@ -85,10 +85,10 @@ static int is_own_code(const mlt_walker *w, const PyCodeObject *code)
     return 0;
 }
 
-static void hold_for_monitor(mlt_walker *w, PyObject *object)
+static void hold_for_monitor(mld_walker *w, PyObject *object)
 {
-    if (object == NULL || mlt_walk_reach(w, object) != 0 ||
-        w->monitor_held_count == MLT_MONITOR_HELD_MAX) {
+    if (object == NULL || mld_walk_reach(w, object) != 0 ||
+        w->monitor_held_count == MLD_MONITOR_HELD_MAX) {
         return;
     }
     w->monitor_held[w->monitor_held_count++] = (uintptr_t)object;
@@ -97,7 +97,7 @@ static void hold_for_monitor(mlt_walker *w, PyObject *object)
 /* What a monitor frame holds is flagged MLT_OBJ_MONITOR instead of being
  * recorded as roots: the program does not hold it, memalot does, and only
  * for the duration of the image (docs/design-dumper.md). */
-static void monitor_frame_objects(mlt_walker *w, const mlt_frame_view *frame)
+static void monitor_frame_objects(mld_walker *w, const mld_frame_view *frame)
 {
     for (int i = 0; i < frame->nlocals; i++) {
         hold_for_monitor(w, local_value(frame, i));
@@ -107,9 +107,9 @@ static void monitor_frame_objects(mlt_walker *w, const mlt_frame_view *frame)
     hold_for_monitor(w, frame->frame_object);
 }
 
-static PyObject *local_value(const mlt_frame_view *frame, int i)
+static PyObject *local_value(const mld_frame_view *frame, int i)
 {
-    PyObject *value = mlt_internals_frame_local(frame, i);
+    PyObject *value = mld_internals_frame_local(frame, i);
     /* Cell and free variables hold a cell; the variable is its content. */
     if (value != NULL && PyCell_Check(value) && PyCell_GET(value) != NULL) {
         return PyCell_GET(value);
@@ -117,10 +117,10 @@ static PyObject *local_value(const mlt_frame_view *frame, int i)
     return value;
 }
 
-static void frame_roots(const mlt_frame_view *frame, uint32_t depth, void *arg)
+static void frame_roots(const mld_frame_view *frame, uint32_t depth, void *arg)
 {
     frame_walk *fw = arg;
-    mlt_walker *w = fw->w;
+    mld_walker *w = fw->w;
     if (fw->in_monitor && is_own_code(w, frame->code)) {
         monitor_frame_objects(w, frame);
         return;
@@ -130,7 +130,7 @@ static void frame_roots(const mlt_frame_view *frame, uint32_t depth, void *arg)
     for (int i = 0; i < frame->nlocals; i++) {
         PyObject *value = local_value(frame, i);
         if (value != NULL) {
-            add_root(w, MLT_ROOT_FRAME_LOCAL, value, name_id(w, mlt_internals_local_name(frame, i)),
+            add_root(w, MLT_ROOT_FRAME_LOCAL, value, name_id(w, mld_internals_local_name(frame, i)),
                      function, fw->thread_id, depth);
         }
     }
@@ -148,27 +148,27 @@ static int compare_addresses(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void thread_roots(mlt_walker *w)
+static void thread_roots(mld_walker *w)
 {
     PyThreadState *dumping = PyThreadState_Get();
     PyInterpreterState *interp = PyInterpreterState_Get();
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL;
          ts = PyThreadState_Next(ts)) {
-        uint64_t tid = mlt_internals_thread_id(ts);
-        add_root(w, MLT_ROOT_THREAD, mlt_internals_thread_dict(ts), w->s_thread_dict,
+        uint64_t tid = mld_internals_thread_id(ts);
+        add_root(w, MLT_ROOT_THREAD, mld_internals_thread_dict(ts), w->s_thread_dict,
                  MLT_NO_STRING, tid, 0);
-        add_root(w, MLT_ROOT_THREAD, mlt_internals_thread_context(ts), w->s_context,
+        add_root(w, MLT_ROOT_THREAD, mld_internals_thread_context(ts), w->s_context,
                  MLT_NO_STRING, tid, 0);
         frame_walk fw = {w, tid, ts == dumping};
-        mlt_internals_walk_frames(ts, frame_roots, &fw);
+        mld_internals_walk_frames(ts, frame_roots, &fw);
     }
-    mlt_sort(w->monitor_held, w->monitor_held_count, sizeof(w->monitor_held[0]), compare_addresses);
+    mld_sort(w->monitor_held, w->monitor_held_count, sizeof(w->monitor_held[0]), compare_addresses);
 }
 
-void mlt_walk_collect_roots(mlt_walker *w)
+void mld_walk_collect_roots(mld_walker *w)
 {
     module_roots(w);
-    add_root(w, MLT_ROOT_SYS, mlt_internals_sysdict(), w->s_sys, MLT_NO_STRING, 0, 0);
-    add_root(w, MLT_ROOT_SYS, mlt_internals_builtins(), w->s_builtins, MLT_NO_STRING, 0, 0);
+    add_root(w, MLT_ROOT_SYS, mld_internals_sysdict(), w->s_sys, MLT_NO_STRING, 0, 0);
+    add_root(w, MLT_ROOT_SYS, mld_internals_builtins(), w->s_builtins, MLT_NO_STRING, 0, 0);
     thread_roots(w);
 }

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-int mlt_grow_array(const mlt_allocator *alloc, void **items, size_t *capacity, size_t needed,
+int mld_grow_array(const mlt_allocator *alloc, void **items, size_t *capacity, size_t needed,
                    size_t elem_size)
 {
     if (needed <= *capacity) {
@@ -25,7 +25,7 @@ int mlt_grow_array(const mlt_allocator *alloc, void **items, size_t *capacity, s
 
 #define APPEND(s, arr)                                                                      \
     do {                                                                                    \
-        if (mlt_grow_array((s)->alloc, (void **)&(arr).items, &(arr).capacity, (arr).count + 1,         \
+        if (mld_grow_array((s)->alloc, (void **)&(arr).items, &(arr).capacity, (arr).count + 1,         \
                            sizeof(*(arr).items)) != 0) {                                    \
             (s)->out_of_memory = 1;                                                         \
             return NULL;                                                                    \
@@ -34,13 +34,13 @@ int mlt_grow_array(const mlt_allocator *alloc, void **items, size_t *capacity, s
         return &(arr).items[(arr).count++];                                                 \
     } while (0)
 
-void mlt_snapshot_init(mlt_snapshot *s, const mlt_allocator *alloc)
+void mld_snapshot_init(mld_snapshot *s, const mlt_allocator *alloc)
 {
     memset(s, 0, sizeof(*s));
     s->alloc = alloc;
 }
 
-void mlt_snapshot_free(mlt_snapshot *s)
+void mld_snapshot_free(mld_snapshot *s)
 {
     const mlt_allocator *a = s->alloc;
     void *buffers[] = {s->objects.items, s->edges.items, s->roots.items, s->previews.items,
@@ -49,10 +49,10 @@ void mlt_snapshot_free(mlt_snapshot *s)
     for (size_t i = 0; i < sizeof(buffers) / sizeof(buffers[0]); i++) {
         mlt_mem_free(a, buffers[i]);
     }
-    mlt_snapshot_init(s, a);
+    mld_snapshot_init(s, a);
 }
 
-void mlt_snapshot_reset(mlt_snapshot *s)
+void mld_snapshot_reset(mld_snapshot *s)
 {
     s->objects.count = s->edges.count = s->roots.count = 0;
     s->previews.count = s->types.count = s->preview_bytes.count = 0;
@@ -63,7 +63,7 @@ void mlt_snapshot_reset(mlt_snapshot *s)
     s->out_of_memory = 0;
 }
 
-void mlt_snapshot_trim(mlt_snapshot *s, size_t max_bytes)
+void mld_snapshot_trim(mld_snapshot *s, size_t max_bytes)
 {
     size_t bytes = s->objects.capacity * sizeof(*s->objects.items) +
                    s->edges.capacity * sizeof(*s->edges.items) +
@@ -71,27 +71,27 @@ void mlt_snapshot_trim(mlt_snapshot *s, size_t max_bytes)
                    s->previews.capacity * sizeof(*s->previews.items) +
                    s->preview_bytes.capacity + s->strings.capacity;
     if (bytes > max_bytes) {
-        mlt_snapshot_free(s);
+        mld_snapshot_free(s);
     }
 }
 
-mlt_snap_object *mlt_snapshot_add_object(mlt_snapshot *s) { APPEND(s, s->objects); }
-mlt_snap_edge *mlt_snapshot_add_edge(mlt_snapshot *s) { APPEND(s, s->edges); }
-mlt_snap_root *mlt_snapshot_add_root(mlt_snapshot *s) { APPEND(s, s->roots); }
-mlt_snap_type *mlt_snapshot_add_type(mlt_snapshot *s) { APPEND(s, s->types); }
+mld_snap_object *mld_snapshot_add_object(mld_snapshot *s) { APPEND(s, s->objects); }
+mld_snap_edge *mld_snapshot_add_edge(mld_snapshot *s) { APPEND(s, s->edges); }
+mld_snap_root *mld_snapshot_add_root(mld_snapshot *s) { APPEND(s, s->roots); }
+mld_snap_type *mld_snapshot_add_type(mld_snapshot *s) { APPEND(s, s->types); }
 
-mlt_snap_preview *mlt_snapshot_add_preview(mlt_snapshot *s, const void *data, size_t length)
+mld_snap_preview *mld_snapshot_add_preview(mld_snapshot *s, const void *data, size_t length)
 {
     size_t offset = s->preview_bytes.count;
-    if (mlt_grow_array(s->alloc, (void **)&s->preview_bytes.items, &s->preview_bytes.capacity,
+    if (mld_grow_array(s->alloc, (void **)&s->preview_bytes.items, &s->preview_bytes.capacity,
                        offset + length, 1) != 0) {
         s->out_of_memory = 1;
         return NULL;
     }
     memcpy(s->preview_bytes.items + offset, data, length);
     s->preview_bytes.count += length;
-    mlt_snap_preview *p = NULL;
-    if (mlt_grow_array(s->alloc, (void **)&s->previews.items, &s->previews.capacity, s->previews.count + 1,
+    mld_snap_preview *p = NULL;
+    if (mld_grow_array(s->alloc, (void **)&s->previews.items, &s->previews.capacity, s->previews.count + 1,
                        sizeof(*p)) != 0) {
         s->out_of_memory = 1;
         return NULL;
@@ -114,12 +114,12 @@ static uint64_t hash_bytes(const char *bytes, size_t length)
     return h;
 }
 
-static int same_string(const mlt_strtab *t, uint32_t id, const char *bytes, size_t length)
+static int same_string(const mld_strtab *t, uint32_t id, const char *bytes, size_t length)
 {
     return t->lengths[id] == length && memcmp(t->bytes + t->offsets[id], bytes, length) == 0;
 }
 
-static int rehash_strings(const mlt_allocator *a, mlt_strtab *t)
+static int rehash_strings(const mlt_allocator *a, mld_strtab *t)
 {
     size_t cap = t->index_capacity ? t->index_capacity * 2 : 1024;
     uint32_t *index = mlt_mem_calloc(a, cap, sizeof(uint32_t));
@@ -139,12 +139,12 @@ static int rehash_strings(const mlt_allocator *a, mlt_strtab *t)
     return 0;
 }
 
-static uint32_t append_string(const mlt_allocator *a, mlt_strtab *t, const char *bytes,
+static uint32_t append_string(const mlt_allocator *a, mld_strtab *t, const char *bytes,
                               size_t length)
 {
     size_t old_capacity = t->capacity_ids;
-    if (mlt_grow_array(a, (void **)&t->bytes, &t->capacity, t->length + length + 1, 1) != 0 ||
-        mlt_grow_array(a, (void **)&t->offsets, &t->capacity_ids, t->count + 1, sizeof(uint64_t)) != 0) {
+    if (mld_grow_array(a, (void **)&t->bytes, &t->capacity, t->length + length + 1, 1) != 0 ||
+        mld_grow_array(a, (void **)&t->offsets, &t->capacity_ids, t->count + 1, sizeof(uint64_t)) != 0) {
         return MLT_NO_STRING;
     }
     if (t->lengths == NULL || old_capacity != t->capacity_ids) {
@@ -163,9 +163,9 @@ static uint32_t append_string(const mlt_allocator *a, mlt_strtab *t, const char 
     return (uint32_t)t->count++;
 }
 
-uint32_t mlt_snapshot_intern(mlt_snapshot *s, const char *bytes, size_t length)
+uint32_t mld_snapshot_intern(mld_snapshot *s, const char *bytes, size_t length)
 {
-    mlt_strtab *t = &s->strings;
+    mld_strtab *t = &s->strings;
     if ((t->count + 1) * 2 > t->index_capacity && rehash_strings(s->alloc, t) != 0) {
         s->out_of_memory = 1;
         return MLT_NO_STRING;
@@ -186,7 +186,7 @@ uint32_t mlt_snapshot_intern(mlt_snapshot *s, const char *bytes, size_t length)
     return id;
 }
 
-const char *mlt_snapshot_string(const mlt_snapshot *s, uint32_t id, size_t *length)
+const char *mld_snapshot_string(const mld_snapshot *s, uint32_t id, size_t *length)
 {
     if (id >= s->strings.count) {
         return NULL;

@@ -5,7 +5,7 @@
 
 static void swap(char *a, char *b, size_t size)
 {
-    char tmp[MLT_SORT_ELEMENT_MAX];
+    char tmp[MLD_SORT_ELEMENT_MAX];
     memcpy(tmp, a, size);
     memcpy(a, b, size);
     memcpy(b, tmp, size);
@@ -31,10 +31,10 @@ static void sift_down(char *base, size_t root, size_t count, size_t size,
     }
 }
 
-void mlt_sort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *))
+void mld_sort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *))
 {
     char *items = base;
-    if (count < 2 || size > MLT_SORT_ELEMENT_MAX) {
+    if (count < 2 || size > MLD_SORT_ELEMENT_MAX) {
         return;
     }
     for (size_t root = count / 2; root-- > 0;) {

@@ -6,9 +6,9 @@
 
 #include <stddef.h>
 
-#define MLT_SORT_ELEMENT_MAX 64 /* bytes: the largest element mlt_sort accepts */
+#define MLD_SORT_ELEMENT_MAX 64 /* bytes: the largest element mld_sort accepts */
 
-/* qsort's contract (not stable); elements of at most MLT_SORT_ELEMENT_MAX bytes. */
-void mlt_sort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *));
+/* qsort's contract (not stable); elements of at most MLD_SORT_ELEMENT_MAX bytes. */
+void mld_sort(void *base, size_t count, size_t size, int (*compare)(const void *, const void *));
 
 #endif

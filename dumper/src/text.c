@@ -32,7 +32,7 @@ static size_t encode_point(Py_UCS4 ch, char *out)
 
 static int str_is_readable(PyObject *str)
 {
-#if !MLT_PY_AT_LEAST(3, 12)
+#if !MLD_PY_AT_LEAST(3, 12)
     /* Legacy (wstr-only) strings need PyUnicode_READY, which allocates. */
     return PyUnicode_IS_READY(str);
 #else
@@ -41,7 +41,7 @@ static int str_is_readable(PyObject *str)
 #endif
 }
 
-size_t mlt_text_utf8(PyObject *str, char *buf, size_t cap, int *truncated)
+size_t mld_text_utf8(PyObject *str, char *buf, size_t cap, int *truncated)
 {
     *truncated = 0;
     if (!PyUnicode_Check(str) || !str_is_readable(str)) {

@@ -2,7 +2,7 @@
  * tp_name, or for heap types from ht_qualname and the __module__ entry of the
  * type's own dict, without running Python code), the object members along the
  * MRO (slot names), and which __sizeof__ to use. */
-#include "internals.h"
+#include "cpython_internals.h"
 #include "walk.h"
 
 #include <string.h>
@@ -17,9 +17,9 @@ static size_t append_text(char *buf, size_t used, size_t cap, const char *text, 
 }
 
 /* "module.qualname"; "builtins.x" for static types whose tp_name has no dot. */
-static uint32_t type_name_id(mlt_walker *w, PyTypeObject *tp)
+static uint32_t type_name_id(mld_walker *w, PyTypeObject *tp)
 {
-    char buf[MLT_NAME_TEXT_CAP];
+    char buf[MLD_NAME_TEXT_CAP];
     size_t used = 0;
     int truncated;
     if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
@@ -32,43 +32,43 @@ static uint32_t type_name_id(mlt_walker *w, PyTypeObject *tp)
             }
         }
         if (module != NULL && PyUnicode_Check(module)) {
-            used = mlt_text_utf8(module, buf, sizeof(buf) / 2, &truncated);
+            used = mld_text_utf8(module, buf, sizeof(buf) / 2, &truncated);
         } else {
             used = append_text(buf, 0, sizeof(buf), "?", 1);
         }
         used = append_text(buf, used, sizeof(buf), ".", 1);
-        used += mlt_text_utf8(ht->ht_qualname, buf + used, sizeof(buf) - used, &truncated);
-        return mlt_snapshot_intern(w->snap, buf, used);
+        used += mld_text_utf8(ht->ht_qualname, buf + used, sizeof(buf) - used, &truncated);
+        return mld_snapshot_intern(w->snap, buf, used);
     }
     const char *name = tp->tp_name != NULL ? tp->tp_name : "?";
     if (strchr(name, '.') == NULL) {
         used = append_text(buf, 0, sizeof(buf), "builtins.", 9);
     }
     used = append_text(buf, used, sizeof(buf), name, strlen(name));
-    return mlt_snapshot_intern(w->snap, buf, used);
+    return mld_snapshot_intern(w->snap, buf, used);
 }
 
-static void add_members_of(mlt_walker *w, PyTypeObject *base, mlt_typeinfo *ti)
+static void add_members_of(mld_walker *w, PyTypeObject *base, mld_typeinfo *ti)
 {
     for (PyMemberDef *m = base->tp_members; m != NULL && m->name != NULL; m++) {
-        if (m->type != MLT_MEMBER_OBJECT && m->type != MLT_MEMBER_OBJECT_EX) {
+        if (m->type != MLD_MEMBER_OBJECT && m->type != MLD_MEMBER_OBJECT_EX) {
             continue;
         }
-        if (mlt_grow_array(w->alloc, (void **)&w->members.items, &w->members.capacity, w->members.count + 1,
-                           sizeof(mlt_member_slot)) != 0) {
+        if (mld_grow_array(w->alloc, (void **)&w->members.items, &w->members.capacity, w->members.count + 1,
+                           sizeof(mld_member_slot)) != 0) {
             w->snap->out_of_memory = 1;
             return;
         }
-        mlt_member_slot *slot = &w->members.items[w->members.count++];
+        mld_member_slot *slot = &w->members.items[w->members.count++];
         slot->offset = m->offset;
-        slot->name = mlt_walk_cstr_id(w, m->name);
+        slot->name = mld_walk_cstr_id(w, m->name);
         ti->member_count++;
     }
 }
 
 /* Object members of every class in the MRO: __slots__ of Python classes and
  * the T_OBJECT members of C types (function __globals__, range start, ...). */
-static void collect_members(mlt_walker *w, PyTypeObject *tp, mlt_typeinfo *ti)
+static void collect_members(mld_walker *w, PyTypeObject *tp, mld_typeinfo *ti)
 {
     ti->member_start = (uint32_t)w->members.count;
     PyObject *mro = tp->tp_mro;
@@ -86,7 +86,7 @@ static void collect_members(mlt_walker *w, PyTypeObject *tp, mlt_typeinfo *ti)
 
 /* The C function behind tp's __sizeof__, or NULL to use the basicsize formula
  * (object.__sizeof__ itself, Python-level overrides, anything unusual). */
-static PyCFunction c_sizeof_of(mlt_walker *w, PyTypeObject *tp)
+static PyCFunction c_sizeof_of(mld_walker *w, PyTypeObject *tp)
 {
     if (!(tp->tp_flags & Py_TPFLAGS_READY)) {
         return NULL;
@@ -103,23 +103,23 @@ static PyCFunction c_sizeof_of(mlt_walker *w, PyTypeObject *tp)
     return def->ml_meth == w->object_sizeof ? NULL : def->ml_meth;
 }
 
-const mlt_typeinfo *mlt_walk_typeinfo(mlt_walker *w, PyTypeObject *tp)
+const mld_typeinfo *mld_walk_typeinfo(mld_walker *w, PyTypeObject *tp)
 {
     uint32_t index;
-    if (mlt_ptrmap_get(&w->type_ids, (uint64_t)(uintptr_t)tp, &index)) {
+    if (mld_ptrmap_get(&w->type_ids, (uint64_t)(uintptr_t)tp, &index)) {
         return &w->types.items[index];
     }
-    if (mlt_grow_array(w->alloc, (void **)&w->types.items, &w->types.capacity, w->types.count + 1,
-                       sizeof(mlt_typeinfo)) != 0) {
+    if (mld_grow_array(w->alloc, (void **)&w->types.items, &w->types.capacity, w->types.count + 1,
+                       sizeof(mld_typeinfo)) != 0) {
         w->snap->out_of_memory = 1;
         return NULL;
     }
     index = (uint32_t)w->types.count;
-    mlt_typeinfo *ti = &w->types.items[w->types.count++];
+    mld_typeinfo *ti = &w->types.items[w->types.count++];
     memset(ti, 0, sizeof(*ti));
     ti->tp = tp;
-    mlt_snap_type *st = mlt_snapshot_add_type(w->snap);
-    if (st == NULL || mlt_ptrmap_put(&w->type_ids, (uint64_t)(uintptr_t)tp, index) != 0) {
+    mld_snap_type *st = mld_snapshot_add_type(w->snap);
+    if (st == NULL || mld_ptrmap_put(&w->type_ids, (uint64_t)(uintptr_t)tp, index) != 0) {
         w->snap->out_of_memory = 1;
         w->types.count--;
         return NULL;
@@ -131,7 +131,7 @@ const mlt_typeinfo *mlt_walk_typeinfo(mlt_walker *w, PyTypeObject *tp)
     st->name = type_name_id(w, tp);
     collect_members(w, tp, ti);
     ti->sizeof_fn = c_sizeof_of(w, tp);
-    mlt_walk_reach(w, (PyObject *)tp); /* every type named in the table is an object too */
+    mld_walk_reach(w, (PyObject *)tp); /* every type named in the table is an object too */
     return &w->types.items[index];
 }
 
@@ -146,7 +146,7 @@ static uint64_t formula_size(PyObject *op)
     return size;
 }
 
-uint64_t mlt_walk_size(mlt_walker *w, PyObject *op, const mlt_typeinfo *ti)
+uint64_t mld_walk_size(mld_walker *w, PyObject *op, const mld_typeinfo *ti)
 {
     (void)w;
     uint64_t size = 0;
@@ -170,5 +170,5 @@ uint64_t mlt_walk_size(mlt_walker *w, PyObject *op, const mlt_typeinfo *ti)
     if (!known) {
         size = formula_size(op);
     }
-    return size + mlt_internals_getsizeof_extra(op);
+    return size + mld_internals_getsizeof_extra(op);
 }

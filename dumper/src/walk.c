@@ -3,25 +3,25 @@
  * which appends the untracked ones (str, int, untracked tuples and dicts...)
  * to the same list, so the loop ends when no new object turns up. */
 #include "identity.h"
-#include "internals.h"
+#include "cpython_internals.h"
 #include "walk.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void mlt_walker_init(mlt_walker *w)
+void mld_walker_init(mld_walker *w)
 {
     memset(w, 0, sizeof(*w));
-    mlt_walker_rehome(w, NULL);
+    mld_walker_rehome(w, NULL);
 }
 
-void mlt_walker_rehome(mlt_walker *w, const mlt_allocator *alloc)
+void mld_walker_rehome(mld_walker *w, const mlt_allocator *alloc)
 {
     w->alloc = alloc;
-    mlt_ptrmap_init(&w->str_ids, alloc);
-    mlt_ptrmap_init(&w->type_ids, alloc);
-    mlt_ptrmap_init(&w->labelled, alloc);
+    mld_ptrmap_init(&w->str_ids, alloc);
+    mld_ptrmap_init(&w->type_ids, alloc);
+    mld_ptrmap_init(&w->labelled, alloc);
     w->visited = NULL;
     memset(&w->types, 0, sizeof(w->types));
     memset(&w->members, 0, sizeof(w->members));
@@ -29,21 +29,21 @@ void mlt_walker_rehome(mlt_walker *w, const mlt_allocator *alloc)
     w->text_capacity = 0;
 }
 
-void mlt_walker_free(mlt_walker *w)
+void mld_walker_free(mld_walker *w)
 {
-    mlt_ptrmap_free(&w->str_ids);
-    mlt_ptrmap_free(&w->type_ids);
-    mlt_ptrmap_free(&w->labelled);
-    mlt_bitmap_free(w->visited);
+    mld_ptrmap_free(&w->str_ids);
+    mld_ptrmap_free(&w->type_ids);
+    mld_ptrmap_free(&w->labelled);
+    mld_bitmap_free(w->visited);
     mlt_mem_free(w->alloc, w->types.items);
     mlt_mem_free(w->alloc, w->members.items);
     mlt_mem_free(w->alloc, w->text);
     memset(w, 0, sizeof(*w));
 }
 
-static int append_object(mlt_walker *w, PyObject *op, uint8_t flags)
+static int append_object(mld_walker *w, PyObject *op, uint8_t flags)
 {
-    mlt_snap_object *o = mlt_snapshot_add_object(w->snap);
+    mld_snap_object *o = mld_snapshot_add_object(w->snap);
     if (o == NULL) {
         return -1;
     }
@@ -54,37 +54,37 @@ static int append_object(mlt_walker *w, PyObject *op, uint8_t flags)
 
 /* The visited set is a bitmap rather than a hash map: the walk only needs
  * "seen or not", and the address -> index map is built after the pause. */
-int mlt_walk_reach(mlt_walker *w, PyObject *op)
+int mld_walk_reach(mld_walker *w, PyObject *op)
 {
-    if (mlt_bitmap_test_and_set(w->visited, (uintptr_t)op)) {
-        return mlt_bitmap_lossy(w->visited) ? -1 : 0;
+    if (mld_bitmap_test_and_set(w->visited, (uintptr_t)op)) {
+        return mld_bitmap_lossy(w->visited) ? -1 : 0;
     }
     return append_object(w, op, 0);
 }
 
-uint32_t mlt_walk_cstr_id(mlt_walker *w, const char *text)
+uint32_t mld_walk_cstr_id(mld_walker *w, const char *text)
 {
-    return mlt_snapshot_intern(w->snap, text, strlen(text));
+    return mld_snapshot_intern(w->snap, text, strlen(text));
 }
 
-uint32_t mlt_walk_str_id(mlt_walker *w, PyObject *str, size_t cap)
+uint32_t mld_walk_str_id(mld_walker *w, PyObject *str, size_t cap)
 {
     /* Names and keys are mostly interned strs seen many times: cache by
      * address for the common caps (an address can only name one str during
      * the walk, since nothing is freed). */
-    uint64_t key = ((uint64_t)(uintptr_t)str) | (cap == MLT_KEY_TEXT_CAP ? 1u : 0u);
+    uint64_t key = ((uint64_t)(uintptr_t)str) | (cap == MLD_KEY_TEXT_CAP ? 1u : 0u);
     uint32_t id;
-    if (mlt_ptrmap_get(&w->str_ids, key, &id)) {
+    if (mld_ptrmap_get(&w->str_ids, key, &id)) {
         return id;
     }
-    if (mlt_grow_array(w->alloc, (void **)&w->text, &w->text_capacity, cap + 1, 1) != 0) {
+    if (mld_grow_array(w->alloc, (void **)&w->text, &w->text_capacity, cap + 1, 1) != 0) {
         w->snap->out_of_memory = 1;
         return MLT_NO_STRING;
     }
     int truncated;
-    size_t len = mlt_text_utf8(str, w->text, cap, &truncated);
-    id = mlt_snapshot_intern(w->snap, w->text, len);
-    if (id != MLT_NO_STRING && mlt_ptrmap_put(&w->str_ids, key, id) != 0) {
+    size_t len = mld_text_utf8(str, w->text, cap, &truncated);
+    id = mld_snapshot_intern(w->snap, w->text, len);
+    if (id != MLT_NO_STRING && mld_ptrmap_put(&w->str_ids, key, id) != 0) {
         w->snap->out_of_memory = 1;
     }
     return id;
@@ -92,13 +92,13 @@ uint32_t mlt_walk_str_id(mlt_walker *w, PyObject *str, size_t cap)
 
 static int add_gc_object(PyObject *op, int frozen, void *arg)
 {
-    mlt_walker *w = arg;
+    mld_walker *w = arg;
     /* Each object is on exactly one GC list: no need to test first. */
-    mlt_bitmap_test_and_set(w->visited, (uintptr_t)op);
+    mld_bitmap_test_and_set(w->visited, (uintptr_t)op);
     return append_object(w, op, MLT_OBJ_GC_TRACKED | (frozen ? MLT_OBJ_FROZEN : 0));
 }
 
-static int is_call_born(const mlt_walker *w, uintptr_t address)
+static int is_call_born(const mld_walker *w, uintptr_t address)
 {
     size_t low = 0, high = w->call_born_count;
     while (low < high) {
@@ -112,9 +112,9 @@ static int is_call_born(const mlt_walker *w, uintptr_t address)
     return low < w->call_born_count && w->call_born[low] == address;
 }
 
-static uint8_t identity_flags(const mlt_walker *w, PyObject *op)
+static uint8_t identity_flags(const mld_walker *w, PyObject *op)
 {
-    if (w->marks == NULL || mlt_bitmap_test(w->marks, mlt_identity_mark_address(op))) {
+    if (w->marks == NULL || mld_bitmap_test(w->marks, mld_identity_mark_address(op))) {
         return w->call_born_count > 0 && is_call_born(w, (uintptr_t)op)
                    ? MLT_OBJ_NEW | MLT_OBJ_CALL_BORN : MLT_OBJ_NEW;
     }
@@ -125,7 +125,7 @@ static uint8_t identity_flags(const mlt_walker *w, PyObject *op)
 }
 
 /* Binary search: the list is short, but this runs for every object. */
-static int is_monitor_held(const mlt_walker *w, PyObject *op)
+static int is_monitor_held(const mld_walker *w, PyObject *op)
 {
     uintptr_t address = (uintptr_t)op;
     uint32_t low = 0, high = w->monitor_held_count;
@@ -145,7 +145,7 @@ static int is_monitor_held(const mlt_walker *w, PyObject *op)
 
 static int is_immortal(PyObject *op)
 {
-#if MLT_PY_AT_LEAST(3, 12)
+#if MLD_PY_AT_LEAST(3, 12)
     return _Py_IsImmortal(op);
 #else
     (void)op;
@@ -153,19 +153,19 @@ static int is_immortal(PyObject *op)
 #endif
 }
 
-static void describe(mlt_walker *w, uint32_t index)
+static void describe(mld_walker *w, uint32_t index)
 {
     PyObject *op = (PyObject *)(uintptr_t)w->snap->objects.items[index].address;
-    const mlt_typeinfo *ti = mlt_walk_typeinfo(w, Py_TYPE(op));
+    const mld_typeinfo *ti = mld_walk_typeinfo(w, Py_TYPE(op));
     if (ti == NULL) {
         return;
     }
-    uint64_t size = mlt_walk_size(w, op, ti);
+    uint64_t size = mld_walk_size(w, op, ti);
     uint64_t edge_start = w->snap->edges.count;
-    mlt_walk_collect_edges(w, op, ti);
-    mlt_walk_preview(w, op);
+    mld_walk_collect_edges(w, op, ti);
+    mld_walk_preview(w, op);
     /* Reaching referents may have moved the objects array: index again. */
-    mlt_snap_object *o = &w->snap->objects.items[index];
+    mld_snap_object *o = &w->snap->objects.items[index];
     o->type = ti->snap_type;
     o->size = size;
     o->refcount = (uint64_t)Py_REFCNT(op);
@@ -182,27 +182,27 @@ static void describe(mlt_walker *w, uint32_t index)
     }
 }
 
-static void intern_common_strings(mlt_walker *w)
+static void intern_common_strings(mld_walker *w)
 {
-    w->s_key = mlt_walk_cstr_id(w, "(key)");
-    w->s_dict = mlt_walk_cstr_id(w, "__dict__");
-    w->s_class = mlt_walk_cstr_id(w, "__class__");
-    w->s_bases = mlt_walk_cstr_id(w, "__bases__");
-    w->s_name = mlt_walk_cstr_id(w, "__name__");
-    w->s_qualname = mlt_walk_cstr_id(w, "__qualname__");
-    w->s_slots = mlt_walk_cstr_id(w, "__slots__");
-    w->s_cell_contents = mlt_walk_cstr_id(w, "cell_contents");
-    w->s_localsplusnames = mlt_walk_cstr_id(w, "co_localsplusnames");
-    w->s_locals = mlt_walk_cstr_id(w, "(f_locals)");
-    w->s_function = mlt_walk_cstr_id(w, "(function)");
-    w->s_frame = mlt_walk_cstr_id(w, "(frame)");
-    w->s_sys = mlt_walk_cstr_id(w, "sys");
-    w->s_builtins = mlt_walk_cstr_id(w, "builtins");
-    w->s_thread_dict = mlt_walk_cstr_id(w, "(thread dict)");
-    w->s_context = mlt_walk_cstr_id(w, "(context)");
+    w->s_key = mld_walk_cstr_id(w, "(key)");
+    w->s_dict = mld_walk_cstr_id(w, "__dict__");
+    w->s_class = mld_walk_cstr_id(w, "__class__");
+    w->s_bases = mld_walk_cstr_id(w, "__bases__");
+    w->s_name = mld_walk_cstr_id(w, "__name__");
+    w->s_qualname = mld_walk_cstr_id(w, "__qualname__");
+    w->s_slots = mld_walk_cstr_id(w, "__slots__");
+    w->s_cell_contents = mld_walk_cstr_id(w, "cell_contents");
+    w->s_localsplusnames = mld_walk_cstr_id(w, "co_localsplusnames");
+    w->s_locals = mld_walk_cstr_id(w, "(f_locals)");
+    w->s_function = mld_walk_cstr_id(w, "(function)");
+    w->s_frame = mld_walk_cstr_id(w, "(frame)");
+    w->s_sys = mld_walk_cstr_id(w, "sys");
+    w->s_builtins = mld_walk_cstr_id(w, "builtins");
+    w->s_thread_dict = mld_walk_cstr_id(w, "(thread dict)");
+    w->s_context = mld_walk_cstr_id(w, "(context)");
 }
 
-static PyCFunction object_sizeof_of(mlt_walker *w)
+static PyCFunction object_sizeof_of(mld_walker *w)
 {
     PyObject *descr = _PyType_Lookup(&PyBaseObject_Type, w->sizeof_name);
     if (descr != NULL && Py_IS_TYPE(descr, &PyMethodDescr_Type)) {
@@ -213,52 +213,52 @@ static PyCFunction object_sizeof_of(mlt_walker *w)
 
 /* Growing a 100 MB array by doubling copies it several times inside the
  * pause; the previous image's size (+1/8) is a good first guess. */
-static void reserve_like_last_time(mlt_walker *w)
+static void reserve_like_last_time(mld_walker *w)
 {
-    mlt_snapshot *s = w->snap;
+    mld_snapshot *s = w->snap;
     size_t objects = w->last_objects + w->last_objects / 8;
     size_t edges = w->last_edges + w->last_edges / 8;
     if (objects > s->objects.capacity) {
         mlt_mem_free(s->alloc, s->objects.items); /* empty after reset: nothing to copy */
         s->objects.items = NULL;
         s->objects.capacity = 0;
-        mlt_grow_array(s->alloc, (void **)&s->objects.items, &s->objects.capacity, objects,
+        mld_grow_array(s->alloc, (void **)&s->objects.items, &s->objects.capacity, objects,
                        sizeof(*s->objects.items));
     }
     if (edges > s->edges.capacity) {
         mlt_mem_free(s->alloc, s->edges.items);
         s->edges.items = NULL;
         s->edges.capacity = 0;
-        mlt_grow_array(s->alloc, (void **)&s->edges.items, &s->edges.capacity, edges,
+        mld_grow_array(s->alloc, (void **)&s->edges.items, &s->edges.capacity, edges,
                        sizeof(*s->edges.items));
     }
 }
 
-int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size)
+int mld_walk_heap(mld_walker *w, char *message, size_t message_size)
 {
     PyObject *exc_type, *exc_value, *exc_tb;
     PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
-    if (w->visited == NULL && (w->visited = mlt_bitmap_new(w->alloc)) == NULL) {
+    if (w->visited == NULL && (w->visited = mld_bitmap_new(w->alloc)) == NULL) {
         PyErr_Restore(exc_type, exc_value, exc_tb);
         snprintf(message, message_size, "out of memory for the visited set");
         return -1;
     }
-    mlt_bitmap_clear(w->visited);
-    mlt_snapshot_reset(w->snap);
+    mld_bitmap_clear(w->visited);
+    mld_snapshot_reset(w->snap);
     reserve_like_last_time(w);
-    mlt_ptrmap_reset(&w->str_ids);
-    mlt_ptrmap_reset(&w->type_ids);
+    mld_ptrmap_reset(&w->str_ids);
+    mld_ptrmap_reset(&w->type_ids);
     w->types.count = 0;
     w->members.count = 0;
     w->monitor_held_count = 0;
     w->object_sizeof = object_sizeof_of(w);
     intern_common_strings(w);
 
-    mlt_internals_gc_walk(add_gc_object, w);
-    if (mlt_bitmap_lossy(w->visited)) {
+    mld_internals_gc_walk(add_gc_object, w);
+    if (mld_bitmap_lossy(w->visited)) {
         w->snap->out_of_memory = 1;
     }
-    mlt_walk_collect_roots(w);
+    mld_walk_collect_roots(w);
     for (uint32_t i = 0; i < w->snap->objects.count && !w->snap->out_of_memory; i++) {
         describe(w, i);
     }

@@ -1,6 +1,6 @@
 /* The heap walk: with the GIL held and the GC disabled, records every object
  * the program can reach (GC lists, permanent generation, roots, and untracked
- * objects found through referents) into an mlt_snapshot. It allocates no
+ * objects found through referents) into an mld_snapshot. It allocates no
  * Python objects of its own and runs no Python code: only C-level __sizeof__
  * implementations are called (see typeinfo.c). */
 #ifndef MEMALOT_DUMPER_WALK_H
@@ -13,22 +13,22 @@
 typedef struct {
     PyTypeObject *tp;
     uint32_t snap_type;      /* index into snapshot types */
-    uint32_t member_start;   /* into mlt_walker.members */
+    uint32_t member_start;   /* into mld_walker.members */
     uint32_t member_count;
     PyCFunction sizeof_fn;   /* C-level __sizeof__, NULL: basicsize formula */
-} mlt_typeinfo;
+} mld_typeinfo;
 
 typedef struct {
     Py_ssize_t offset;       /* of an object member (slot) inside the instance */
     uint32_t name;           /* string id */
-} mlt_member_slot;
+} mld_member_slot;
 
-#define MLT_MONITOR_HELD_MAX 256
+#define MLD_MONITOR_HELD_MAX 256
 
 typedef struct {
     /* inputs */
-    mlt_snapshot *snap;
-    const mlt_bitmap *marks; /* NULL: every object is flagged NEW */
+    mld_snapshot *snap;
+    const mld_bitmap *marks; /* NULL: every object is flagged NEW */
     int approx_floats;       /* flag unmarked exact floats APPROX (3.11/3.12) */
     int approx_all;          /* flag every unmarked object APPROX (lost marks) */
     const uintptr_t *call_born; /* sorted addresses of the ending call's surviving births: */
@@ -41,12 +41,12 @@ typedef struct {
                               * the monitor's, not the program's (see roots.c) */
     /* scratch kept between images, its memory from alloc (NULL: libc) */
     const mlt_allocator *alloc;
-    mlt_ptrmap str_ids;      /* str object address -> string id */
-    mlt_ptrmap type_ids;     /* type object address -> typeinfo index */
-    MLT_GROWING_ARRAY(mlt_typeinfo) types;
-    MLT_GROWING_ARRAY(mlt_member_slot) members;
-    mlt_ptrmap labelled;     /* per object: labelled target -> count */
-    mlt_bitmap *visited;     /* objects already in the snapshot (1 bit per 16 bytes:
+    mld_ptrmap str_ids;      /* str object address -> string id */
+    mld_ptrmap type_ids;     /* type object address -> typeinfo index */
+    MLD_GROWING_ARRAY(mld_typeinfo) types;
+    MLD_GROWING_ARRAY(mld_member_slot) members;
+    mld_ptrmap labelled;     /* per object: labelled target -> count */
+    mld_bitmap *visited;     /* objects already in the snapshot (1 bit per 16 bytes:
                               * two objects never share a 16-byte granule) */
     char *text;              /* UTF-8 scratch */
     size_t text_capacity;
@@ -59,64 +59,64 @@ typedef struct {
     int use_labelled_map;
     /* objects the monitor's own frames hold (flagged MLT_OBJ_MONITOR), sorted
      * by address once the roots are collected; beyond the cap they go unflagged */
-    uintptr_t monitor_held[MLT_MONITOR_HELD_MAX];
+    uintptr_t monitor_held[MLD_MONITOR_HELD_MAX];
     uint32_t monitor_held_count;
     /* common strings */
     uint32_t s_key, s_dict, s_class, s_bases, s_name, s_qualname, s_slots, s_cell_contents,
         s_localsplusnames, s_locals, s_function, s_frame, s_sys, s_builtins,
         s_thread_dict, s_context;
-} mlt_walker;
+} mld_walker;
 
-void mlt_walker_init(mlt_walker *w);
-void mlt_walker_free(mlt_walker *w);
+void mld_walker_init(mld_walker *w);
+void mld_walker_free(mld_walker *w);
 
 /* Empties the scratch, abandoning (not freeing) its buffers, and draws on
  * alloc from now on; the inputs stay. For the image child, whose scratch
  * came from the parent's allocator. */
-void mlt_walker_rehome(mlt_walker *w, const mlt_allocator *alloc);
+void mld_walker_rehome(mld_walker *w, const mlt_allocator *alloc);
 
 /* Fills w->snap. Returns 0, or -1 with a message when a C buffer could not
  * grow. Saves and restores the caller's pending exception. */
-int mlt_walk_heap(mlt_walker *w, char *message, size_t message_size);
+int mld_walk_heap(mld_walker *w, char *message, size_t message_size);
 
 /* ---- shared between the walk's files (walk.c, edges.c, roots.c, typeinfo.c,
  * preview.c, text.c) */
 
 /* Adds op to the snapshot (to be described later) unless already there.
  * Returns -1 when out of memory, else 0. */
-int mlt_walk_reach(mlt_walker *w, PyObject *op);
+int mld_walk_reach(mld_walker *w, PyObject *op);
 
 /* String id of a Python str's UTF-8 text cut at `cap` bytes (cached by
  * address when cap is the default). */
-uint32_t mlt_walk_str_id(mlt_walker *w, PyObject *str, size_t cap);
-uint32_t mlt_walk_cstr_id(mlt_walker *w, const char *text);
+uint32_t mld_walk_str_id(mld_walker *w, PyObject *str, size_t cap);
+uint32_t mld_walk_cstr_id(mld_walker *w, const char *text);
 
 /* Appends an edge of the object being described (reaching the target). */
-void mlt_walk_edge(mlt_walker *w, PyObject *target, mlt_label_kind kind, uint64_t label);
+void mld_walk_edge(mld_walker *w, PyObject *target, mlt_label_kind kind, uint64_t label);
 /* Same, and remembers it so the traversal does not repeat it unlabelled. */
-void mlt_walk_labelled_edge(mlt_walker *w, PyObject *target, mlt_label_kind kind, uint64_t label);
+void mld_walk_labelled_edge(mld_walker *w, PyObject *target, mlt_label_kind kind, uint64_t label);
 
 /* Edges of op (labelled where the layout is known, then tp_traverse). */
-void mlt_walk_collect_edges(mlt_walker *w, PyObject *op, const mlt_typeinfo *ti);
+void mld_walk_collect_edges(mld_walker *w, PyObject *op, const mld_typeinfo *ti);
 
 /* Roots: modules and globals, sys/builtins, threads and their frames. Fills
  * w->monitor_held (sorted) with what the monitor's own frames hold. */
-void mlt_walk_collect_roots(mlt_walker *w);
+void mld_walk_collect_roots(mld_walker *w);
 
 /* Type table entry for tp (computed once per image). NULL on OOM. */
-const mlt_typeinfo *mlt_walk_typeinfo(mlt_walker *w, PyTypeObject *tp);
+const mld_typeinfo *mld_walk_typeinfo(mld_walker *w, PyTypeObject *tp);
 
 /* Shallow size as sys.getsizeof reports it. */
-uint64_t mlt_walk_size(mlt_walker *w, PyObject *op, const mlt_typeinfo *ti);
+uint64_t mld_walk_size(mld_walker *w, PyObject *op, const mld_typeinfo *ti);
 
 /* Value preview of str/bytes/int/float when w->value_cap > 0. */
-void mlt_walk_preview(mlt_walker *w, PyObject *op);
+void mld_walk_preview(mld_walker *w, PyObject *op);
 
 /* UTF-8 of a str into buf (at most cap bytes, never splitting a character).
  * Returns the length; *truncated tells whether text was cut. */
-size_t mlt_text_utf8(PyObject *str, char *buf, size_t cap, int *truncated);
+size_t mld_text_utf8(PyObject *str, char *buf, size_t cap, int *truncated);
 
-#define MLT_KEY_TEXT_CAP 120
-#define MLT_NAME_TEXT_CAP 1024
+#define MLD_KEY_TEXT_CAP 120
+#define MLD_NAME_TEXT_CAP 1024
 
 #endif

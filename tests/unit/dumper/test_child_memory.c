@@ -43,9 +43,9 @@ static void check_block(const live_block *b)
 
 START_TEST(random_traffic_keeps_contents)
 {
-    mlt_child_memory memory;
-    mlt_child_memory_init(&memory);
-    mlt_allocator a = mlt_child_memory_allocator(&memory);
+    mld_child_memory memory;
+    mld_child_memory_init(&memory);
+    mlt_allocator a = mld_child_memory_allocator(&memory);
     live_block blocks[LIVE];
     memset(blocks, 0, sizeof(blocks));
     unsigned state = 12345;
@@ -80,9 +80,9 @@ END_TEST
 
 START_TEST(calloc_zeroes_recycled_blocks)
 {
-    mlt_child_memory memory;
-    mlt_child_memory_init(&memory);
-    mlt_allocator a = mlt_child_memory_allocator(&memory);
+    mld_child_memory memory;
+    mld_child_memory_init(&memory);
+    mlt_allocator a = mld_child_memory_allocator(&memory);
     size_t sizes[] = {1, 100, 4000, 60000, 200000};
     for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
         unsigned char *dirty = a.alloc(a.opaque, sizes[k]);
@@ -99,9 +99,9 @@ END_TEST
 
 START_TEST(large_blocks_give_their_pages_back)
 {
-    mlt_child_memory memory;
-    mlt_child_memory_init(&memory);
-    mlt_allocator a = mlt_child_memory_allocator(&memory);
+    mld_child_memory memory;
+    mld_child_memory_init(&memory);
+    mlt_allocator a = mld_child_memory_allocator(&memory);
     void *big = a.alloc(a.opaque, (size_t)8 << 20);
     ck_assert_uint_ge(memory.mapped_bytes, (size_t)8 << 20);
     big = a.realloc(a.opaque, big, (size_t)32 << 20);

@@ -1,4 +1,4 @@
-/* mlt_sort against qsort on random inputs of every small length and a
+/* mld_sort against qsort on random inputs of every small length and a
  * large one, with many duplicate keys and elements of several sizes. */
 #include "dumper_suites.h"
 
@@ -39,9 +39,9 @@ START_TEST(sorts_like_qsort)
             items[i].payload = (uint32_t)i;
             keys[i] = reference[i] = ((uint64_t)state << 32) ^ i;
         }
-        mlt_sort(items, n, sizeof(pair), by_key);
+        mld_sort(items, n, sizeof(pair), by_key);
         for (size_t i = 1; i < n; i++) ck_assert_uint_le(items[i - 1].key, items[i].key);
-        mlt_sort(keys, n, sizeof(uint64_t), by_u64);
+        mld_sort(keys, n, sizeof(uint64_t), by_u64);
         qsort(reference, n, sizeof(uint64_t), by_u64);
         ck_assert(n == 0 || memcmp(keys, reference, n * sizeof(uint64_t)) == 0);
         free(items);
@@ -63,7 +63,7 @@ START_TEST(sorts_a_large_array)
         x ^= x << 17;
         keys[i] = reference[i] = x;
     }
-    mlt_sort(keys, n, sizeof(uint64_t), by_u64);
+    mld_sort(keys, n, sizeof(uint64_t), by_u64);
     qsort(reference, n, sizeof(uint64_t), by_u64);
     ck_assert(memcmp(keys, reference, n * sizeof(uint64_t)) == 0);
     free(keys);

@@ -1,8 +1,8 @@
 /* The only door to CPython's private structures (GC lists, frames, managed
  * dicts, freelists, interpreter state). They are read in two files, split by
- * who asks: internals_walk.c (the heap walk) and internals_freelists.c (the
+ * who asks: cpython_internals_walk.c (the heap walk) and cpython_internals_freelists.c (the
  * identity marks), the only files compiled with Py_BUILD_CORE
- * (internals_pycore.h). Everything else uses this small interface so that a
+ * (cpython_internals_pycore.h). Everything else uses this small interface so that a
  * layout change in a new CPython touches those two files only. All functions
  * require the GIL and neither allocate Python objects nor run Python code. */
 #ifndef MEMALOT_DUMPER_INTERNALS_H
@@ -12,39 +12,39 @@
 #include "bitmap.h"
 #include <stdint.h>
 
-/* ------------------------------------------------ the walk's (internals_walk.c) */
+/* ------------------------------------------------ the walk's (cpython_internals_walk.c) */
 
 /* Calls visit(op, frozen, arg) for every object in the GC generation lists and
  * in the permanent generation (gc.freeze()); stops early when visit returns
  * nonzero and returns that value. */
-typedef int (*mlt_gc_visit_fn)(PyObject *op, int frozen, void *arg);
-int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg);
+typedef int (*mld_gc_visit_fn)(PyObject *op, int frozen, void *arg);
+int mld_internals_gc_walk(mld_gc_visit_fn visit, void *arg);
 
 /* Bytes sys.getsizeof adds to __sizeof__ for op, computed the way each version's
  * sys.getsizeof does (3.10/3.13: pre-header only for GC objects; 3.11/3.12:
  * _PyType_PreHeaderSize of the type, so static types count 16 too). */
-size_t mlt_internals_getsizeof_extra(PyObject *op);
+size_t mld_internals_getsizeof_extra(PyObject *op);
 
 /* Bytes between the start of the allocated block and the object for tp. Also
  * where the identity code and the freelists find an object's mark before
- * 3.13 (identity.h, mlt_identity_mark_address). */
-size_t mlt_internals_preheader(PyTypeObject *tp);
+ * 3.13 (identity.h, mld_identity_mark_address). */
+size_t mld_internals_preheader(PyTypeObject *tp);
 
 /* Instance attributes kept outside a dict (3.11+ managed dicts, 3.13 inline
  * values): calls attr(name, value, arg) for each set attribute. *dict_out
  * receives the materialized __dict__ if there is one (else NULL). Returns 0 when
  * the type has no managed dict. */
-typedef void (*mlt_attr_fn)(PyObject *name, PyObject *value, void *arg);
-int mlt_internals_managed_attrs(PyObject *op, mlt_attr_fn attr, void *arg, PyObject **dict_out);
+typedef void (*mld_attr_fn)(PyObject *name, PyObject *value, void *arg);
+int mld_internals_managed_attrs(PyObject *op, mld_attr_fn attr, void *arg, PyObject **dict_out);
 
 /* Interpreter-level dicts for SYS roots (borrowed; may be NULL). */
-PyObject *mlt_internals_sysdict(void);
-PyObject *mlt_internals_builtins(void);
+PyObject *mld_internals_sysdict(void);
+PyObject *mld_internals_builtins(void);
 
 /* Thread state fields. */
-PyObject *mlt_internals_thread_dict(PyThreadState *ts);
-PyObject *mlt_internals_thread_context(PyThreadState *ts);
-uint64_t mlt_internals_thread_id(PyThreadState *ts);
+PyObject *mld_internals_thread_dict(PyThreadState *ts);
+PyObject *mld_internals_thread_context(PyThreadState *ts);
+uint64_t mld_internals_thread_id(PyThreadState *ts);
 
 /* One Python frame of a thread, innermost first. Names and values are
  * borrowed; value may be NULL for an unset local. */
@@ -55,43 +55,43 @@ typedef struct {
     PyObject *function;     /* the function (3.11+), else NULL */
     PyObject *locals_dict;  /* f_locals if any (class bodies, module frames) */
     int nlocals;            /* slots in localsplus that hold named locals */
-    const void *values;     /* localsplus: read through mlt_internals_frame_local */
+    const void *values;     /* localsplus: read through mld_internals_frame_local */
     PyObject *names;        /* tuple: co_localsplusnames / varnames+cellvars+freevars */
-} mlt_frame_view;
+} mld_frame_view;
 
 /* Calls fn for each frame of ts (depth 0 = innermost); skips frames owned by
  * the C stack and frames whose code is not a code object. */
-typedef void (*mlt_frame_fn)(const mlt_frame_view *frame, uint32_t depth, void *arg);
-void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg);
+typedef void (*mld_frame_fn)(const mld_frame_view *frame, uint32_t depth, void *arg);
+void mld_internals_walk_frames(PyThreadState *ts, mld_frame_fn fn, void *arg);
 
 /* Local slot i (< nlocals) of a frame: the object, or NULL when unset or
  * not an object (3.14 keeps small ints tagged in frame slots). Borrowed. */
-PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i);
+PyObject *mld_internals_frame_local(const mld_frame_view *frame, int i);
 
 /* The locals owned by a frame object or a suspended generator/coroutine
  * (3.11+; on 3.10 generators hold a frame object). Returns 1 and fills view
  * when op owns readable locals, else 0. */
-int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view);
+int mld_internals_object_frame(PyObject *op, mld_frame_view *view);
 
 /* Name of local i of a frame, or NULL. */
-PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i);
+PyObject *mld_internals_local_name(const mld_frame_view *frame, int i);
 
 /* Closure support: names of a code object's free variables. Returns the
  * number of free variables and sets *names and *first so that name k is
  * PyTuple_GET_ITEM(*names, *first + k). */
-int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first);
+int mld_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first);
 
 /* Extra code-object referents that are not members (3.11+ co_localsplusnames). */
-PyObject *mlt_internals_code_names(PyCodeObject *code);
+PyObject *mld_internals_code_names(PyCodeObject *code);
 
-/* ------------------------------------ the freelists' (internals_freelists.c) */
+/* ------------------------------------ the freelists' (cpython_internals_freelists.c) */
 
 /* Marks every address that sits in a freelist of the types whose tp_dealloc
  * identity_alloc_hook.c wraps (3.10-3.12; nothing on 3.13+, whose tracer sees
  * pops). Called right after the bitmap is cleared for an image: those objects
  * died before the clear, so their death marks are gone, yet whatever is
  * popped there later is new. Each list is walked at most its count steps. */
-void mlt_internals_mark_freelists(mlt_bitmap *bm);
+void mld_internals_mark_freelists(mld_bitmap *bm);
 
 /* 3.10: a frame's tp_dealloc parks the dying frame in its code object
  * (co_zombieframe) when that slot is free, for the code's next call to reuse
@@ -99,13 +99,13 @@ void mlt_internals_mark_freelists(mlt_bitmap *bm);
  * enumerated to re-mark parked frames after an image. Called by the frame
  * dealloc wrapper after the original (holding a reference to code): if
  * frame was just parked, moves it to the frame freelist instead (or frees
- * it when that is full), where mlt_internals_mark_freelists sees it.
+ * it when that is full), where mld_internals_mark_freelists sees it.
  * Exists on 3.10 only, where its one caller (the frame wrapper) does. */
-void mlt_internals_unpark_frame(PyObject *code, PyObject *frame);
+void mld_internals_unpark_frame(PyObject *code, PyObject *frame);
 
 /* 3.13+: marks in `dead` every object waiting in a freelist (dead, its
  * memory kept). Objects that die inside the eval loop reach a freelist with
  * neither a DESTROY event nor a free, so the births log asks this. */
-void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead);
+void mld_internals_mark_freelisted_dead(mld_bitmap *dead);
 
 #endif

@@ -5,7 +5,7 @@
 #include "identity.h"
 #include "monitor.h"
 #include "footprint.h"
-#include "module_parts.h"
+#include "py_bindings.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -48,7 +48,7 @@ static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
                              "run_id", "start_time", "append", "use_fork", "own_code",
                              "call_deltas", "fork_timeout", NULL};
     PyObject *path_bytes = NULL;
-    mlt_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, 0.0, NULL, 1};
+    mld_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, 0.0, NULL, 1};
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppOpd", kwlist, PyUnicode_FSConverter,
                                      &path_bytes, &a.compression_level, &a.value_cap, &a.argv,
                                      &a.argv_withheld, &a.run_id, &a.start_time, &a.append,
@@ -68,7 +68,7 @@ static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
         a.own_code = NULL;
     }
     a.path = PyBytes_AS_STRING(path_bytes);
-    int rc = mlt_monitor_open(&a);
+    int rc = mld_monitor_open(&a);
     Py_DECREF(path_bytes);
     if (rc != 0) {
         return NULL;
@@ -123,7 +123,7 @@ static int parse_criterion(PyObject *value, mlt_criterion *out)
     return PyErr_Occurred() ? -1 : 0;
 }
 
-static PyObject *result_dict(const mlt_dump_result *r)
+static PyObject *result_dict(const mld_dump_result *r)
 {
     if (!r->ok) {
         return Py_BuildValue("{s:s}", "error", r->error);
@@ -216,7 +216,7 @@ static PyObject *dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, P
             return NULL;
         }
     }
-    mlt_dump_args a;
+    mld_dump_args a;
     memset(&a, 0, sizeof(a));
     a.call_counter = call_counter;
     a.fork = fork == Py_None ? -1 : PyObject_IsTrue(fork);
@@ -236,8 +236,8 @@ static PyObject *dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, P
             return NULL;
         }
     }
-    mlt_dump_result r;
-    mlt_monitor_dump(&a, &r);
+    mld_dump_result r;
+    mld_monitor_dump(&a, &r);
     return result_dict(&r);
 }
 
@@ -245,7 +245,7 @@ static PyObject *close_monitor(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    mlt_monitor_close();
+    mld_monitor_close();
     Py_RETURN_NONE;
 }
 
@@ -253,7 +253,7 @@ static PyObject *monitor_path(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    mlt_monitor *m = mlt_monitor_current();
+    mld_monitor *m = mld_monitor_current();
     if (m == NULL || m->info.pid != (uint64_t)getpid()) {
         Py_RETURN_NONE; /* a fork inherited it: not this process's monitor */
     }
@@ -264,7 +264,7 @@ static PyObject *identity_status(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    mlt_monitor *m = mlt_monitor_current();
+    mld_monitor *m = mld_monitor_current();
     const char *source = "none";
     if (m != NULL && m->source == MLT_IDENTITY_REFTRACER) {
         source = "reftracer";
@@ -272,20 +272,20 @@ static PyObject *identity_status(PyObject *self, PyObject *unused)
         source = "alloc-hook";
     }
     return Py_BuildValue("{s:s,s:K,s:O}", "source", source, "tracer_replaced",
-                         (unsigned long long)mlt_identity_replaced_count(), "trashcan_always",
-                         mlt_identity_trashcan_always() ? Py_True : Py_False);
+                         (unsigned long long)mld_identity_replaced_count(), "trashcan_always",
+                         mld_identity_trashcan_always() ? Py_True : Py_False);
 }
 
 static PyObject *memory(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    mlt_monitor *m = mlt_monitor_current();
+    mld_monitor *m = mld_monitor_current();
     if (m == NULL) {
         Py_RETURN_NONE;
     }
-    mlt_footprint f;
-    mlt_monitor_footprint(m, &f);
+    mld_footprint f;
+    mld_monitor_footprint(m, &f);
     return Py_BuildValue("{s:n,s:n,s:n,s:n,s:n,s:n}", "marks", (Py_ssize_t)f.marks, "visited",
                          (Py_ssize_t)f.visited, "maps", (Py_ssize_t)f.maps, "snapshot",
                          (Py_ssize_t)f.snapshot, "calllog", (Py_ssize_t)f.calllog, "total",
@@ -296,7 +296,7 @@ static PyObject *after_fork_child(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    mlt_monitor_forget_after_fork();
+    mld_monitor_forget_after_fork();
     Py_RETURN_NONE;
 }
 
@@ -322,11 +322,11 @@ static PyMethodDef METHODS[] = {
     {"after_fork_child", after_fork_child, METH_NOARGS,
      "after_fork_child()\n--\n\nIn a forked child: drop the parent's monitor without touching "
      "its file."},
-    {"report", (PyCFunction)(void (*)(void))mlt_py_report, METH_VARARGS | METH_KEYWORDS,
+    {"report", (PyCFunction)(void (*)(void))mld_py_report, METH_VARARGS | METH_KEYWORDS,
      "report(path, *, each=True, include=(), exclude=(), max_object_details=30, color=False)\n--\n\n"
      "Analyze the dump file and render the newest image's report as memalot-analyze would; "
      "returns {'text', 'candidates', 'image'} or {'error': message}. Runs without the GIL."},
-    {"compact", mlt_py_compact, METH_VARARGS,
+    {"compact", mld_py_compact, METH_VARARGS,
      "compact(target_bytes, protected_image=None)\n--\n\n"
      "Drop old images so the file fits target_bytes, keeping the image with sequence "
      "protected_image and the newest; returns {'dropped': n, 'file_size': bytes} or "
@@ -354,6 +354,33 @@ static int register_atexit(PyObject *module)
     return done != NULL ? 0 : -1;
 }
 
+/* The facts the Python package must agree with, exported so that it reads
+ * them instead of copying them: the trigger names (in the format's enum
+ * order), the criterion kinds and the longest value preview the writer takes. */
+static int add_format_facts(PyObject *module)
+{
+    size_t count = sizeof(TRIGGERS) / sizeof(TRIGGERS[0]);
+    PyObject *triggers = PyTuple_New((Py_ssize_t)count);
+    for (size_t i = 0; triggers != NULL && i < count; i++) {
+        PyObject *name = PyUnicode_FromString(TRIGGERS[i].name);
+        if (name == NULL) {
+            Py_CLEAR(triggers);
+            break;
+        }
+        PyTuple_SET_ITEM(triggers, (Py_ssize_t)i, name);
+    }
+    if (triggers == NULL || PyModule_AddObject(module, "TRIGGERS", triggers) != 0) {
+        Py_XDECREF(triggers);
+        return -1;
+    }
+    PyObject *kinds = Py_BuildValue("(ss)", "time", "calls");
+    if (kinds == NULL || PyModule_AddObject(module, "CRITERION_KINDS", kinds) != 0) {
+        Py_XDECREF(kinds);
+        return -1;
+    }
+    return PyModule_AddIntConstant(module, "PREVIEW_MAX", MLT_PREVIEW_MAX);
+}
+
 PyMODINIT_FUNC PyInit__memalot(void);
 
 PyMODINIT_FUNC PyInit__memalot(void)
@@ -362,9 +389,9 @@ PyMODINIT_FUNC PyInit__memalot(void)
     if (module == NULL) {
         return NULL;
     }
-    if (PyModule_AddObject(module, "SUPPORTED", PyBool_FromLong(MLT_SUPPORTED)) != 0 ||
+    if (PyModule_AddObject(module, "SUPPORTED", PyBool_FromLong(MLD_SUPPORTED)) != 0 ||
         PyModule_AddStringConstant(module, "__version__", MEMALOT_VERSION) != 0 ||
-        register_atexit(module) != 0) {
+        add_format_facts(module) != 0 || register_atexit(module) != 0) {
         Py_DECREF(module);
         return NULL;
     }

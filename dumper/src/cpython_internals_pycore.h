@@ -1,8 +1,8 @@
 /* CPython's internal headers, for the two files that read private structures
- * (internals_walk.c, internals_freelists.c): each includes this first, and
+ * (cpython_internals_walk.c, cpython_internals_freelists.c): each includes this first, and
  * they are the only files compiled with Py_BUILD_CORE. The struct layouts they
  * read are described only by the internal headers of the exact CPython
- * version. Not for any other file: everything else goes through internals.h,
+ * version. Not for any other file: everything else goes through cpython_internals.h,
  * so that a layout change in a new CPython touches these two files only. */
 #ifndef MEMALOT_DUMPER_INTERNALS_PYCORE_H
 #define MEMALOT_DUMPER_INTERNALS_PYCORE_H
@@ -23,21 +23,21 @@
 #pragma GCC diagnostic ignored "-Wstrict-prototypes"
 #include <Python.h>
 #include "compat.h"
-#if MLT_SUPPORTED
+#if MLD_SUPPORTED
 #include "internal/pycore_interp.h"
 #include "internal/pycore_gc.h"
 #include "internal/pycore_object.h"
-#if !MLT_PY_AT_LEAST(3, 11)
+#if !MLD_PY_AT_LEAST(3, 11)
 #include <frameobject.h>
 #endif
-#if !MLT_PY_AT_LEAST(3, 13)
+#if !MLD_PY_AT_LEAST(3, 13)
 #include "internal/pycore_context.h" /* PyContext: its freelist links through ctx_weakreflist */
 #endif
-#if MLT_PY_AT_LEAST(3, 14)
+#if MLD_PY_AT_LEAST(3, 14)
 #include "internal/pycore_stackref.h"
 #include "internal/pycore_freelist_state.h"
 #endif
-#if MLT_PY_AT_LEAST(3, 11)
+#if MLD_PY_AT_LEAST(3, 11)
 #include "internal/pycore_frame.h"
 #include "internal/pycore_dict.h"
 #include "internal/pycore_code.h"
@@ -45,7 +45,7 @@
 #endif
 #pragma GCC diagnostic pop
 
-#if MLT_SUPPORTED
+#if MLD_SUPPORTED
 static inline PyInterpreterState *current_interp(void)
 {
     return PyInterpreterState_Get();

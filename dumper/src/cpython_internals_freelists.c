@@ -3,36 +3,36 @@
  * after each image clears them (3.10-3.12), asked at a monitored call's end
  * (3.13+; both from calls.c), and 3.10's parked frames moved where the
  * re-marking sees them (the frame wrapper in identity_alloc_hook.c). One of
- * the two files compiled with Py_BUILD_CORE (internals_pycore.h). Nothing
+ * the two files compiled with Py_BUILD_CORE (cpython_internals_pycore.h). Nothing
  * here allocates Python objects or runs Python code; the caller holds the
  * GIL. */
-#include "internals_pycore.h"
-#include "internals.h"
+#include "cpython_internals_pycore.h"
+#include "cpython_internals.h"
 #include <limits.h>
 #include "bitmap.h"
 
-#if MLT_SUPPORTED
+#if MLD_SUPPORTED
 
 /* Upper bound on any one list we walk: larger than every MAXFREELIST (the
  * biggest, tuples, is 2000 per size), so a corrupt count cannot run away. */
-#define MLT_FREELIST_WALK_MAX 4096
+#define MLD_FREELIST_WALK_MAX 4096
 
 static int bounded_count(int numfree)
 {
-    return numfree < 0 ? 0 : numfree > MLT_FREELIST_WALK_MAX ? MLT_FREELIST_WALK_MAX : numfree;
+    return numfree < 0 ? 0 : numfree > MLD_FREELIST_WALK_MAX ? MLD_FREELIST_WALK_MAX : numfree;
 }
 
-#if !MLT_PY_AT_LEAST(3, 14) /* 3.14's freelists are all chains linked through the first word */
+#if !MLD_PY_AT_LEAST(3, 14) /* 3.14's freelists are all chains linked through the first word */
 /* `back` is how far before the object its mark lives: 0 for the 3.13 call
  * log's object addresses; the pre-header before 3.13, where the identity
  * bitmap marks block starts (identity.h). */
-static void mark_array(mlt_bitmap *bm, void *const *items, int numfree, int capacity, size_t back)
+static void mark_array(mld_bitmap *bm, void *const *items, int numfree, int capacity, size_t back)
 {
     int n = bounded_count(numfree);
     n = n > capacity ? capacity : n;
     for (int i = 0; i < n; i++) {
         if (items[i] != NULL) {
-            mlt_bitmap_set(bm, (uintptr_t)items[i] - back);
+            mld_bitmap_set(bm, (uintptr_t)items[i] - back);
         }
     }
 }
@@ -41,23 +41,23 @@ static void mark_array(mlt_bitmap *bm, void *const *items, int numfree, int capa
 /* The link of each freelist kind, read from a dead object. */
 typedef void *(*next_fn)(void *node);
 
-static void mark_chain(mlt_bitmap *bm, void *head, int numfree, next_fn next, size_t back)
+static void mark_chain(mld_bitmap *bm, void *head, int numfree, next_fn next, size_t back)
 {
     int n = bounded_count(numfree);
     for (int i = 0; i < n && head != NULL; i++) {
-        mlt_bitmap_set(bm, (uintptr_t)head - back);
+        mld_bitmap_set(bm, (uintptr_t)head - back);
         head = next(head);
     }
 }
 
-#if !MLT_PY_AT_LEAST(3, 14)
+#if !MLD_PY_AT_LEAST(3, 14)
 static void *float_next(void *node) { return (void *)Py_TYPE((PyObject *)node); }
 static void *tuple_next(void *node) { return (void *)((PyTupleObject *)node)->ob_item[0]; }
 static void *context_next(void *node) { return (void *)((PyContext *)node)->ctx_weakreflist; }
-#define MLT_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define MLD_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #endif
 
-#if !MLT_PY_AT_LEAST(3, 13)
+#if !MLD_PY_AT_LEAST(3, 13)
 /* 3.10-3.12 keep the freelists in PyInterpreterState under the same field
  * names (float_state, slice_cache, tuple, list, dict_state, async_gen,
  * context, exc_state, and 3.10's frame), checked against each version's
@@ -66,24 +66,24 @@ static void *context_next(void *node) { return (void *)((PyContext *)node)->ctx_
  * walk even if a link were stale. */
 
 /* Before 3.13 the identity bitmap marks block starts (identity.h). */
-#define BACK(tp) mlt_internals_preheader(tp)
+#define BACK(tp) mld_internals_preheader(tp)
 
 static void *memerror_next(void *node) { return (void *)((PyBaseExceptionObject *)node)->dict; }
-#if !MLT_PY_AT_LEAST(3, 11)
+#if !MLD_PY_AT_LEAST(3, 11)
 static void *frame_next(void *node) { return (void *)((PyFrameObject *)node)->f_back; }
 #endif
 
-static void mark_container_freelists(mlt_bitmap *bm, PyInterpreterState *interp)
+static void mark_container_freelists(mld_bitmap *bm, PyInterpreterState *interp)
 {
 #if PyList_MAXFREELIST > 0
     mark_array(bm, (void *const *)interp->list.free_list, interp->list.numfree,
-               MLT_ARRAY_LEN(interp->list.free_list), BACK(&PyList_Type));
+               MLD_ARRAY_LEN(interp->list.free_list), BACK(&PyList_Type));
 #endif
 #if PyDict_MAXFREELIST > 0
     mark_array(bm, (void *const *)interp->dict_state.free_list, interp->dict_state.numfree,
-               MLT_ARRAY_LEN(interp->dict_state.free_list), BACK(&PyDict_Type));
+               MLD_ARRAY_LEN(interp->dict_state.free_list), BACK(&PyDict_Type));
 #endif
-#if !MLT_PY_AT_LEAST(3, 11)
+#if !MLD_PY_AT_LEAST(3, 11)
     /* 3.10: entry 0 is the live empty tuple, entry k the tuples of size k. */
     for (int size = 1; size < PyTuple_MAXSAVESIZE; size++) {
         mark_chain(bm, interp->tuple.free_list[size], interp->tuple.numfree[size], tuple_next,
@@ -98,36 +98,36 @@ static void mark_container_freelists(mlt_bitmap *bm, PyInterpreterState *interp)
 #endif
 }
 
-static void mark_other_freelists(mlt_bitmap *bm, PyInterpreterState *interp)
+static void mark_other_freelists(mld_bitmap *bm, PyInterpreterState *interp)
 {
-#if PyFloat_MAXFREELIST > 0 || !MLT_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
+#if PyFloat_MAXFREELIST > 0 || !MLD_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
     mark_chain(bm, interp->float_state.free_list, interp->float_state.numfree, float_next,
                BACK(&PyFloat_Type));
 #endif
     if (interp->slice_cache != NULL) {
-        mlt_bitmap_set(bm, (uintptr_t)interp->slice_cache - BACK(&PySlice_Type));
+        mld_bitmap_set(bm, (uintptr_t)interp->slice_cache - BACK(&PySlice_Type));
     }
 #if _PyAsyncGen_MAXFREELIST > 0
     mark_array(bm, (void *const *)interp->async_gen.value_freelist, interp->async_gen.value_numfree,
-               MLT_ARRAY_LEN(interp->async_gen.value_freelist),
+               MLD_ARRAY_LEN(interp->async_gen.value_freelist),
                BACK(&_PyAsyncGenWrappedValue_Type));
     mark_array(bm, (void *const *)interp->async_gen.asend_freelist, interp->async_gen.asend_numfree,
-               MLT_ARRAY_LEN(interp->async_gen.asend_freelist), BACK(&_PyAsyncGenASend_Type));
+               MLD_ARRAY_LEN(interp->async_gen.asend_freelist), BACK(&_PyAsyncGenASend_Type));
 #endif
-#if PyContext_MAXFREELIST > 0 || !MLT_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
+#if PyContext_MAXFREELIST > 0 || !MLD_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
     mark_chain(bm, interp->context.freelist, interp->context.numfree, context_next,
                BACK(&PyContext_Type));
 #endif
     mark_chain(bm, interp->exc_state.memerrors_freelist, interp->exc_state.memerrors_numfree,
                memerror_next, BACK((PyTypeObject *)PyExc_MemoryError));
-#if !MLT_PY_AT_LEAST(3, 11)
+#if !MLD_PY_AT_LEAST(3, 11)
     /* Frames parked in a code object's co_zombieframe are not reachable from
      * here; see docs/design-dumper.md. */
     mark_chain(bm, interp->frame.free_list, interp->frame.numfree, frame_next, BACK(&PyFrame_Type));
 #endif
 }
 
-void mlt_internals_mark_freelists(mlt_bitmap *bm)
+void mld_internals_mark_freelists(mld_bitmap *bm)
 {
     PyInterpreterState *interp = current_interp();
     if (bm == NULL || interp == NULL) {
@@ -137,11 +137,11 @@ void mlt_internals_mark_freelists(mlt_bitmap *bm)
     mark_other_freelists(bm, interp);
 }
 
-#if !MLT_PY_AT_LEAST(3, 11)
-#define MLT_FRAME_FREELIST_MAX 200 /* 3.10's PyFrame_MAXFREELIST, Objects/frameobject.c */
+#if !MLD_PY_AT_LEAST(3, 11)
+#define MLD_FRAME_FREELIST_MAX 200 /* 3.10's PyFrame_MAXFREELIST, Objects/frameobject.c */
 
 /* Mirrors the else branch of 3.10's frame_dealloc. */
-void mlt_internals_unpark_frame(PyObject *code, PyObject *frame)
+void mld_internals_unpark_frame(PyObject *code, PyObject *frame)
 {
     PyCodeObject *co = (PyCodeObject *)code;
     if ((PyObject *)co->co_zombieframe != frame) {
@@ -149,7 +149,7 @@ void mlt_internals_unpark_frame(PyObject *code, PyObject *frame)
     }
     co->co_zombieframe = NULL;
     struct _Py_frame_state *state = &current_interp()->frame;
-    if (state->numfree >= 0 && state->numfree < MLT_FRAME_FREELIST_MAX) {
+    if (state->numfree >= 0 && state->numfree < MLD_FRAME_FREELIST_MAX) {
         ++state->numfree;
         ((PyFrameObject *)frame)->f_back = state->free_list;
         state->free_list = (PyFrameObject *)frame;
@@ -160,19 +160,19 @@ void mlt_internals_unpark_frame(PyObject *code, PyObject *frame)
 }
 #endif
 
-void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
+void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
 {
     (void)dead; /* no per-call deltas before 3.13 */
 }
 
 #else /* 3.13+: the reference tracer sees every freelist pop */
 
-void mlt_internals_mark_freelists(mlt_bitmap *bm)
+void mld_internals_mark_freelists(mld_bitmap *bm)
 {
     (void)bm;
 }
 
-#if MLT_PY_AT_LEAST(3, 14)
+#if MLD_PY_AT_LEAST(3, 14)
 /* 3.14 has one generic freelist per kind in interp->object_state.freelists
  * (GIL build; Include/internal/pycore_freelist_state.h), each entry linked
  * through its first word (ob_refcnt), its length in size (-1: disabled).
@@ -180,12 +180,12 @@ void mlt_internals_mark_freelists(mlt_bitmap *bm)
  * stack chunks hold plain memory. */
 static void *first_word_next(void *node) { return *(void **)node; }
 
-static void mark_generic(mlt_bitmap *dead, const struct _Py_freelist *fl)
+static void mark_generic(mld_bitmap *dead, const struct _Py_freelist *fl)
 {
     mark_chain(dead, fl->freelist, fl->size > INT_MAX ? INT_MAX : (int)fl->size, first_word_next, 0);
 }
 
-void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
+void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
 {
     PyInterpreterState *interp = current_interp();
     if (dead == NULL || interp == NULL) {
@@ -209,8 +209,8 @@ void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
 /* 3.13 keeps the freelists in interp->object_state.freelists (GIL build),
  * fields per Include/internal/pycore_freelist.h; links: floats through
  * ob_type, tuples through ob_item[0], contexts through ctx_weakreflist.
- * Each walk is bounded by its count and by MLT_FREELIST_WALK_MAX. */
-void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
+ * Each walk is bounded by its count and by MLD_FREELIST_WALK_MAX. */
+void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
 {
     PyInterpreterState *interp = current_interp();
     if (dead == NULL || interp == NULL) {
@@ -226,22 +226,22 @@ void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
     }
 #endif
 #if PyList_MAXFREELIST > 0
-    mark_array(dead, (void *const *)fl->lists.items, fl->lists.numfree, MLT_ARRAY_LEN(fl->lists.items), 0);
+    mark_array(dead, (void *const *)fl->lists.items, fl->lists.numfree, MLD_ARRAY_LEN(fl->lists.items), 0);
 #endif
 #if PyDict_MAXFREELIST > 0
-    mark_array(dead, (void *const *)fl->dicts.items, fl->dicts.numfree, MLT_ARRAY_LEN(fl->dicts.items), 0);
+    mark_array(dead, (void *const *)fl->dicts.items, fl->dicts.numfree, MLD_ARRAY_LEN(fl->dicts.items), 0);
 #endif
 #if PyContext_MAXFREELIST > 0
     mark_chain(dead, fl->contexts.items, fl->contexts.numfree, context_next, 0);
 #endif
 #if _PyAsyncGen_MAXFREELIST > 0
     mark_array(dead, (void *const *)fl->async_gens.items, fl->async_gens.numfree,
-               MLT_ARRAY_LEN(fl->async_gens.items), 0);
+               MLD_ARRAY_LEN(fl->async_gens.items), 0);
     mark_array(dead, (void *const *)fl->async_gen_asends.items, fl->async_gen_asends.numfree,
-               MLT_ARRAY_LEN(fl->async_gen_asends.items), 0);
+               MLD_ARRAY_LEN(fl->async_gen_asends.items), 0);
 #endif
     if (fl->slices.slice_cache != NULL) {
-        mlt_bitmap_set(dead, (uintptr_t)fl->slices.slice_cache);
+        mld_bitmap_set(dead, (uintptr_t)fl->slices.slice_cache);
     }
 }
 #endif
@@ -249,7 +249,7 @@ void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead)
 
 #else /* unsupported CPython: the module imports, open_monitor refuses */
 
-void mlt_internals_mark_freelists(mlt_bitmap *bm) { (void)bm; }
-void mlt_internals_mark_freelisted_dead(mlt_bitmap *dead) { (void)dead; }
+void mld_internals_mark_freelists(mld_bitmap *bm) { (void)bm; }
+void mld_internals_mark_freelisted_dead(mld_bitmap *dead) { (void)dead; }
 
-#endif /* MLT_SUPPORTED */
+#endif /* MLD_SUPPORTED */

@@ -14,7 +14,7 @@
 
 #include "compat.h"
 #include "memalot/analysis.h"
-#include "module_parts.h"
+#include "py_bindings.h"
 #include "render.h"
 
 #define REPORT_MAX_FILTERS 64
@@ -120,7 +120,7 @@ static PyObject *outcome_to_dict(const report_outcome *outcome)
                          (unsigned int)outcome->evaluated_image);
 }
 
-PyObject *mlt_py_report(PyObject *self, PyObject *args, PyObject *kwargs)
+PyObject *mld_py_report(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
     static char *keywords[] = {"path", "each", "include", "exclude", "max_object_details",

@@ -4,7 +4,7 @@
  * is being written meanwhile, works on a side file with the GIL released, and
  * renames it over the dump only when it is complete. */
 #include "monitor.h"
-#include "module_parts.h"
+#include "py_bindings.h"
 #include "memalot/compact.h"
 
 #include <stdio.h>
@@ -19,7 +19,7 @@ typedef struct {
     char error[700];
 } compact_result;
 
-static void compact_file(mlt_monitor *m, uint64_t target, int has_protected, uint64_t protected_seq,
+static void compact_file(mld_monitor *m, uint64_t target, int has_protected, uint64_t protected_seq,
                          compact_result *r)
 {
     size_t len = strlen(m->path);
@@ -50,7 +50,7 @@ static void compact_file(mlt_monitor *m, uint64_t target, int has_protected, uin
     free(side);
 }
 
-PyObject *mlt_py_compact(PyObject *self, PyObject *args)
+PyObject *mld_py_compact(PyObject *self, PyObject *args)
 {
     (void)self;
     unsigned long long target = 0;
@@ -68,7 +68,7 @@ PyObject *mlt_py_compact(PyObject *self, PyObject *args)
     }
     compact_result r;
     memset(&r, 0, sizeof(r));
-    mlt_monitor *m = mlt_monitor_lock(r.error, sizeof(r.error));
+    mld_monitor *m = mld_monitor_lock(r.error, sizeof(r.error));
     if (m == NULL) {
         return Py_BuildValue("{s:s}", "error", r.error);
     }

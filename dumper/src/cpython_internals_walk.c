@@ -1,16 +1,16 @@
 /* CPython private structures the heap walk reads (walk.c, roots.c, edges.c,
  * typeinfo.c): the GC lists, object sizes and pre-headers, managed dicts and
  * inline values, interpreter and thread fields, frames and generators. One of
- * the two files compiled with Py_BUILD_CORE (internals_pycore.h). Nothing here
+ * the two files compiled with Py_BUILD_CORE (cpython_internals_pycore.h). Nothing here
  * allocates Python objects or runs Python code; the caller holds the GIL. */
-#include "internals_pycore.h"
-#include "internals.h"
+#include "cpython_internals_pycore.h"
+#include "cpython_internals.h"
 
-#if MLT_SUPPORTED
+#if MLD_SUPPORTED
 
 /* ------------------------------------------------------------ GC lists */
 
-static int walk_gc_list(PyGC_Head *head, int frozen, mlt_gc_visit_fn visit, void *arg)
+static int walk_gc_list(PyGC_Head *head, int frozen, mld_gc_visit_fn visit, void *arg)
 {
     for (PyGC_Head *g = (PyGC_Head *)head->_gc_next; g != head; g = (PyGC_Head *)g->_gc_next) {
         int rc = visit((PyObject *)(g + 1), frozen, arg);
@@ -25,7 +25,7 @@ static int walk_gc_list(PyGC_Head *head, int frozen, mlt_gc_visit_fn visit, void
  * PyUnstable_GC_VisitObjects (3.12+) because that skips the permanent
  * generation before 3.14, and the layout is the same on 3.10-3.14 (3.14.10 keeps
  * generations[] in the GIL build). */
-int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg)
+int mld_internals_gc_walk(mld_gc_visit_fn visit, void *arg)
 {
     struct _gc_runtime_state *gc = &current_interp()->gc;
     for (int i = 0; i < NUM_GENERATIONS; i++) {
@@ -39,20 +39,20 @@ int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg)
 
 /* ------------------------------------------------------------ sizes */
 
-size_t mlt_internals_getsizeof_extra(PyObject *op)
+size_t mld_internals_getsizeof_extra(PyObject *op)
 {
-#if MLT_PY_AT_LEAST(3, 13)
+#if MLD_PY_AT_LEAST(3, 13)
     return PyObject_IS_GC(op) ? _PyType_PreHeaderSize(Py_TYPE(op)) : 0;
-#elif MLT_PY_AT_LEAST(3, 11)
+#elif MLD_PY_AT_LEAST(3, 11)
     return _PyType_PreHeaderSize(Py_TYPE(op));
 #else
     return PyObject_IS_GC(op) ? sizeof(PyGC_Head) : 0;
 #endif
 }
 
-size_t mlt_internals_preheader(PyTypeObject *tp)
+size_t mld_internals_preheader(PyTypeObject *tp)
 {
-#if MLT_PY_AT_LEAST(3, 11)
+#if MLD_PY_AT_LEAST(3, 11)
     return _PyType_PreHeaderSize(tp);
 #else
     return PyType_IS_GC(tp) ? sizeof(PyGC_Head) : 0;
@@ -61,9 +61,9 @@ size_t mlt_internals_preheader(PyTypeObject *tp)
 
 /* ------------------------------------------------------------ managed dicts */
 
-#if MLT_PY_AT_LEAST(3, 11)
+#if MLD_PY_AT_LEAST(3, 11)
 static void visit_values(PyTypeObject *tp, PyDictValues *values, Py_ssize_t capacity,
-                         mlt_attr_fn attr, void *arg)
+                         mld_attr_fn attr, void *arg)
 {
     if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
         return; /* ht_cached_keys exists only in heap types */
@@ -86,15 +86,15 @@ static void visit_values(PyTypeObject *tp, PyDictValues *values, Py_ssize_t capa
 }
 #endif
 
-int mlt_internals_managed_attrs(PyObject *op, mlt_attr_fn attr, void *arg, PyObject **dict_out)
+int mld_internals_managed_attrs(PyObject *op, mld_attr_fn attr, void *arg, PyObject **dict_out)
 {
     *dict_out = NULL;
-#if MLT_PY_AT_LEAST(3, 11)
+#if MLD_PY_AT_LEAST(3, 11)
     PyTypeObject *tp = Py_TYPE(op);
     if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) {
         return 0;
     }
-#if MLT_PY_AT_LEAST(3, 13)
+#if MLD_PY_AT_LEAST(3, 13)
     if (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) {
         PyDictValues *values = _PyObject_InlineValues(op);
         if (values->valid) {
@@ -102,7 +102,7 @@ int mlt_internals_managed_attrs(PyObject *op, mlt_attr_fn attr, void *arg, PyObj
         }
     }
     *dict_out = (PyObject *)_PyObject_ManagedDictPointer(op)->dict;
-#elif MLT_PY_AT_LEAST(3, 12)
+#elif MLD_PY_AT_LEAST(3, 12)
     PyDictOrValues dorv = *_PyObject_DictOrValuesPointer(op);
     if (_PyDictOrValues_IsValues(dorv)) {
         visit_values(tp, _PyDictOrValues_GetValues(dorv), -1, attr, arg);
@@ -124,35 +124,35 @@ int mlt_internals_managed_attrs(PyObject *op, mlt_attr_fn attr, void *arg, PyObj
 
 /* ------------------------------------------------------------ interpreter */
 
-PyObject *mlt_internals_sysdict(void)
+PyObject *mld_internals_sysdict(void)
 {
     return current_interp()->sysdict;
 }
 
-PyObject *mlt_internals_builtins(void)
+PyObject *mld_internals_builtins(void)
 {
     return current_interp()->builtins;
 }
 
-PyObject *mlt_internals_thread_dict(PyThreadState *ts)
+PyObject *mld_internals_thread_dict(PyThreadState *ts)
 {
     return ts->dict;
 }
 
-PyObject *mlt_internals_thread_context(PyThreadState *ts)
+PyObject *mld_internals_thread_context(PyThreadState *ts)
 {
     return ts->context;
 }
 
-uint64_t mlt_internals_thread_id(PyThreadState *ts)
+uint64_t mld_internals_thread_id(PyThreadState *ts)
 {
     return (uint64_t)ts->thread_id;
 }
 
 /* ------------------------------------------------------------ frames */
 
-#if MLT_PY_AT_LEAST(3, 11)
-#if MLT_PY_AT_LEAST(3, 14)
+#if MLD_PY_AT_LEAST(3, 11)
+#if MLD_PY_AT_LEAST(3, 14)
 /* 3.14 frames hold _PyStackRef: a pointer with tag bits, or a tagged small
  * int (not an object), or the NULL ref (pycore_stackref.h, GIL build). */
 static PyObject *stackref_object(_PyStackRef ref)
@@ -166,10 +166,10 @@ static PyObject *stackref_object(_PyStackRef ref)
 
 static PyCodeObject *frame_code(_PyInterpreterFrame *f)
 {
-#if MLT_PY_AT_LEAST(3, 14)
+#if MLD_PY_AT_LEAST(3, 14)
     PyObject *exe = stackref_object(f->f_executable);
     return (exe != NULL && PyCode_Check(exe)) ? (PyCodeObject *)exe : NULL;
-#elif MLT_PY_AT_LEAST(3, 13)
+#elif MLD_PY_AT_LEAST(3, 13)
     PyObject *exe = f->f_executable;
     return (exe != NULL && PyCode_Check(exe)) ? (PyCodeObject *)exe : NULL;
 #else
@@ -179,7 +179,7 @@ static PyCodeObject *frame_code(_PyInterpreterFrame *f)
 
 static int frame_on_c_stack(_PyInterpreterFrame *f)
 {
-#if MLT_PY_AT_LEAST(3, 12)
+#if MLD_PY_AT_LEAST(3, 12)
     return f->owner == FRAME_OWNED_BY_CSTACK;
 #else
     (void)f;
@@ -189,9 +189,9 @@ static int frame_on_c_stack(_PyInterpreterFrame *f)
 
 static PyObject *frame_function(_PyInterpreterFrame *f)
 {
-#if MLT_PY_AT_LEAST(3, 14)
+#if MLD_PY_AT_LEAST(3, 14)
     return stackref_object(f->f_funcobj);
-#elif MLT_PY_AT_LEAST(3, 12)
+#elif MLD_PY_AT_LEAST(3, 12)
     return f->f_funcobj;
 #else
     return (PyObject *)f->f_func;
@@ -200,14 +200,14 @@ static PyObject *frame_function(_PyInterpreterFrame *f)
 
 static _PyInterpreterFrame *innermost_frame(PyThreadState *ts)
 {
-#if MLT_PY_AT_LEAST(3, 13)
+#if MLD_PY_AT_LEAST(3, 13)
     return ts->current_frame;
 #else
     return ts->cframe != NULL ? ts->cframe->current_frame : NULL;
 #endif
 }
 
-void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
+void mld_internals_walk_frames(PyThreadState *ts, mld_frame_fn fn, void *arg)
 {
     uint32_t depth = 0;
     for (_PyInterpreterFrame *f = innermost_frame(ts); f != NULL; f = f->previous) {
@@ -215,7 +215,7 @@ void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
         if (code == NULL || frame_on_c_stack(f)) {
             continue;
         }
-        mlt_frame_view view = {
+        mld_frame_view view = {
             .code = code,
             .qualname = code->co_qualname,
             .frame_object = (PyObject *)f->frame_obj,
@@ -229,7 +229,7 @@ void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
     }
 }
 
-static int view_of_interpreter_frame(_PyInterpreterFrame *f, mlt_frame_view *view)
+static int view_of_interpreter_frame(_PyInterpreterFrame *f, mld_frame_view *view)
 {
     PyCodeObject *code = frame_code(f);
     if (code == NULL) {
@@ -248,7 +248,7 @@ static int view_of_interpreter_frame(_PyInterpreterFrame *f, mlt_frame_view *vie
 
 /* Mirrors frame_traverse and gen_traverse: only frames whose locals the
  * object owns (a frame still running belongs to its thread, walked as roots). */
-int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view)
+int mld_internals_object_frame(PyObject *op, mld_frame_view *view)
 {
     if (PyFrame_Check(op)) {
         _PyInterpreterFrame *f = ((PyFrameObject *)op)->f_frame;
@@ -257,7 +257,7 @@ int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view)
     }
     if (PyGen_CheckExact(op) || PyCoro_CheckExact(op) || PyAsyncGen_CheckExact(op)) {
         PyGenObject *gen = (PyGenObject *)op;
-#if MLT_PY_AT_LEAST(3, 14)
+#if MLD_PY_AT_LEAST(3, 14)
         _PyInterpreterFrame *f = &gen->gi_iframe; /* embedded from 3.14, an array before */
 #else
         _PyInterpreterFrame *f = (_PyInterpreterFrame *)gen->gi_iframe;
@@ -267,7 +267,7 @@ int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view)
     return 0;
 }
 
-PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i)
+PyObject *mld_internals_local_name(const mld_frame_view *frame, int i)
 {
     if (i < 0 || i >= PyTuple_GET_SIZE(frame->names)) {
         return NULL;
@@ -275,21 +275,21 @@ PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i)
     return PyTuple_GET_ITEM(frame->names, i);
 }
 
-int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
+int mld_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
 {
     *names = code->co_localsplusnames;
     *first = code->co_nlocalsplus - code->co_nfreevars;
     return code->co_nfreevars;
 }
 
-PyObject *mlt_internals_code_names(PyCodeObject *code)
+PyObject *mld_internals_code_names(PyCodeObject *code)
 {
     return code->co_localsplusnames;
 }
 
 #else /* 3.10: frames are objects, linked through f_back */
 
-void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
+void mld_internals_walk_frames(PyThreadState *ts, mld_frame_fn fn, void *arg)
 {
     uint32_t depth = 0;
     for (PyFrameObject *f = ts->frame; f != NULL; f = f->f_back) {
@@ -299,7 +299,7 @@ void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
         }
         int ncells = (int)PyTuple_GET_SIZE(code->co_cellvars);
         int nfrees = (int)PyTuple_GET_SIZE(code->co_freevars);
-        mlt_frame_view view = {
+        mld_frame_view view = {
             .code = code,
             .qualname = code->co_name,
             .frame_object = (PyObject *)f,
@@ -313,7 +313,7 @@ void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg)
     }
 }
 
-int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view)
+int mld_internals_object_frame(PyObject *op, mld_frame_view *view)
 {
     if (!PyFrame_Check(op) || ((PyFrameObject *)op)->f_code == NULL) {
         return 0;
@@ -332,7 +332,7 @@ int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view)
     return 1;
 }
 
-PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i)
+PyObject *mld_internals_local_name(const mld_frame_view *frame, int i)
 {
     PyCodeObject *code = frame->code;
     PyObject *parts[3] = {code->co_varnames, code->co_cellvars, code->co_freevars};
@@ -346,14 +346,14 @@ PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i)
     return NULL;
 }
 
-int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
+int mld_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
 {
     *names = code->co_freevars;
     *first = 0;
     return (int)PyTuple_GET_SIZE(code->co_freevars);
 }
 
-PyObject *mlt_internals_code_names(PyCodeObject *code)
+PyObject *mld_internals_code_names(PyCodeObject *code)
 {
     (void)code;
     return NULL; /* co_varnames & co are members on 3.10, labelled generically */
@@ -361,9 +361,9 @@ PyObject *mlt_internals_code_names(PyCodeObject *code)
 
 #endif /* frames */
 
-PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i)
+PyObject *mld_internals_frame_local(const mld_frame_view *frame, int i)
 {
-#if MLT_PY_AT_LEAST(3, 14)
+#if MLD_PY_AT_LEAST(3, 14)
     return stackref_object(((const _PyStackRef *)frame->values)[i]);
 #else
     return ((PyObject *const *)frame->values)[i];
@@ -372,31 +372,31 @@ PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i)
 
 #else /* unsupported CPython: the module imports, open_monitor refuses */
 
-int mlt_internals_gc_walk(mlt_gc_visit_fn visit, void *arg) { (void)visit; (void)arg; return 0; }
-size_t mlt_internals_getsizeof_extra(PyObject *op) { (void)op; return 0; }
-size_t mlt_internals_preheader(PyTypeObject *tp) { (void)tp; return 0; }
-int mlt_internals_managed_attrs(PyObject *op, mlt_attr_fn attr, void *arg, PyObject **dict_out)
+int mld_internals_gc_walk(mld_gc_visit_fn visit, void *arg) { (void)visit; (void)arg; return 0; }
+size_t mld_internals_getsizeof_extra(PyObject *op) { (void)op; return 0; }
+size_t mld_internals_preheader(PyTypeObject *tp) { (void)tp; return 0; }
+int mld_internals_managed_attrs(PyObject *op, mld_attr_fn attr, void *arg, PyObject **dict_out)
 {
     (void)op; (void)attr; (void)arg;
     *dict_out = NULL;
     return 0;
 }
-PyObject *mlt_internals_sysdict(void) { return NULL; }
-PyObject *mlt_internals_builtins(void) { return NULL; }
-PyObject *mlt_internals_thread_dict(PyThreadState *ts) { (void)ts; return NULL; }
-PyObject *mlt_internals_thread_context(PyThreadState *ts) { (void)ts; return NULL; }
-uint64_t mlt_internals_thread_id(PyThreadState *ts) { (void)ts; return 0; }
-void mlt_internals_walk_frames(PyThreadState *ts, mlt_frame_fn fn, void *arg) { (void)ts; (void)fn; (void)arg; }
-PyObject *mlt_internals_local_name(const mlt_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
-PyObject *mlt_internals_frame_local(const mlt_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
-int mlt_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
+PyObject *mld_internals_sysdict(void) { return NULL; }
+PyObject *mld_internals_builtins(void) { return NULL; }
+PyObject *mld_internals_thread_dict(PyThreadState *ts) { (void)ts; return NULL; }
+PyObject *mld_internals_thread_context(PyThreadState *ts) { (void)ts; return NULL; }
+uint64_t mld_internals_thread_id(PyThreadState *ts) { (void)ts; return 0; }
+void mld_internals_walk_frames(PyThreadState *ts, mld_frame_fn fn, void *arg) { (void)ts; (void)fn; (void)arg; }
+PyObject *mld_internals_local_name(const mld_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
+PyObject *mld_internals_frame_local(const mld_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
+int mld_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
 {
     (void)code;
     *names = NULL;
     *first = 0;
     return 0;
 }
-PyObject *mlt_internals_code_names(PyCodeObject *code) { (void)code; return NULL; }
-int mlt_internals_object_frame(PyObject *op, mlt_frame_view *view) { (void)op; (void)view; return 0; }
+PyObject *mld_internals_code_names(PyCodeObject *code) { (void)code; return NULL; }
+int mld_internals_object_frame(PyObject *op, mld_frame_view *view) { (void)op; (void)view; return 0; }
 
-#endif /* MLT_SUPPORTED */
+#endif /* MLD_SUPPORTED */
