@@ -9,10 +9,9 @@
 
 #include "args.h"
 #include "cli.h"
-#include "fmt.h"
+#include "memalot/render.h"
+#include "memalot/render_json.h"
 #include "image_ref.h"
-#include "render.h"
-#include "safe_text.h"
 
 #define DIFF_SCHEMA "memalot-diff/1"
 
@@ -109,10 +108,10 @@ static long merge(const mla_census *a, const mla_census *b, diff_row **out)
 
 static json_t *side_json(const mla_census *census)
 {
-    char time_text[CLI_FMT_TIME_MAX];
-    return json_pack("{s:o, s:I, s:s, s:I, s:I}", "path", cli_json_string(census->path), "image",
+    char time_text[MLR_FMT_TIME_MAX];
+    return json_pack("{s:o, s:I, s:s, s:I, s:I}", "path", mlr_json_string(census->path), "image",
                      (json_int_t)census->image.index, "time",
-                     cli_fmt_time(census->image.wall_time, time_text, sizeof time_text),
+                     mlr_fmt_time(census->image.wall_time, time_text, sizeof time_text),
                      "objects", (json_int_t)census->object_count, "shallow_bytes",
                      (json_int_t)census->shallow_bytes);
 }
@@ -124,7 +123,7 @@ static int print_json(const mla_census *const census[2], const diff_row *rows, s
         const diff_row *row = &rows[i];
         json_array_append_new(
             types, json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "type",
-                             cli_json_string(row->type), "count_a", (json_int_t)row->count[0],
+                             mlr_json_string(row->type), "count_a", (json_int_t)row->count[0],
                              "count_b", (json_int_t)row->count[1], "count_delta",
                              (json_int_t)delta(row->count[0], row->count[1]), "shallow_bytes_a",
                              (json_int_t)row->bytes[0], "shallow_bytes_b",
@@ -137,34 +136,34 @@ static int print_json(const mla_census *const census[2], const diff_row *rows, s
         (json_int_t)delta(census[0]->object_count, census[1]->object_count),
         "shallow_bytes_delta", (json_int_t)delta(census[0]->shallow_bytes, census[1]->shallow_bytes),
         "types", types);
-    int failed = cli_json_dump(document, stdout);
+    int failed = mlr_json_dump(document, stdout);
     json_decref(document);
     return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }
 
 static const char *signed_size(int64_t bytes, char *out, size_t out_size)
 {
-    char magnitude[CLI_FMT_SIZE_MAX];
-    cli_fmt_size(bytes < 0 ? (uint64_t)(-bytes) : (uint64_t)bytes, magnitude, sizeof magnitude);
+    char magnitude[MLR_FMT_SIZE_MAX];
+    mlr_fmt_size(bytes < 0 ? (uint64_t)(-bytes) : (uint64_t)bytes, magnitude, sizeof magnitude);
     snprintf(out, out_size, "%s%s", bytes < 0 ? "-" : bytes > 0 ? "+" : " ", magnitude);
     return out;
 }
 
 static void print_side(const char *label, const mla_census *census)
 {
-    char time_text[CLI_FMT_TIME_MAX], size[CLI_FMT_SIZE_MAX];
+    char time_text[MLR_FMT_TIME_MAX], size[MLR_FMT_SIZE_MAX];
     printf("%s: ", label);
-    cli_put_terminal(stdout, census->path);
+    mlr_put_terminal(stdout, census->path);
     printf(" image %u (%s): %llu objects, %s\n", census->image.index,
-           cli_fmt_time(census->image.wall_time, time_text, sizeof time_text),
+           mlr_fmt_time(census->image.wall_time, time_text, sizeof time_text),
            (unsigned long long)census->object_count,
-           cli_fmt_size(census->shallow_bytes, size, sizeof size));
+           mlr_fmt_size(census->shallow_bytes, size, sizeof size));
 }
 
 static void print_text(const mla_census *const census[2], const diff_row *rows, size_t count,
                        int all, uint64_t limit)
 {
-    char change[CLI_FMT_SIZE_MAX + 2];
+    char change[MLR_FMT_SIZE_MAX + 2];
     print_side("A", census[0]);
     print_side("B", census[1]);
     printf("total: %+lld objects, %s\n\n",
@@ -180,7 +179,7 @@ static void print_text(const mla_census *const census[2], const diff_row *rows, 
         printf("%12llu %12llu %+12lld %13s  ", (unsigned long long)row->count[0],
                (unsigned long long)row->count[1], (long long)delta(row->count[0], row->count[1]),
                signed_size(delta(row->bytes[0], row->bytes[1]), change, sizeof change));
-        cli_put_terminal(stdout, row->type);
+        mlr_put_terminal(stdout, row->type);
         putchar('\n');
         shown++;
     }

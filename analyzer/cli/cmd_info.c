@@ -10,9 +10,8 @@
 
 #include "args.h"
 #include "cli.h"
-#include "fmt.h"
-#include "render.h"
-#include "safe_text.h"
+#include "memalot/render.h"
+#include "memalot/render_json.h"
 
 #define INFO_SCHEMA "memalot-info/1"
 
@@ -38,7 +37,7 @@ static double bytes_per_object(uint64_t bytes, uint64_t objects)
 static json_t *image_json(mlt_reader *reader, size_t index, const mlt_image_info *info,
                           double start_time)
 {
-    char time_text[CLI_FMT_TIME_MAX];
+    char time_text[MLR_FMT_TIME_MAX];
     uint64_t stored = mlt_reader_image_length(reader, index);
     return json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, "
                      "s:o, s:s, s:I}",
@@ -46,20 +45,20 @@ static json_t *image_json(mlt_reader *reader, size_t index, const mlt_image_info
                      "kind", info->kind == MLT_IMAGE_FULL ? "full"
                              : info->kind == MLT_IMAGE_CALL_DELTA ? "call-delta" : "unknown",
                      "sequence", (json_int_t)info->sequence,
-                     "time", cli_fmt_time(info->wall_time, time_text, sizeof time_text),
-                     "wall_time", cli_json_real(info->wall_time),
+                     "time", mlr_fmt_time(info->wall_time, time_text, sizeof time_text),
+                     "wall_time", mlr_json_real(info->wall_time),
                      "seconds_since_start",
-                     cli_json_real(start_time > 0 ? info->wall_time - start_time : 0),
+                     mlr_json_real(start_time > 0 ? info->wall_time - start_time : 0),
                      "trigger", mlt_trigger_name(info->trigger),
                      "call_counter", (json_int_t)info->call_counter,
-                     "function", cli_json_string(info->function),
+                     "function", mlr_json_string(info->function),
                      "objects", (json_int_t)info->object_count,
                      "edges", (json_int_t)info->edge_count,
                      "roots", (json_int_t)info->root_count,
                      "types", (json_int_t)info->type_count,
                      "stored_bytes", (json_int_t)stored,
                      "bytes_per_object",
-                     cli_json_real(bytes_per_object(stored, info->object_count)),
+                     mlr_json_real(bytes_per_object(stored, info->object_count)),
                      "identity", mlt_identity_source_name(info->identity),
                      "pause_ns", (json_int_t)info->pause_ns);
 }
@@ -70,7 +69,7 @@ static json_t *tail_json(const mlt_error *tail)
         return json_pack("{s:s}", "status", "clean");
     return json_pack("{s:s, s:s, s:I, s:o}", "status", "error", "code",
                      mlt_status_name(tail->code), "offset", (json_int_t)tail->offset, "message",
-                     cli_json_string(tail->message));
+                     mlr_json_string(tail->message));
 }
 
 static int print_json(mlt_reader *reader, const char *path)
@@ -88,10 +87,10 @@ static int print_json(mlt_reader *reader, const char *path)
         json_array_append_new(images, image_json(reader, i, &info, file->start_time));
     }
     json_t *document = json_pack("{s:s, s:o, s:I, s:o, s:o}", "schema", INFO_SCHEMA, "file",
-                                 cli_file_info_json(file, path), "file_size",
+                                 mlr_file_info_json(file, path), "file_size",
                                  (json_int_t)mlt_reader_file_size(reader), "images", images,
                                  "tail", tail_json(mlt_reader_tail_error(reader)));
-    int failed = cli_json_dump(document, stdout);
+    int failed = mlr_json_dump(document, stdout);
     json_decref(document);
     return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }
@@ -100,7 +99,7 @@ static void print_text_field(const char *label, const char *value)
 {
     printf("%-16s ", label);
     if (value)
-        cli_put_terminal(stdout, value);
+        mlr_put_terminal(stdout, value);
     else
         fputs("(absent)", stdout);
     putchar('\n');
@@ -108,9 +107,9 @@ static void print_text_field(const char *label, const char *value)
 
 static void print_header(const mlt_file_info *file, const char *path, uint64_t file_size)
 {
-    char text[64], size[CLI_FMT_SIZE_MAX];
+    char text[64], size[MLR_FMT_SIZE_MAX];
     print_text_field("file", path);
-    printf("%-16s %s (%llu bytes)\n", "size", cli_fmt_size(file_size, size, sizeof size),
+    printf("%-16s %s (%llu bytes)\n", "size", mlr_fmt_size(file_size, size, sizeof size),
            (unsigned long long)file_size);
     printf("%-16s %u.%u\n", "format", file->format_major, file->format_minor);
     print_text_field("producer", file->producer);
@@ -129,33 +128,33 @@ static void print_header(const mlt_file_info *file, const char *path, uint64_t f
         for (uint32_t i = 0; i < file->argc; i++) {
             if (i)
                 putchar(' ');
-            cli_put_terminal(stdout, file->argv[i]);
+            mlr_put_terminal(stdout, file->argv[i]);
         }
     }
-    printf("\n%-16s %s\n", "started", cli_fmt_time(file->start_time, text, sizeof text));
+    printf("\n%-16s %s\n", "started", mlr_fmt_time(file->start_time, text, sizeof text));
 }
 
 static void print_image_line(mlt_reader *reader, size_t index, const mlt_image_info *info,
                              double start_time)
 {
-    char time_text[CLI_FMT_TIME_MAX], stored[CLI_FMT_SIZE_MAX];
+    char time_text[MLR_FMT_TIME_MAX], stored[MLR_FMT_SIZE_MAX];
     uint64_t stored_bytes = mlt_reader_image_length(reader, index);
     printf("%5zu  %s  %+9.1f s  %-10s ", index,
-           cli_fmt_time(info->wall_time, time_text, sizeof time_text),
+           mlr_fmt_time(info->wall_time, time_text, sizeof time_text),
            start_time > 0 ? info->wall_time - start_time : 0.0, mlt_trigger_name(info->trigger));
     if (info->kind == MLT_IMAGE_FULL)
         printf("%12llu %12llu", (unsigned long long)info->object_count,
                (unsigned long long)info->edge_count);
     else /* a call delta lists no objects: nothing the call made lived */
         printf("%25s", info->kind == MLT_IMAGE_CALL_DELTA ? "call delta" : "unknown kind");
-    printf(" %10s %7.1f", cli_fmt_size(stored_bytes, stored, sizeof stored),
+    printf(" %10s %7.1f", mlr_fmt_size(stored_bytes, stored, sizeof stored),
            bytes_per_object(stored_bytes, info->object_count));
     if (info->trigger == MLT_TRIGGER_CALL_START || info->trigger == MLT_TRIGGER_CALL_END ||
         info->function) {
         printf("  call %llu", (unsigned long long)info->call_counter);
         if (info->function) {
             fputs(" of ", stdout);
-            cli_put_terminal(stdout, info->function);
+            mlr_put_terminal(stdout, info->function);
         }
     } else if (info->call_counter) {
         printf("  after %llu calls", (unsigned long long)info->call_counter);
@@ -186,7 +185,7 @@ static int print_text(mlt_reader *reader, const char *path)
     if (tail) {
         printf("error (%s at offset %llu): ", mlt_status_name(tail->code),
                (unsigned long long)tail->offset);
-        cli_put_terminal(stdout, tail->message);
+        mlr_put_terminal(stdout, tail->message);
         putchar('\n');
     } else {
         puts("clean");

@@ -16,9 +16,8 @@
 
 #include "args.h"
 #include "cli.h"
-#include "fmt.h"
-#include "render.h"
-#include "safe_text.h"
+#include "memalot/render.h"
+#include "memalot/render_json.h"
 
 #define LIST_SCHEMA "memalot-list/1"
 
@@ -169,23 +168,23 @@ static int collect(const char *directory, dump_entry **out, size_t *out_count)
 
 static json_t *entry_json(const dump_entry *entry)
 {
-    char time_text[CLI_FMT_TIME_MAX];
-    json_t *object = json_pack("{s:o, s:o, s:I}", "file", cli_json_string(entry->name), "path",
-                               cli_json_string(entry->path), "size", (json_int_t)entry->size);
+    char time_text[MLR_FMT_TIME_MAX];
+    json_t *object = json_pack("{s:o, s:o, s:I}", "file", mlr_json_string(entry->name), "path",
+                               mlr_json_string(entry->path), "size", (json_int_t)entry->size);
     if (!object)
         return NULL;
     if (!entry->ok) {
-        json_object_set_new(object, "error", cli_json_string(entry->error.message));
+        json_object_set_new(object, "error", mlr_json_string(entry->error.message));
         return object;
     }
     json_object_set_new(object, "error", json_null());
     json_object_set_new(object, "program",
-                        entry->program ? cli_json_string(entry->program) : json_null());
+                        entry->program ? mlr_json_string(entry->program) : json_null());
     json_object_set_new(object, "argv_withheld", json_boolean(entry->program == NULL));
     json_object_set_new(object, "pid", json_integer((json_int_t)entry->pid));
-    json_object_set_new(object, "start_time", cli_json_real(entry->start_time));
+    json_object_set_new(object, "start_time", mlr_json_real(entry->start_time));
     json_object_set_new(object, "started",
-                        json_string(cli_fmt_time(entry->start_time, time_text, sizeof time_text)));
+                        json_string(mlr_fmt_time(entry->start_time, time_text, sizeof time_text)));
     json_object_set_new(object, "images", json_integer((json_int_t)entry->images));
     json_object_set_new(object, "tail_torn", json_boolean(entry->tail_torn));
     return object;
@@ -197,8 +196,8 @@ static int print_json(const char *directory, const dump_entry *entries, size_t c
     for (size_t i = 0; dumps && i < count; i++)
         json_array_append_new(dumps, entry_json(&entries[i]));
     json_t *document = json_pack("{s:s, s:o, s:o}", "schema", LIST_SCHEMA, "directory",
-                                 cli_json_string(directory), "dumps", dumps);
-    int failed = cli_json_dump(document, stdout);
+                                 mlr_json_string(directory), "dumps", dumps);
+    int failed = mlr_json_dump(document, stdout);
     json_decref(document);
     return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }
@@ -207,7 +206,7 @@ static int print_json(const char *directory, const dump_entry *entries, size_t c
  * enough for alignment of ordinary names, never a reason to cut one. */
 static void put_padded(const char *text, int width)
 {
-    cli_put_terminal(stdout, text);
+    mlr_put_terminal(stdout, text);
     for (int used = (int)strlen(text); used < width; used++)
         putchar(' ');
 }
@@ -218,7 +217,7 @@ static void print_text(const char *directory, const dump_entry *entries, size_t 
 {
     if (count == 0) {
         fputs("no memalot dumps in ", stdout);
-        cli_put_terminal(stdout, directory);
+        mlr_put_terminal(stdout, directory);
         putchar('\n');
         return;
     }
@@ -227,23 +226,23 @@ static void print_text(const char *directory, const dump_entry *entries, size_t 
     int any_torn = 0;
     for (size_t i = 0; i < count; i++) {
         const dump_entry *entry = &entries[i];
-        char time_text[CLI_FMT_TIME_MAX], size[CLI_FMT_SIZE_MAX];
-        cli_fmt_size(entry->size, size, sizeof size);
+        char time_text[MLR_FMT_TIME_MAX], size[MLR_FMT_SIZE_MAX];
+        mlr_fmt_size(entry->size, size, sizeof size);
         if (!entry->ok) {
             printf("%-24s %8s %7s %10s  %-20s ", "(unreadable)", "-", "-", size, "-");
-            cli_put_terminal(stdout, entry->name);
+            mlr_put_terminal(stdout, entry->name);
             fputs("\n    error: ", stdout);
-            cli_put_terminal(stdout, entry->error.message);
+            mlr_put_terminal(stdout, entry->error.message);
             putchar('\n');
             continue;
         }
         any_torn |= entry->tail_torn;
         printf("%-24s %8llu %6zu%s %10s  ",
-               cli_fmt_time(entry->start_time, time_text, sizeof time_text),
+               mlr_fmt_time(entry->start_time, time_text, sizeof time_text),
                (unsigned long long)entry->pid, entry->images, entry->tail_torn ? "+" : " ", size);
         put_padded(entry->program ? entry->program : "(withheld)", 20);
         putchar(' ');
-        cli_put_terminal(stdout, entry->name);
+        mlr_put_terminal(stdout, entry->name);
         putchar('\n');
     }
     if (any_torn)

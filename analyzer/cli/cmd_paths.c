@@ -7,9 +7,8 @@
 
 #include "args.h"
 #include "cli.h"
-#include "fmt.h"
-#include "render.h"
-#include "safe_text.h"
+#include "memalot/render.h"
+#include "memalot/render_json.h"
 
 #define PATHS_SCHEMA "memalot-paths/1"
 
@@ -81,15 +80,15 @@ static json_t *strings_json(const char *const *strings, size_t count)
 {
     json_t *array = json_array();
     for (size_t i = 0; array && strings && i < count; i++)
-        json_array_append_new(array, cli_json_string(strings[i]));
+        json_array_append_new(array, mlr_json_string(strings[i]));
     return array;
 }
 
 static json_t *path_json(const mla_path *path)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "root", cli_json_string(path->root),
-                     "root_type", cli_json_string(path->root_type), "root_address",
-                     cli_json_hex(path->root_address), "edges",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "root", mlr_json_string(path->root),
+                     "root_type", mlr_json_string(path->root_type), "root_address",
+                     mlr_json_hex(path->root_address), "edges",
                      strings_json(path->edges, path->edge_count), "types",
                      strings_json(path->types, path->edge_count), "truncated",
                      path->truncated ? 1 : 0);
@@ -102,34 +101,34 @@ static int print_json(const mla_object_info *info)
         json_array_append_new(paths, path_json(&info->paths[i]));
     json_t *document = json_pack(
         "{s:s, s:o, s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:b, s:o, s:b}", "schema",
-        PATHS_SCHEMA, "path", cli_json_string(info->path), "image", (json_int_t)info->image,
-        "address", cli_json_hex(info->address), "type", cli_json_string(info->type),
+        PATHS_SCHEMA, "path", mlr_json_string(info->path), "image", (json_int_t)info->image,
+        "address", mlr_json_hex(info->address), "type", mlr_json_string(info->type),
         "shallow_bytes", (json_int_t)info->shallow_bytes, "retained_bytes",
         (json_int_t)info->retained_bytes, "refcount", (json_int_t)info->refcount, "flags",
         (json_int_t)info->flags, "referrer_count", (json_int_t)info->referrer_count, "is_root",
-        info->is_root ? 1 : 0, "preview", cli_json_string(info->preview), "preview_truncated",
+        info->is_root ? 1 : 0, "preview", mlr_json_string(info->preview), "preview_truncated",
         info->preview_truncated ? 1 : 0, "paths", paths, "paths_capped",
         info->paths_capped ? 1 : 0);
-    int failed = cli_json_dump(document, stdout);
+    int failed = mlr_json_dump(document, stdout);
     json_decref(document);
     return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 }
 
 static void print_text(const mla_object_info *info)
 {
-    char shallow[CLI_FMT_SIZE_MAX], retained[CLI_FMT_SIZE_MAX];
+    char shallow[MLR_FMT_SIZE_MAX], retained[MLR_FMT_SIZE_MAX];
     printf("0x%llx ", (unsigned long long)info->address);
-    cli_put_terminal(stdout, info->type);
+    mlr_put_terminal(stdout, info->type);
     printf(" in image %u of ", info->image);
-    cli_put_terminal(stdout, info->path);
+    mlr_put_terminal(stdout, info->path);
     printf("\n  %s shallow, %s retained, refcount %llu, %llu referrer%s%s\n",
-           cli_fmt_size(info->shallow_bytes, shallow, sizeof shallow),
-           cli_fmt_size(info->retained_bytes, retained, sizeof retained),
+           mlr_fmt_size(info->shallow_bytes, shallow, sizeof shallow),
+           mlr_fmt_size(info->retained_bytes, retained, sizeof retained),
            (unsigned long long)info->refcount, (unsigned long long)info->referrer_count,
            info->referrer_count == 1 ? "" : "s", info->is_root ? ", is a root" : "");
     if (info->preview) { /* rendered by the analysis: quoted, ellipsis when cut */
         fputs("  value ", stdout);
-        cli_put_terminal(stdout, info->preview);
+        mlr_put_terminal(stdout, info->preview);
         putchar('\n');
     }
     printf("\n%zu retainer path%s%s\n", info->path_count, info->path_count == 1 ? "" : "s",
@@ -137,12 +136,12 @@ static void print_text(const mla_object_info *info)
     for (size_t i = 0; i < info->path_count; i++) {
         const mla_path *path = &info->paths[i];
         printf("%4zu. ", i + 1);
-        cli_put_terminal(stdout, path->root);
+        mlr_put_terminal(stdout, path->root);
         if (path->truncated)
             fputs(" -> ...", stdout);
         for (size_t j = 0; j < path->edge_count; j++) {
             fputs(" -> ", stdout);
-            cli_put_terminal(stdout, path->edges[j]);
+            mlr_put_terminal(stdout, path->edges[j]);
         }
         putchar('\n');
     }

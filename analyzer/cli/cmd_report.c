@@ -10,9 +10,9 @@
 
 #include "args.h"
 #include "cli.h"
-#include "color.h"
+#include "memalot/render.h"
+#include "memalot/render_json.h"
 #include "progress.h"
-#include "render.h"
 
 static const cli_opt_spec report_options[] = {
     {"lifetime", CLI_OPT_VALUE, "SECONDS", "leak: alive longer than SECONDS"},
@@ -44,7 +44,7 @@ typedef struct {
     int json;
     const char *html_path;
     int exit_zero;
-    cli_color_mode color;
+    mlr_color_mode color;
 } report_request;
 
 static void print_help(FILE *out)
@@ -169,9 +169,9 @@ static int parse_request(const cli_args *args, report_request *request, char *me
         snprintf(message, message_size, "--color and --no-color exclude each other");
         return -1;
     }
-    request->color = cli_args_count(args, "no-color") ? CLI_COLOR_NEVER
-                     : cli_args_count(args, "color")  ? CLI_COLOR_ALWAYS
-                                                      : CLI_COLOR_AUTO;
+    request->color = cli_args_count(args, "no-color") ? MLR_COLOR_NEVER
+                     : cli_args_count(args, "color")  ? MLR_COLOR_ALWAYS
+                                                      : MLR_COLOR_AUTO;
     request->json = cli_args_count(args, "json") > 0;
     request->html_path = cli_args_value(args, "html");
     request->exit_zero = cli_args_count(args, "exit-zero") > 0;
@@ -186,7 +186,7 @@ static int write_html(const char *path, const mla_report *const *reports, size_t
                 strerror(errno));
         return -1;
     }
-    int failed = cli_render_html(out, reports, count, each);
+    int failed = mlr_render_html(out, reports, count, each);
     if (fclose(out) != 0 || failed) {
         fprintf(stderr, "%s: writing HTML report %s failed\n", CLI_PROGRAM, path);
         return -1;
@@ -214,15 +214,15 @@ static int render(const report_request *request, const mla_report *const *report
         write_html(request->html_path, reports, count, request->analysis.each) != 0)
         failed = 1;
     if (request->json) {
-        json_t *document = cli_render_json(reports, count, request->analysis.each);
-        if (cli_json_dump(document, stdout) != 0) {
+        json_t *document = mlr_render_json(reports, count, request->analysis.each);
+        if (mlr_json_dump(document, stdout) != 0) {
             fprintf(stderr, "%s: writing the JSON report failed\n", CLI_PROGRAM);
             failed = 1;
         }
         json_decref(document);
     } else {
-        cli_text_style style = {cli_color_enabled(request->color, stdout), is_utf8_locale()};
-        cli_render_text(stdout, reports, count, request->analysis.each, &style);
+        mlr_text_style style = {mlr_color_enabled(request->color, stdout), is_utf8_locale()};
+        mlr_render_text(stdout, reports, count, request->analysis.each, &style);
     }
     fflush(stdout);
     return failed || ferror(stdout) ? -1 : 0;

@@ -1,6 +1,6 @@
 /* The leak criterion as JSON and as a sentence for the text and HTML reports. */
-#include "fmt.h"
-#include "render.h"
+#include "memalot/render.h"
+#include "memalot/render_json.h"
 
 static const char *criterion_kind_name(mlt_criterion_kind kind)
 {
@@ -12,10 +12,10 @@ static const char *criterion_kind_name(mlt_criterion_kind kind)
     return "none";
 }
 
-json_t *cli_criterion_json(const mlt_criterion *criterion, const char *source)
+json_t *mlr_criterion_json(const mlt_criterion *criterion, const char *source)
 {
     json_t *object = json_pack("{s:s, s:o}", "kind", criterion_kind_name(criterion->kind),
-                               "source", cli_json_string(source));
+                               "source", mlr_json_string(source));
     if (!object)
         return NULL;
     if (criterion->kind == MLT_CRITERION_TIME) {
@@ -29,14 +29,14 @@ json_t *cli_criterion_json(const mlt_criterion *criterion, const char *source)
     return object;
 }
 
-void cli_criterion_text(const mlt_criterion *criterion, char *out, size_t out_size)
+void mlr_criterion_text(const mlt_criterion *criterion, char *out, size_t out_size)
 {
-    char lifetime[CLI_FMT_TIME_MAX], warmup[CLI_FMT_TIME_MAX];
+    char lifetime[MLR_FMT_TIME_MAX], warmup[MLR_FMT_TIME_MAX];
     switch (criterion->kind) {
     case MLT_CRITERION_TIME:
         snprintf(out, out_size, "objects alive longer than %s, created after a %s warm-up",
-                 cli_fmt_duration(criterion->lifetime, lifetime, sizeof lifetime),
-                 cli_fmt_duration(criterion->warmup, warmup, sizeof warmup));
+                 mlr_fmt_duration(criterion->lifetime, lifetime, sizeof lifetime),
+                 mlr_fmt_duration(criterion->warmup, warmup, sizeof warmup));
         return;
     case MLT_CRITERION_CALLS:
         snprintf(out, out_size,

@@ -1,13 +1,13 @@
-/* Human-readable sizes, times and durations (see fmt.h). */
+/* Human-readable sizes, times and durations (see memalot/render.h). */
 #define _POSIX_C_SOURCE 200809L
 
-#include "fmt.h"
+#include "memalot/render.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <time.h>
 
-const char *cli_fmt_size(uint64_t bytes, char *out, size_t out_size)
+const char *mlr_fmt_size(uint64_t bytes, char *out, size_t out_size)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     if (bytes < 1024) {
@@ -25,7 +25,7 @@ const char *cli_fmt_size(uint64_t bytes, char *out, size_t out_size)
     return out;
 }
 
-const char *cli_fmt_time(double unix_seconds, char *out, size_t out_size)
+const char *mlr_fmt_time(double unix_seconds, char *out, size_t out_size)
 {
     if (!isfinite(unix_seconds) || unix_seconds <= 0 || unix_seconds > 253402300799.0) {
         snprintf(out, out_size, "(unknown)");
@@ -46,7 +46,7 @@ const char *cli_fmt_time(double unix_seconds, char *out, size_t out_size)
     return out;
 }
 
-const char *cli_fmt_duration(double seconds, char *out, size_t out_size)
+const char *mlr_fmt_duration(double seconds, char *out, size_t out_size)
 {
     if (!isfinite(seconds) || seconds < 0)
         snprintf(out, out_size, "?");

@@ -5,10 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "render.h"
+#include "memalot/render_json.h"
 #include "safe_text.h"
 
-json_t *cli_json_string(const char *text)
+json_t *mlr_json_string(const char *text)
 {
     if (!text)
         return json_null();
@@ -16,18 +16,18 @@ json_t *cli_json_string(const char *text)
     if (value)
         return value;
     /* jansson refuses invalid UTF-8: keep what can be said, mark the rest. */
-    char *repaired = cli_utf8_repair(text);
+    char *repaired = mlr_internal_utf8_repair(text);
     value = repaired ? json_string(repaired) : NULL;
     free(repaired);
     return value ? value : json_null();
 }
 
-json_t *cli_json_real(double value)
+json_t *mlr_json_real(double value)
 {
     return isfinite(value) ? json_real(value) : json_null();
 }
 
-json_t *cli_json_hex(uint64_t value)
+json_t *mlr_json_hex(uint64_t value)
 {
     char text[24];
     snprintf(text, sizeof text, "0x%llx", (unsigned long long)value);
@@ -40,34 +40,34 @@ static json_t *argv_json(const mlt_file_info *file)
         return json_null();
     json_t *array = json_array();
     for (uint32_t i = 0; array && i < file->argc; i++)
-        json_array_append_new(array, cli_json_string(file->argv[i]));
+        json_array_append_new(array, mlr_json_string(file->argv[i]));
     return array;
 }
 
-json_t *cli_file_info_json(const mlt_file_info *file, const char *path)
+json_t *mlr_file_info_json(const mlt_file_info *file, const char *path)
 {
     char version[32];
     snprintf(version, sizeof version, "%u.%u", file->format_major, file->format_minor);
     return json_pack("{s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:s, s:I, s:o, s:b, s:o, "
                      "s:o}",
-                     "path", cli_json_string(path),
+                     "path", mlr_json_string(path),
                      "format_version", version,
-                     "producer", cli_json_string(file->producer),
-                     "python_version", cli_json_string(file->python_version),
+                     "producer", mlr_json_string(file->producer),
+                     "python_version", mlr_json_string(file->python_version),
                      "python_hexversion", (json_int_t)file->python_hexversion,
-                     "python_implementation", cli_json_string(file->python_implementation),
-                     "python_build", cli_json_string(file->python_build),
-                     "platform", cli_json_string(file->platform),
+                     "python_implementation", mlr_json_string(file->python_implementation),
+                     "python_build", mlr_json_string(file->python_build),
+                     "platform", mlr_json_string(file->platform),
                      "pointer_size", (json_int_t)file->pointer_size,
                      "byte_order", file->byte_order == MLT_BYTE_ORDER_BIG ? "big" : "little",
                      "pid", (json_int_t)file->pid,
-                     "run_id", cli_json_hex(file->run_id),
+                     "run_id", mlr_json_hex(file->run_id),
                      "argv_withheld", file->argv_withheld ? 1 : 0,
                      "argv", argv_json(file),
-                     "start_time", cli_json_real(file->start_time));
+                     "start_time", mlr_json_real(file->start_time));
 }
 
-int cli_json_dump(json_t *document, FILE *out)
+int mlr_json_dump(json_t *document, FILE *out)
 {
     if (!document)
         return -1;

@@ -4,8 +4,7 @@
  * offline. Every string from the dump is escaped; a Content-Security-Policy
  * forbids scripts and network anyway, as a second line of defense.
  */
-#include "fmt.h"
-#include "render.h"
+#include "memalot/render.h"
 #include "safe_text.h"
 
 #define CHART_WIDTH 720
@@ -45,18 +44,18 @@ static void put_head(FILE *out)
 
 static void put_size(FILE *out, uint64_t bytes)
 {
-    char text[CLI_FMT_SIZE_MAX];
-    fputs(cli_fmt_size(bytes, text, sizeof text), out);
+    char text[MLR_FMT_SIZE_MAX];
+    fputs(mlr_fmt_size(bytes, text, sizeof text), out);
 }
 
 static void put_summary(FILE *out, const mla_report *report)
 {
     char criterion[160];
-    cli_criterion_text(&report->criterion, criterion, sizeof criterion);
+    mlr_criterion_text(&report->criterion, criterion, sizeof criterion);
     fputs("<p class=\"criterion\">Criterion: ", out);
-    cli_put_html(out, criterion);
+    mlr_internal_put_html(out, criterion);
     fputs(" (from ", out);
-    cli_put_html(out, report->criterion_source);
+    mlr_internal_put_html(out, report->criterion_source);
     fprintf(out, "); evaluated image %u (of 0-%zu).</p>\n", report->evaluated_image,
             report->file_image_count ? report->file_image_count - 1 : 0);
     if (report->candidate_count == 0) {
@@ -81,9 +80,9 @@ static void put_table(FILE *out, const mla_report *report)
     for (size_t i = 0; i < report->leak_count; i++) {
         const mla_type_leak *leak = &report->leaks[i];
         fputs("<tr class=\"leak\" data-type=\"", out);
-        cli_put_html(out, leak->type);
+        mlr_internal_put_html(out, leak->type);
         fputs("\"><td class=\"type\">", out);
-        cli_put_html(out, leak->type);
+        mlr_internal_put_html(out, leak->type);
         fprintf(out, "</td><td>%llu</td><td>", (unsigned long long)leak->count);
         put_size(out, leak->shallow_bytes);
         fputs("</td><td>", out);
@@ -146,7 +145,7 @@ static void put_chart(FILE *out, const mla_report *report)
         const mla_type_leak *leak = &report->leaks[i];
         fprintf(out, "<polyline class=\"series\" stroke=\"%s\" data-type=\"",
                 palette[i % PALETTE_SIZE]);
-        cli_put_html(out, leak->type);
+        mlr_internal_put_html(out, leak->type);
         fputs("\" points=\"", out);
         for (size_t j = 0; leak->growth && j < report->image_count; j++)
             fprintf(out, "%s%.1f,%.1f", j ? " " : "", CHART_LEFT + span_x * (double)j / steps,
@@ -156,7 +155,7 @@ static void put_chart(FILE *out, const mla_report *report)
     fputs("</svg>\n<ul class=\"legend\">\n", out);
     for (size_t i = 0; i < report->leak_count; i++) {
         fprintf(out, "<li><span style=\"background:%s\"></span>", palette[i % PALETTE_SIZE]);
-        cli_put_html(out, report->leaks[i].type);
+        mlr_internal_put_html(out, report->leaks[i].type);
         fputs("</li>\n", out);
     }
     fputs("</ul>\n", out);
@@ -171,11 +170,11 @@ static void put_clusters(FILE *out, const mla_report *report)
     for (size_t i = 0; i < report->cluster_count; i++) {
         const mla_cluster *cluster = &report->clusters[i];
         fprintf(out, "<li>%llu &#215; <code>", (unsigned long long)cluster->count);
-        cli_put_html(out, cluster->type);
+        mlr_internal_put_html(out, cluster->type);
         fputs("</code> (", out);
         put_size(out, cluster->retained_bytes);
         fputs(" retained) held by <code>", out);
-        cli_put_html(out, cluster->shape);
+        mlr_internal_put_html(out, cluster->shape);
         fputs("</code></li>\n", out);
     }
     fputs("</ol>\n", out);
@@ -184,33 +183,33 @@ static void put_clusters(FILE *out, const mla_report *report)
 static void put_path(FILE *out, const mla_path *path)
 {
     fputs("<li><code>", out);
-    cli_put_html(out, path->root);
+    mlr_internal_put_html(out, path->root);
     /* a cut path keeps the steps nearest the object: the gap is after the root */
     if (path->truncated)
         fputs(" &#8594; &#8230;", out);
     for (size_t i = 0; i < path->edge_count; i++) {
         fputs(" &#8594; ", out);
-        cli_put_html(out, path->edges[i]);
+        mlr_internal_put_html(out, path->edges[i]);
     }
     fputs("</code></li>\n", out);
 }
 
 static void put_example(FILE *out, const mla_example *example)
 {
-    char age[CLI_FMT_TIME_MAX];
+    char age[MLR_FMT_TIME_MAX];
     fprintf(out, "<details class=\"example\"><summary>0x%llx ",
             (unsigned long long)example->address);
-    cli_put_html(out, example->type);
+    mlr_internal_put_html(out, example->type);
     fputs(", ", out);
     put_size(out, example->shallow_bytes);
-    fprintf(out, ", age &#8805; %s", cli_fmt_duration(example->age_seconds, age, sizeof age));
+    fprintf(out, ", age &#8805; %s", mlr_fmt_duration(example->age_seconds, age, sizeof age));
     if (example->age_calls >= 0)
         fprintf(out, " / %lld calls", (long long)example->age_calls);
     fprintf(out, " &#8212; %zu path%s</summary>\n", example->path_count,
             example->path_count == 1 ? "" : "s");
     if (example->preview) { /* rendered by the analysis: quoted, ellipsis when cut */
         fputs("<p>Value: <code>", out);
-        cli_put_html(out, example->preview);
+        mlr_internal_put_html(out, example->preview);
         fputs("</code></p>\n", out);
     }
     fputs("<ol class=\"paths\">\n", out);
@@ -230,7 +229,7 @@ static void put_examples(FILE *out, const mla_report *report)
             fputs("<h3>Examples and retainer paths</h3>\n", out);
         heading = 1;
         fputs("<h4><code>", out);
-        cli_put_html(out, leak->type);
+        mlr_internal_put_html(out, leak->type);
         fprintf(out, "</code> (%zu of %llu)</h4>\n", leak->example_count,
                 (unsigned long long)leak->count);
         for (size_t j = 0; j < leak->example_count; j++)
@@ -245,19 +244,19 @@ static void put_warnings(FILE *out, const mla_report *report)
     fputs("<h3>Warnings</h3>\n<ul>\n", out);
     for (size_t i = 0; i < report->warning_count; i++) {
         fputs("<li class=\"warning\">", out);
-        cli_put_html(out, report->warnings[i]);
+        mlr_internal_put_html(out, report->warnings[i]);
         fputs("</li>\n", out);
     }
     fputs("</ul>\n", out);
 }
 
-int cli_render_html(FILE *out, const mla_report *const *reports, size_t count, int each)
+int mlr_render_html(FILE *out, const mla_report *const *reports, size_t count, int each)
 {
     put_head(out);
     fputs("<h1>memalot report</h1>\n", out);
     if (count > 0) {
         fputs("<p class=\"file\">File: <code>", out);
-        cli_put_html(out, reports[0]->path);
+        mlr_internal_put_html(out, reports[0]->path);
         fputs("</code></p>\n", out);
     }
     for (size_t i = 0; i < count; i++) {

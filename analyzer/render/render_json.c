@@ -4,8 +4,8 @@
  * Fields are only ever added within a schema version; a rename or a change
  * of meaning needs memalot-report/2.
  */
-#include "fmt.h"
-#include "render.h"
+#include "memalot/render.h"
+#include "memalot/render_json.h"
 
 #ifndef MEMALOT_VERSION /* set by the build; absent when a test compiles this file */
 #define MEMALOT_VERSION "unknown"
@@ -13,18 +13,18 @@
 
 static json_t *image_json(const mla_image_summary *image, const mlt_file_info *file)
 {
-    char time_text[CLI_FMT_TIME_MAX];
+    char time_text[MLR_FMT_TIME_MAX];
     double since_start = file && file->start_time > 0 ? image->wall_time - file->start_time : 0;
     return json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:s, s:I, s:o, s:I, s:I, s:I}",
                      "index", (json_int_t)image->index,
                      "sequence", (json_int_t)image->sequence,
-                     "time", cli_fmt_time(image->wall_time, time_text, sizeof time_text),
-                     "wall_time", cli_json_real(image->wall_time),
-                     "seconds_since_start", cli_json_real(since_start),
-                     "monotonic_time", cli_json_real(image->monotonic_time),
+                     "time", mlr_fmt_time(image->wall_time, time_text, sizeof time_text),
+                     "wall_time", mlr_json_real(image->wall_time),
+                     "seconds_since_start", mlr_json_real(since_start),
+                     "monotonic_time", mlr_json_real(image->monotonic_time),
                      "trigger", mlt_trigger_name(image->trigger),
                      "call_counter", (json_int_t)image->call_counter,
-                     "function", cli_json_string(image->function),
+                     "function", mlr_json_string(image->function),
                      "objects", (json_int_t)image->objects,
                      "edges", (json_int_t)image->edges,
                      "stored_bytes", (json_int_t)image->stored_bytes);
@@ -45,17 +45,17 @@ static json_t *strings_json(const char *const *strings, size_t count)
 {
     json_t *array = json_array();
     for (size_t i = 0; array && i < count; i++)
-        json_array_append_new(array, cli_json_string(strings ? strings[i] : NULL));
+        json_array_append_new(array, mlr_json_string(strings ? strings[i] : NULL));
     return array;
 }
 
 static json_t *path_json(const mla_path *path)
 {
     return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:b}",
-                     "root", cli_json_string(path->root),
+                     "root", mlr_json_string(path->root),
                      "root_kind", root_kind_name(path->root_kind),
-                     "root_type", cli_json_string(path->root_type),
-                     "root_address", cli_json_hex(path->root_address),
+                     "root_type", mlr_json_string(path->root_type),
+                     "root_address", mlr_json_hex(path->root_address),
                      "edges", strings_json(path->edges, path->edge_count),
                      "types", strings_json(path->types, path->types ? path->edge_count : 0),
                      "truncated", path->truncated ? 1 : 0);
@@ -72,15 +72,15 @@ static json_t *example_json(const mla_example *example)
     for (size_t i = 0; paths && i < example->path_count; i++)
         json_array_append_new(paths, path_json(&example->paths[i]));
     return json_pack("{s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:I, s:o}",
-                     "address", cli_json_hex(example->address),
-                     "type", cli_json_string(example->type),
+                     "address", mlr_json_hex(example->address),
+                     "type", mlr_json_string(example->type),
                      "shallow_bytes", (json_int_t)example->shallow_bytes,
                      "retained_bytes", (json_int_t)example->retained_bytes,
-                     "age_seconds", cli_json_real(example->age_seconds),
+                     "age_seconds", mlr_json_real(example->age_seconds),
                      "age_calls", optional_integer(example->age_calls),
                      "created_in_call", optional_integer(example->created_in_call),
                      "identity_approximate", example->identity_approximate ? 1 : 0,
-                     "preview", cli_json_string(example->preview),
+                     "preview", mlr_json_string(example->preview),
                      "preview_truncated", example->preview_truncated ? 1 : 0,
                      "cluster", (json_int_t)example->cluster,
                      "paths", paths);
@@ -95,7 +95,7 @@ static json_t *leak_json(const mla_type_leak *leak, size_t image_count)
     for (size_t i = 0; examples && i < leak->example_count; i++)
         json_array_append_new(examples, example_json(&leak->examples[i]));
     return json_pack("{s:o, s:I, s:I, s:I, s:o, s:o}",
-                     "type", cli_json_string(leak->type),
+                     "type", mlr_json_string(leak->type),
                      "count", (json_int_t)leak->count,
                      "shallow_bytes", (json_int_t)leak->shallow_bytes,
                      "retained_bytes", (json_int_t)leak->retained_bytes,
@@ -107,15 +107,15 @@ static json_t *cluster_json(const mla_cluster *cluster)
 {
     return json_pack("{s:I, s:o, s:o, s:I, s:I, s:I, s:o}",
                      "id", (json_int_t)cluster->id,
-                     "shape", cli_json_string(cluster->shape),
-                     "type", cli_json_string(cluster->type),
+                     "shape", mlr_json_string(cluster->shape),
+                     "type", mlr_json_string(cluster->type),
                      "count", (json_int_t)cluster->count,
                      "shallow_bytes", (json_int_t)cluster->shallow_bytes,
                      "retained_bytes", (json_int_t)cluster->retained_bytes,
-                     "example_address", cli_json_hex(cluster->example_address));
+                     "example_address", mlr_json_hex(cluster->example_address));
 }
 
-json_t *cli_report_json(const mla_report *report)
+json_t *mlr_report_json(const mla_report *report)
 {
     json_t *images = json_array(), *leaks = json_array(), *clusters = json_array();
     for (size_t i = 0; images && i < report->image_count; i++)
@@ -132,10 +132,10 @@ json_t *cli_report_json(const mla_report *report)
     return json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "schema", MLA_REPORT_SCHEMA,
                      "tool", "name", "memalot-analyze", "version", MEMALOT_VERSION,
-                     "file", report->file ? cli_file_info_json(report->file, report->path)
+                     "file", report->file ? mlr_file_info_json(report->file, report->path)
                                           : json_null(),
                      "criterion",
-                     cli_criterion_json(&report->criterion, report->criterion_source),
+                     mlr_criterion_json(&report->criterion, report->criterion_source),
                      "evaluated_image", (json_int_t)report->evaluated_image,
                      "call_deltas", (json_int_t)report->call_delta_count,
                      "images", images,
@@ -146,12 +146,12 @@ json_t *cli_report_json(const mla_report *report)
                      "leaks_found", json_boolean(report->candidate_count > 0));
 }
 
-json_t *cli_render_json(const mla_report *const *reports, size_t count, int each)
+json_t *mlr_render_json(const mla_report *const *reports, size_t count, int each)
 {
     if (!each)
-        return count > 0 ? cli_report_json(reports[0]) : NULL;
+        return count > 0 ? mlr_report_json(reports[0]) : NULL;
     json_t *array = json_array();
     for (size_t i = 0; array && i < count; i++)
-        json_array_append_new(array, cli_report_json(reports[i]));
+        json_array_append_new(array, mlr_report_json(reports[i]));
     return json_pack("{s:s, s:b, s:o}", "schema", MLA_REPORT_SCHEMA, "each", 1, "reports", array);
 }

@@ -5,10 +5,7 @@
  */
 #include <string.h>
 
-#include "color.h"
-#include "fmt.h"
-#include "render.h"
-#include "safe_text.h"
+#include "memalot/render.h"
 
 #define SPARK_MAX_POINTS 16
 /* The first screen should stay readable; --json and --html list every type. */
@@ -16,11 +13,33 @@
 #define CLUSTER_MAX_ROWS 10
 #define GROWTH_WIDTH 30 /* 16 sparkline points and "  N -> M" */
 
+typedef enum { STYLE_BOLD, STYLE_RED, STYLE_YELLOW, STYLE_GREEN, STYLE_CYAN } ansi_style;
+
+/* Escape sequences; "" when colors are off, so callers print unconditionally. */
+static const char *color_on(int enabled, ansi_style style)
+{
+    if (!enabled)
+        return "";
+    switch (style) {
+    case STYLE_BOLD: return "\033[1m";
+    case STYLE_RED: return "\033[1;31m";
+    case STYLE_YELLOW: return "\033[33m";
+    case STYLE_GREEN: return "\033[32m";
+    case STYLE_CYAN: return "\033[36m";
+    }
+    return "";
+}
+
+static const char *color_off(int enabled)
+{
+    return enabled ? "\033[0m" : "";
+}
+
 /* Growth as a sparkline of at most SPARK_MAX_POINTS samples plus first->last
  * numbers, into buf; returns the visible width. The shape tells "steady
  * climb" from "one burst" at a glance. */
 static size_t format_growth(char *buf, size_t size, const uint64_t *growth, size_t count,
-                            const cli_text_style *style)
+                            const mlr_text_style *style)
 {
     static const char *const blocks[] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
                                          "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
@@ -50,56 +69,56 @@ static size_t format_growth(char *buf, size_t size, const uint64_t *growth, size
 }
 
 /* File and criterion: once per run of the command, also with --each. */
-static void print_heading(FILE *out, const mla_report *report, const cli_text_style *style)
+static void print_heading(FILE *out, const mla_report *report, const mlr_text_style *style)
 {
     char criterion[160];
-    cli_criterion_text(&report->criterion, criterion, sizeof criterion);
-    fprintf(out, "%smemalot report%s: ", cli_color_on(style->color, CLI_STYLE_BOLD),
-            cli_color_off(style->color));
-    cli_put_terminal(out, report->path);
+    mlr_criterion_text(&report->criterion, criterion, sizeof criterion);
+    fprintf(out, "%smemalot report%s: ", color_on(style->color, STYLE_BOLD),
+            color_off(style->color));
+    mlr_put_terminal(out, report->path);
     fprintf(out, "\nCriterion: %s (from %s)\n", criterion,
             report->criterion_source ? report->criterion_source : "?");
 }
 
-static void print_summary(FILE *out, const mla_report *report, const cli_text_style *style)
+static void print_summary(FILE *out, const mla_report *report, const mlr_text_style *style)
 {
-    char time_text[CLI_FMT_TIME_MAX], shallow[CLI_FMT_SIZE_MAX], retained[CLI_FMT_SIZE_MAX];
+    char time_text[MLR_FMT_TIME_MAX], shallow[MLR_FMT_SIZE_MAX], retained[MLR_FMT_SIZE_MAX];
     const mla_image_summary *image = mla_report_image(report, report->evaluated_image);
     /* indexes are 0-based as `info` and --at use them: say the range */
     fprintf(out, "Evaluated: image %u (of 0-%zu), %s\n", report->evaluated_image,
             report->file_image_count ? report->file_image_count - 1 : 0,
-            image ? cli_fmt_time(image->wall_time, time_text, sizeof time_text) : "(none)");
+            image ? mlr_fmt_time(image->wall_time, time_text, sizeof time_text) : "(none)");
     if (report->call_delta_count)
         fprintf(out, "Clean calls: %zu monitored call%s left nothing alive (call delta images)\n",
                 report->call_delta_count, report->call_delta_count == 1 ? "" : "s");
-    cli_fmt_size(report->candidate_shallow_bytes, shallow, sizeof shallow);
-    cli_fmt_size(report->candidate_retained_bytes, retained, sizeof retained);
+    mlr_fmt_size(report->candidate_shallow_bytes, shallow, sizeof shallow);
+    mlr_fmt_size(report->candidate_retained_bytes, retained, sizeof retained);
     if (report->candidate_count == 0) {
-        fprintf(out, "%sNo leak candidates.%s\n", cli_color_on(style->color, CLI_STYLE_GREEN),
-                cli_color_off(style->color));
+        fprintf(out, "%sNo leak candidates.%s\n", color_on(style->color, STYLE_GREEN),
+                color_off(style->color));
         return;
     }
     fprintf(out, "%sSuspects: %llu candidate%s in %zu type%s, %s shallow, %s retained%s\n",
-            cli_color_on(style->color, CLI_STYLE_RED),
+            color_on(style->color, STYLE_RED),
             (unsigned long long)report->candidate_count,
             report->candidate_count == 1 ? "" : "s", report->leak_count,
-            report->leak_count == 1 ? "" : "s", shallow, retained, cli_color_off(style->color));
+            report->leak_count == 1 ? "" : "s", shallow, retained, color_off(style->color));
 }
 
-static void print_type_table(FILE *out, const mla_report *report, const cli_text_style *style)
+static void print_type_table(FILE *out, const mla_report *report, const mlr_text_style *style)
 {
     if (report->leak_count == 0)
         return;
-    fprintf(out, "\n%s%12s %11s %11s  %-*s %s%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
+    fprintf(out, "\n%s%12s %11s %11s  %-*s %s%s\n", color_on(style->color, STYLE_BOLD),
             "COUNT", "SHALLOW", "RETAINED", GROWTH_WIDTH, "GROWTH", "TYPE",
-            cli_color_off(style->color));
+            color_off(style->color));
     size_t shown = report->leak_count < TABLE_MAX_ROWS ? report->leak_count : TABLE_MAX_ROWS;
     for (size_t i = 0; i < shown; i++) {
         const mla_type_leak *leak = &report->leaks[i];
-        char shallow[CLI_FMT_SIZE_MAX], retained[CLI_FMT_SIZE_MAX];
+        char shallow[MLR_FMT_SIZE_MAX], retained[MLR_FMT_SIZE_MAX];
         fprintf(out, "%12llu %11s %11s  ", (unsigned long long)leak->count,
-                cli_fmt_size(leak->shallow_bytes, shallow, sizeof shallow),
-                cli_fmt_size(leak->retained_bytes, retained, sizeof retained));
+                mlr_fmt_size(leak->shallow_bytes, shallow, sizeof shallow),
+                mlr_fmt_size(leak->retained_bytes, retained, sizeof retained));
         char growth[SPARK_MAX_POINTS * 3 + 64];
         size_t visible = format_growth(growth, sizeof growth, leak->growth, report->image_count,
                                        style);
@@ -107,7 +126,7 @@ static void print_type_table(FILE *out, const mla_report *report, const cli_text
         for (; visible < GROWTH_WIDTH; visible++)
             fputc(' ', out);
         fputc(' ', out);
-        cli_put_terminal(out, leak->type);
+        mlr_put_terminal(out, leak->type);
         fputc('\n', out);
     }
     if (shown < report->leak_count) {
@@ -119,24 +138,24 @@ static void print_type_table(FILE *out, const mla_report *report, const cli_text
     }
 }
 
-static void print_clusters(FILE *out, const mla_report *report, const cli_text_style *style)
+static void print_clusters(FILE *out, const mla_report *report, const mlr_text_style *style)
 {
     if (report->cluster_count == 0)
         return;
-    fprintf(out, "\n%s%zu finding%s:%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
+    fprintf(out, "\n%s%zu finding%s:%s\n", color_on(style->color, STYLE_BOLD),
             report->cluster_count, report->cluster_count == 1 ? "" : "s",
-            cli_color_off(style->color));
+            color_off(style->color));
     size_t shown = report->cluster_count < CLUSTER_MAX_ROWS ? report->cluster_count
                                                             : CLUSTER_MAX_ROWS;
     for (size_t i = 0; i < shown; i++) {
         const mla_cluster *cluster = &report->clusters[i];
-        char retained[CLI_FMT_SIZE_MAX];
-        fprintf(out, "  %s%llu x ", cli_color_on(style->color, CLI_STYLE_YELLOW),
+        char retained[MLR_FMT_SIZE_MAX];
+        fprintf(out, "  %s%llu x ", color_on(style->color, STYLE_YELLOW),
                 (unsigned long long)cluster->count);
-        cli_put_terminal(out, cluster->type);
-        fprintf(out, "%s (%s retained) held by ", cli_color_off(style->color),
-                cli_fmt_size(cluster->retained_bytes, retained, sizeof retained));
-        cli_put_terminal(out, cluster->shape);
+        mlr_put_terminal(out, cluster->type);
+        fprintf(out, "%s (%s retained) held by ", color_off(style->color),
+                mlr_fmt_size(cluster->retained_bytes, retained, sizeof retained));
+        mlr_put_terminal(out, cluster->shape);
         fputc('\n', out);
     }
     if (shown < report->cluster_count)
@@ -144,29 +163,29 @@ static void print_clusters(FILE *out, const mla_report *report, const cli_text_s
                 report->cluster_count - shown);
 }
 
-static void print_path(FILE *out, const mla_path *path, const cli_text_style *style)
+static void print_path(FILE *out, const mla_path *path, const mlr_text_style *style)
 {
-    fprintf(out, "        %s", cli_color_on(style->color, CLI_STYLE_CYAN));
-    cli_put_terminal(out, path->root);
-    fputs(cli_color_off(style->color), out);
+    fprintf(out, "        %s", color_on(style->color, STYLE_CYAN));
+    mlr_put_terminal(out, path->root);
+    fputs(color_off(style->color), out);
     /* a cut path keeps the steps nearest the object: the gap is after the root */
     if (path->truncated)
         fputs(" -> ...", out);
     for (size_t i = 0; i < path->edge_count; i++) {
         fputs(" -> ", out);
-        cli_put_terminal(out, path->edges[i]);
+        mlr_put_terminal(out, path->edges[i]);
     }
     fputc('\n', out);
 }
 
 /* The analysis renders previews already (quoted, with an ellipsis when cut). */
-static void print_example(FILE *out, const mla_example *example, const cli_text_style *style)
+static void print_example(FILE *out, const mla_example *example, const mlr_text_style *style)
 {
-    char shallow[CLI_FMT_SIZE_MAX], age[CLI_FMT_TIME_MAX];
-    fprintf(out, "    %s0x%llx%s %s, age >= %s", cli_color_on(style->color, CLI_STYLE_BOLD),
-            (unsigned long long)example->address, cli_color_off(style->color),
-            cli_fmt_size(example->shallow_bytes, shallow, sizeof shallow),
-            cli_fmt_duration(example->age_seconds, age, sizeof age));
+    char shallow[MLR_FMT_SIZE_MAX], age[MLR_FMT_TIME_MAX];
+    fprintf(out, "    %s0x%llx%s %s, age >= %s", color_on(style->color, STYLE_BOLD),
+            (unsigned long long)example->address, color_off(style->color),
+            mlr_fmt_size(example->shallow_bytes, shallow, sizeof shallow),
+            mlr_fmt_duration(example->age_seconds, age, sizeof age));
     if (example->age_calls >= 0)
         fprintf(out, " / %lld call%s", (long long)example->age_calls,
                 example->age_calls == 1 ? "" : "s");
@@ -174,7 +193,7 @@ static void print_example(FILE *out, const mla_example *example, const cli_text_
         fputs(" (identity approximate)", out);
     if (example->preview) {
         fputs(", value ", out);
-        cli_put_terminal(out, example->preview);
+        mlr_put_terminal(out, example->preview);
     }
     fputc('\n', out);
     if (example->path_count == 0)
@@ -183,7 +202,7 @@ static void print_example(FILE *out, const mla_example *example, const cli_text_
         print_path(out, &example->paths[i], style);
 }
 
-static void print_examples(FILE *out, const mla_report *report, const cli_text_style *style)
+static void print_examples(FILE *out, const mla_report *report, const mlr_text_style *style)
 {
     int heading = 0;
     for (size_t i = 0; i < report->leak_count; i++) {
@@ -191,11 +210,11 @@ static void print_examples(FILE *out, const mla_report *report, const cli_text_s
         if (leak->example_count == 0)
             continue;
         if (!heading)
-            fprintf(out, "\n%sExamples:%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
-                    cli_color_off(style->color));
+            fprintf(out, "\n%sExamples:%s\n", color_on(style->color, STYLE_BOLD),
+                    color_off(style->color));
         heading = 1;
         fputs("  ", out);
-        cli_put_terminal(out, leak->type);
+        mlr_put_terminal(out, leak->type);
         fprintf(out, " (%zu of %llu):\n", leak->example_count, (unsigned long long)leak->count);
         for (size_t j = 0; j < leak->example_count; j++)
             print_example(out, &leak->examples[j], style);
@@ -205,7 +224,7 @@ static void print_examples(FILE *out, const mla_report *report, const cli_text_s
 /* Warnings are mostly about the file, so with --each every report repeats
  * them: each distinct one is printed once, after all reports. */
 static void print_warnings(FILE *out, const mla_report *const *reports, size_t count,
-                           const cli_text_style *style)
+                           const mlr_text_style *style)
 {
     int first = 1;
     for (size_t r = 0; r < count; r++)
@@ -220,15 +239,15 @@ static void print_warnings(FILE *out, const mla_report *const *reports, size_t c
             if (first)
                 fputc('\n', out);
             first = 0;
-            fprintf(out, "%swarning:%s ", cli_color_on(style->color, CLI_STYLE_YELLOW),
-                    cli_color_off(style->color));
-            cli_put_terminal(out, warning);
+            fprintf(out, "%swarning:%s ", color_on(style->color, STYLE_YELLOW),
+                    color_off(style->color));
+            mlr_put_terminal(out, warning);
             fputc('\n', out);
         }
 }
 
-void cli_render_text(FILE *out, const mla_report *const *reports, size_t count, int each,
-                     const cli_text_style *style)
+void mlr_render_text(FILE *out, const mla_report *const *reports, size_t count, int each,
+                     const mlr_text_style *style)
 {
     if (count == 0)
         return;
@@ -236,8 +255,8 @@ void cli_render_text(FILE *out, const mla_report *const *reports, size_t count, 
     for (size_t i = 0; i < count; i++) {
         const mla_report *report = reports[i];
         if (each)
-            fprintf(out, "\n%s=== image %u ===%s\n", cli_color_on(style->color, CLI_STYLE_BOLD),
-                    report->evaluated_image, cli_color_off(style->color));
+            fprintf(out, "\n%s=== image %u ===%s\n", color_on(style->color, STYLE_BOLD),
+                    report->evaluated_image, color_off(style->color));
         print_summary(out, report, style);
         print_type_table(out, report, style);
         print_clusters(out, report, style);

@@ -1,4 +1,5 @@
-/* Escaping untrusted dump strings per output (see safe_text.h). */
+/* Escaping untrusted dump strings per output (safe_text.h; terminal: memalot/render.h). */
+#include "memalot/render.h"
 #include "safe_text.h"
 
 #include <stdint.h>
@@ -46,7 +47,7 @@ static int is_bidi_control(const unsigned char *s, size_t length)
             (s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9));
 }
 
-void cli_put_terminal(FILE *out, const char *text)
+void mlr_put_terminal(FILE *out, const char *text)
 {
     if (!text)
         return;
@@ -70,7 +71,7 @@ void cli_put_terminal(FILE *out, const char *text)
     }
 }
 
-void cli_put_html(FILE *out, const char *text)
+void mlr_internal_put_html(FILE *out, const char *text)
 {
     if (!text)
         return;
@@ -94,7 +95,7 @@ void cli_put_html(FILE *out, const char *text)
     }
 }
 
-char *cli_utf8_repair(const char *text)
+char *mlr_internal_utf8_repair(const char *text)
 {
     size_t input_length = strlen(text);
     /* Worst case every byte becomes the 3-byte U+FFFD. */

@@ -1,23 +1,20 @@
 /*
- * Strings from a dump are untrusted: a type name, dict key or preview may
- * hold terminal escapes, invalid UTF-8 or markup. These helpers make them
- * safe for each output (terminal, JSON, HTML) without losing what they say.
+ * Internal to the renderers: escaping untrusted dump strings for HTML and
+ * for jansson (the terminal form, mlr_put_terminal, is public in
+ * memalot/render.h). A type name, dict key or preview may hold markup or
+ * invalid UTF-8; these keep what it says and make it safe.
  */
-#ifndef MEMALOT_CLI_SAFE_TEXT_H
-#define MEMALOT_CLI_SAFE_TEXT_H
+#ifndef MEMALOT_RENDER_SAFE_TEXT_H
+#define MEMALOT_RENDER_SAFE_TEXT_H
 
 #include <stdio.h>
 
-/* Writes text for a terminal: control bytes become \xNN, invalid UTF-8
- * bytes become \xNN, valid UTF-8 passes. NULL prints nothing. */
-void cli_put_terminal(FILE *out, const char *text);
-
 /* Writes text escaped for HTML element content and quoted attributes
  * (& < > " '), with control bytes and invalid UTF-8 replaced by U+FFFD. */
-void cli_put_html(FILE *out, const char *text);
+void mlr_internal_put_html(FILE *out, const char *text);
 
 /* A malloc'd copy that is valid UTF-8 (invalid bytes become U+FFFD), for
  * jansson, which refuses invalid UTF-8. NULL on allocation failure. */
-char *cli_utf8_repair(const char *text);
+char *mlr_internal_utf8_repair(const char *text);
 
-#endif /* MEMALOT_CLI_SAFE_TEXT_H */
+#endif /* MEMALOT_RENDER_SAFE_TEXT_H */

@@ -15,7 +15,7 @@
 #include "compat.h"
 #include "memalot/analysis.h"
 #include "py_bindings.h"
-#include "render.h"
+#include "memalot/render.h"
 
 #define REPORT_MAX_FILTERS 64
 
@@ -86,8 +86,8 @@ static void render_newest(const mla_report_set *set, int color, report_outcome *
     FILE *out = open_memstream(&outcome->text, &outcome->length);
     if (out == NULL)
         return;
-    cli_text_style style = {color, color};
-    cli_render_text(out, &report, 1, 0, &style);
+    mlr_text_style style = {color, color};
+    mlr_render_text(out, &report, 1, 0, &style);
     fclose(out);
 }
 

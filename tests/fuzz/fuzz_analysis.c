@@ -19,7 +19,8 @@
 
 #include "memalot/analysis.h"
 #include "memalot/redact.h"
-#include "render.h"
+#include "memalot/render.h"
+#include "memalot/render_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,14 +31,14 @@ static void render_all(const mla_report_set *set, int each) {
     for (size_t i = 0; i < count; i++) reports[i] = mla_report_set_get(set, i);
     FILE *sink = fopen("/dev/null", "w");
     if (!sink) return;
-    cli_text_style style = {.color = each, .utf8 = !each};
-    cli_render_text(sink, reports, count, each, &style);
-    json_t *document = cli_render_json(reports, count, each);
+    mlr_text_style style = {.color = each, .utf8 = !each};
+    mlr_render_text(sink, reports, count, each, &style);
+    json_t *document = mlr_render_json(reports, count, each);
     if (document) {
-        (void)cli_json_dump(document, sink);
+        (void)mlr_json_dump(document, sink);
         json_decref(document);
     }
-    (void)cli_render_html(sink, reports, count, each);
+    (void)mlr_render_html(sink, reports, count, each);
     fclose(sink);
 }
 

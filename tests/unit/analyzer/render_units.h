@@ -10,10 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "color.h"
-#include "fmt.h"
-#include "render.h"
-#include "safe_text.h"
+#include "memalot/render.h"
+#include "memalot/render_json.h"
 
 #include <stdlib.h>
 

@@ -8,7 +8,7 @@
 static char *render(const mla_report *const *reports, size_t count, int each)
 {
     char *html = NULL;
-    CAPTURE(html, ck_assert_int_eq(cli_render_html(out, reports, count, each), 0));
+    CAPTURE(html, ck_assert_int_eq(mlr_render_html(out, reports, count, each), 0));
     return html;
 }
 

@@ -7,9 +7,9 @@
 static json_t *render(const mla_report *const *reports, size_t count, int each)
 {
     char *text = NULL;
-    json_t *document = cli_render_json(reports, count, each);
+    json_t *document = mlr_render_json(reports, count, each);
     ck_assert_ptr_nonnull(document);
-    CAPTURE(text, ck_assert_int_eq(cli_json_dump(document, out), 0));
+    CAPTURE(text, ck_assert_int_eq(mlr_json_dump(document, out), 0));
     json_decref(document);
     json_error_t error;
     json_t *parsed = json_loads(text, 0, &error); /* what a consumer sees */
@@ -96,13 +96,13 @@ END_TEST
 
 START_TEST(invalid_utf8_is_repaired_not_dropped)
 {
-    json_t *value = cli_json_string("caf\xe9 \xc3\xa9");
+    json_t *value = mlr_json_string("caf\xe9 \xc3\xa9");
     ck_assert_str_eq(json_string_value(value), "caf\xef\xbf\xbd \xc3\xa9");
     json_decref(value);
-    value = cli_json_string("\xed\xa0\x80"); /* a surrogate: not valid UTF-8 */
+    value = mlr_json_string("\xed\xa0\x80"); /* a surrogate: not valid UTF-8 */
     ck_assert_str_eq(json_string_value(value), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
     json_decref(value);
-    ck_assert(json_is_null(cli_json_string(NULL)));
+    ck_assert(json_is_null(mlr_json_string(NULL)));
 }
 END_TEST
 

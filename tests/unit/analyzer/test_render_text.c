@@ -7,9 +7,9 @@
 static char *render(const mla_report *report, int color, int utf8)
 {
     char *text = NULL;
-    cli_text_style style = {color, utf8};
+    mlr_text_style style = {color, utf8};
     const mla_report *reports[1] = {report};
-    CAPTURE(text, cli_render_text(out, reports, 1, 0, &style));
+    CAPTURE(text, mlr_render_text(out, reports, 1, 0, &style));
     return text;
 }
 
@@ -85,8 +85,8 @@ START_TEST(each_prints_the_heading_and_each_warning_once)
     first.evaluated_image = 1;
     const mla_report *reports[2] = {&first, &second};
     char *text = NULL;
-    cli_text_style style = {0, 0};
-    CAPTURE(text, cli_render_text(out, reports, 2, 1, &style));
+    mlr_text_style style = {0, 0};
+    CAPTURE(text, mlr_render_text(out, reports, 2, 1, &style));
     ck_assert_int_eq(count_occurrences(text, "memalot report: /dumps/app.mlt"), 1);
     ck_assert_int_eq(count_occurrences(text, "Criterion:"), 1);
     ck_assert_int_eq(count_occurrences(text, "=== image 1 ==="), 1);
@@ -100,7 +100,7 @@ END_TEST
 START_TEST(terminal_text_escapes_controls_and_bidi_overrides)
 {
     char *text = NULL;
-    CAPTURE(text, cli_put_terminal(out, "a\x1b]0;x\x07 \xc2\x9b \xe2\x80\xae" "evil \xff caf\xc3\xa9"));
+    CAPTURE(text, mlr_put_terminal(out, "a\x1b]0;x\x07 \xc2\x9b \xe2\x80\xae" "evil \xff caf\xc3\xa9"));
     ck_assert_str_eq(text, "a\\x1b]0;x\\x07 \\xc2\\x9b \\u202eevil \\xff caf\xc3\xa9");
     free(text);
 }
@@ -139,14 +139,14 @@ END_TEST
 START_TEST(human_sizes_and_times)
 {
     char text[64];
-    ck_assert_str_eq(cli_fmt_size(0, text, sizeof text), "0 B");
-    ck_assert_str_eq(cli_fmt_size(1023, text, sizeof text), "1023 B");
-    ck_assert_str_eq(cli_fmt_size(1536, text, sizeof text), "1.50 KiB");
-    ck_assert_str_eq(cli_fmt_size(10u * 1024 * 1024, text, sizeof text), "10.0 MiB");
-    ck_assert_str_eq(cli_fmt_size(300ull << 30, text, sizeof text), "300 GiB");
-    ck_assert_str_eq(cli_fmt_time(1700000000.25, text, sizeof text), "2023-11-14T22:13:20.250Z");
-    ck_assert_str_eq(cli_fmt_time(0, text, sizeof text), "(unknown)");
-    ck_assert_str_eq(cli_fmt_duration(125, text, sizeof text), "2 min 5 s");
+    ck_assert_str_eq(mlr_fmt_size(0, text, sizeof text), "0 B");
+    ck_assert_str_eq(mlr_fmt_size(1023, text, sizeof text), "1023 B");
+    ck_assert_str_eq(mlr_fmt_size(1536, text, sizeof text), "1.50 KiB");
+    ck_assert_str_eq(mlr_fmt_size(10u * 1024 * 1024, text, sizeof text), "10.0 MiB");
+    ck_assert_str_eq(mlr_fmt_size(300ull << 30, text, sizeof text), "300 GiB");
+    ck_assert_str_eq(mlr_fmt_time(1700000000.25, text, sizeof text), "2023-11-14T22:13:20.250Z");
+    ck_assert_str_eq(mlr_fmt_time(0, text, sizeof text), "(unknown)");
+    ck_assert_str_eq(mlr_fmt_duration(125, text, sizeof text), "2 min 5 s");
 }
 END_TEST
 
@@ -154,11 +154,11 @@ START_TEST(color_decision_follows_no_color)
 {
     FILE *file = tmpfile();
     setenv("NO_COLOR", "1", 1);
-    ck_assert_int_eq(cli_color_enabled(CLI_COLOR_AUTO, file), 0);
-    ck_assert_int_eq(cli_color_enabled(CLI_COLOR_ALWAYS, file), 1);
+    ck_assert_int_eq(mlr_color_enabled(MLR_COLOR_AUTO, file), 0);
+    ck_assert_int_eq(mlr_color_enabled(MLR_COLOR_ALWAYS, file), 1);
     unsetenv("NO_COLOR");
-    ck_assert_int_eq(cli_color_enabled(CLI_COLOR_AUTO, file), 0); /* not a terminal */
-    ck_assert_int_eq(cli_color_enabled(CLI_COLOR_NEVER, file), 0);
+    ck_assert_int_eq(mlr_color_enabled(MLR_COLOR_AUTO, file), 0); /* not a terminal */
+    ck_assert_int_eq(mlr_color_enabled(MLR_COLOR_NEVER, file), 0);
     fclose(file);
 }
 END_TEST
