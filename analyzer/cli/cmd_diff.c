@@ -29,15 +29,6 @@ typedef struct {
     uint64_t bytes[2];
 } diff_row;
 
-static void print_help(FILE *out)
-{
-    fprintf(out, "usage: %s diff A B [--json]\n\nCompares type counts and sizes between two "
-                 "images. A and B are FILE (its last image)\nor FILE@N (image N, 0-based).\n\n"
-                 "options:\n",
-            CLI_PROGRAM);
-    cli_args_print_options(diff_options, DIFF_OPTION_COUNT, out);
-}
-
 static int64_t delta(uint64_t before, uint64_t after)
 {
     return (int64_t)after - (int64_t)before;
@@ -202,7 +193,7 @@ static int load(const cli_image_ref *ref, mla_census **out)
     return 0;
 }
 
-static int run(const cli_args *args, const cli_image_ref refs[2], uint64_t limit)
+static int compare(const cli_args *args, const cli_image_ref refs[2], uint64_t limit)
 {
     mla_census *census[2] = {NULL, NULL};
     int status = CLI_EXIT_ERROR;
@@ -229,12 +220,6 @@ static int run(const cli_args *args, const cli_image_ref refs[2], uint64_t limit
 static int parse_request(const cli_args *args, cli_image_ref refs[2], uint64_t *limit,
                          char *message, size_t message_size)
 {
-    if (args->positional_count != 2) {
-        snprintf(message, message_size,
-                 "expected two images A B (FILE or FILE@N), got %zu arguments",
-                 args->positional_count);
-        return -1;
-    }
     const char *limit_text = cli_args_value(args, "limit");
     if (limit_text && cli_parse_count("limit", limit_text, limit, message, message_size) != 0)
         return -1;
@@ -247,28 +232,28 @@ static int parse_request(const cli_args *args, cli_image_ref refs[2], uint64_t *
     return 0;
 }
 
-int cli_cmd_diff(int argc, char **argv)
+static int run(const cli_args *args, char *message, size_t message_size)
 {
-    cli_args args;
-    char message[512];
-    if (cli_args_parse(&args, diff_options, DIFF_OPTION_COUNT, argc, argv, 1, message,
-                       sizeof message) != 0) {
-        fprintf(stderr, "%s diff: %s\n", CLI_PROGRAM, message);
-        return CLI_EXIT_ERROR;
-    }
-    int status = CLI_EXIT_ERROR;
     uint64_t limit = 0;
     cli_image_ref refs[2];
-    if (cli_args_count(&args, "help")) {
-        print_help(stdout);
-        status = CLI_EXIT_OK;
-    } else if (parse_request(&args, refs, &limit, message, sizeof message) != 0) {
-        fprintf(stderr, "%s diff: %s\n", CLI_PROGRAM, message);
-    } else {
-        status = run(&args, refs, limit);
-        cli_image_ref_free(&refs[0]);
-        cli_image_ref_free(&refs[1]);
-    }
-    cli_args_free(&args);
+    if (parse_request(args, refs, &limit, message, message_size) != 0)
+        return CLI_FAIL_MESSAGE;
+    int status = compare(args, refs, limit);
+    cli_image_ref_free(&refs[0]);
+    cli_image_ref_free(&refs[1]);
     return status;
 }
+
+const cli_command cli_command_diff = {
+    .name = "diff",
+    .summary = "compare type counts and sizes between two images",
+    .usage = "diff A B [--json]",
+    .description = "Compares type counts and sizes between two images. A and B are FILE (its "
+                   "last image)\nor FILE@N (image N, 0-based).",
+    .options = diff_options,
+    .option_count = DIFF_OPTION_COUNT,
+    .min_positionals = 2,
+    .max_positionals = 2,
+    .positionals = "two images A B (FILE or FILE@N)",
+    .run = run,
+};

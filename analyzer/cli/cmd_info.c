@@ -21,14 +21,6 @@ static const cli_opt_spec info_options[] = {
 };
 #define INFO_OPTION_COUNT (sizeof info_options / sizeof info_options[0])
 
-static void print_help(FILE *out)
-{
-    fprintf(out, "usage: %s info FILE [--json]\n\nShows the file header, one line per image "
-                 "and whether the file ends cleanly.\n\noptions:\n",
-            CLI_PROGRAM);
-    cli_args_print_options(info_options, INFO_OPTION_COUNT, out);
-}
-
 static double bytes_per_object(uint64_t bytes, uint64_t objects)
 {
     return objects ? (double)bytes / (double)objects : 0.0;
@@ -193,38 +185,35 @@ static int print_text(mlt_reader *reader, const char *path)
     return CLI_EXIT_OK;
 }
 
-int cli_cmd_info(int argc, char **argv)
+static int run(const cli_args *args, char *message, size_t message_size)
 {
-    cli_args args;
-    char message[512];
-    if (cli_args_parse(&args, info_options, INFO_OPTION_COUNT, argc, argv, 1, message,
-                       sizeof message) != 0) {
-        fprintf(stderr, "%s info: %s\n", CLI_PROGRAM, message);
+    (void)message;
+    (void)message_size;
+    const char *path = args->positionals[0];
+    mlt_reader *reader = NULL;
+    mlt_error err;
+    if (mlt_reader_open(path, NULL, &reader, &err) != MLT_OK) {
+        fprintf(stderr, "%s: %s\n", CLI_PROGRAM, err.message);
         return CLI_EXIT_ERROR;
     }
-    int status = CLI_EXIT_ERROR;
-    if (cli_args_count(&args, "help")) {
-        print_help(stdout);
-        status = CLI_EXIT_OK;
-    } else if (args.positional_count != 1) {
-        fprintf(stderr, "%s info: expected one FILE, got %zu arguments\n", CLI_PROGRAM,
-                args.positional_count);
-    } else {
-        const char *path = args.positionals[0];
-        mlt_reader *reader = NULL;
-        mlt_error err;
-        if (mlt_reader_open(path, NULL, &reader, &err) != MLT_OK) {
-            fprintf(stderr, "%s: %s\n", CLI_PROGRAM, err.message);
-        } else {
-            const mlt_error *tail = mlt_reader_tail_error(reader);
-            if (tail)
-                fprintf(stderr, "%s: warning: %s: only the first %zu image(s) are readable: %s\n",
-                        CLI_PROGRAM, path, mlt_reader_image_count(reader), tail->message);
-            status = cli_args_count(&args, "json") ? print_json(reader, path)
-                                                   : print_text(reader, path);
-            mlt_reader_close(reader);
-        }
-    }
-    cli_args_free(&args);
+    const mlt_error *tail = mlt_reader_tail_error(reader);
+    if (tail)
+        fprintf(stderr, "%s: warning: %s: only the first %zu image(s) are readable: %s\n",
+                CLI_PROGRAM, path, mlt_reader_image_count(reader), tail->message);
+    int status = cli_args_count(args, "json") ? print_json(reader, path) : print_text(reader, path);
+    mlt_reader_close(reader);
     return status;
 }
+
+const cli_command cli_command_info = {
+    .name = "info",
+    .summary = "show a dump's header, its images and whether its tail is intact",
+    .usage = "info FILE [--json]",
+    .description = "Shows the file header, one line per image and whether the file ends cleanly.",
+    .options = info_options,
+    .option_count = INFO_OPTION_COUNT,
+    .min_positionals = 1,
+    .max_positionals = 1,
+    .positionals = "one FILE",
+    .run = run,
+};

@@ -44,14 +44,6 @@ typedef struct {
     int tail_torn;
 } dump_entry;
 
-static void print_help(FILE *out)
-{
-    fprintf(out, "usage: %s list [DIR] [--json]\n\nLists memalot dumps in DIR (default "
-                 "$MEMALOT_DIR, else ~/.memalot/dumps).\n\noptions:\n",
-            CLI_PROGRAM);
-    cli_args_print_options(list_options, LIST_OPTION_COUNT, out);
-}
-
 static int has_dump_suffix(const char *name)
 {
     size_t length = strlen(name);
@@ -259,41 +251,40 @@ static const char *default_directory(char *buffer, size_t size)
     return buffer;
 }
 
-int cli_cmd_list(int argc, char **argv)
+static int run(const cli_args *args, char *message, size_t message_size)
 {
-    cli_args args;
-    char message[512], fallback[4096];
-    if (cli_args_parse(&args, list_options, LIST_OPTION_COUNT, argc, argv, 1, message,
-                       sizeof message) != 0) {
-        fprintf(stderr, "%s list: %s\n", CLI_PROGRAM, message);
+    (void)message;
+    (void)message_size;
+    char fallback[4096];
+    const char *directory = args->positional_count
+                                ? args->positionals[0]
+                                : default_directory(fallback, sizeof fallback);
+    dump_entry *entries = NULL;
+    size_t count = 0;
+    if (collect(directory, &entries, &count) != 0) {
+        /* printed here: a long DIR would not fit the message buffer */
+        fprintf(stderr, "%s list: cannot read directory %s: %s\n", CLI_PROGRAM, directory,
+                strerror(errno));
         return CLI_EXIT_ERROR;
     }
-    int status = CLI_EXIT_ERROR;
-    if (cli_args_count(&args, "help")) {
-        print_help(stdout);
-        status = CLI_EXIT_OK;
-    } else if (args.positional_count > 1) {
-        fprintf(stderr, "%s list: expected at most one DIR, got %zu arguments\n", CLI_PROGRAM,
-                args.positional_count);
-    } else {
-        const char *directory = args.positional_count
-                                    ? args.positionals[0]
-                                    : default_directory(fallback, sizeof fallback);
-        dump_entry *entries = NULL;
-        size_t count = 0;
-        if (collect(directory, &entries, &count) != 0) {
-            fprintf(stderr, "%s list: cannot read directory %s: %s\n", CLI_PROGRAM, directory,
-                    strerror(errno));
-        } else {
-            if (cli_args_count(&args, "json"))
-                status = print_json(directory, entries, count);
-            else {
-                print_text(directory, entries, count);
-                status = CLI_EXIT_OK;
-            }
-            free_entries(entries, count);
-        }
-    }
-    cli_args_free(&args);
+    int status = CLI_EXIT_OK;
+    if (cli_args_count(args, "json"))
+        status = print_json(directory, entries, count);
+    else
+        print_text(directory, entries, count);
+    free_entries(entries, count);
     return status;
 }
+
+const cli_command cli_command_list = {
+    .name = "list",
+    .summary = "list the dump files in a directory",
+    .usage = "list [DIR] [--json]",
+    .description = "Lists memalot dumps in DIR (default $MEMALOT_DIR, else ~/.memalot/dumps).",
+    .options = list_options,
+    .option_count = LIST_OPTION_COUNT,
+    .min_positionals = 0,
+    .max_positionals = 1,
+    .positionals = "at most one DIR",
+    .run = run,
+};

@@ -29,22 +29,9 @@ typedef struct {
     int json;
 } paths_request;
 
-static void print_help(FILE *out)
-{
-    fprintf(out, "usage: %s paths FILE --id ADDR [--at N] [--max N] [--json]\n\n"
-                 "Shows every retainer path to one object.\n\noptions:\n",
-            CLI_PROGRAM);
-    cli_args_print_options(paths_options, PATHS_OPTION_COUNT, out);
-}
-
 static int parse_request(const cli_args *args, paths_request *request, char *message,
                          size_t message_size)
 {
-    if (args->positional_count != 1) {
-        snprintf(message, message_size, "expected one dump FILE, got %zu arguments",
-                 args->positional_count);
-        return -1;
-    }
     request->path = args->positionals[0];
     const char *id = cli_args_value(args, "id");
     if (!id) {
@@ -147,42 +134,40 @@ static void print_text(const mla_object_info *info)
     }
 }
 
-int cli_cmd_paths(int argc, char **argv)
+static int run(const cli_args *args, char *message, size_t message_size)
 {
-    cli_args args;
-    char message[512];
-    if (cli_args_parse(&args, paths_options, PATHS_OPTION_COUNT, argc, argv, 1, message,
-                       sizeof message) != 0) {
-        fprintf(stderr, "%s paths: %s\n", CLI_PROGRAM, message);
-        return CLI_EXIT_ERROR;
-    }
-    int status = CLI_EXIT_ERROR;
     paths_request request;
     memset(&request, 0, sizeof request);
-    if (cli_args_count(&args, "help")) {
-        print_help(stdout);
-        status = CLI_EXIT_OK;
-    } else if (parse_request(&args, &request, message, sizeof message) != 0) {
-        fprintf(stderr, "%s paths: %s\n", CLI_PROGRAM, message);
-    } else {
-        mla_object_info *info = NULL;
-        mlt_error err;
-        memset(&err, 0, sizeof err);
-        mlt_status result = mla_object_paths(request.path, request.image, request.address,
-                                             request.max_paths, 0, &info, &err);
-        if (result != MLT_OK) {
-            fprintf(stderr, "%s: %s\n", CLI_PROGRAM,
-                    err.message[0] ? err.message : mlt_status_name(result));
-        } else {
-            if (request.json)
-                status = print_json(info);
-            else {
-                print_text(info);
-                status = CLI_EXIT_OK;
-            }
-            mla_object_info_free(info);
-        }
+    if (parse_request(args, &request, message, message_size) != 0)
+        return CLI_FAIL_MESSAGE;
+    mla_object_info *info = NULL;
+    mlt_error err;
+    memset(&err, 0, sizeof err);
+    mlt_status result = mla_object_paths(request.path, request.image, request.address,
+                                         request.max_paths, 0, &info, &err);
+    if (result != MLT_OK) {
+        fprintf(stderr, "%s: %s\n", CLI_PROGRAM,
+                err.message[0] ? err.message : mlt_status_name(result));
+        return CLI_EXIT_ERROR;
     }
-    cli_args_free(&args);
+    int status = CLI_EXIT_OK;
+    if (request.json)
+        status = print_json(info);
+    else
+        print_text(info);
+    mla_object_info_free(info);
     return status;
 }
+
+const cli_command cli_command_paths = {
+    .name = "paths",
+    .summary = "show every retainer path to one object",
+    .usage = "paths FILE --id ADDR [--at N] [--max N] [--json]",
+    .description = "Shows every retainer path to one object.",
+    .options = paths_options,
+    .option_count = PATHS_OPTION_COUNT,
+    .min_positionals = 1,
+    .max_positionals = 1,
+    .positionals = "one dump FILE",
+    .run = run,
+};

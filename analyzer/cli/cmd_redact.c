@@ -19,19 +19,6 @@ static const cli_opt_spec redact_options[] = {
 };
 #define REDACT_OPTION_COUNT (sizeof redact_options / sizeof redact_options[0])
 
-static void print_help(FILE *out)
-{
-    fprintf(out,
-            "usage: %s redact IN OUT [--hash-names]\n\n"
-            "Writes OUT (mode 0600) as a copy of the dump IN without argv and without value\n"
-            "previews, with str dict keys replaced by stable hashes (\"h:\" + 12 hex digits,\n"
-            "the same text always gives the same hash, so redacted dumps of one program still\n"
-            "correlate). Addresses, sizes, the object graph and times are kept. A torn tail\n"
-            "is left out; an image that does not decode fails the command.\n\noptions:\n",
-            CLI_PROGRAM);
-    cli_args_print_options(redact_options, REDACT_OPTION_COUNT, out);
-}
-
 /* The copy leaves a torn tail out; say so, as info does. */
 static void warn_torn_tail(const char *path)
 {
@@ -47,32 +34,32 @@ static void warn_torn_tail(const char *path)
     mlt_reader_close(reader);
 }
 
-int cli_cmd_redact(int argc, char **argv)
+static int run(const cli_args *args, char *message, size_t message_size)
 {
-    cli_args args;
-    char message[512];
-    if (cli_args_parse(&args, redact_options, REDACT_OPTION_COUNT, argc, argv, 1, message,
-                       sizeof message) != 0) {
-        fprintf(stderr, "%s redact: %s\n", CLI_PROGRAM, message);
-        return CLI_EXIT_ERROR;
+    mlt_redact_options options = {.hash_names = cli_args_count(args, "hash-names") > 0};
+    mlt_error err;
+    if (mlt_redact(args->positionals[0], args->positionals[1], &options, &err) != MLT_OK) {
+        snprintf(message, message_size, "%s", err.message);
+        return CLI_FAIL_MESSAGE;
     }
-    int status = CLI_EXIT_ERROR;
-    if (cli_args_count(&args, "help")) {
-        print_help(stdout);
-        status = CLI_EXIT_OK;
-    } else if (args.positional_count != 2) {
-        fprintf(stderr, "%s redact: expected IN and OUT, got %zu arguments\n", CLI_PROGRAM,
-                args.positional_count);
-    } else {
-        mlt_redact_options options = {.hash_names = cli_args_count(&args, "hash-names") > 0};
-        mlt_error err;
-        if (mlt_redact(args.positionals[0], args.positionals[1], &options, &err) != MLT_OK) {
-            fprintf(stderr, "%s redact: %s\n", CLI_PROGRAM, err.message);
-        } else {
-            warn_torn_tail(args.positionals[0]);
-            status = CLI_EXIT_OK;
-        }
-    }
-    cli_args_free(&args);
-    return status;
+    warn_torn_tail(args->positionals[0]);
+    return CLI_EXIT_OK;
 }
+
+const cli_command cli_command_redact = {
+    .name = "redact",
+    .summary = "write a copy without argv, previews and dict keys, to share",
+    .usage = "redact IN OUT [--hash-names]",
+    .description =
+        "Writes OUT (mode 0600) as a copy of the dump IN without argv and without value\n"
+        "previews, with str dict keys replaced by stable hashes (\"h:\" + 12 hex digits,\n"
+        "the same text always gives the same hash, so redacted dumps of one program still\n"
+        "correlate). Addresses, sizes, the object graph and times are kept. A torn tail\n"
+        "is left out; an image that does not decode fails the command.",
+    .options = redact_options,
+    .option_count = REDACT_OPTION_COUNT,
+    .min_positionals = 2,
+    .max_positionals = 2,
+    .positionals = "IN and OUT",
+    .run = run,
+};

@@ -47,17 +47,6 @@ typedef struct {
     mlr_color_mode color;
 } report_request;
 
-static void print_help(FILE *out)
-{
-    fprintf(out,
-            "usage: %s report FILE [options]\n       %s FILE [options]\n\n"
-            "Reports objects that outlived a time or call threshold, with the paths that keep\n"
-            "them alive. Without --lifetime/--calls the criterion recorded in the dump is used.\n"
-            "Exit status: 0 no leaks, 1 leaks found, 2 usage or input error.\n\noptions:\n",
-            CLI_PROGRAM, CLI_PROGRAM);
-    cli_args_print_options(report_options, REPORT_OPTION_COUNT, out);
-}
-
 static int parse_u32(const char *option, const char *text, uint32_t *out, char *message,
                      size_t message_size)
 {
@@ -155,11 +144,6 @@ static int parse_limits(const cli_args *args, mla_options *analysis, char *messa
 static int parse_request(const cli_args *args, report_request *request, char *message,
                          size_t message_size)
 {
-    if (args->positional_count != 1) {
-        snprintf(message, message_size, "expected one dump FILE, got %zu arguments",
-                 args->positional_count);
-        return -1;
-    }
     request->path = args->positionals[0];
     mla_options_init(&request->analysis);
     if (parse_criterion(args, &request->analysis, message, message_size) != 0 ||
@@ -228,7 +212,7 @@ static int render(const report_request *request, const mla_report *const *report
     return failed || ferror(stdout) ? -1 : 0;
 }
 
-static int run(const report_request *request)
+static int analyze(const report_request *request)
 {
     cli_progress progress;
     cli_progress_init(&progress, stderr, 1);
@@ -265,26 +249,27 @@ static int run(const report_request *request)
     return leaks && !request->exit_zero ? CLI_EXIT_LEAKS : CLI_EXIT_OK;
 }
 
-int cli_cmd_report(int argc, char **argv)
+static int run(const cli_args *args, char *message, size_t message_size)
 {
-    cli_args args;
-    char message[512];
-    if (cli_args_parse(&args, report_options, REPORT_OPTION_COUNT, argc, argv, 1, message,
-                       sizeof message) != 0) {
-        fprintf(stderr, "%s report: %s\n", CLI_PROGRAM, message);
-        return CLI_EXIT_ERROR;
-    }
-    int status = CLI_EXIT_ERROR;
     report_request request;
     memset(&request, 0, sizeof request);
-    if (cli_args_count(&args, "help")) {
-        print_help(stdout);
-        status = CLI_EXIT_OK;
-    } else if (parse_request(&args, &request, message, sizeof message) != 0) {
-        fprintf(stderr, "%s report: %s\n", CLI_PROGRAM, message);
-    } else {
-        status = run(&request);
-    }
-    cli_args_free(&args);
-    return status;
+    if (parse_request(args, &request, message, message_size) != 0)
+        return CLI_FAIL_MESSAGE;
+    return analyze(&request);
 }
+
+const cli_command cli_command_report = {
+    .name = "report",
+    .summary = "find leaks: objects that outlived a time or call threshold",
+    .usage = "report FILE [options]\n       " CLI_PROGRAM " FILE [options]",
+    .description =
+        "Reports objects that outlived a time or call threshold, with the paths that keep\n"
+        "them alive. Without --lifetime/--calls the criterion recorded in the dump is used.\n"
+        "Exit status: 0 no leaks, 1 leaks found, 2 usage or input error.",
+    .options = report_options,
+    .option_count = REPORT_OPTION_COUNT,
+    .min_positionals = 1,
+    .max_positionals = 1,
+    .positionals = "one dump FILE",
+    .run = run,
+};

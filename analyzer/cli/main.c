@@ -1,7 +1,7 @@
 /*
- * memalot-analyze: entry point. Dispatches to a subcommand, prints the
- * overall usage, and keeps the exit-status contract (see cli.h and
- * docs/cli.md). A first argument that is a file means `report FILE`.
+ * memalot-analyze: entry point. Dispatches through the table of subcommands
+ * (cli.h), prints the overall usage, and keeps the exit-status contract (see
+ * cli.h and docs/cli.md). A first argument that is a file means `report FILE`.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -12,19 +12,10 @@
 
 #include "cli.h"
 
-typedef struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} command;
-
-static const command commands[] = {
-    {"report", cli_cmd_report, "find leaks: objects that outlived a time or call threshold"},
-    {"info", cli_cmd_info, "show a dump's header, its images and whether its tail is intact"},
-    {"diff", cli_cmd_diff, "compare type counts and sizes between two images"},
-    {"list", cli_cmd_list, "list the dump files in a directory"},
-    {"paths", cli_cmd_paths, "show every retainer path to one object"},
-    {"redact", cli_cmd_redact, "write a copy without argv, previews and dict keys, to share"},
+/* In the order the overall usage lists them. */
+static const cli_command *const commands[] = {
+    &cli_command_report, &cli_command_info,  &cli_command_diff,
+    &cli_command_list,   &cli_command_paths, &cli_command_redact,
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
@@ -33,7 +24,7 @@ static void print_usage(FILE *out)
     fprintf(out, "usage: %s COMMAND [ARGS]\n       %s FILE [report options]\n\ncommands:\n",
             CLI_PROGRAM, CLI_PROGRAM);
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "\n'%s COMMAND --help' describes a command's options.\n"
                  "Exit status: 0 success (no leaks), 1 leaks found, 2 usage or input error.\n",
             CLI_PROGRAM);
@@ -73,11 +64,11 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        if (strcmp(first, commands[i].name) == 0)
-            return finish(commands[i].run(argc - 1, argv + 1));
+        if (strcmp(first, commands[i]->name) == 0)
+            return finish(cli_command_run(commands[i], argc - 1, argv + 1));
     if (first[0] == '-' || looks_like_file(first)) {
         /* `memalot-analyze [OPTIONS] FILE ...` is `report`: argv[0] stands in for its name. */
-        return finish(cli_cmd_report(argc, argv));
+        return finish(cli_command_run(&cli_command_report, argc, argv));
     }
     fprintf(stderr, "%s: unknown command '%s'\n\n", CLI_PROGRAM, first);
     print_usage(stderr);
