@@ -176,8 +176,10 @@ void cli_args_print_options(const cli_opt_spec *specs, size_t spec_count, void *
             snprintf(left, sizeof left, "--%s %s", specs[i].name, specs[i].metavar);
         else
             snprintf(left, sizeof left, "--%s", specs[i].name);
-        fprintf(out, "  %-28s %s%s\n", left, specs[i].help,
-                specs[i].kind == CLI_OPT_LIST ? " (repeatable)" : "");
+        fprintf(out, "  %-28s %s", left, specs[i].help);
+        if (specs[i].default_value)
+            fprintf(out, " (default %llu)", (unsigned long long)specs[i].default_value());
+        fprintf(out, "%s\n", specs[i].kind == CLI_OPT_LIST ? " (repeatable)" : "");
     }
 }
 

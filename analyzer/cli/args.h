@@ -23,6 +23,9 @@ typedef struct {
     cli_opt_kind kind;
     const char *metavar; /* for usage text: "SECONDS", NULL for flags */
     const char *help;
+    /* When set, --help appends " (default N)" with the value it returns, so
+     * a default owned elsewhere (mla_options_init) is not copied here. */
+    uint64_t (*default_value)(void);
 } cli_opt_spec;
 
 typedef struct {

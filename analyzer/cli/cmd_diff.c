@@ -16,10 +16,10 @@
 #define DIFF_SCHEMA "memalot-diff/1"
 
 static const cli_opt_spec diff_options[] = {
-    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-diff/1) instead of text"},
-    {"all", CLI_OPT_FLAG, NULL, "text: also list types whose count and size did not change"},
-    {"limit", CLI_OPT_VALUE, "N", "text: show at most N types (default: all)"},
-    {"help", CLI_OPT_FLAG, NULL, "show this help"},
+    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-diff/1) instead of text", NULL},
+    {"all", CLI_OPT_FLAG, NULL, "text: also list types whose count and size did not change", NULL},
+    {"limit", CLI_OPT_VALUE, "N", "text: show at most N types (default: all)", NULL},
+    {"help", CLI_OPT_FLAG, NULL, "show this help", NULL},
 };
 #define DIFF_OPTION_COUNT (sizeof diff_options / sizeof diff_options[0])
 

@@ -16,8 +16,8 @@
 #define INFO_SCHEMA "memalot-info/1"
 
 static const cli_opt_spec info_options[] = {
-    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-info/1) instead of text"},
-    {"help", CLI_OPT_FLAG, NULL, "show this help"},
+    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-info/1) instead of text", NULL},
+    {"help", CLI_OPT_FLAG, NULL, "show this help", NULL},
 };
 #define INFO_OPTION_COUNT (sizeof info_options / sizeof info_options[0])
 

@@ -26,8 +26,8 @@
 static const unsigned char dump_signature[8] = {0x89, 'M', 'L', 'T', '\r', '\n', 0x1A, '\n'};
 
 static const cli_opt_spec list_options[] = {
-    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-list/1) instead of text"},
-    {"help", CLI_OPT_FLAG, NULL, "show this help"},
+    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-list/1) instead of text", NULL},
+    {"help", CLI_OPT_FLAG, NULL, "show this help", NULL},
 };
 #define LIST_OPTION_COUNT (sizeof list_options / sizeof list_options[0])
 

@@ -12,12 +12,17 @@
 
 #define PATHS_SCHEMA "memalot-paths/1"
 
+static uint64_t default_max_paths(void)
+{
+    return MLA_OBJECT_PATHS_DEFAULT_MAX;
+}
+
 static const cli_opt_spec paths_options[] = {
-    {"id", CLI_OPT_VALUE, "ADDR", "the object's address (0x-hex or decimal)"},
-    {"at", CLI_OPT_VALUE, "N", "image N (default: the last)"},
-    {"max", CLI_OPT_VALUE, "N", "at most N paths (default 20)"},
-    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-paths/1) instead of text"},
-    {"help", CLI_OPT_FLAG, NULL, "show this help"},
+    {"id", CLI_OPT_VALUE, "ADDR", "the object's address (0x-hex or decimal)", NULL},
+    {"at", CLI_OPT_VALUE, "N", "image N (default: the last)", NULL},
+    {"max", CLI_OPT_VALUE, "N", "at most N paths", default_max_paths},
+    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-paths/1) instead of text", NULL},
+    {"help", CLI_OPT_FLAG, NULL, "show this help", NULL},
 };
 #define PATHS_OPTION_COUNT (sizeof paths_options / sizeof paths_options[0])
 

@@ -14,8 +14,8 @@
 
 static const cli_opt_spec redact_options[] = {
     {"hash-names", CLI_OPT_FLAG, NULL,
-     "also hash type, module, attribute, local and root names (builtins.* stay readable)"},
-    {"help", CLI_OPT_FLAG, NULL, "show this help"},
+     "also hash type, module, attribute, local and root names (builtins.* stay readable)", NULL},
+    {"help", CLI_OPT_FLAG, NULL, "show this help", NULL},
 };
 #define REDACT_OPTION_COUNT (sizeof redact_options / sizeof redact_options[0])
 

@@ -14,27 +14,41 @@
 #include "memalot/render_json.h"
 #include "progress.h"
 
+static uint64_t default_max_object_details(void)
+{
+    mla_options defaults;
+    mla_options_init(&defaults);
+    return defaults.max_object_details;
+}
+
+static uint64_t default_max_paths(void)
+{
+    mla_options defaults;
+    mla_options_init(&defaults);
+    return defaults.max_paths;
+}
+
 static const cli_opt_spec report_options[] = {
-    {"lifetime", CLI_OPT_VALUE, "SECONDS", "leak: alive longer than SECONDS"},
+    {"lifetime", CLI_OPT_VALUE, "SECONDS", "leak: alive longer than SECONDS", NULL},
     {"warmup", CLI_OPT_VALUE, "SECONDS", "ignore objects created in the first SECONDS "
-                                         "(default: the lifetime)"},
-    {"calls", CLI_OPT_VALUE, "N", "leak: outlived N monitored calls"},
+                                         "(default: the lifetime)", NULL},
+    {"calls", CLI_OPT_VALUE, "N", "leak: outlived N monitored calls", NULL},
     {"warmup-calls", CLI_OPT_VALUE, "K", "ignore objects created in the first K calls "
-                                         "(default: 1)"},
-    {"at", CLI_OPT_VALUE, "N", "evaluate image N (default: the last)"},
-    {"each", CLI_OPT_FLAG, NULL, "one report per image; each object reported once"},
-    {"include", CLI_OPT_LIST, "TEXT", "keep only types whose qualified name contains TEXT"},
-    {"exclude", CLI_OPT_LIST, "TEXT", "drop types whose qualified name contains TEXT"},
-    {"max-object-details", CLI_OPT_VALUE, "N", "examples in total, spread over types "
-                                               "(default 30)"},
-    {"max-paths", CLI_OPT_VALUE, "N", "retainer paths per example (default 3)"},
-    {"no-retained", CLI_OPT_FLAG, NULL, "skip dominators (faster; retained sizes are 0)"},
-    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-report/1) instead of text"},
-    {"html", CLI_OPT_VALUE, "FILE", "also write a self-contained HTML report to FILE"},
-    {"exit-zero", CLI_OPT_FLAG, NULL, "exit 0 even when leaks are found"},
-    {"color", CLI_OPT_FLAG, NULL, "force ANSI colors"},
-    {"no-color", CLI_OPT_FLAG, NULL, "no ANSI colors (also: NO_COLOR set)"},
-    {"help", CLI_OPT_FLAG, NULL, "show this help"},
+                                         "(default: 1)", NULL},
+    {"at", CLI_OPT_VALUE, "N", "evaluate image N (default: the last)", NULL},
+    {"each", CLI_OPT_FLAG, NULL, "one report per image; each object reported once", NULL},
+    {"include", CLI_OPT_LIST, "TEXT", "keep only types whose qualified name contains TEXT", NULL},
+    {"exclude", CLI_OPT_LIST, "TEXT", "drop types whose qualified name contains TEXT", NULL},
+    {"max-object-details", CLI_OPT_VALUE, "N", "examples in total, spread over types",
+     default_max_object_details},
+    {"max-paths", CLI_OPT_VALUE, "N", "retainer paths per example", default_max_paths},
+    {"no-retained", CLI_OPT_FLAG, NULL, "skip dominators (faster; retained sizes are 0)", NULL},
+    {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-report/1) instead of text", NULL},
+    {"html", CLI_OPT_VALUE, "FILE", "also write a self-contained HTML report to FILE", NULL},
+    {"exit-zero", CLI_OPT_FLAG, NULL, "exit 0 even when leaks are found", NULL},
+    {"color", CLI_OPT_FLAG, NULL, "force ANSI colors", NULL},
+    {"no-color", CLI_OPT_FLAG, NULL, "no ANSI colors (also: NO_COLOR set)", NULL},
+    {"help", CLI_OPT_FLAG, NULL, "show this help", NULL},
 };
 #define REPORT_OPTION_COUNT (sizeof report_options / sizeof report_options[0])
 

@@ -330,4 +330,8 @@ mlt_status mla_resolve_image(mlt_reader *reader, const char *path, long image_in
 mlt_file_info *mla_copy_file_info(mla_arena *arena, const mlt_file_info *info);
 void mla_progress(const mla_options *options, const char *phase, double fraction);
 
+/* options (NULL: every default) with each 0 limit, which means "the default",
+ * replaced by mla_options_init's value: the defaults have that one owner. */
+void mla_options_resolve(const mla_options *options, mla_options *resolved);
+
 #endif /* MEMALOT_ANALYSIS_INTERNAL_H */

@@ -461,11 +461,9 @@ static mlt_status run(analysis *a, mlt_error *err)
 mlt_status mla_analyze_file(const char *path, const mla_options *options,
                             mla_report_set **out, mlt_error *err)
 {
-    mla_options defaults;
-    if (!options) {
-        mla_options_init(&defaults);
-        options = &defaults;
-    }
+    mla_options resolved;
+    mla_options_resolve(options, &resolved);
+    options = &resolved;
     *out = NULL;
     if (!path)
         return mla_fail(err, MLT_ERR_USAGE, "no dump file given");

@@ -191,8 +191,12 @@ mlt_status mla_object_paths(const char *path, long image_index, uint64_t address
     object_result *res = calloc(1, sizeof *res);
     if (!res)
         return mla_fail(err, MLT_ERR_NOMEM, "out of memory");
-    mlt_status st = run_lookup(path, image_index, address, max_paths ? max_paths : 20,
-                               max_path_length ? max_path_length : 32, res, err);
+    mla_options defaults;
+    mla_options_init(&defaults);
+    mlt_status st = run_lookup(path, image_index, address,
+                               max_paths ? max_paths : MLA_OBJECT_PATHS_DEFAULT_MAX,
+                               max_path_length ? max_path_length : defaults.max_path_length,
+                               res, err);
     if (st != MLT_OK) {
         mla_object_info_free(&res->info);
         return st;

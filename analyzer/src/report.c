@@ -271,8 +271,7 @@ static mlt_status collect_leaks(builder *b, cand *by_type, leak_slot **out_slots
             leak->retained_bytes += by_type[i].retained;
     }
     qsort(slots, count, sizeof *slots, leak_slot_order);
-    uint32_t budget = b->in->options->max_object_details ? b->in->options->max_object_details : 30;
-    grant_examples(slots, count, budget);
+    grant_examples(slots, count, b->in->options->max_object_details);
     *out_slots = slots;
     *out_count = count;
     return MLT_OK;
@@ -346,7 +345,7 @@ static mlt_status render_example(builder *b, uint32_t node, const mla_raw_path *
     mla_path *paths = mla_arena_alloc(b->arena, ((size_t)raw_count + 1) * sizeof *paths);
     if (!paths)
         return mla_fail(err, MLT_ERR_NOMEM, "out of memory for example paths");
-    uint32_t max_length = in->options->max_path_length ? in->options->max_path_length : 32;
+    uint32_t max_length = in->options->max_path_length;
     for (long p = 0; p < raw_count; p++) {
         mlt_status st = mla_render_path(b->arena, g, in->types, &b->bfs, &raw[p], max_length,
                                         &b->previews, &paths[p], err);
@@ -364,7 +363,7 @@ static mlt_status build_examples(builder *b, leak_slot *slots, size_t count,
     size_t total = 0;
     for (size_t i = 0; i < count; i++)
         total += slots[i].quota;
-    uint32_t per = b->in->options->max_paths ? b->in->options->max_paths : 3;
+    uint32_t per = b->in->options->max_paths;
     uint32_t *nodes = mla_malloc_array(total, sizeof *nodes);
     mla_raw_path *raw = mla_calloc_array(total * per, sizeof *raw);
     long *raw_count = mla_calloc_array(total, sizeof *raw_count);

@@ -17,6 +17,23 @@ void mla_options_init(mla_options *options)
     options->max_path_length = 32;
 }
 
+void mla_options_resolve(const mla_options *options, mla_options *resolved)
+{
+    mla_options defaults;
+    mla_options_init(&defaults);
+    if (!options) {
+        *resolved = defaults;
+        return;
+    }
+    *resolved = *options;
+    if (resolved->max_object_details == 0)
+        resolved->max_object_details = defaults.max_object_details;
+    if (resolved->max_paths == 0)
+        resolved->max_paths = defaults.max_paths;
+    if (resolved->max_path_length == 0)
+        resolved->max_path_length = defaults.max_path_length;
+}
+
 size_t mla_report_set_count(const mla_report_set *set)
 {
     return set ? set->count : 0;

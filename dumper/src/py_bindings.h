@@ -8,9 +8,15 @@
 /* compact(target_bytes, protected_image=None) -> {"dropped", "file_size"} | {"error"} */
 PyObject *mld_py_compact(PyObject *self, PyObject *args);
 
-/* report(path, *, each=True, include=(), exclude=(), max_object_details=30, color=False)
+/* report(path, *, each=True, include=(), exclude=(), max_object_details=None, color=False)
  * -> {"text", "candidates", "image"} | {"error"}: the console report of the
- * newest image, through the same analysis and renderer as memalot-analyze. */
+ * newest image, through the same analysis and renderer as memalot-analyze.
+ * max_object_details None is the analysis library's default. */
 PyObject *mld_py_report(PyObject *self, PyObject *args, PyObject *kwargs);
+
+/* Adds ANALYSIS_DEFAULTS, {"max_object_details", "max_paths",
+ * "max_path_length"} from mla_options_init, so that the package reads the
+ * defaults instead of copying them. 0 or -1 with an exception set. */
+int mld_add_analysis_defaults(PyObject *module);
 
 #endif

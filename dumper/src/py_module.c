@@ -323,9 +323,11 @@ static PyMethodDef METHODS[] = {
      "after_fork_child()\n--\n\nIn a forked child: drop the parent's monitor without touching "
      "its file."},
     {"report", (PyCFunction)(void (*)(void))mld_py_report, METH_VARARGS | METH_KEYWORDS,
-     "report(path, *, each=True, include=(), exclude=(), max_object_details=30, color=False)\n--\n\n"
+     "report(path, *, each=True, include=(), exclude=(), max_object_details=None, color=False)"
+     "\n--\n\n"
      "Analyze the dump file and render the newest image's report as memalot-analyze would; "
-     "returns {'text', 'candidates', 'image'} or {'error': message}. Runs without the GIL."},
+     "returns {'text', 'candidates', 'image'} or {'error': message}. Runs without the GIL. "
+     "max_object_details None is ANALYSIS_DEFAULTS['max_object_details']."},
     {"compact", mld_py_compact, METH_VARARGS,
      "compact(target_bytes, protected_image=None)\n--\n\n"
      "Drop old images so the file fits target_bytes, keeping the image with sequence "
@@ -391,7 +393,8 @@ PyMODINIT_FUNC PyInit__memalot(void)
     }
     if (PyModule_AddObject(module, "SUPPORTED", PyBool_FromLong(MLD_SUPPORTED)) != 0 ||
         PyModule_AddStringConstant(module, "__version__", MEMALOT_VERSION) != 0 ||
-        add_format_facts(module) != 0 || register_atexit(module) != 0) {
+        add_format_facts(module) != 0 || mld_add_analysis_defaults(module) != 0 ||
+        register_atexit(module) != 0) {
         Py_DECREF(module);
         return NULL;
     }

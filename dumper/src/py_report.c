@@ -120,6 +120,34 @@ static PyObject *outcome_to_dict(const report_outcome *outcome)
                          (unsigned int)outcome->evaluated_image);
 }
 
+/* None (or absent) keeps mla_options_init's default; an int is taken as the
+ * "I" format takes it, without overflow checking (the package checks it). */
+static int max_details_from(PyObject *value, uint32_t *out)
+{
+    if (value == NULL || value == Py_None)
+        return 0;
+    unsigned long details = PyLong_AsUnsignedLongMask(value);
+    if (details == (unsigned long)-1 && PyErr_Occurred())
+        return -1;
+    *out = (uint32_t)details;
+    return 0;
+}
+
+int mld_add_analysis_defaults(PyObject *module)
+{
+    mla_options defaults;
+    mla_options_init(&defaults);
+    PyObject *dict = Py_BuildValue("{s:I,s:I,s:I}", "max_object_details",
+                                   (unsigned int)defaults.max_object_details, "max_paths",
+                                   (unsigned int)defaults.max_paths, "max_path_length",
+                                   (unsigned int)defaults.max_path_length);
+    if (dict == NULL || PyModule_AddObject(module, "ANALYSIS_DEFAULTS", dict) != 0) {
+        Py_XDECREF(dict);
+        return -1;
+    }
+    return 0;
+}
+
 PyObject *mld_py_report(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
@@ -127,10 +155,13 @@ PyObject *mld_py_report(PyObject *self, PyObject *args, PyObject *kwargs)
                                "color", NULL};
     const char *path = NULL;
     int each = 1, color = 0;
-    unsigned int max_details = 30;
-    PyObject *include_obj = NULL, *exclude_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|$pOOIp", keywords, &path, &each,
-                                     &include_obj, &exclude_obj, &max_details, &color))
+    PyObject *include_obj = NULL, *exclude_obj = NULL, *max_details_obj = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|$pOOOp", keywords, &path, &each,
+                                     &include_obj, &exclude_obj, &max_details_obj, &color))
+        return NULL;
+    mla_options options;
+    mla_options_init(&options);
+    if (max_details_from(max_details_obj, &options.max_object_details) < 0)
         return NULL;
     filter_list include = {0}, exclude = {0};
     if (filter_list_from(include_obj, "included_type_names", &include) < 0)
@@ -145,8 +176,6 @@ PyObject *mld_py_report(PyObject *self, PyObject *args, PyObject *kwargs)
         filter_list_free(&exclude);
         return PyErr_NoMemory();
     }
-    mla_options options;
-    mla_options_init(&options);
     /* The console prints the newest image's new candidates only, so it reads
      * just the images they depend on: the same work at every image however
      * long the run, where re-reading the whole file grows without bound. */
@@ -155,7 +184,6 @@ PyObject *mld_py_report(PyObject *self, PyObject *args, PyObject *kwargs)
     options.include_count = include.count;
     options.exclude = (const char *const *)exclude.items;
     options.exclude_count = exclude.count;
-    options.max_object_details = max_details;
     report_outcome outcome = {0};
 
     Py_BEGIN_ALLOW_THREADS

@@ -45,9 +45,11 @@ typedef struct {
     size_t include_count;
     const char *const *exclude;  /* any match drops */
     size_t exclude_count;
-    uint32_t max_object_details; /* example budget spread across types; 0 = 30 */
-    uint32_t max_paths;          /* retainer paths per example; 0 = 3 */
-    uint32_t max_path_length;    /* edges per path before it is cut; 0 = 32 */
+    /* For the three limits, 0 means mla_options_init's default, the one
+     * place the defaults are written. */
+    uint32_t max_object_details; /* example budget spread across types */
+    uint32_t max_paths;          /* retainer paths per example */
+    uint32_t max_path_length;    /* edges per path before it is cut */
     int skip_retained;           /* 1: do not build dominators (retained sizes are 0) */
     mla_progress_fn progress;
     void *progress_context;
@@ -225,8 +227,12 @@ typedef struct {
     int paths_capped;            /* 1 when more paths existed than max_paths */
 } mla_object_info;
 
-/* image_index -1 means the last image; max_paths 0 means 20; max_path_length
- * 0 means 32. An address that is not an object of the image fails with
+/* The paths of mla_object_paths when its max_paths is 0. */
+#define MLA_OBJECT_PATHS_DEFAULT_MAX 20
+
+/* image_index -1 means the last image; max_paths 0 means
+ * MLA_OBJECT_PATHS_DEFAULT_MAX; max_path_length 0 means mla_options_init's
+ * max_path_length. An address that is not an object of the image fails with
  * MLT_ERR_USAGE and a message naming the address and the image. */
 mlt_status mla_object_paths(const char *path, long image_index, uint64_t address,
                             uint32_t max_paths, uint32_t max_path_length,

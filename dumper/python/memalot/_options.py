@@ -50,7 +50,7 @@ COMPAT_IGNORED_OPTIONS = frozenset(
 class Settings:
     included_type_names: FrozenSet[str] = frozenset()
     excluded_type_names: FrozenSet[str] = frozenset()
-    max_object_details: int = 30
+    max_object_details: Optional[int] = None  # None: the analysis default (_memalot.ANALYSIS_DEFAULTS)
     output_func: Optional[Callable[[str], None]] = None
     save_reports: bool = True
     report_directory: Optional[str] = None  # None: MEMALOT_DIR or ~/.memalot/dumps
@@ -160,7 +160,7 @@ def make_settings(
     *,
     included_type_names: Any = frozenset(),
     excluded_type_names: Any = frozenset(),
-    max_object_details: Any = 30,
+    max_object_details: Any = None,
     output_func: Any = None,
     save_reports: Any = True,
     report_directory: Any = None,
@@ -201,7 +201,9 @@ def make_settings(
     return Settings(
         included_type_names=_check_type_names("included_type_names", included_type_names),
         excluded_type_names=_check_type_names("excluded_type_names", excluded_type_names),
-        max_object_details=check_count("max_object_details", max_object_details, minimum=0),
+        max_object_details=(
+            None if max_object_details is None else check_count("max_object_details", max_object_details, minimum=0)
+        ),
         output_func=output_func,
         save_reports=_check_bool("save_reports", save_reports),
         report_directory=_check_path("report_directory", report_directory),

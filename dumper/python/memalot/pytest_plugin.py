@@ -26,7 +26,7 @@ from memalot import testing
 
 MARKER_HELP = (
     "no_leaks(iterations=3, max_object_age_calls=1, warmup_calls=1, included_type_names=(), "
-    "excluded_type_names=(), max_object_details=30): run the test body ITERATIONS times as "
+    "excluded_type_names=(), max_object_details=None): run the test body ITERATIONS times as "
     "memalot-monitored calls; fail with memalot's report if objects created after the warm-up "
     "calls outlive MAX_OBJECT_AGE_CALLS calls"
 )

@@ -58,13 +58,13 @@ class LeakCheck:
         warmup_calls: int = 1,
         included_type_names: Iterable[str] = (),
         excluded_type_names: Iterable[str] = (),
-        max_object_details: int = 30,
+        max_object_details: Optional[int] = None,
     ) -> None:
         for name, value, minimum in (
             ("iterations", iterations, 1),
             ("max_object_age_calls", max_object_age_calls, 1),
             ("warmup_calls", warmup_calls, 0),
-            ("max_object_details", max_object_details, 0),
+            ("max_object_details", 0 if max_object_details is None else max_object_details, 0),
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
                 raise ValueError("memalot: %s must be an int >= %d, got %r" % (name, minimum, value))
@@ -222,7 +222,9 @@ def _analyze_with_cli(path: str, check: LeakCheck) -> dict:
             "memalot: this _memalot extension cannot analyze dumps (it has no report()) and "
             "memalot-analyze is not on PATH: rebuild memalot, or put memalot-analyze on PATH"
         )
-    args = [tool, "report", path, "--no-color", "--max-object-details", str(check.max_object_details)]
+    args = [tool, "report", path, "--no-color"]
+    if check.max_object_details is not None:  # None: the analyzer's own default
+        args += ["--max-object-details", str(check.max_object_details)]
     for name in sorted(check.included_type_names):
         args += ["--include", name]
     for name in sorted(check.excluded_type_names):
@@ -259,7 +261,7 @@ def leak_check(
     warmup_calls: int = 1,
     included_type_names: Iterable[str] = (),
     excluded_type_names: Iterable[str] = (),
-    max_object_details: int = 30,
+    max_object_details: Optional[int] = None,
 ) -> LeakCheck:
     """A context manager: ``with leak_check(iterations=3) as run: run(func, *args)``.
     Each ``run`` calls func `iterations` times as monitored calls; the check
@@ -283,7 +285,7 @@ def assert_no_leaks(
     warmup_calls: int = 1,
     included_type_names: Iterable[str] = (),
     excluded_type_names: Iterable[str] = (),
-    max_object_details: int = 30,
+    max_object_details: Optional[int] = None,
     **kwargs: Any,
 ) -> None:
     """Calls func(*args, **kwargs) `iterations` times as monitored calls and

@@ -9,10 +9,10 @@
 #include <check.h>
 
 static const cli_opt_spec specs[] = {
-    {"json", CLI_OPT_FLAG, NULL, "json"},
-    {"at", CLI_OPT_VALUE, "N", "image"},
-    {"include", CLI_OPT_LIST, "TEXT", "types"},
-    {"help", CLI_OPT_FLAG, NULL, "help"},
+    {"json", CLI_OPT_FLAG, NULL, "json", NULL},
+    {"at", CLI_OPT_VALUE, "N", "image", NULL},
+    {"include", CLI_OPT_LIST, "TEXT", "types", NULL},
+    {"help", CLI_OPT_FLAG, NULL, "help", NULL},
 };
 #define SPEC_COUNT (sizeof specs / sizeof specs[0])
 
