@@ -74,3 +74,45 @@ def test_console_and_cli_report_the_same_findings(python, dump_dir):
     # The leak itself: 40 Orders from each call after the warm-up call, each reported once.
     orders = [counts.get("__main__.Order", 0) for counts in console.values()]
     assert sum(orders) == 40 * 3, console
+
+
+DEFAULTS_PROGRAM = r'''
+import json, sys
+import memalot
+from memalot import _memalot
+
+kept = []
+
+class Order:
+    pass
+
+@memalot.leak_monitor(max_object_age_calls=1, warmup_calls=1, dump_file=sys.argv[1], report=False)
+def handle():
+    kept.extend(Order() for _ in range(50))
+
+for _ in range(3):
+    handle()
+memalot.stop_leak_monitoring()
+defaults = _memalot.ANALYSIS_DEFAULTS
+default = _memalot.report(sys.argv[1], each=False)
+explicit = _memalot.report(sys.argv[1], each=False, max_object_details=defaults["max_object_details"])
+fewer = _memalot.report(sys.argv[1], each=False, max_object_details=1)
+json.dump({"defaults": defaults, "same": default == explicit, "fewer_differs": fewer != default},
+          sys.stdout)
+'''
+
+
+def test_analysis_defaults_have_one_owner(default_python, dump_dir):
+    """The extension's ANALYSIS_DEFAULTS, report()'s None and the CLI's help all
+    come from mla_options_init."""
+    dump = os.path.join(dump_dir, "defaults.mlt")
+    proc = default_python.run(["-c", DEFAULTS_PROGRAM, dump])
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["same"] and result["fewer_differs"], result
+    defaults = result["defaults"]
+    assert set(defaults) == {"max_object_details", "max_paths", "max_path_length"}
+    help_text = subprocess.run([tool("memalot-analyze"), "report", "--help"], capture_output=True,
+                               text=True, timeout=60).stdout
+    assert "spread over types (default %d)" % defaults["max_object_details"] in help_text
+    assert "retainer paths per example (default %d)" % defaults["max_paths"] in help_text
