@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "args.h"
+#include "memalot/format.h"
 
 /* Exit statuses are part of the interface: CI jobs branch on them. */
 enum {
@@ -46,6 +47,10 @@ extern const cli_command cli_command_report, cli_command_info, cli_command_diff,
  * name) against the command's options, prints --help or a usage error, and
  * otherwise runs it. Returns the exit status. */
 int cli_command_run(const cli_command *command, int argc, char **argv);
+
+/* "memalot-analyze: <what failed>" for a library call that returned status:
+ * err's message, or the status's name when the library left it empty. */
+void cli_print_failure(mlt_status status, const mlt_error *err);
 
 /* The program name used in messages ("memalot-analyze"). */
 #define CLI_PROGRAM "memalot-analyze"

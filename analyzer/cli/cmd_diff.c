@@ -184,8 +184,7 @@ static int load(const cli_image_ref *ref, mla_census **out)
     memset(&err, 0, sizeof err);
     mlt_status status = mla_type_census(ref->path, ref->image, out, &err);
     if (status != MLT_OK) {
-        fprintf(stderr, "%s: %s\n", CLI_PROGRAM,
-                err.message[0] ? err.message : mlt_status_name(status));
+        cli_print_failure(status, &err);
         return -1;
     }
     if ((*out)->torn_tail)

@@ -68,22 +68,13 @@ static int parse_request(const cli_args *args, paths_request *request, char *mes
     return 0;
 }
 
-static json_t *strings_json(const char *const *strings, size_t count)
-{
-    json_t *array = json_array();
-    for (size_t i = 0; array && strings && i < count; i++)
-        json_array_append_new(array, mlr_json_string(strings[i]));
-    return array;
-}
-
+/* A report's path without root_kind, which memalot-paths/1 does not have. */
 static json_t *path_json(const mla_path *path)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "root", mlr_json_string(path->root),
-                     "root_type", mlr_json_string(path->root_type), "root_address",
-                     mlr_json_hex(path->root_address), "edges",
-                     strings_json(path->edges, path->edge_count), "types",
-                     strings_json(path->types, path->edge_count), "truncated",
-                     path->truncated ? 1 : 0);
+    json_t *object = mlr_path_json(path);
+    if (object)
+        json_object_del(object, "root_kind");
+    return object;
 }
 
 static int print_json(const mla_object_info *info)
@@ -129,12 +120,7 @@ static void print_text(const mla_object_info *info)
         const mla_path *path = &info->paths[i];
         printf("%4zu. ", i + 1);
         mlr_put_terminal(stdout, path->root);
-        if (path->truncated)
-            fputs(" -> ...", stdout);
-        for (size_t j = 0; j < path->edge_count; j++) {
-            fputs(" -> ", stdout);
-            mlr_put_terminal(stdout, path->edges[j]);
-        }
+        mlr_put_path_steps(stdout, path);
         putchar('\n');
     }
 }
@@ -151,8 +137,7 @@ static int run(const cli_args *args, char *message, size_t message_size)
     mlt_status result = mla_object_paths(request.path, request.image, request.address,
                                          request.max_paths, 0, &info, &err);
     if (result != MLT_OK) {
-        fprintf(stderr, "%s: %s\n", CLI_PROGRAM,
-                err.message[0] ? err.message : mlt_status_name(result));
+        cli_print_failure(result, &err);
         return CLI_EXIT_ERROR;
     }
     int status = CLI_EXIT_OK;

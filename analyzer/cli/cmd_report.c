@@ -239,8 +239,7 @@ static int analyze(const report_request *request)
     mlt_status status = mla_analyze_file(request->path, &analysis, &set, &err);
     cli_progress_finish(&progress);
     if (status != MLT_OK) {
-        fprintf(stderr, "%s: %s\n", CLI_PROGRAM,
-                err.message[0] ? err.message : mlt_status_name(status));
+        cli_print_failure(status, &err);
         return CLI_EXIT_ERROR;
     }
     size_t count = mla_report_set_count(set);

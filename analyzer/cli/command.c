@@ -1,4 +1,4 @@
-/* The prologue every subcommand shares (see cli.h). */
+/* The prologue every subcommand shares, and its failure message (see cli.h). */
 #include <stdio.h>
 
 #include "cli.h"
@@ -14,6 +14,12 @@ static int usage_error(const cli_command *command, const char *message)
 {
     fprintf(stderr, "%s %s: %s\n", CLI_PROGRAM, command->name, message);
     return CLI_EXIT_ERROR;
+}
+
+void cli_print_failure(mlt_status status, const mlt_error *err)
+{
+    fprintf(stderr, "%s: %s\n", CLI_PROGRAM,
+            err->message[0] ? err->message : mlt_status_name(status));
 }
 
 int cli_command_run(const cli_command *command, int argc, char **argv)

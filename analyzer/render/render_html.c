@@ -184,13 +184,7 @@ static void put_path(FILE *out, const mla_path *path)
 {
     fputs("<li><code>", out);
     mlr_internal_put_html(out, path->root);
-    /* a cut path keeps the steps nearest the object: the gap is after the root */
-    if (path->truncated)
-        fputs(" &#8594; &#8230;", out);
-    for (size_t i = 0; i < path->edge_count; i++) {
-        fputs(" &#8594; ", out);
-        mlr_internal_put_html(out, path->edges[i]);
-    }
+    mlr_internal_put_steps(out, path, " &#8594; ", "&#8230;", mlr_internal_put_html);
     fputs("</code></li>\n", out);
 }
 

@@ -49,7 +49,7 @@ static json_t *strings_json(const char *const *strings, size_t count)
     return array;
 }
 
-static json_t *path_json(const mla_path *path)
+json_t *mlr_path_json(const mla_path *path)
 {
     return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:b}",
                      "root", mlr_json_string(path->root),
@@ -70,7 +70,7 @@ static json_t *example_json(const mla_example *example)
 {
     json_t *paths = json_array();
     for (size_t i = 0; paths && i < example->path_count; i++)
-        json_array_append_new(paths, path_json(&example->paths[i]));
+        json_array_append_new(paths, mlr_path_json(&example->paths[i]));
     return json_pack("{s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:I, s:o}",
                      "address", mlr_json_hex(example->address),
                      "type", mlr_json_string(example->type),

@@ -168,13 +168,7 @@ static void print_path(FILE *out, const mla_path *path, const mlr_text_style *st
     fprintf(out, "        %s", color_on(style->color, STYLE_CYAN));
     mlr_put_terminal(out, path->root);
     fputs(color_off(style->color), out);
-    /* a cut path keeps the steps nearest the object: the gap is after the root */
-    if (path->truncated)
-        fputs(" -> ...", out);
-    for (size_t i = 0; i < path->edge_count; i++) {
-        fputs(" -> ", out);
-        mlr_put_terminal(out, path->edges[i]);
-    }
+    mlr_put_path_steps(out, path);
     fputc('\n', out);
 }
 

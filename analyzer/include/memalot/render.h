@@ -70,6 +70,11 @@ const char *mlr_fmt_duration(double seconds, char *out, size_t out_size);
  * bidirectional controls become \xNN / \uNNNN escapes. NULL prints nothing. */
 void mlr_put_terminal(FILE *out, const char *text);
 
+/* Writes a retainer path's steps after its root for a terminal, as the text
+ * report does: " -> ..." when the path was cut (the steps nearest the
+ * object are kept), then " -> step" for each step. */
+void mlr_put_path_steps(FILE *out, const mla_path *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,6 +31,10 @@ json_t *mlr_file_info_json(const mlt_file_info *file, const char *path);
 /* The criterion and where it came from ("dump", "options" or "default"). */
 json_t *mlr_criterion_json(const mlt_criterion *criterion, const char *source);
 
+/* One retainer path as memalot-report/1 writes it (root, root_kind,
+ * root_type, root_address, edges, types, truncated). */
+json_t *mlr_path_json(const mla_path *path);
+
 /* A JSON string from untrusted bytes (invalid UTF-8 repaired); json_null() for NULL. */
 json_t *mlr_json_string(const char *text);
 

@@ -24,6 +24,9 @@ START_TEST(one_row_and_one_series_per_leaking_type)
     ck_assert_int_eq(count_occurrences(html, "<details"), 2);
     ck_assert_int_eq(count_occurrences(html, "<summary>"), 2);
     ck_assert_ptr_nonnull(strstr(html, "Content-Security-Policy"));
+    /* a cut path shows its gap right after the root, as the text report does */
+    ck_assert_ptr_nonnull(strstr(html, "<li><code>app.main:pending (thread 1) &#8594; &#8230; "
+                                       "&#8594; [3]</code></li>"));
     free(html);
 }
 END_TEST
