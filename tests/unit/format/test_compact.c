@@ -595,11 +595,3 @@ Suite *compact_suite(void) {
     suite_add_tcase(s, policy);
     return s;
 }
-
-int main(void) {
-    SRunner *runner = srunner_create(compact_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
