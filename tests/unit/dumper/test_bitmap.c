@@ -8,6 +8,7 @@
 
 #include "bitmap.h"
 #include "bitmap_inline.h"
+#include "check_suite.h"
 
 #define GRANULE ((uintptr_t)1 << MLD_BITMAP_GRANULE_SHIFT)
 /* Bytes of address space one leaf covers (4 MiB). */
@@ -195,15 +196,9 @@ END_TEST
 
 Suite *bitmap_suite(void)
 {
-    Suite *s = suite_create("bitmap");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, marks_one_granule);
-    tcase_add_test(tc, test_and_set_returns_the_previous_bit);
-    tcase_add_test(tc, runs_cross_words_and_leaves);
-    tcase_add_test(tc, addresses_past_the_map_are_lossy_and_new);
-    tcase_add_test(tc, the_leaf_cache_marks_only_known_leaves);
-    tcase_add_test(tc, clear_forgets_marks_and_keeps_memory);
-    tcase_add_test(tc, out_of_memory_is_lossy_not_fatal);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {marks_one_granule, test_and_set_returns_the_previous_bit,
+        runs_cross_words_and_leaves, addresses_past_the_map_are_lossy_and_new,
+        the_leaf_cache_marks_only_known_leaves, clear_forgets_marks_and_keeps_memory,
+        out_of_memory_is_lossy_not_fatal};
+    return ts_suite("bitmap", "core", 0, tests, TS_COUNT(tests));
 }

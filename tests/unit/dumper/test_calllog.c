@@ -9,6 +9,7 @@
 
 #include "bitmap.h"
 #include "calllog.h"
+#include "check_suite.h"
 
 typedef struct {
     mld_calllog log;
@@ -224,19 +225,11 @@ END_TEST
 
 Suite *calllog_suite(void)
 {
-    Suite *s = suite_create("calllog");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, survivors_keep_birth_order_until_sorted);
-    tcase_add_test(tc, a_reborn_address_counts_once_and_lives);
-    tcase_add_test(tc, a_free_counts_at_the_block_start);
-    tcase_add_test(tc, a_newer_preheader_kills_what_it_covers);
-    tcase_add_test(tc, killed_and_freed_marks_lift_on_rebirth);
-    tcase_add_test(tc, an_image_that_cleared_the_mark_decides_dead);
-    tcase_add_test(tc, remark_restores_the_survivors_marks);
-    tcase_add_test(tc, odd_births_overflow_until_reset);
-    tcase_add_test(tc, an_unready_log_logs_nothing);
-    tcase_add_test(tc, dead_entries_make_room_before_growth);
-    tcase_add_test(tc, live_births_overflow_at_the_cap);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {survivors_keep_birth_order_until_sorted,
+        a_reborn_address_counts_once_and_lives, a_free_counts_at_the_block_start,
+        a_newer_preheader_kills_what_it_covers, killed_and_freed_marks_lift_on_rebirth,
+        an_image_that_cleared_the_mark_decides_dead, remark_restores_the_survivors_marks,
+        odd_births_overflow_until_reset, an_unready_log_logs_nothing,
+        dead_entries_make_room_before_growth, live_births_overflow_at_the_cap};
+    return ts_suite("calllog", "core", 0, tests, TS_COUNT(tests));
 }

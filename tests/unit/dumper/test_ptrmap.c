@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "ptrmap.h"
+#include "check_suite.h"
 
 /* Keys that differ only in their low four bits share a home slot (the hash
  * drops them, since addresses are 16-byte aligned): a probe chain. */
@@ -143,13 +144,8 @@ END_TEST
 
 Suite *ptrmap_suite(void)
 {
-    Suite *s = suite_create("ptrmap");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, colliding_keys_stay_apart);
-    tcase_add_test(tc, an_empty_map_finds_nothing);
-    tcase_add_test(tc, growth_keeps_every_key);
-    tcase_add_test(tc, reserve_prevents_growth_and_reset_keeps_memory);
-    tcase_add_test(tc, out_of_memory_fails_and_keeps_the_keys);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {colliding_keys_stay_apart, an_empty_map_finds_nothing,
+        growth_keeps_every_key, reserve_prevents_growth_and_reset_keeps_memory,
+        out_of_memory_fails_and_keeps_the_keys};
+    return ts_suite("ptrmap", "core", 0, tests, TS_COUNT(tests));
 }
