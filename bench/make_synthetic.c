@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "memalot/format.h"
+#include "synth_dump.h"
 
 typedef struct {
     const char *out;
@@ -42,6 +43,8 @@ enum { T_DICT, T_LIST, T_TUPLE, T_STR, T_INT, T_FUNC, T_CELL, T_USER, T_SESSION,
        T_BYTES, T_FLOAT, T_COUNT = 12 };
 static const char *const ATTRS[] = {"name", "parent", "children", "session", "handler",
                                     "config", "items", "owner", "cache", "next"};
+
+static const sd_run RUN = {"memalot make_synthetic", 0x5eed, 4242, 1700000000.0};
 
 static uint64_t next_random(uint64_t *state)
 {
@@ -114,18 +117,16 @@ typedef struct {
 
 static int intern(gen *g, const char *text, uint32_t *id, mlt_error *err)
 {
-    return mlt_writer_intern(g->w, text, strlen(text), id, err) == MLT_OK;
+    return sd_intern(g->w, text, id, err) == MLT_OK;
 }
 
 static int write_tables(gen *g, mlt_error *err)
 {
     char buf[64];
-    for (int t = 0; t < T_COUNT; t++) {
-        mlt_type type = {0, 0x7f0000000000ull + 0x1000ull * (uint64_t)t, 56, 0};
-        if (!intern(g, TYPE_NAMES[t], &type.name, err) ||
-            mlt_writer_add_type(g->w, &type, &g->type_index[t], err) != MLT_OK)
+    for (int t = 0; t < T_COUNT; t++)
+        if (sd_type(g->w, TYPE_NAMES[t], 0x7f0000000000ull + 0x1000ull * (uint64_t)t, 56,
+                    &g->type_index[t], err) != MLT_OK)
             return 0;
-    }
     for (size_t i = 0; i < sizeof ATTRS / sizeof *ATTRS; i++)
         if (!intern(g, ATTRS[i], &g->attr_id[i], err))
             return 0;
@@ -212,8 +213,7 @@ static int write_background(gen *g, uint32_t image, uint64_t total, mlt_error *e
         mlt_object o = {0x7f1000000000ull + 0x40ull * i, g->type_index[t], flags,
                         32 + (type_pick >> 40) % 200, 1, k};
         (void)total;
-        if (mlt_writer_add_object(g->w, &o, err) != MLT_OK ||
-            (k && mlt_writer_add_edges(g->w, edges, k, err) != MLT_OK))
+        if (sd_object(g->w, &o, edges, err) != MLT_OK)
             return 0;
     }
     return 1;
@@ -226,8 +226,7 @@ static int write_leak(gen *g, uint32_t image, mlt_error *err)
         mlt_edge body = {(uint32_t)(n + r + 1 + j), MLT_LABEL_ATTR, g->body_id};
         uint8_t flags = j >= g->s.leak * (image - 1) ? MLT_OBJ_NEW : 0;
         mlt_object o = {0x7f2000000000ull + 0x40ull * j, g->type_index[T_REQUEST], flags, 48, 1, 1};
-        if (mlt_writer_add_object(g->w, &o, err) != MLT_OK ||
-            mlt_writer_add_edges(g->w, &body, 1, err) != MLT_OK)
+        if (sd_object(g->w, &o, &body, err) != MLT_OK)
             return 0;
     }
     for (uint64_t j = 0; j < r; j++) {
@@ -274,17 +273,10 @@ static int write_roots(gen *g, mlt_error *err)
 static int write_image(gen *g, uint32_t image, mlt_error *err)
 {
     mlt_image_info info;
-    memset(&info, 0, sizeof info);
-    info.sequence = image;
-    info.has_base = image > 0;
-    info.base_sequence = image ? image - 1 : 0;
-    info.run_id = 0x5eed;
-    info.pid = 4242;
+    sd_image_info(&info, &RUN, image);
     info.wall_time = 1700000000.0 + 10.0 * image;
     info.monotonic_time = 1000.0 + 10.0 * image;
-    info.trigger = MLT_TRIGGER_PERIODIC;
     info.criterion = (mlt_criterion){MLT_CRITERION_TIME, 10.0, 0.0, 0, 0};
-    info.identity = MLT_IDENTITY_REFTRACER;
     if (mlt_writer_begin_image(g->w, &info, err) != MLT_OK || !write_tables(g, err) ||
         !write_cache_list(g, image, err) || !write_background(g, image, 0, err) ||
         !write_leak(g, image, err) || !write_roots(g, err))
@@ -299,13 +291,7 @@ int main(int argc, char **argv)
     if (!parse(argc, argv, &g.s))
         return 2;
     mlt_file_info info;
-    memset(&info, 0, sizeof info);
-    info.producer = "memalot make_synthetic";
-    info.python_version = "3.12.1";
-    info.pointer_size = 8;
-    info.pid = 4242;
-    info.run_id = 0x5eed;
-    info.start_time = 1700000000.0;
+    sd_file_info(&info, &RUN);
     mlt_error err;
     remove(g.s.out);
     if (mlt_writer_open(g.s.out, &info, NULL, &g.w, &err) != MLT_OK)

@@ -23,35 +23,7 @@ function(memalot_python_facts exe out_version out_include out_suffix)
   set(${out_suffix} "${suffix}" PARENT_SCOPE)
 endfunction()
 
-# Copies the pure-Python sources into one package folder at build time.
-function(memalot_copy_python_sources target package_dir)
-  file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/dumper/python/memalot/*.py")
-  set(outputs "")
-  foreach(src ${sources})
-    get_filename_component(name "${src}" NAME)
-    add_custom_command(OUTPUT "${package_dir}/${name}"
-                       COMMAND ${CMAKE_COMMAND} -E copy "${src}" "${package_dir}/${name}"
-                       DEPENDS "${src}" VERBATIM)
-    list(APPEND outputs "${package_dir}/${name}")
-  endforeach()
-  add_custom_target(${target} ALL DEPENDS ${outputs})
-endfunction()
-
-function(memalot_add_extension_for version include suffix)
-  string(REPLACE "." "" tag "${version}")
-  set(package_dir "${CMAKE_BINARY_DIR}/python-${version}/memalot")
-  file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/dumper/src/*.c")
-  add_library(_memalot_py${tag} MODULE ${sources})
-  target_include_directories(_memalot_py${tag} PRIVATE "${PROJECT_SOURCE_DIR}/dumper/src" "${include}")
-  target_link_libraries(_memalot_py${tag} PRIVATE memalot_render memalot_analysis memalot_format)
-  target_compile_definitions(_memalot_py${tag} PRIVATE MEMALOT_VERSION="${PROJECT_VERSION}")
-  set_target_properties(_memalot_py${tag} PROPERTIES
-    OUTPUT_NAME _memalot PREFIX "" SUFFIX "${suffix}"
-    LIBRARY_OUTPUT_DIRECTORY "${package_dir}" C_VISIBILITY_PRESET hidden)
-  memalot_copy_python_sources(memalot_python_package_py${tag} "${package_dir}")
-  configure_file("${PROJECT_SOURCE_DIR}/dumper/version.py.in" "${package_dir}/_version.py" @ONLY)
-  add_dependencies(_memalot_py${tag} memalot_python_package_py${tag})
-endfunction()
+include(MemalotExtension)
 
 set(memalot_pythons_json "")
 set(memalot_built_versions "${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}")
@@ -80,7 +52,9 @@ if(MEMALOT_ALL_PYTHONS AND NOT SKBUILD)
       continue()
     endif()
     list(APPEND memalot_built_versions "${version}")
-    memalot_add_extension_for("${version}" "${include}" "${suffix}")
+    string(REPLACE "." "" tag "${version}")
+    memalot_add_extension(_memalot_py${tag} "${CMAKE_BINARY_DIR}/python-${version}/memalot"
+                          PYTHON_INCLUDE "${include}" SUFFIX "${suffix}")
     string(APPEND memalot_pythons_json
       ",\n  {\"version\": \"${version}\", \"executable\": \"${exe}\", \"package_dir\": \"${CMAKE_BINARY_DIR}/python-${version}\"}")
   endforeach()

@@ -2,11 +2,11 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "analysis_test_util.h"
+#include "synth_dump.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct {
     uint64_t address;
@@ -67,26 +67,19 @@ static char *dup_or_null(const char *s)
 
 char *at_tmp_path(const char *name)
 {
-    const char *dir = getenv("TMPDIR");
-    char *path = malloc(4096);
+    char *path = sd_temp_path(name);
     ck_assert_ptr_nonnull(path);
-    snprintf(path, 4096, "%s/analysis-%ld-%s", dir ? dir : "/tmp", (long)getpid(), name);
-    unlink(path);
     return path;
 }
+
+static const sd_run test_run = {"analysis tests", 77, 1234, 1000.0};
 
 at_dump *at_dump_open(const char *path)
 {
     at_dump *d = calloc(1, sizeof *d);
     ck_assert_ptr_nonnull(d);
     mlt_file_info info;
-    memset(&info, 0, sizeof info);
-    info.producer = "analysis tests";
-    info.python_version = "3.12.1";
-    info.pointer_size = 8;
-    info.pid = 1234;
-    info.run_id = 77;
-    info.start_time = 1000.0;
+    sd_file_info(&info, &test_run);
     mlt_error err;
     mlt_status st = mlt_writer_open(path, &info, NULL, &d->w, &err);
     ck_assert_msg(st == MLT_OK, "writer open: %s", err.message);
@@ -95,16 +88,9 @@ at_dump *at_dump_open(const char *path)
 
 mlt_image_info *at_image_begin(at_dump *d, double time)
 {
-    memset(&d->info, 0, sizeof d->info);
-    d->info.sequence = d->images;
-    d->info.has_base = d->images > 0;
-    d->info.base_sequence = d->images ? d->images - 1 : 0;
-    d->info.run_id = 77;
-    d->info.pid = 1234;
+    sd_image_info(&d->info, &test_run, d->images);
     d->info.wall_time = 1700000000.0 + time;
     d->info.monotonic_time = time;
-    d->info.trigger = MLT_TRIGGER_PERIODIC;
-    d->info.identity = MLT_IDENTITY_REFTRACER;
     d->nobjs = d->nedges = d->nroots = d->npreviews = 0;
     return &d->info;
 }
@@ -148,7 +134,7 @@ static uint32_t intern(at_dump *d, const char *text)
 {
     uint32_t id;
     mlt_error err;
-    mlt_status st = mlt_writer_intern(d->w, text, strlen(text), &id, &err);
+    mlt_status st = sd_intern(d->w, text, &id, &err);
     ck_assert_msg(st == MLT_OK, "intern: %s", err.message);
     return id;
 }
@@ -170,13 +156,10 @@ static uint32_t type_index(at_dump *d, const char **names, uint32_t *count, cons
     for (uint32_t i = 0; i < *count; i++)
         if (strcmp(names[i], type) == 0)
             return i;
-    mlt_type t;
-    memset(&t, 0, sizeof t);
-    t.name = intern(d, type);
-    t.address = 0xfff00000u + *count * 0x400u;
     uint32_t index;
     mlt_error err;
-    ck_assert_msg(mlt_writer_add_type(d->w, &t, &index, &err) == MLT_OK, "type: %s", err.message);
+    ck_assert_msg(sd_type(d->w, type, 0xfff00000u + *count * 0x400u, 0, &index, &err) == MLT_OK,
+                  "type: %s", err.message);
     ck_assert_uint_eq(index, *count);
     names[(*count)++] = type;
     return index;

@@ -2,7 +2,7 @@
  * Synthetic dumps with known leaks for the memalot-analyze tests, written
  * through the format library's writer (the only code that knows the bytes).
  * Header-only (static inline) because the test folder builds each test_*.c
- * on its own.
+ * on its own; the pieces common to every synthetic dump are synth_dump.h's.
  *
  * Heap of image k (k = 0 .. images-1), at start_time + 1 + interval * k:
  *   root module-global app.cache -> builtins.list  (one list, address 0x2000)
@@ -24,10 +24,13 @@
 #include <unistd.h>
 
 #include "memalot/format.h"
+#include "synth_dump.h"
 
 #define SYNTH_EVIL_TYPE "<script>alert('type')</script>"
 #define SYNTH_EVIL_ATTR "<img src=x onerror=alert(1)>"
 #define SYNTH_START_TIME 1700000000.0
+
+static const sd_run synth_run = {"memalot-synth 1", 0xfeedface12345678ull, 4242, SYNTH_START_TIME};
 
 typedef struct {
     size_t images;
@@ -62,7 +65,6 @@ static inline int synth_fail(const mlt_error *err, char *message, size_t size)
 }
 
 typedef struct {
-    uint32_t strings[8]; /* type names then labels */
     uint32_t body, app, cache, evil_attr;
 } synth_ids;
 
@@ -73,17 +75,13 @@ static inline int synth_tables(mlt_writer *w, synth_ids *ids, mlt_error *err)
                                                        SYNTH_EVIL_TYPE};
     for (uint32_t t = 0; t < SYNTH_T_COUNT_; t++) {
         uint32_t index;
-        if (mlt_writer_intern(w, names[t], strlen(names[t]), &ids->strings[t], err) != MLT_OK)
-            return -1;
-        mlt_type type = {ids->strings[t], 0x10000u + 0x100u * t, 32 + 8 * t, 0};
-        if (mlt_writer_add_type(w, &type, &index, err) != MLT_OK)
+        if (sd_type(w, names[t], 0x10000u + 0x100u * t, 32 + 8 * t, &index, err) != MLT_OK)
             return -1;
     }
-    if (mlt_writer_intern(w, "body", 4, &ids->body, err) != MLT_OK ||
-        mlt_writer_intern(w, "app", 3, &ids->app, err) != MLT_OK ||
-        mlt_writer_intern(w, "cache", 5, &ids->cache, err) != MLT_OK ||
-        mlt_writer_intern(w, SYNTH_EVIL_ATTR, strlen(SYNTH_EVIL_ATTR), &ids->evil_attr, err) !=
-            MLT_OK)
+    if (sd_intern(w, "body", &ids->body, err) != MLT_OK ||
+        sd_intern(w, "app", &ids->app, err) != MLT_OK ||
+        sd_intern(w, "cache", &ids->cache, err) != MLT_OK ||
+        sd_intern(w, SYNTH_EVIL_ATTR, &ids->evil_attr, err) != MLT_OK)
         return -1;
     return 0;
 }
@@ -94,28 +92,19 @@ static inline int synth_add(mlt_writer *w, uint64_t address, uint32_t type, int 
 {
     mlt_object object = {address, type, (uint8_t)(MLT_OBJ_GC_TRACKED | (is_new ? MLT_OBJ_NEW : 0)),
                          size, 1, edge_count};
-    if (mlt_writer_add_object(w, &object, err) != MLT_OK)
-        return -1;
-    return edge_count ? (mlt_writer_add_edges(w, edges, edge_count, err) == MLT_OK ? 0 : -1) : 0;
+    return sd_object(w, &object, edges, err) == MLT_OK ? 0 : -1;
 }
 
 /* Objects in address order: list, requests, evil objects, strs, temps. */
 static inline int synth_image(mlt_writer *w, const synth_spec *spec, size_t k, mlt_error *err)
 {
     mlt_image_info info;
-    memset(&info, 0, sizeof info);
-    info.sequence = k;
-    info.has_base = k > 0;
-    info.base_sequence = k ? k - 1 : 0;
-    info.run_id = 0xfeedface12345678ull;
-    info.pid = 4242;
+    sd_image_info(&info, &synth_run, k);
     info.wall_time = SYNTH_START_TIME + 1.0 + spec->interval * (double)k;
     info.monotonic_time = 100.0 + spec->interval * (double)k;
-    info.trigger = MLT_TRIGGER_PERIODIC;
     info.criterion.kind = MLT_CRITERION_TIME;
     info.criterion.lifetime = 5.0;
     info.criterion.warmup = 0.0;
-    info.identity = MLT_IDENTITY_REFTRACER;
     synth_ids ids;
     if (mlt_writer_begin_image(w, &info, err) != MLT_OK || synth_tables(w, &ids, err) != 0)
         return -1;
@@ -156,9 +145,7 @@ static inline int synth_image(mlt_writer *w, const synth_spec *spec, size_t k, m
             snprintf(text, sizeof text, "\x1b[31mred");
         else
             snprintf(text, sizeof text, "body %u", j);
-        mlt_preview preview = {first_str + j, MLT_PREVIEW_STR, 0, (const uint8_t *)text,
-                               (uint32_t)strlen(text)};
-        if (mlt_writer_add_preview(w, &preview, err) != MLT_OK)
+        if (sd_preview_text(w, first_str + j, MLT_PREVIEW_STR, text, err) != MLT_OK)
             return -1;
     }
     return mlt_writer_end_image(w, 1000, err) == MLT_OK ? 0 : -1;
@@ -170,21 +157,15 @@ static inline int synth_write(const char *path, const synth_spec *spec, char *me
 {
     static const char *const argv[] = {"app.py", "--serve"};
     mlt_file_info file;
-    memset(&file, 0, sizeof file);
-    file.producer = "memalot-synth 1";
-    file.python_version = "3.12.1";
+    sd_file_info(&file, &synth_run);
     file.python_hexversion = 0x030C01F0;
     file.python_implementation = "cpython";
     file.python_build = "3.12.1 (synthetic)";
     file.gc_preheader_size = 16;
     file.platform = "linux-x86_64";
-    file.pointer_size = 8;
-    file.pid = 4242;
-    file.run_id = 0xfeedface12345678ull;
     file.argv_withheld = spec->argv_withheld;
     file.argc = spec->argv_withheld ? 0 : 2;
     file.argv = spec->argv_withheld ? NULL : argv;
-    file.start_time = SYNTH_START_TIME;
     mlt_writer *w = NULL;
     mlt_error err;
     memset(&err, 0, sizeof err);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis_test_util.h"
+#include "check_suite.h"
 
 typedef struct {
     mla_graph g;
@@ -472,29 +473,13 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("analysis-graph");
-    TCase *tc = tcase_create("algorithms");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, diamond);
-    tcase_add_test(tc, cycle_and_self_loop);
-    tcase_add_test(tc, multiple_roots);
-    tcase_add_test(tc, unreachable_objects);
-    tcase_add_test(tc, garbage_cycle_is_seeded_at_the_cycle);
-    tcase_add_test(tc, external_holder);
-    tcase_add_test(tc, deep_chain);
-    tcase_add_test(tc, shortest_paths_distinct);
-    tcase_add_test(tc, identity_merge_join);
-    tcase_add_test(tc, time_criterion_boundaries);
-    tcase_add_test(tc, warmup_measured_from_the_run_after_compaction);
-    tcase_add_test(tc, call_criterion_boundaries);
-    tcase_add_test(tc, call_born_attribution);
-    tcase_add_test(tc, criterion_defaults);
-    tcase_add_test(tc, filters);
-    tcase_add_test(tc, quoting);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const TTest *tests[] = {diamond, cycle_and_self_loop, multiple_roots, unreachable_objects,
+        garbage_cycle_is_seeded_at_the_cycle, external_holder, deep_chain, shortest_paths_distinct,
+        identity_merge_join, time_criterion_boundaries,
+        warmup_measured_from_the_run_after_compaction, call_criterion_boundaries,
+        call_born_attribution, criterion_defaults, filters, quoting};
+    Suite *s = ts_suite("analysis-graph", "algorithms", 120, tests, TS_COUNT(tests));
+    Suite *suites[] = {s};
+    int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "analysis_test_util.h"
+#include "check_suite.h"
 
 #define LIST_ADDR 0x10000u
 #define LIST2_ADDR 0x10100u
@@ -983,34 +984,15 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("analysis-report");
-    TCase *tc = tcase_create("files");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, leak_through_list);
-    tcase_add_test(tc, thousand_in_one_list_two_containers);
-    tcase_add_test(tc, criterion_from_dump_and_default_warmup);
-    tcase_add_test(tc, chains_across_ten_images);
-    tcase_add_test(tc, broken_chains_warn);
-    tcase_add_test(tc, mixed_runs_excluded);
-    tcase_add_test(tc, calls_criterion_end_to_end);
-    tcase_add_test(tc, path_labels);
-    tcase_add_test(tc, external_root_and_preview);
-    tcase_add_test(tc, example_budget);
-    tcase_add_test(tc, each_mode_reports_once);
-    tcase_add_test(tc, newest_only_window_equals_each_mode);
-    tcase_add_test(tc, bad_input);
-    tcase_add_test(tc, torn_tail_warns);
-    tcase_add_test(tc, object_paths_and_census);
-    tcase_add_test(tc, linked_list_clusters);
-    tcase_add_test(tc, object_paths_through_every_referrer);
-    tcase_add_test(tc, empty_images);
-    tcase_add_test(tc, paths_prefer_visible_holders);
-    tcase_add_test(tc, clock_going_back_warns);
-    tcase_add_test(tc, progress_reports_phases);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const TTest *tests[] = {leak_through_list, thousand_in_one_list_two_containers,
+        criterion_from_dump_and_default_warmup, chains_across_ten_images, broken_chains_warn,
+        mixed_runs_excluded, calls_criterion_end_to_end, path_labels, external_root_and_preview,
+        example_budget, each_mode_reports_once, newest_only_window_equals_each_mode, bad_input,
+        torn_tail_warns, object_paths_and_census, linked_list_clusters,
+        object_paths_through_every_referrer, empty_images, paths_prefer_visible_holders,
+        clock_going_back_warns, progress_reports_phases};
+    Suite *s = ts_suite("analysis-report", "files", 120, tests, TS_COUNT(tests));
+    Suite *suites[] = {s};
+    int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

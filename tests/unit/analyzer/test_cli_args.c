@@ -5,6 +5,7 @@
 #include "../../../analyzer/cli/args.c"
 #include "../../../analyzer/cli/image_ref.c"
 #include "../../../analyzer/cli/progress.c"
+#include "check_suite.h"
 
 #include <check.h>
 
@@ -156,17 +157,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *suite = suite_create("cli_args");
-    TCase *tc = tcase_create("args");
-    tcase_add_test(tc, values_flags_lists_and_positionals);
-    tcase_add_test(tc, errors_name_the_option);
-    tcase_add_test(tc, numbers);
-    tcase_add_test(tc, image_references);
-    tcase_add_test(tc, progress_draws_only_when_enabled_and_clears);
-    suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    const TTest *tests[] = {values_flags_lists_and_positionals, errors_name_the_option, numbers,
+        image_references, progress_draws_only_when_enabled_and_clears};
+    Suite *suite = ts_suite("cli_args", "args", 0, tests, TS_COUNT(tests));
+    Suite *suites[] = {suite};
+    int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? 1 : 0;
 }

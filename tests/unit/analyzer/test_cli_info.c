@@ -8,6 +8,7 @@
  */
 #include "cli_run.h"
 #include "cli_synth.h"
+#include "check_suite.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -303,25 +304,14 @@ int main(int argc, char **argv)
     }
     if (make_dumps() != 0)
         return 1;
-    Suite *suite = suite_create("cli_info");
-    TCase *tc = tcase_create("info_list_usage");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, info_lists_header_images_and_clean_tail);
-    tcase_add_test(tc, info_json_has_counts_per_image);
-    tcase_add_test(tc, info_on_torn_file_lists_earlier_images_and_the_tail_error);
-    tcase_add_test(tc, info_shows_withheld_argv);
-    tcase_add_test(tc, info_bad_input_exits_2_naming_the_file);
-    tcase_add_test(tc, usage_errors_exit_2_naming_the_option);
-    tcase_add_test(tc, help_exits_0);
-    tcase_add_test(tc, output_write_failure_exits_2);
-    tcase_add_test(tc, list_shows_dumps_and_errors_and_skips_other_files);
-    tcase_add_test(tc, list_json_from_memalot_dir);
-    tcase_add_test(tc, list_missing_directory_exits_2);
-    suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    const TTest *tests[] = {info_lists_header_images_and_clean_tail, info_json_has_counts_per_image,
+        info_on_torn_file_lists_earlier_images_and_the_tail_error, info_shows_withheld_argv,
+        info_bad_input_exits_2_naming_the_file, usage_errors_exit_2_naming_the_option, help_exits_0,
+        output_write_failure_exits_2, list_shows_dumps_and_errors_and_skips_other_files,
+        list_json_from_memalot_dir, list_missing_directory_exits_2};
+    Suite *suite = ts_suite("cli_info", "info_list_usage", 120, tests, TS_COUNT(tests));
+    Suite *suites[] = {suite};
+    int failed = ts_run(suites, TS_COUNT(suites));
     synth_remove_set(dir, NULL, 0);
     free(dir);
     return failed ? 1 : 0;

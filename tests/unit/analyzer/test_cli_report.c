@@ -5,6 +5,7 @@
  */
 #include "cli_run.h"
 #include "cli_synth.h"
+#include "check_suite.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -343,25 +344,15 @@ int main(void)
 {
     if (make_dumps() != 0)
         return 1;
-    Suite *suite = suite_create("cli_report");
-    TCase *tc = tcase_create("report_diff_paths");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, leaks_exit_1_and_exit_zero_turns_it_off);
-    tcase_add_test(tc, nothing_kept_exits_0);
-    tcase_add_test(tc, json_report_has_the_known_leak);
-    tcase_add_test(tc, each_gives_one_report_per_image_after_the_first);
-    tcase_add_test(tc, include_and_exclude_filter_types);
-    tcase_add_test(tc, colors_only_on_a_terminal_and_never_with_no_color);
-    tcase_add_test(tc, html_file_has_one_series_per_leaking_type);
-    tcase_add_test(tc, report_bad_input_exits_2);
-    tcase_add_test(tc, at_evaluates_an_earlier_image);
-    tcase_add_test(tc, diff_counts_follow_the_heap);
-    tcase_add_test(tc, paths_lists_the_retainers_of_one_object);
-    suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    const TTest *tests[] = {leaks_exit_1_and_exit_zero_turns_it_off, nothing_kept_exits_0,
+        json_report_has_the_known_leak, each_gives_one_report_per_image_after_the_first,
+        include_and_exclude_filter_types, colors_only_on_a_terminal_and_never_with_no_color,
+        html_file_has_one_series_per_leaking_type, report_bad_input_exits_2,
+        at_evaluates_an_earlier_image, diff_counts_follow_the_heap,
+        paths_lists_the_retainers_of_one_object};
+    Suite *suite = ts_suite("cli_report", "report_diff_paths", 120, tests, TS_COUNT(tests));
+    Suite *suites[] = {suite};
+    int failed = ts_run(suites, TS_COUNT(suites));
     static const char *const html_files[] = {"report.html"};
     synth_remove_set(dir, html_files, 1);
     free(dir);

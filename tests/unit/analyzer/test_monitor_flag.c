@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "analysis_test_util.h"
+#include "check_suite.h"
 
 static mla_options zero_lifetime(int each)
 {
@@ -99,15 +100,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("monitor-flag");
-    TCase *tc = tcase_create("files");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, monitor_objects_and_what_only_they_reach_are_not_candidates);
-    tcase_add_test(tc, an_object_that_escapes_the_monitor_is_reported_at_the_next_image);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const TTest *tests[] = {monitor_objects_and_what_only_they_reach_are_not_candidates,
+        an_object_that_escapes_the_monitor_is_reported_at_the_next_image};
+    Suite *s = ts_suite("monitor-flag", "files", 60, tests, TS_COUNT(tests));
+    Suite *suites[] = {s};
+    int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -2,6 +2,7 @@
  * rendering in a real browser is checked by tests/integration/html. */
 #include "render_units.h"
 #include "render_fixture.h"
+#include "check_suite.h"
 
 #include <check.h>
 
@@ -64,15 +65,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *suite = suite_create("render_html");
-    TCase *tc = tcase_create("html");
-    tcase_add_test(tc, one_row_and_one_series_per_leaking_type);
-    tcase_add_test(tc, dump_strings_are_escaped);
-    tcase_add_test(tc, each_gives_one_section_per_report);
-    suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    const TTest *tests[] = {one_row_and_one_series_per_leaking_type, dump_strings_are_escaped,
+        each_gives_one_section_per_report};
+    Suite *suite = ts_suite("render_html", "html", 0, tests, TS_COUNT(tests));
+    Suite *suites[] = {suite};
+    int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? 1 : 0;
 }

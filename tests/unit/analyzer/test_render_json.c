@@ -1,6 +1,7 @@
 /* The memalot-report/1 JSON renderer on a hand-built report. */
 #include "render_units.h"
 #include "render_fixture.h"
+#include "check_suite.h"
 
 #include <check.h>
 
@@ -108,15 +109,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *suite = suite_create("render_json");
-    TCase *tc = tcase_create("json");
-    tcase_add_test(tc, required_fields_and_values);
-    tcase_add_test(tc, each_wraps_reports);
-    tcase_add_test(tc, invalid_utf8_is_repaired_not_dropped);
-    suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    const TTest *tests[] = {required_fields_and_values, each_wraps_reports,
+        invalid_utf8_is_repaired_not_dropped};
+    Suite *suite = ts_suite("render_json", "json", 0, tests, TS_COUNT(tests));
+    Suite *suites[] = {suite};
+    int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* The text renderer on a hand-built report: order, numbers, colors, escaping. */
 #include "render_units.h"
 #include "render_fixture.h"
+#include "check_suite.h"
 
 #include <check.h>
 
@@ -165,22 +166,13 @@ END_TEST
 
 int main(void)
 {
-    Suite *suite = suite_create("render_text");
-    TCase *tc = tcase_create("text");
-    tcase_add_test(tc, summary_comes_first_with_totals);
-    tcase_add_test(tc, table_clusters_and_paths);
-    tcase_add_test(tc, utf8_sparkline);
-    tcase_add_test(tc, no_escape_bytes_without_color_even_from_hostile_strings);
-    tcase_add_test(tc, each_prints_the_heading_and_each_warning_once);
-    tcase_add_test(tc, clean_report_says_so);
-    tcase_add_test(tc, terminal_text_escapes_controls_and_bidi_overrides);
-    tcase_add_test(tc, long_tables_are_cut_with_a_count);
-    tcase_add_test(tc, human_sizes_and_times);
-    tcase_add_test(tc, color_decision_follows_no_color);
-    suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    const TTest *tests[] = {summary_comes_first_with_totals, table_clusters_and_paths,
+        utf8_sparkline, no_escape_bytes_without_color_even_from_hostile_strings,
+        each_prints_the_heading_and_each_warning_once, clean_report_says_so,
+        terminal_text_escapes_controls_and_bidi_overrides, long_tables_are_cut_with_a_count,
+        human_sizes_and_times, color_decision_follows_no_color};
+    Suite *suite = ts_suite("render_text", "text", 0, tests, TS_COUNT(tests));
+    Suite *suites[] = {suite};
+    int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? 1 : 0;
 }

@@ -6,5 +6,8 @@
 
 Suite *child_memory_suite(void);
 Suite *sort_suite(void);
+Suite *bitmap_suite(void);
+Suite *ptrmap_suite(void);
+Suite *calllog_suite(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "child_memory.h"
+#include "check_suite.h"
 
 #define LIVE 512
 
@@ -115,12 +116,7 @@ END_TEST
 
 Suite *child_memory_suite(void)
 {
-    Suite *s = suite_create("child_memory");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, random_traffic_keeps_contents);
-    tcase_add_test(tc, calloc_zeroes_recycled_blocks);
-    tcase_add_test(tc, large_blocks_give_their_pages_back);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {random_traffic_keeps_contents, calloc_zeroes_recycled_blocks,
+        large_blocks_give_their_pages_back};
+    return ts_suite("child_memory", "core", 60, tests, TS_COUNT(tests));
 }

@@ -2,13 +2,12 @@
 #include <stdlib.h>
 
 #include "dumper_suites.h"
+#include "check_suite.h"
 
 int main(void)
 {
-    SRunner *runner = srunner_create(child_memory_suite());
-    srunner_add_suite(runner, sort_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    Suite *suites[] = {child_memory_suite(), sort_suite(), bitmap_suite(), ptrmap_suite(),
+        calllog_suite()};
+    int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sort.h"
+#include "check_suite.h"
 
 typedef struct {
     uint32_t key;
@@ -73,10 +74,6 @@ END_TEST
 
 Suite *sort_suite(void)
 {
-    Suite *s = suite_create("sort");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, sorts_like_qsort);
-    tcase_add_test(tc, sorts_a_large_array);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {sorts_like_qsort, sorts_a_large_array};
+    return ts_suite("sort", "core", 0, tests, TS_COUNT(tests));
 }

@@ -2,7 +2,6 @@
  * object index, so the reader's output can be checked without storing it. */
 #include "format_test_util.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,66 +10,32 @@
 #include <xxhash.h>
 
 #include "internal.h"
-
-/* Temp directories of this process, removed at exit (Check runs each test in
- * a forked child, so each child cleans up its own). */
-static char *created[256];
-static int created_count;
-
-static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
-    (void)sb;
-    (void)type;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_created(void) {
-    for (int i = 0; i < created_count; i++) {
-        nftw(created[i], remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-        free(created[i]);
-    }
-    created_count = 0;
-}
+#include "synth_dump.h"
 
 char *tmp_path(const char *name) {
-    const char *base = getenv("TMPDIR");
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/mlt-test-XXXXXX", base && *base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    if (created_count == 0) atexit(remove_created);
-    if (created_count < 256) created[created_count++] = strdup(dir);
-    char *path = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(path, "%s/%s", dir, name);
+    char *path = sd_temp_path(name);
+    ck_assert_ptr_nonnull(path);
     return path;
 }
 
 static const char *const test_argv[] = {"python", "-m", "app", "--flag=\xc3\xa9"};
 
+static const sd_run test_run = {"memalot-test 0.1", 0x0123456789ABCDEFull, 4242, 1700000000.25};
+
 void fill_file_info(mlt_file_info *info) {
-    memset(info, 0, sizeof *info);
-    info->producer = "memalot-test 0.1";
-    info->python_version = "3.12.1";
+    sd_file_info(info, &test_run);
     info->python_hexversion = 0x030C01F0;
     info->python_implementation = "cpython";
     info->python_build = "3.12.1 (main) [GCC 12]";
     info->gc_preheader_size = 16;
     info->platform = "linux-x86_64";
-    info->pointer_size = 8;
     info->byte_order = MLT_BYTE_ORDER_LITTLE;
-    info->pid = 4242;
-    info->run_id = 0x0123456789ABCDEFull;
     info->argc = 4;
     info->argv = test_argv;
-    info->start_time = 1700000000.25;
 }
 
 void fill_image_info(mlt_image_info *info, uint64_t sequence) {
-    memset(info, 0, sizeof *info);
-    info->sequence = sequence;
-    info->has_base = sequence > 0;
-    info->base_sequence = sequence ? sequence - 1 : 0;
-    info->run_id = 0x0123456789ABCDEFull;
-    info->pid = 4242;
+    sd_image_info(info, &test_run, sequence);
     info->wall_time = 1700000000.5 + (double)sequence;
     info->monotonic_time = 1234.5 + (double)sequence;
     info->trigger = MLT_TRIGGER_CALL_END;
@@ -79,7 +44,6 @@ void fill_image_info(mlt_image_info *info, uint64_t sequence) {
     info->criterion.kind = MLT_CRITERION_CALLS;
     info->criterion.calls = 5;
     info->criterion.warmup_calls = 2;
-    info->identity = MLT_IDENTITY_REFTRACER;
 }
 
 static uint64_t address_of(const heap_spec *s, uint64_t i) {

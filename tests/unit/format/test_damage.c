@@ -9,6 +9,7 @@
 
 #include "format_test_util.h"
 #include "internal.h"
+#include "check_suite.h"
 
 Suite *damage_suite(void);
 
@@ -552,23 +553,12 @@ START_TEST(checksum_mismatch_names_the_image) {
 END_TEST
 
 Suite *damage_suite(void) {
-    Suite *s = suite_create("damage");
-    TCase *tc = tcase_create("damage");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, truncated_at_every_byte);
-    tcase_add_test(tc, bit_flips_in_compressed_file);
-    tcase_add_test(tc, bit_flips_in_stored_file);
-    tcase_add_test(tc, unknown_ancillary_stream_is_skipped);
-    tcase_add_test(tc, unknown_critical_stream_is_refused);
-    tcase_add_test(tc, unknown_summary_fields_are_skipped);
-    tcase_add_test(tc, lying_summary_counts_are_refused);
-    tcase_add_test(tc, declared_sizes_larger_than_the_file);
-    tcase_add_test(tc, newer_major_refused_newer_minor_read);
-    tcase_add_test(tc, bad_magic_and_text_mode_damage);
-    tcase_add_test(tc, garbage_after_the_last_image);
-    tcase_add_test(tc, decompression_bomb_is_refused);
-    tcase_add_test(tc, zstd_framing_rules);
-    tcase_add_test(tc, checksum_mismatch_names_the_image);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {truncated_at_every_byte, bit_flips_in_compressed_file,
+        bit_flips_in_stored_file, unknown_ancillary_stream_is_skipped,
+        unknown_critical_stream_is_refused, unknown_summary_fields_are_skipped,
+        lying_summary_counts_are_refused, declared_sizes_larger_than_the_file,
+        newer_major_refused_newer_minor_read, bad_magic_and_text_mode_damage,
+        garbage_after_the_last_image, decompression_bomb_is_refused, zstd_framing_rules,
+        checksum_mismatch_names_the_image};
+    return ts_suite("damage", "damage", 120, tests, TS_COUNT(tests));
 }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "format_test_util.h"
+#include "check_suite.h"
 
 Suite *roundtrip_suite(void);
 
@@ -357,21 +358,9 @@ START_TEST(names_are_stable) {
 END_TEST
 
 Suite *roundtrip_suite(void) {
-    Suite *s = suite_create("roundtrip");
-    TCase *tc = tcase_create("roundtrip");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, file_info_round_trip);
-    tcase_add_test(tc, absent_strings_and_withheld_argv);
-    tcase_add_test(tc, empty_image);
-    tcase_add_test(tc, call_deltas_and_unknown_kinds);
-    tcase_add_test(tc, small_images_every_block_size);
-    tcase_add_test(tc, addresses_near_two_to_the_64);
-    tcase_add_test(tc, million_objects);
-    tcase_add_test(tc, long_and_unicode_strings);
-    tcase_add_test(tc, preview_at_maximum_length);
-    tcase_add_test(tc, append_across_sessions);
-    tcase_add_test(tc, append_cuts_a_torn_tail);
-    tcase_add_test(tc, names_are_stable);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {file_info_round_trip, absent_strings_and_withheld_argv, empty_image,
+        call_deltas_and_unknown_kinds, small_images_every_block_size, addresses_near_two_to_the_64,
+        million_objects, long_and_unicode_strings, preview_at_maximum_length,
+        append_across_sessions, append_cuts_a_torn_tail, names_are_stable};
+    return ts_suite("roundtrip", "roundtrip", 120, tests, TS_COUNT(tests));
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "format_test_util.h"
+#include "check_suite.h"
 
 Suite *writer_fork_suite(void);
 
@@ -149,11 +150,7 @@ START_TEST(rehome_only_between_images) {
 END_TEST
 
 Suite *writer_fork_suite(void) {
-    Suite *s = suite_create("writer_fork");
-    TCase *tc = tcase_create("writer_fork");
-    tcase_add_test(tc, parent_adopts_what_the_child_wrote);
-    tcase_add_test(tc, a_torn_child_image_is_cut_off);
-    tcase_add_test(tc, rehome_only_between_images);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {parent_adopts_what_the_child_wrote, a_torn_child_image_is_cut_off,
+        rehome_only_between_images};
+    return ts_suite("writer_fork", "writer_fork", 0, tests, TS_COUNT(tests));
 }

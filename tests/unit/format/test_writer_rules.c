@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "format_test_util.h"
+#include "check_suite.h"
 
 Suite *writer_rules_suite(void);
 
@@ -243,17 +244,9 @@ START_TEST(write_failure_keeps_earlier_images) {
 END_TEST
 
 Suite *writer_rules_suite(void) {
-    Suite *s = suite_create("writer_rules");
-    TCase *tc = tcase_create("writer_rules");
-    tcase_add_test(tc, calls_outside_an_image);
-    tcase_add_test(tc, addresses_must_increase);
-    tcase_add_test(tc, indices_must_be_in_range);
-    tcase_add_test(tc, edge_counts_must_match);
-    tcase_add_test(tc, targets_checked_at_end);
-    tcase_add_test(tc, previews_follow_the_rules);
-    tcase_add_test(tc, bad_options_and_paths);
-    tcase_add_test(tc, device_full);
-    tcase_add_test(tc, write_failure_keeps_earlier_images);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {calls_outside_an_image, addresses_must_increase,
+        indices_must_be_in_range, edge_counts_must_match, targets_checked_at_end,
+        previews_follow_the_rules, bad_options_and_paths, device_full,
+        write_failure_keeps_earlier_images};
+    return ts_suite("writer_rules", "writer_rules", 0, tests, TS_COUNT(tests));
 }

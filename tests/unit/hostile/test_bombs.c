@@ -7,6 +7,7 @@
 #include "hostile_files.h"
 #include "memalot/analysis.h"
 #include "memalot/format.h"
+#include "check_suite.h"
 
 static long peak_rss_kib(void)
 {
@@ -179,15 +180,9 @@ END_TEST
 Suite *bombs_suite(void);
 Suite *bombs_suite(void)
 {
-    Suite *s = suite_create("bombs");
-    TCase *tc = tcase_create("limits");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, bomb_hits_the_expansion_limit_without_allocating_it);
-    tcase_add_test(tc, bomb_below_a_raised_limit_decodes_block_by_block);
-    tcase_add_test(tc, string_table_bomb_is_refused_by_its_memory);
-    tcase_add_test(tc, object_bomb_is_refused_by_the_analysis);
-    tcase_add_test(tc, giant_object_count_is_refused_before_allocation);
-    tcase_add_test(tc, object_count_over_32_bits_is_refused);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {bomb_hits_the_expansion_limit_without_allocating_it,
+        bomb_below_a_raised_limit_decodes_block_by_block,
+        string_table_bomb_is_refused_by_its_memory, object_bomb_is_refused_by_the_analysis,
+        giant_object_count_is_refused_before_allocation, object_count_over_32_bits_is_refused};
+    return ts_suite("bombs", "limits", 120, tests, TS_COUNT(tests));
 }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "hostile_files.h"
+#include "check_suite.h"
 
 typedef struct {
     int status;
@@ -215,15 +216,10 @@ END_TEST
 Suite *cli_suite(void);
 Suite *cli_suite(void)
 {
-    Suite *s = suite_create("cli");
-    TCase *tc = tcase_create("memalot-analyze");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, bomb_info_warns_report_fails);
-    tcase_add_test(tc, table_and_object_bombs_report_fails_with_the_limit);
-    tcase_add_test(tc, giant_count_report_fails_naming_the_field);
-    tcase_add_test(tc, missing_target_and_duplicate_address_fail_naming_stream_and_record);
-    tcase_add_test(tc, cycles_report_and_paths_terminate);
-    tcase_add_test(tc, mixed_runs_and_disorder_report_warns);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {bomb_info_warns_report_fails,
+        table_and_object_bombs_report_fails_with_the_limit,
+        giant_count_report_fails_naming_the_field,
+        missing_target_and_duplicate_address_fail_naming_stream_and_record,
+        cycles_report_and_paths_terminate, mixed_runs_and_disorder_report_warns};
+    return ts_suite("cli", "memalot-analyze", 120, tests, TS_COUNT(tests));
 }

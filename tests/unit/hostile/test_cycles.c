@@ -5,6 +5,7 @@
 
 #include "hostile_files.h"
 #include "memalot/analysis.h"
+#include "check_suite.h"
 
 static const mla_type_leak *find_leak(const mla_report *report, const char *type)
 {
@@ -126,12 +127,7 @@ END_TEST
 Suite *cycles_suite(void);
 Suite *cycles_suite(void)
 {
-    Suite *s = suite_create("cycles");
-    TCase *tc = tcase_create("cycles");
-    tcase_add_test(tc, self_reference_and_rootless_cycle_are_reported_once);
-    tcase_add_test(tc, cycles_under_each_are_reported_in_one_report_only);
-    tcase_add_test(tc, deep_chain_terminates_and_paths_are_cut);
-    tcase_set_timeout(tc, 120);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {self_reference_and_rootless_cycle_are_reported_once,
+        cycles_under_each_are_reported_in_one_report_only, deep_chain_terminates_and_paths_are_cut};
+    return ts_suite("cycles", "cycles", 120, tests, TS_COUNT(tests));
 }

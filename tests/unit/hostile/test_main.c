@@ -2,6 +2,8 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "check_suite.h"
+
 Suite *bombs_suite(void);
 Suite *references_suite(void);
 Suite *cycles_suite(void);
@@ -11,14 +13,8 @@ Suite *redact_suite(void);
 
 int main(void)
 {
-    SRunner *runner = srunner_create(bombs_suite());
-    srunner_add_suite(runner, references_suite());
-    srunner_add_suite(runner, cycles_suite());
-    srunner_add_suite(runner, runs_suite());
-    srunner_add_suite(runner, cli_suite());
-    srunner_add_suite(runner, redact_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    Suite *suites[] = {bombs_suite(), references_suite(), cycles_suite(), runs_suite(), cli_suite(),
+        redact_suite()};
+    int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,6 +9,7 @@
 #include "hostile_bytes.h"
 #include "memalot/format.h"
 #include "memalot/redact.h"
+#include "check_suite.h"
 
 static char *secret_dump(void)
 {
@@ -182,11 +183,7 @@ END_TEST
 Suite *redact_suite(void);
 Suite *redact_suite(void)
 {
-    Suite *s = suite_create("redact");
-    TCase *tc = tcase_create("redact");
-    tcase_add_test(tc, redact_drops_argv_and_previews_and_hashes_keys);
-    tcase_add_test(tc, hashes_are_stable_and_distinct);
-    tcase_add_test(tc, redact_refuses_its_input_as_output_and_damaged_images);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {redact_drops_argv_and_previews_and_hashes_keys,
+        hashes_are_stable_and_distinct, redact_refuses_its_input_as_output_and_damaged_images};
+    return ts_suite("redact", "redact", 0, tests, TS_COUNT(tests));
 }

@@ -7,6 +7,7 @@
 #include "hostile_files.h"
 #include "memalot/analysis.h"
 #include "memalot/format.h"
+#include "check_suite.h"
 
 /* Decodes image 0 fully; returns the first error code and fills err. */
 static mlt_status decode(const char *path, mlt_error *err)
@@ -89,12 +90,8 @@ END_TEST
 Suite *references_suite(void);
 Suite *references_suite(void)
 {
-    Suite *s = suite_create("references");
-    TCase *tc = tcase_create("missing and repeated");
-    tcase_add_test(tc, edge_to_a_missing_object_names_stream_and_record);
-    tcase_add_test(tc, duplicate_address_names_stream_and_record);
-    tcase_add_test(tc, decreasing_address_is_refused_not_wrapped);
-    tcase_add_test(tc, root_naming_a_missing_object_names_stream_and_record);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {edge_to_a_missing_object_names_stream_and_record,
+        duplicate_address_names_stream_and_record, decreasing_address_is_refused_not_wrapped,
+        root_naming_a_missing_object_names_stream_and_record};
+    return ts_suite("references", "missing and repeated", 0, tests, TS_COUNT(tests));
 }

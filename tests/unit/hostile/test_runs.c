@@ -6,6 +6,7 @@
 
 #include "hostile_files.h"
 #include "memalot/analysis.h"
+#include "check_suite.h"
 
 typedef struct {
     mla_report_set *set;
@@ -147,15 +148,10 @@ END_TEST
 Suite *runs_suite(void);
 Suite *runs_suite(void)
 {
-    Suite *s = suite_create("runs");
-    TCase *tc = tcase_create("order and origin");
-    tcase_add_test(tc, control_reports_y_aged_ten_seconds);
-    tcase_add_test(tc, image_of_another_run_is_excluded_and_ages_skip_it);
-    tcase_add_test(tc, other_run_as_last_image_is_not_evaluated);
-    tcase_add_test(tc, other_pid_breaks_the_identity_chain);
-    tcase_add_test(tc, base_not_previous_breaks_the_identity_chain);
-    tcase_add_test(tc, sequence_going_backwards_breaks_the_identity_chain);
-    tcase_add_test(tc, clock_going_backwards_warns_and_gives_no_negative_age);
-    suite_add_tcase(s, tc);
-    return s;
+    const TTest *tests[] = {control_reports_y_aged_ten_seconds,
+        image_of_another_run_is_excluded_and_ages_skip_it, other_run_as_last_image_is_not_evaluated,
+        other_pid_breaks_the_identity_chain, base_not_previous_breaks_the_identity_chain,
+        sequence_going_backwards_breaks_the_identity_chain,
+        clock_going_backwards_warns_and_gives_no_negative_age};
+    return ts_suite("runs", "order and origin", 0, tests, TS_COUNT(tests));
 }

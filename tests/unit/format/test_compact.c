@@ -15,6 +15,7 @@
 
 #include "memalot/compact.h"
 #include "memalot/format.h"
+#include "synth_dump.h"
 
 #define IMAGES 5
 #define SLOTS 300
@@ -90,13 +91,8 @@ static char *path_in(const char *dir, const char *name) {
 }
 
 static void fill_file(mlt_file_info *info) {
-    memset(info, 0, sizeof *info);
-    info->producer = "compact-test";
-    info->python_version = "3.12.1";
-    info->pointer_size = 8;
-    info->pid = 77;
-    info->run_id = 99;
-    info->start_time = 1000.0;
+    static const sd_run run = {"compact-test", 99, 77, 1000.0};
+    sd_file_info(info, &run);
 }
 
 static void ok(mlt_status st, const mlt_error *err) {
@@ -132,32 +128,26 @@ static void write_image(mlt_writer *w, const run_truth *t, int image, uint64_t b
     info.criterion.kind = MLT_CRITERION_TIME;
     info.criterion.lifetime = 2.0;
     ok(mlt_writer_begin_image(w, &info, &err), &err);
-    uint32_t padding, attr_name, type_name, root_name;
+    uint32_t padding, attr_name, root_name;
     char pad[32];
     snprintf(pad, sizeof pad, "padding-%d", image); /* shifts ids between images */
     ok(mlt_writer_intern(w, pad, strlen(pad), &padding, &err), &err);
-    ok(mlt_writer_intern(w, "next", 4, &attr_name, &err), &err);
-    ok(mlt_writer_intern(w, "app.Node", 8, &type_name, &err), &err);
-    ok(mlt_writer_intern(w, "cache", 5, &root_name, &err), &err);
-    (void)padding;
-    mlt_type type = {type_name, 0x5000, 48, 0};
+    ok(sd_intern(w, "next", &attr_name, &err), &err);
     uint32_t type_index;
-    ok(mlt_writer_add_type(w, &type, &type_index, &err), &err);
+    ok(sd_type(w, "app.Node", 0x5000, 48, &type_index, &err), &err);
+    ok(sd_intern(w, "cache", &root_name, &err), &err);
+    (void)padding;
     const object_truth *objects[MAX_OBJECTS];
     size_t n = image_objects(t, image, objects);
     for (size_t i = 0; i < n; i++) {
         mlt_object o = {objects[i]->address, type_index, written_flags(objects[i], image),
                         48 + i, 1 + i % 3, n > 1 ? 1 : 0};
-        ok(mlt_writer_add_object(w, &o, &err), &err);
-        if (n > 1) {
-            mlt_edge edge = {(uint32_t)((i + 1) % n), MLT_LABEL_ATTR, attr_name};
-            ok(mlt_writer_add_edges(w, &edge, 1, &err), &err);
-        }
+        mlt_edge edge = {(uint32_t)((i + 1) % n), MLT_LABEL_ATTR, attr_name};
+        ok(sd_object(w, &o, &edge, &err), &err);
     }
     mlt_root root = {MLT_ROOT_MODULE_GLOBAL, 0, root_name, MLT_NO_STRING, 0, 0};
     if (n) ok(mlt_writer_add_root(w, &root, &err), &err);
-    mlt_preview preview = {0, MLT_PREVIEW_STR, 0, (const uint8_t *)"hello", 5};
-    if (n) ok(mlt_writer_add_preview(w, &preview, &err), &err);
+    if (n) ok(sd_preview_text(w, 0, MLT_PREVIEW_STR, "hello", &err), &err);
     ok(mlt_writer_end_image(w, 1000 + (uint64_t)image, &err), &err);
 }
 
@@ -594,12 +584,4 @@ Suite *compact_suite(void) {
     tcase_add_test(policy, test_compact_to_budget_never_exceeds_the_budget);
     suite_add_tcase(s, policy);
     return s;
-}
-
-int main(void) {
-    SRunner *runner = srunner_create(compact_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
