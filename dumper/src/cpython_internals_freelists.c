@@ -293,9 +293,22 @@ void mld_internals_mark_freelists(mld_bitmap *bm)
     }
 }
 
+/* Plus the dict keys freelist: keys tables are PyObject_Malloc blocks, so
+ * the births log holds those made by the call, and one that died into this
+ * freelist was never freed; without this, a call that drops a small dict
+ * would look as if it left a block alive. */
 void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
 {
     mark_live_freelists(dead); /* at block starts, as the births log's entries */
+    PyInterpreterState *interp = current_interp();
+    if (dead == NULL || interp == NULL) {
+        return;
+    }
+#if PyDict_MAXFREELIST > 0
+    sink out = {dead, NULL, NULL};
+    mark_array(&out, (void *const *)interp->dict_state.keys_free_list, interp->dict_state.keys_numfree,
+               MLD_ARRAY_LEN(interp->dict_state.keys_free_list), 0);
+#endif
 }
 
 #if !MLD_PY_AT_LEAST(3, 11)

@@ -1,7 +1,9 @@
 /* Identity on 3.10-3.12: an allocator hook marks every block handed out,
  * and tp_dealloc wrappers on the exact freelist types mark on death, because
  * a freelist pop never reaches the allocator (see identity.h and
- * docs/design-dumper.md, "Identity"). One of identity.h's three backends,
+ * docs/design-dumper.md, "Identity"); while a monitored call is armed they
+ * also feed its births log ("Per-call delta images (3.10-3.12)"). One of
+ * identity.h's three backends,
  * compiled whole when MLD_SUPPORTED && !MLD_HAVE_REFTRACER. */
 #include "identity.h"
 
@@ -88,10 +90,10 @@ static void *hook_realloc(void *ctx, void *ptr, size_t size)
  * birth and every block given back marked freed. Installed only while a call
  * is armed, so between calls free stays the original function. */
 
+/* The caller has marked block: the log's dedup pass needs the mark. */
 static MLD_NOINLINE void log_block(uintptr_t block)
 {
     if (g_hooks.calllog != NULL && g_hooks.marks != NULL) {
-        mld_bitmap_set(g_hooks.marks, block); /* the log's dedup pass needs the mark */
         mld_calllog_birth(g_hooks.calllog, g_hooks.marks, block, 0);
     }
 }
@@ -417,6 +419,7 @@ int mld_identity_call_deltas_supported(void)
 
 static void log_freelisted(void *arg MLD_UNUSED, uintptr_t block)
 {
+    mld_bitmap_set(g_hooks.marks, block); /* marked already, unless it sat there since before the first image */
     log_block(block);
 }
 
