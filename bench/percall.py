@@ -6,12 +6,12 @@ list of instances, a dict of strs, ints and floats) in three ways, in this
 one process:
   - bare: the function alone;
   - deltas: under @memalot.leak_monitor with call deltas (the default on
-    3.13+): call-start arms the births log, call-end checks it and appends a
+    every supported Python): call-start arms the births log, call-end checks it and appends a
     ~120-byte delta image;
   - full: the same monitor with call_deltas=False: a full heap image at the
-    start and at the end of every call (what 3.10-3.12 do).
+    start and at the end of every call.
 Prints the median extra time per call over bare, and the ratio full/deltas.
-Target (issue #3): on 3.13+, a clean call costs <= 1 ms extra at 10^6 live
+Target (issues #3, #15): a clean call costs <= 1 ms extra at 10^6 live
 objects, O(objects created in the call), not O(heap).
 
 Usage: python bench/percall.py [N] [CALLS]   (PYTHONPATH must hold the build's package)
@@ -59,9 +59,6 @@ def monitored(directory, name, **options):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
     calls = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    if sys.version_info < (3, 13):
-        print("percall: Python %d.%d has no call deltas (3.13+); full images only"
-              % sys.version_info[:2])
     heap = build_heap(n)
     directory = tempfile.mkdtemp(prefix="memalot-percall-")
     bare_ms, _ = time_calls(work, calls)

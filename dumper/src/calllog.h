@@ -1,6 +1,7 @@
-/* The births of the monitored call in progress (3.13+). While a call is
- * armed, the reference tracer logs every object created, and a free hook
- * marks every block given back. At the call's end an entry is still alive
+/* The births of the monitored call in progress. While a call is armed,
+ * the reference tracer (3.13+) or the allocator hook and the freelist
+ * wrappers (3.10-3.12, which log block starts) log every object created,
+ * and a free hook marks every block given back. At the call's end an entry is still alive
  * when no later birth reused its address, its block was not freed and it
  * does not sit in a freelist. So the monitor knows in O(objects created)
  * whether the call left anything alive, without walking the heap

@@ -52,8 +52,10 @@ void mld_calls_end(mld_monitor *m, const mld_dump_args *a, int marks_lost, mld_c
     if (--log->depth > 0 || log->overlapped) {
         return; /* overlapping calls: a full image, births unattributed */
     }
-    int complete = mld_identity_disarm_call() == 0 && !marks_lost && !log->overflow;
+    /* Freelists first: disarming puts 3.10-3.12's stashed chains back, and
+     * nothing of the call can be in those. */
     mld_internals_mark_freelisted_dead(log->killed);
+    int complete = mld_identity_disarm_call() == 0 && !marks_lost && !log->overflow;
     size_t survivors = mld_calllog_survivors(log, m->bitmap);
     mld_calllog_sort_addresses(log);
     int due = due_now(m, a->call_counter);

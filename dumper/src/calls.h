@@ -1,4 +1,4 @@
-/* Per-call delta images (3.13+): what a monitored call's start and end cost
+/* Per-call delta images (3.10-3.12 and 3.13+): what a monitored call's start and end cost
  * when the monitor can log the call's births (see calllog.h and
  * docs/design-dumper.md, "Per-call delta images"). */
 #ifndef MEMALOT_DUMPER_CALLS_H

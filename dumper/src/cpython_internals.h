@@ -103,9 +103,32 @@ void mld_internals_mark_freelists(mld_bitmap *bm);
  * Exists on 3.10 only, where its one caller (the frame wrapper) does. */
 void mld_internals_unpark_frame(PyObject *code, PyObject *frame);
 
-/* 3.13+: marks in `dead` every object waiting in a freelist (dead, its
- * memory kept). Objects that die inside the eval loop reach a freelist with
- * neither a DESTROY event nor a free, so the births log asks this. */
+/* Marks in `dead` every object waiting in a freelist (dead, its memory
+ * kept), where the births log looks: the object's address on 3.13+
+ * (objects that die inside the eval loop reach a freelist with neither a
+ * DESTROY event nor a free), its block start on 3.10-3.12 (the stash below
+ * is not included: nothing of the call can be in it). */
 void mld_internals_mark_freelisted_dead(mld_bitmap *dead);
+
+/* ---- a monitored call on 3.10-3.12 (identity_alloc_hook.c; see
+ * docs/design-dumper.md, "Per-call delta images (3.10-3.12)") */
+
+/* Calls fn(arg, block start) for every object waiting in a freelist now
+ * (3.10-3.12; the stashed chains are not there while stashed). */
+typedef void (*mld_freelist_fn)(void *arg, uintptr_t block);
+void mld_internals_each_freelisted(mld_freelist_fn fn, void *arg);
+
+/* Sets the float and tuple freelist chains aside (head NULL, count at its
+ * maximum), so that while a call runs every float and tuple is born through
+ * PyObject_Malloc and dies through a free, both seen by the allocator hook;
+ * the specialized float instructions of 3.11/3.12 push floats without
+ * tp_dealloc, so this is the only way to see them. */
+void mld_internals_stash_chains(void);
+
+/* Puts the stashed chains back: 0 when each chain was still as stashed
+ * (nothing was pushed unseen); -1 when a full collection cleared the
+ * freelists meanwhile and pushes followed (the saved chains are then freed,
+ * as that clear would have done). */
+int mld_internals_unstash_chains(void);
 
 #endif

@@ -22,17 +22,34 @@ static int bounded_count(int numfree)
     return numfree < 0 ? 0 : numfree > MLD_FREELIST_WALK_MAX ? MLD_FREELIST_WALK_MAX : numfree;
 }
 
+/* Where the walks below put each address: a bitmap, or (for the births log
+ * of a monitored call, 3.10-3.12) a function. */
+typedef struct {
+    mld_bitmap *bm;
+    mld_freelist_fn fn;
+    void *arg;
+} sink;
+
+static void put(const sink *out, uintptr_t address)
+{
+    if (out->fn != NULL) {
+        out->fn(out->arg, address);
+    } else {
+        mld_bitmap_set(out->bm, address);
+    }
+}
+
 #if !MLD_PY_AT_LEAST(3, 14) /* 3.14's freelists are all chains linked through the first word */
 /* `back` is how far before the object its mark lives: 0 for the 3.13 call
  * log's object addresses; the pre-header before 3.13, where the identity
  * bitmap marks block starts (identity.h). */
-static void mark_array(mld_bitmap *bm, void *const *items, int numfree, int capacity, size_t back)
+static void mark_array(const sink *bm, void *const *items, int numfree, int capacity, size_t back)
 {
     int n = bounded_count(numfree);
     n = n > capacity ? capacity : n;
     for (int i = 0; i < n; i++) {
         if (items[i] != NULL) {
-            mld_bitmap_set(bm, (uintptr_t)items[i] - back);
+            put(bm, (uintptr_t)items[i] - back);
         }
     }
 }
@@ -41,11 +58,11 @@ static void mark_array(mld_bitmap *bm, void *const *items, int numfree, int capa
 /* The link of each freelist kind, read from a dead object. */
 typedef void *(*next_fn)(void *node);
 
-static void mark_chain(mld_bitmap *bm, void *head, int numfree, next_fn next, size_t back)
+static void mark_chain(const sink *bm, void *head, int numfree, next_fn next, size_t back)
 {
     int n = bounded_count(numfree);
     for (int i = 0; i < n && head != NULL; i++) {
-        mld_bitmap_set(bm, (uintptr_t)head - back);
+        put(bm, (uintptr_t)head - back);
         head = next(head);
     }
 }
@@ -73,7 +90,7 @@ static void *memerror_next(void *node) { return (void *)((PyBaseExceptionObject 
 static void *frame_next(void *node) { return (void *)((PyFrameObject *)node)->f_back; }
 #endif
 
-static void mark_container_freelists(mld_bitmap *bm, PyInterpreterState *interp)
+static void mark_container_freelists(const sink *bm, PyInterpreterState *interp)
 {
 #if PyList_MAXFREELIST > 0
     mark_array(bm, (void *const *)interp->list.free_list, interp->list.numfree,
@@ -98,14 +115,14 @@ static void mark_container_freelists(mld_bitmap *bm, PyInterpreterState *interp)
 #endif
 }
 
-static void mark_other_freelists(mld_bitmap *bm, PyInterpreterState *interp)
+static void mark_other_freelists(const sink *bm, PyInterpreterState *interp)
 {
 #if PyFloat_MAXFREELIST > 0 || !MLD_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
     mark_chain(bm, interp->float_state.free_list, interp->float_state.numfree, float_next,
                BACK(&PyFloat_Type));
 #endif
     if (interp->slice_cache != NULL) {
-        mld_bitmap_set(bm, (uintptr_t)interp->slice_cache - BACK(&PySlice_Type));
+        put(bm, (uintptr_t)interp->slice_cache - BACK(&PySlice_Type));
     }
 #if _PyAsyncGen_MAXFREELIST > 0
     mark_array(bm, (void *const *)interp->async_gen.value_freelist, interp->async_gen.value_numfree,
@@ -127,14 +144,171 @@ static void mark_other_freelists(mld_bitmap *bm, PyInterpreterState *interp)
 #endif
 }
 
-void mld_internals_mark_freelists(mld_bitmap *bm)
+/* ---- the stash: float and tuple chains set aside during a monitored call
+ *
+ * Both pop only when the head is not NULL and push only while the count is
+ * below its maximum (3.10-3.12 PyFloat_FromDouble/float_dealloc and
+ * _PyFloat_ExactDealloc; tuple_alloc/tupledealloc on 3.10,
+ * maybe_freelist_pop/maybe_freelist_push on 3.11/3.12). So a chain whose
+ * head is NULL and count is the maximum makes every allocation of its type a
+ * PyObject_Malloc and every death a free, both seen by the allocator hook:
+ * no pop and no push can happen unseen, not even the specialized float
+ * instructions' (docs/design-dumper.md, "Per-call delta images (3.10-3.12)").
+ * One stash for the one main interpreter, kept here like the freelists. */
+#ifndef PyFloat_MAXFREELIST
+#define PyFloat_MAXFREELIST 100 /* 3.10: Objects/floatobject.c, not in a header */
+#endif
+#if !MLD_PY_AT_LEAST(3, 11)
+#define TUPLE_FIRST 1 /* 3.10: entry 0 is the live empty tuple */
+#define TUPLE_CHAINS PyTuple_MAXSAVESIZE
+#else
+#define TUPLE_FIRST 0
+#define TUPLE_CHAINS PyTuple_NFREELISTS
+#endif
+
+typedef struct {
+    void **head; /* the freelist's head field */
+    int *numfree;
+    int max;
+    next_fn next;
+    PyTypeObject *type;
+    void *saved_head;
+    int saved_numfree;
+} stash_slot;
+
+static struct {
+    stash_slot slots[1 + TUPLE_CHAINS];
+    int count;
+    int active;
+} g_stash;
+
+static void stash_add(void **head, int *numfree, int max, next_fn next, PyTypeObject *type)
+{
+    stash_slot *slot = &g_stash.slots[g_stash.count++];
+    slot->head = head;
+    slot->numfree = numfree;
+    slot->max = max;
+    slot->next = next;
+    slot->type = type;
+    slot->saved_head = *head;
+    slot->saved_numfree = *numfree;
+    *head = NULL;
+    *numfree = max;
+}
+
+void mld_internals_stash_chains(void)
 {
     PyInterpreterState *interp = current_interp();
-    if (bm == NULL || interp == NULL) {
+    if (g_stash.active || interp == NULL) {
         return;
     }
-    mark_container_freelists(bm, interp);
-    mark_other_freelists(bm, interp);
+    g_stash.count = 0;
+#if PyFloat_MAXFREELIST > 0
+    stash_add((void **)&interp->float_state.free_list, &interp->float_state.numfree,
+              PyFloat_MAXFREELIST, float_next, &PyFloat_Type);
+#endif
+#if TUPLE_CHAINS > 0
+    for (int index = TUPLE_FIRST; index < TUPLE_CHAINS; index++) {
+        stash_add((void **)&interp->tuple.free_list[index], &interp->tuple.numfree[index],
+                  PyTuple_MAXFREELIST, tuple_next, &PyTuple_Type);
+    }
+#endif
+    g_stash.active = 1;
+}
+
+/* A chain that is no longer (NULL, max) was cleared by a full collection
+ * (_PyGC_ClearAllFreeLists) and pushed on since, unseen: the saved chain is
+ * then freed as that clear would have freed it, and the call is not trusted. */
+static int unstash_one(stash_slot *slot)
+{
+    if (*slot->head == NULL && *slot->numfree == slot->max) {
+        *slot->head = slot->saved_head;
+        *slot->numfree = slot->saved_numfree;
+        return 0;
+    }
+    void *node = slot->saved_head;
+    for (int i = bounded_count(slot->saved_numfree); i > 0 && node != NULL; i--) {
+        void *next = slot->next(node);
+        if (slot->type == &PyFloat_Type) {
+            PyObject_Free(node);
+        } else {
+            PyObject_GC_Del(node);
+        }
+        node = next;
+    }
+    return -1;
+}
+
+int mld_internals_unstash_chains(void)
+{
+    if (!g_stash.active) {
+        return 0;
+    }
+    int touched = 0;
+    for (int i = 0; i < g_stash.count; i++) {
+        touched |= unstash_one(&g_stash.slots[i]) != 0;
+    }
+    g_stash.active = 0;
+    return touched ? -1 : 0;
+}
+
+static void mark_stash(mld_bitmap *bm)
+{
+    sink out = {bm, NULL, NULL};
+    for (int i = 0; g_stash.active && i < g_stash.count; i++) {
+        const stash_slot *slot = &g_stash.slots[i];
+        mark_chain(&out, slot->saved_head, slot->saved_numfree, slot->next, BACK(slot->type));
+    }
+}
+
+static void visit_live_freelists(const sink *out)
+{
+    PyInterpreterState *interp = current_interp();
+    if ((out->bm == NULL && out->fn == NULL) || interp == NULL) {
+        return;
+    }
+    mark_container_freelists(out, interp);
+    mark_other_freelists(out, interp);
+}
+
+static void mark_live_freelists(mld_bitmap *bm)
+{
+    sink out = {bm, NULL, NULL};
+    visit_live_freelists(&out);
+}
+
+void mld_internals_each_freelisted(mld_freelist_fn fn, void *arg)
+{
+    sink out = {NULL, fn, arg};
+    visit_live_freelists(&out);
+}
+
+/* The stash too: an image taken while a call runs clears the marks, and the
+ * stashed objects come back into their freelists at the call's end. */
+void mld_internals_mark_freelists(mld_bitmap *bm)
+{
+    mark_live_freelists(bm);
+    if (bm != NULL) {
+        mark_stash(bm);
+    }
+}
+
+/* Plus the dict keys freelist: keys tables are PyObject_Malloc blocks, so
+ * the births log holds those made by the call, and one that died into this
+ * freelist was never freed; without this, a call that drops a small dict
+ * would look as if it left a block alive. */
+void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
+{
+    mark_live_freelists(dead); /* at block starts, as the births log's entries */
+    PyInterpreterState *interp = current_interp();
+    if (dead == NULL || interp == NULL) {
+        return;
+    }
+#if PyDict_MAXFREELIST > 0
+    sink out = {dead, NULL, NULL};
+    mark_array(&out, (void *const *)interp->dict_state.keys_free_list, interp->dict_state.keys_numfree,
+               MLD_ARRAY_LEN(interp->dict_state.keys_free_list), 0);
+#endif
 }
 
 #if !MLD_PY_AT_LEAST(3, 11)
@@ -160,10 +334,6 @@ void mld_internals_unpark_frame(PyObject *code, PyObject *frame)
 }
 #endif
 
-void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
-{
-    (void)dead; /* no per-call deltas before 3.13 */
-}
 
 #else /* 3.13+: the reference tracer sees every freelist pop */
 
@@ -180,7 +350,7 @@ void mld_internals_mark_freelists(mld_bitmap *bm)
  * stack chunks hold plain memory. */
 static void *first_word_next(void *node) { return *(void **)node; }
 
-static void mark_generic(mld_bitmap *dead, const struct _Py_freelist *fl)
+static void mark_generic(const sink *dead, const struct _Py_freelist *fl)
 {
     mark_chain(dead, fl->freelist, fl->size > INT_MAX ? INT_MAX : (int)fl->size, first_word_next, 0);
 }
@@ -191,6 +361,7 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
     if (dead == NULL || interp == NULL) {
         return;
     }
+    sink out = {dead, NULL, NULL};
     const struct _Py_freelists *fl = &interp->object_state.freelists;
     const struct _Py_freelist *kinds[] = {
         &fl->floats, &fl->ints, &fl->lists, &fl->list_iters, &fl->tuple_iters, &fl->dicts,
@@ -199,10 +370,10 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
         &fl->pymethodobjects,
     };
     for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-        mark_generic(dead, kinds[k]);
+        mark_generic(&out, kinds[k]);
     }
     for (int size = 0; size < PyTuple_MAXSAVESIZE; size++) {
-        mark_generic(dead, &fl->tuples[size]);
+        mark_generic(&out, &fl->tuples[size]);
     }
 }
 #else
@@ -216,32 +387,33 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
     if (dead == NULL || interp == NULL) {
         return;
     }
+    sink out = {dead, NULL, NULL};
     struct _Py_object_freelists *fl = &interp->object_state.freelists;
 #if PyFloat_MAXFREELIST > 0
-    mark_chain(dead, fl->floats.items, fl->floats.numfree, float_next, 0);
+    mark_chain(&out, fl->floats.items, fl->floats.numfree, float_next, 0);
 #endif
 #if PyTuple_NFREELISTS > 0
     for (int index = 0; index < PyTuple_NFREELISTS; index++) {
-        mark_chain(dead, fl->tuples.items[index], fl->tuples.numfree[index], tuple_next, 0);
+        mark_chain(&out, fl->tuples.items[index], fl->tuples.numfree[index], tuple_next, 0);
     }
 #endif
 #if PyList_MAXFREELIST > 0
-    mark_array(dead, (void *const *)fl->lists.items, fl->lists.numfree, MLD_ARRAY_LEN(fl->lists.items), 0);
+    mark_array(&out, (void *const *)fl->lists.items, fl->lists.numfree, MLD_ARRAY_LEN(fl->lists.items), 0);
 #endif
 #if PyDict_MAXFREELIST > 0
-    mark_array(dead, (void *const *)fl->dicts.items, fl->dicts.numfree, MLD_ARRAY_LEN(fl->dicts.items), 0);
+    mark_array(&out, (void *const *)fl->dicts.items, fl->dicts.numfree, MLD_ARRAY_LEN(fl->dicts.items), 0);
 #endif
 #if PyContext_MAXFREELIST > 0
-    mark_chain(dead, fl->contexts.items, fl->contexts.numfree, context_next, 0);
+    mark_chain(&out, fl->contexts.items, fl->contexts.numfree, context_next, 0);
 #endif
 #if _PyAsyncGen_MAXFREELIST > 0
-    mark_array(dead, (void *const *)fl->async_gens.items, fl->async_gens.numfree,
+    mark_array(&out, (void *const *)fl->async_gens.items, fl->async_gens.numfree,
                MLD_ARRAY_LEN(fl->async_gens.items), 0);
-    mark_array(dead, (void *const *)fl->async_gen_asends.items, fl->async_gen_asends.numfree,
+    mark_array(&out, (void *const *)fl->async_gen_asends.items, fl->async_gen_asends.numfree,
                MLD_ARRAY_LEN(fl->async_gen_asends.items), 0);
 #endif
     if (fl->slices.slice_cache != NULL) {
-        mld_bitmap_set(dead, (uintptr_t)fl->slices.slice_cache);
+        put(&out, (uintptr_t)fl->slices.slice_cache);
     }
 }
 #endif

@@ -62,18 +62,24 @@ uint64_t mld_identity_replaced_count(void);
  * specialized float ops call _PyFloat_ExactDealloc directly). */
 int mld_identity_floats_unseen(void);
 
-/* 1 when the births of a monitored call can be logged (3.13+: the
- * reference tracer sees every creation, freelist pops included). */
+/* 1 when the births of a monitored call can be logged: 3.13+ (the
+ * reference tracer sees every creation, freelist pops included) and
+ * 3.10-3.12 (allocator hook, freelist wrappers, stashed float and tuple
+ * chains; docs/design-dumper.md, "Per-call delta images (3.10-3.12)"). */
 int mld_identity_call_deltas_supported(void);
 
 /* Starts logging the births of a monitored call into log, and the blocks
  * given back while it runs (through a free hook in place only while armed),
  * so that the call's end can tell which births survived. No-op without
- * installed hooks, and where call deltas are not supported. */
+ * installed hooks (or, on 3.10-3.12, when another tool wrapped the
+ * allocator hook: disarm then says so), and where call deltas are not
+ * supported. */
 void mld_identity_arm_call(mld_calllog *log);
 
 /* Stops logging. 0 when the tracer and the free hook stayed in place the
- * whole time (so the log and the marks are complete); -1 otherwise. */
+ * whole time and (3.10-3.12) the stashed freelist chains were untouched, so
+ * the log and the marks are complete; -1 otherwise. Call it after marking
+ * the freelists' dead objects: it puts the stashed chains back. */
 int mld_identity_disarm_call(void);
 
 /* In a forked child: forget the hooks' target without touching the parent's

@@ -1,7 +1,9 @@
 /* Identity on 3.10-3.12: an allocator hook marks every block handed out,
  * and tp_dealloc wrappers on the exact freelist types mark on death, because
  * a freelist pop never reaches the allocator (see identity.h and
- * docs/design-dumper.md, "Identity"). One of identity.h's three backends,
+ * docs/design-dumper.md, "Identity"); while a monitored call is armed they
+ * also feed its births log ("Per-call delta images (3.10-3.12)"). One of
+ * identity.h's three backends,
  * compiled whole when MLD_SUPPORTED && !MLD_HAVE_REFTRACER. */
 #include "identity.h"
 
@@ -36,6 +38,8 @@ static struct {
     unsigned dealloc_fast_limit; /* levels allowed without a trashcan; 0 once
                                     a second interpreter was seen */
     int shared_gil_lost;         /* a second interpreter was seen (3.12) */
+    mld_calllog *calllog;        /* armed monitored call's births, else NULL */
+    int arm_failed;              /* the armed call's allocator hook could not go in */
 } g_hooks;
 
 /* Before 3.13 a birth is marked at the start of the object's block, the one
@@ -81,15 +85,79 @@ static void *hook_realloc(void *ctx, void *ptr, size_t size)
     return mark_block(g_hooks.orig_obj.realloc(ctx, ptr, size));
 }
 
+/* ---- while a monitored call is armed (see "Per-call delta images
+ * (3.10-3.12)"): the same marking, plus every block handed out logged as a
+ * birth and every block given back marked freed. Installed only while a call
+ * is armed, so between calls free stays the original function. */
+
+/* The caller has marked block: the log's dedup pass needs the mark. */
+static MLD_NOINLINE void log_block(uintptr_t block)
+{
+    if (g_hooks.calllog != NULL && g_hooks.marks != NULL) {
+        mld_calllog_birth(g_hooks.calllog, g_hooks.marks, block, 0);
+    }
+}
+
+static void *armed_malloc(void *ctx, size_t size)
+{
+    void *block = mark_block(g_hooks.orig_obj.malloc(ctx, size));
+    if (block != NULL) {
+        log_block((uintptr_t)block);
+    }
+    return block;
+}
+
+static void *armed_calloc(void *ctx, size_t nelem, size_t elsize)
+{
+    void *block = mark_block(g_hooks.orig_obj.calloc(ctx, nelem, elsize));
+    if (block != NULL) {
+        log_block((uintptr_t)block);
+    }
+    return block;
+}
+
+static void *armed_realloc(void *ctx, void *ptr, size_t size)
+{
+    void *moved = mark_block(g_hooks.orig_obj.realloc(ctx, ptr, size));
+    if (moved != NULL && g_hooks.calllog != NULL) {
+        if (ptr != NULL && moved != ptr) {
+            mld_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
+        }
+        log_block((uintptr_t)moved); /* resized in place or not: treated as born */
+    }
+    return moved;
+}
+
+static void armed_free(void *ctx, void *ptr)
+{
+    if (g_hooks.calllog != NULL && ptr != NULL) {
+        mld_calllog_freed(g_hooks.calllog, (uintptr_t)ptr);
+    }
+    g_hooks.orig_obj.free(ctx, ptr);
+}
+
+/* Ours, armed or not (an armed one may stay wrapped by another tool). */
+static int allocator_is_ours(const PyMemAllocatorEx *a)
+{
+    return a->malloc == hook_malloc || a->malloc == armed_malloc;
+}
+
+static void set_allocator(int armed)
+{
+    PyMemAllocatorEx hook = {g_hooks.orig_obj.ctx, armed ? armed_malloc : hook_malloc,
+                             armed ? armed_calloc : hook_calloc,
+                             armed ? armed_realloc : hook_realloc,
+                             armed ? armed_free : g_hooks.orig_obj.free};
+    PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
+}
+
 static void install_allocator(void)
 {
     if (g_hooks.alloc_installed) {
         return;
     }
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.orig_obj);
-    PyMemAllocatorEx hook = {g_hooks.orig_obj.ctx, hook_malloc, hook_calloc, hook_realloc,
-                             g_hooks.orig_obj.free};
-    PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
+    set_allocator(g_hooks.calllog != NULL);
     g_hooks.alloc_installed = 1;
 }
 
@@ -104,7 +172,7 @@ static int allocator_hook_lost(void)
 {
     PyMemAllocatorEx current;
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
-    if (!g_hooks.alloc_installed || current.malloc == hook_malloc || g_hooks.marks == NULL) {
+    if (!g_hooks.alloc_installed || allocator_is_ours(&current) || g_hooks.marks == NULL) {
         return 0;
     }
     static const size_t probe_sizes[] = {200, 360, 488};
@@ -138,7 +206,7 @@ static void uninstall_allocator(void)
     }
     PyMemAllocatorEx current;
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
-    if (current.malloc == hook_malloc) {
+    if (allocator_is_ours(&current)) {
         PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.orig_obj);
         g_hooks.alloc_installed = 0;
     }
@@ -155,6 +223,11 @@ static inline void mark_object(PyObject *op, int slot)
     uintptr_t address = (uintptr_t)op - g_hooks.mark_back[slot];
     if (g_hooks.marks != NULL && !mld_bitmap_mark_one_cached(g_hooks.marks, address)) {
         mld_bitmap_set(g_hooks.marks, address);
+    }
+    if (g_hooks.calllog != NULL) {
+        /* A push the call's end must ask about: logged before the original
+         * runs, so a free by it (freelist full) comes after and wins. */
+        log_block(address);
     }
 }
 
@@ -307,6 +380,9 @@ mlt_identity_source mld_identity_install(mld_bitmap *bm)
 
 void mld_identity_uninstall(void)
 {
+    if (g_hooks.calllog != NULL) {
+        (void)mld_identity_disarm_call();
+    }
     g_hooks.marks = NULL;
     uninstall_dealloc_wrappers();
     uninstall_allocator();
@@ -333,20 +409,83 @@ void mld_identity_forget_after_fork(void)
     mld_identity_uninstall();
 }
 
-/* The freelist wrappers mark at death, the opposite of what a births log
- * needs: per-call deltas are 3.13+ only, so monitor.c never arms a call here. */
+/* ---- monitored calls (docs/design-dumper.md, "Per-call delta images
+ * (3.10-3.12)") */
+
 int mld_identity_call_deltas_supported(void)
 {
-    return 0;
+    return 1;
 }
 
-void mld_identity_arm_call(mld_calllog *log MLD_UNUSED)
+static void log_freelisted(void *arg MLD_UNUSED, uintptr_t block)
 {
+    mld_bitmap_set(g_hooks.marks, block); /* marked already, unless it sat there since before the first image */
+    log_block(block);
 }
+
+/* Every object in a freelist at the call's start may be popped by it, unseen;
+ * so each is logged as a possible birth, and the call's end keeps those that
+ * neither sit in a freelist again nor were freed. The float and tuple chains
+ * are stashed instead (the tuples' 40 000 entries would cost too much, the
+ * floats' pushes are not all seen). */
+void mld_identity_arm_call(mld_calllog *log)
+{
+    if (g_hooks.marks == NULL || !g_hooks.alloc_installed) {
+        return;
+    }
+    PyMemAllocatorEx current;
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
+    g_hooks.arm_failed = !allocator_is_ours(&current);
+    if (g_hooks.arm_failed) {
+        return; /* wrapped (tracemalloc): births would go unseen */
+    }
+    if (current.malloc == hook_malloc) {
+        set_allocator(1);
+    } /* else still armed since a call whose hook was wrapped: fine again */
+    g_hooks.calllog = log;
+    mld_internals_stash_chains();
+    mld_internals_each_freelisted(log_freelisted, NULL);
+}
+
+#if !MLD_PY_AT_LEAST(3, 11)
+/* 3.10 frames are objects, and the call's end runs in frames made after the
+ * call started (the monitor's __exit__ and its callees): alive, but not the
+ * call's. The calling thread's executing frames are no leak: they are marked
+ * killed so the log does not count them (3.11+ frames are not objects). */
+static void kill_executing_frames(mld_calllog *log)
+{
+    PyThreadState *ts = PyThreadState_Get();
+    for (PyFrameObject *f = ts != NULL ? ts->frame : NULL; f != NULL; f = f->f_back) {
+        mld_bitmap_mark_run(log->killed, (uintptr_t)f - g_hooks.mark_back[W_FRAME], 1);
+    }
+}
+#endif
 
 int mld_identity_disarm_call(void)
 {
-    return -1;
+    mld_calllog *log = g_hooks.calllog;
+    int hooks_moved = log == NULL || g_hooks.arm_failed;
+    g_hooks.arm_failed = 0;
+#if !MLD_PY_AT_LEAST(3, 11)
+    if (log != NULL && log->killed != NULL) {
+        kill_executing_frames(log);
+    }
+#endif
+    g_hooks.calllog = NULL;
+    if (log == NULL) {
+        return -1;
+    }
+    PyMemAllocatorEx current;
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
+    if (current.malloc == armed_malloc) {
+        set_allocator(0);
+    } else {
+        /* Wrapped meanwhile (tracemalloc): the armed hook stays in its chain,
+         * marking like the plain one; with calllog NULL it logs nothing. */
+        hooks_moved = 1;
+    }
+    hooks_moved |= mld_internals_unstash_chains() != 0;
+    return hooks_moved ? -1 : 0;
 }
 
 int mld_identity_trashcan_always(void)

@@ -115,7 +115,7 @@ static int is_call_born(const mld_walker *w, uintptr_t address)
 static uint8_t identity_flags(const mld_walker *w, PyObject *op)
 {
     if (w->marks == NULL || mld_bitmap_test(w->marks, mld_identity_mark_address(op))) {
-        return w->call_born_count > 0 && is_call_born(w, (uintptr_t)op)
+        return w->call_born_count > 0 && is_call_born(w, mld_identity_mark_address(op))
                    ? MLT_OBJ_NEW | MLT_OBJ_CALL_BORN : MLT_OBJ_NEW;
     }
     if (w->approx_all || (w->approx_floats && PyFloat_CheckExact(op))) {

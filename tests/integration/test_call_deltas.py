@@ -1,10 +1,11 @@
-"""Per-call delta images (3.13+): a monitored call that leaves nothing alive
+"""Per-call delta images (every supported Python): a monitored call that leaves nothing alive
 writes a call delta instead of full images, and one that leaks writes a full
 image whose new objects made by the call are flagged CALL_BORN.
 
 These run real programs under @leak_monitor / create_leak_monitor and read
-the dumps back with mlt-dumpjson and memalot-analyze. Pythons before 3.13
-have no call deltas and are skipped with a message.
+the dumps back with mlt-dumpjson and memalot-analyze. 3.13+ log births
+through the reference tracer, 3.10-3.12 through the allocator hook, the
+freelist wrappers and the stashed float/tuple chains.
 """
 import json
 import os
@@ -19,9 +20,15 @@ FULL, CALL_DELTA = 0, 1
 NEW, CALL_BORN = 0x01, 0x40
 
 
+def version(python):
+    return tuple(int(x) for x in python.version.split(".")[:2])
+
+
 def needs_deltas(python):
-    if tuple(int(x) for x in python.version.split(".")[:2]) < (3, 13):
-        pytest.skip("call deltas need Python 3.13+ (PyRefTracer); %s writes full images" % python.version)
+    """Every supported Python has call deltas: 3.13+ through the reference
+    tracer, 3.10-3.12 through the allocator hook and the freelist wrappers."""
+    if version(python) < (3, 10):
+        pytest.skip("memalot supports 3.10+; %s is not" % python.version)
 
 
 def run(python, dump_dir, body, *args):
@@ -55,6 +62,15 @@ def report(path, *options):
 
 def candidates(rep):
     return {leak["type"]: leak["count"] for leak in rep["leaks"]}
+
+
+def leaked(python, count):
+    """The candidates of `count` leaked Leaked instances: on 3.10 (no managed
+    dicts) each one's __dict__ is a separate candidate, with full images too."""
+    expected = {"__main__.Leaked": count}
+    if version(python) < (3, 11):
+        expected["builtins.dict"] = count
+    return expected
 
 
 # Deaths through every path the births log has to see: instances (inline
@@ -165,8 +181,8 @@ def test_leaking_calls_flag_exactly_their_survivors(python, dump_dir):
                       if o["t"] == "__main__.Between" and o["f"] & CALL_BORN]
     assert born_elsewhere == []  # objects made between calls are never attributed to one
     rep = report(path)
-    assert candidates(rep) == {"__main__.Leaked": 4}
-    examples = [ex for leak in rep["leaks"] for ex in leak["examples"]]
+    assert candidates(rep) == leaked(python, 4)
+    examples = [ex for leak in rep["leaks"] if leak["type"] == "__main__.Leaked" for ex in leak["examples"]]
     assert sorted(ex["created_in_call"] for ex in examples) == [2, 7, 12, 17]
 
 
@@ -176,7 +192,7 @@ def test_deltas_and_full_images_give_the_same_verdict(python, dump_dir):
     os.rename(with_deltas, with_deltas + ".deltas")
     full_only, _ = run(python, dump_dir, "import json\n" + LEAKY, "full")
     a, b = report(with_deltas + ".deltas"), report(full_only)
-    assert candidates(a) == candidates(b) == {"__main__.Leaked": 4}
+    assert candidates(a) == candidates(b) == leaked(python, 4)
     assert a["call_deltas"] == 15 and b["call_deltas"] == 0
     assert os.path.getsize(with_deltas + ".deltas") * 4 < os.path.getsize(full_only)
 
@@ -302,6 +318,18 @@ print(tracemalloc.is_tracing())
     assert out.strip() == "False"
 
 
+# The random tests' monitor, after a first call (the base image): `kept`
+# holds what calls keep, `truth` what each call kept, by call counter.
+RANDOM_CALLS = """
+kept = []
+truth = {}
+mon = memalot.create_leak_monitor(max_object_age_calls=1, warmup_calls=0, report=False,
+                                  dump_file=sys.argv[1])
+with mon:
+    churn(0)
+"""
+
+
 def test_random_churn_flags_exactly_the_surviving_births(python, dump_dir):
     """Objects of many sizes and kinds made and dropped at random, so blocks
     are reused across size classes and freelists: in every call-end image,
@@ -314,13 +342,7 @@ class Tracked:
         self.payload = payload
 
 rng = random.Random(7)
-kept = []
-truth = {}
-mon = memalot.create_leak_monitor(max_object_age_calls=1, warmup_calls=0, report=False,
-                                  dump_file=sys.argv[1])
-with mon:
-    churn(0)
-for call in range(2, 62):
+""" + RANDOM_CALLS + """for call in range(2, 62):
     with mon:
         made = []
         for _ in range(rng.randrange(50, 400)):
@@ -363,3 +385,82 @@ print(json.dumps(truth))
     assert checked >= 10
     deltas = [call for call, image in by_call.items() if image["kind"] == CALL_DELTA]
     assert len(deltas) >= 10  # every third call keeps nothing at all
+
+
+def test_random_freelist_churn_never_reports_a_survivor_dead(python, dump_dir):
+    """Bare floats (made by specialized float arithmetic, popped from where
+    older floats freed by it went), tuples of every
+    freelisted size, lists, dicts and slices made and dropped at random, so
+    that the freelists are pushed and popped across calls (3.10-3.12 see no
+    pop): every one the call kept is flagged CALL_BORN in a full image, and
+    the calls that kept nothing wrote deltas, but for those where a full
+    collection cleared the freelists (a full image: pushes may be unseen)."""
+    needs_deltas(python)
+    path, out = run(python, dump_dir, "import json, random\n" + CHURN + """
+rng = random.Random(11)
+gc.disable()   # a full collection clears the freelists: calls 6 and 9 do one on purpose
+""" + RANDOM_CALLS + """
+def make(kind, r):
+    if kind == 0:
+        x = r * 1.5          # specialized BINARY_OP on floats (3.11+), reused in place on 3.12
+        return x * x + 0.25
+    if kind == 1:
+        return tuple(range(int(r * 20) + 1))
+    if kind == 2:
+        return [None] * int(r * 10)
+    if kind == 3:
+        return {"k": r}
+    return slice(r, None)
+
+old_floats = []
+
+def one_call(keep, collect):
+    if collect:
+        gc.collect()
+    # Locals only: a module-level loop variable (an int above 256) would survive.
+    for _ in range(len(old_floats) // 2):
+        # Floats made before the call, freed by the specialized add itself
+        # (_PyFloat_ExactDealloc, no tp_dealloc on 3.11/3.12) onto the float
+        # freelist, where the floats made next are popped from. The sum is
+        # not kept: 3.12 may reuse the left operand in place, an old float.
+        total = old_floats.pop() + old_floats.pop()
+    pool = [make(rng.randrange(5), rng.random()) for _ in range(rng.randrange(100, 600))]
+    for _ in range(len(pool) // 2):
+        pool.pop(rng.randrange(len(pool)))   # dies: pushed on its freelist
+    again = [make(rng.randrange(5), rng.random()) for _ in range(50)]   # pops them
+    if keep:
+        kept.extend(v for v in pool + again if rng.random() < 0.03)
+
+for call in range(2, 52):
+    keep = call % 3 != 0
+    if kept and rng.random() < 0.3:
+        kept.pop(rng.randrange(len(kept)))
+    start = len(kept)
+    old_floats.extend(rng.random() + 1.0 for _ in range(60))
+    with mon:
+        one_call(keep, call in (6, 9))
+    truth[call] = sorted(id(v) for v in kept[start:])
+print(json.dumps(truth))
+""")
+    truth = {int(k): v for k, v in json.loads(out).items()}
+    found = images(path, types=("builtins.float", "builtins.tuple", "builtins.list",
+                                "builtins.dict", "builtins.slice"))
+    by_call = {image["call_counter"]: image for image in found}
+    checked = deltas = 0
+    for call, expected in truth.items():
+        image = by_call[call]
+        if call in (6, 9):
+            # Kept nothing, but the collection cleared the float and tuple
+            # freelists mid-call (3.10-3.12: pushes may have gone unseen).
+            assert expected == [] and (image["kind"] == FULL or version(python) >= (3, 13)), call
+            continue
+        if not expected:
+            deltas += image["kind"] == CALL_DELTA
+            continue
+        assert image["kind"] == FULL, "call %d kept %d objects but wrote a delta" % (call, len(expected))
+        flagged = {o["a"] for o in image["records"] if o["f"] & CALL_BORN}
+        missed = [a for a in expected if a not in flagged]
+        assert missed == [], "call %d: survivors reported dead: %s" % (call, missed)
+        checked += 1
+    assert checked >= 20
+    assert deltas >= 10, "clean calls wrote full images"

@@ -62,7 +62,7 @@ class Settings:
     compression_level: int = DEFAULT_COMPRESSION_LEVEL
     use_fork: bool = True
     fork_timeout: Optional[float] = None  # seconds to wait for an image child; None: derived
-    call_deltas: bool = True  # 3.13+: a clean monitored call writes a tiny delta, not a full image
+    call_deltas: bool = True  # a clean monitored call writes a tiny delta, not a full image
     record_argv: bool = True
     quiet: bool = False
     program_name: Optional[str] = None  # names the dump file; default from sys.argv[0]
