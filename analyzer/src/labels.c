@@ -92,41 +92,37 @@ static void render_key_object(mla_sbuf *out, const mla_graph *graph, const mla_t
     }
 }
 
-void mla_render_edge(mla_sbuf *out, const mla_graph *graph, const mla_typereg *reg,
-                     uint32_t edge, const mla_previews *previews)
+/* A label that names a string: the text, dressed as the kind says. */
+static void render_string_label(mla_sbuf *out, const mla_graph *graph, uint32_t kind,
+                                uint32_t id)
 {
-    uint32_t label = graph->edge_label[edge];
     size_t length;
-    const char *text;
-    switch (graph->edge_kind[edge]) {
-    case MLT_LABEL_ATTR:
-        mla_sbuf_puts(out, ".");
-        append_string(out, graph, label);
-        break;
-    case MLT_LABEL_INDEX:
-        mla_sbuf_printf(out, "[%" PRIu32 "]", label);
-        break;
-    case MLT_LABEL_KEY_STR:
-        text = mla_strtab_get(&graph->strings, label, &length);
+    const char *text = mla_strtab_get(&graph->strings, id, &length);
+    if (kind == MLT_LABEL_KEY_STR) {
         mla_sbuf_puts(out, "[");
         mla_render_quoted(out, text ? text : "?", text ? length : 1, MLA_KEY_MAX_CHARS);
         mla_sbuf_puts(out, "]");
-        break;
-    case MLT_LABEL_KEY_OBJ:
-        render_key_object(out, graph, reg, label, previews);
-        break;
-    case MLT_LABEL_CELL:
-        mla_sbuf_puts(out, "<cell ");
-        append_string(out, graph, label);
+        return;
+    }
+    mla_sbuf_puts(out, kind == MLT_LABEL_ATTR ? "." : kind == MLT_LABEL_CELL ? "<cell " : "");
+    append_string(out, graph, id);
+    if (kind == MLT_LABEL_CELL)
         mla_sbuf_puts(out, ">");
-        break;
-    case MLT_LABEL_LOCAL:
-    case MLT_LABEL_OTHER:
-        append_string(out, graph, label);
-        break;
-    default:
+}
+
+void mla_render_edge(mla_sbuf *out, const mla_graph *graph, const mla_typereg *reg,
+                     uint32_t edge, const mla_previews *previews)
+{
+    uint32_t kind = graph->edge_kind[edge];
+    uint32_t label = graph->edge_label[edge];
+    if (mlt_label_has_string_id(kind)) {
+        render_string_label(out, graph, kind, label);
+    } else if (kind == MLT_LABEL_INDEX) {
+        mla_sbuf_printf(out, "[%" PRIu32 "]", label);
+    } else if (kind == MLT_LABEL_KEY_OBJ) {
+        render_key_object(out, graph, reg, label, previews);
+    } else {
         mla_sbuf_printf(out, "\xE2\x86\x92 %s", type_name(graph, reg, graph->edge_target[edge]));
-        break;
     }
 }
 

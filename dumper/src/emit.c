@@ -161,18 +161,15 @@ static void translate_edge(const emit_ctx *c, const mld_snap_edge *in, mlt_edge 
     uint64_t label = mld_snap_edge_label(in);
     out->target = index_of(c, in->target);
     out->label_kind = mld_snap_edge_kind(in);
-    switch ((mlt_label_kind)out->label_kind) {
-    case MLT_LABEL_ATTR:
-    case MLT_LABEL_KEY_STR:
-    case MLT_LABEL_CELL:
-    case MLT_LABEL_LOCAL:
-    case MLT_LABEL_OTHER:
+    if (mlt_label_has_string_id(out->label_kind)) {
         out->label = string_of(c, (uint32_t)label);
         if (out->label == MLT_NO_STRING) {
             out->label_kind = MLT_LABEL_NONE;
             out->label = 0;
         }
-        break;
+        return;
+    }
+    switch ((mlt_label_kind)out->label_kind) {
     case MLT_LABEL_KEY_OBJ:
         out->label = index_of(c, label);
         break;

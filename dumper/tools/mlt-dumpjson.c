@@ -52,21 +52,12 @@ static void put_string_id(const mlt_image *img, uint64_t id)
 
 static void put_label(const mlt_image *img, const mlt_edge *e)
 {
-    switch ((mlt_label_kind)e->label_kind) {
-    case MLT_LABEL_ATTR:
-    case MLT_LABEL_KEY_STR:
-    case MLT_LABEL_CELL:
-    case MLT_LABEL_LOCAL:
-    case MLT_LABEL_OTHER:
+    if (mlt_label_has_string_id(e->label_kind)) {
         put_string_id(img, e->label);
-        break;
-    case MLT_LABEL_INDEX:
-    case MLT_LABEL_KEY_OBJ:
+    } else if (e->label_kind == MLT_LABEL_INDEX || e->label_kind == MLT_LABEL_KEY_OBJ) {
         printf("%" PRIu64, e->label);
-        break;
-    default:
+    } else {
         printf("null");
-        break;
     }
 }
 

@@ -256,17 +256,12 @@ static mlt_status copy_types(compactor *c, mlt_image *img, mlt_error *err) {
     return MLT_OK;
 }
 
-static int label_is_string(uint32_t kind) {
-    return kind == MLT_LABEL_ATTR || kind == MLT_LABEL_KEY_STR || kind == MLT_LABEL_CELL ||
-           kind == MLT_LABEL_LOCAL || kind == MLT_LABEL_OTHER;
-}
-
 static mlt_status copy_edges(compactor *c, mlt_image *img, mlt_error *err) {
     long n;
     while ((n = mlt_image_read_edges(img, c->edges, EDGE_CHUNK, err)) > 0) {
         for (long i = 0; i < n; i++) {
             mlt_edge *edge = &c->edges[i];
-            if (!label_is_string(edge->label_kind)) continue;
+            if (!mlt_label_has_string_id(edge->label_kind)) continue;
             uint32_t mapped = MLT_NO_STRING;
             mlt_status st = map_string(c, img, edge->label, &mapped, "an edge label", err);
             if (st != MLT_OK) return st;

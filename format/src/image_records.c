@@ -46,13 +46,12 @@ static mlt_status read_edge(mlt_image *img, mlt_edge *e, mlt_error *err) {
                                    (unsigned long long)value,
                                    (unsigned long long)img->info.object_count);
         break;
-    case MLT_LABEL_NONE: break;
-    default:
-        if (value >= img->info.string_count)
-            return mlt_cursor_fail(l, err, "label string id %llu out of range (%llu strings)",
-                                   (unsigned long long)value,
-                                   (unsigned long long)img->info.string_count);
+    default: break;
     }
+    if (mlt_label_has_string_id((uint32_t)kind) && value >= img->info.string_count)
+        return mlt_cursor_fail(l, err, "label string id %llu out of range (%llu strings)",
+                               (unsigned long long)value,
+                               (unsigned long long)img->info.string_count);
     e->target = (uint32_t)target;
     e->label_kind = (uint32_t)kind;
     e->label = value;

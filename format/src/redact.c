@@ -72,17 +72,12 @@ static mlt_status map_string(redactor *x, mlt_image *img, uint32_t id, int as_ke
     return st;
 }
 
-static int label_is_string(uint32_t kind) {
-    return kind == MLT_LABEL_ATTR || kind == MLT_LABEL_KEY_STR || kind == MLT_LABEL_CELL ||
-           kind == MLT_LABEL_LOCAL || kind == MLT_LABEL_OTHER;
-}
-
 static mlt_status copy_edges(redactor *x, mlt_image *img, mlt_error *err) {
     long n;
     while ((n = mlt_image_read_edges(img, x->edges, EDGE_CHUNK, err)) > 0) {
         for (long i = 0; i < n; i++) {
             mlt_edge *edge = &x->edges[i];
-            if (!label_is_string(edge->label_kind)) continue;
+            if (!mlt_label_has_string_id(edge->label_kind)) continue;
             uint32_t mapped;
             mlt_status st = map_string(x, img, (uint32_t)edge->label,
                                        edge->label_kind == MLT_LABEL_KEY_STR, &mapped, err);

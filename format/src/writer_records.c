@@ -153,22 +153,14 @@ static mlt_status check_edge(mlt_writer *w, const mlt_edge *e, mlt_error *err) {
         return usage(w, err, "mlt_writer_add_edges",
                      "label kind %llu is not an mlt_label_kind (< %llu)",
                      (unsigned long long)(e->label_kind), (unsigned long long)(MLT_LABEL_COUNT_));
-    switch (e->label_kind) {
-    case MLT_LABEL_ATTR: case MLT_LABEL_KEY_STR: case MLT_LABEL_CELL: case MLT_LABEL_LOCAL:
-    case MLT_LABEL_OTHER:
-        if (e->label >= w->counts.string_count)
-            return usage(w, err, "mlt_writer_add_edges",
-                         "label string id %llu out of range (%llu strings interned)",
-                         (unsigned long long)(e->label),
-                         (unsigned long long)(w->counts.string_count));
-        break;
-    case MLT_LABEL_KEY_OBJ:
-        if (e->label > UINT32_MAX)
-            return usage(w, err, "mlt_writer_add_edges",
-                         "key object index %llu is not a 32-bit object index",
-                         (unsigned long long)(e->label));
-        break;
-    }
+    if (mlt_label_has_string_id(e->label_kind) && e->label >= w->counts.string_count)
+        return usage(w, err, "mlt_writer_add_edges",
+                     "label string id %llu out of range (%llu strings interned)",
+                     (unsigned long long)(e->label), (unsigned long long)(w->counts.string_count));
+    if (e->label_kind == MLT_LABEL_KEY_OBJ && e->label > UINT32_MAX)
+        return usage(w, err, "mlt_writer_add_edges",
+                     "key object index %llu is not a 32-bit object index",
+                     (unsigned long long)(e->label));
     return MLT_OK;
 }
 

@@ -178,6 +178,14 @@ typedef enum {
     MLT_LABEL_COUNT_ = 8
 } mlt_label_kind;
 
+/* 1 when an edge label of this kind is a string id (ATTR, KEY_STR, CELL,
+ * LOCAL, OTHER), so it must name an interned string and be remapped with the
+ * string table; 0 for NONE, INDEX, KEY_OBJ and values outside the enum. */
+static inline int mlt_label_has_string_id(uint32_t kind) {
+    return kind == MLT_LABEL_ATTR || kind == MLT_LABEL_KEY_STR || kind == MLT_LABEL_CELL ||
+           kind == MLT_LABEL_LOCAL || kind == MLT_LABEL_OTHER;
+}
+
 typedef struct {
     uint32_t target;      /* object index of the referent */
     uint32_t label_kind;  /* mlt_label_kind */
