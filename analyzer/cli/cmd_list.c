@@ -21,10 +21,6 @@
 
 #define LIST_SCHEMA "memalot-list/1"
 
-/* The file signature of docs/format.md ("File header"), PNG-style. Sniffing
- * it is how `file` tells formats apart; everything past it is the reader's. */
-static const unsigned char dump_signature[8] = {0x89, 'M', 'L', 'T', '\r', '\n', 0x1A, '\n'};
-
 static const cli_opt_spec list_options[] = {
     {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-list/1) instead of text", NULL},
     {"help", CLI_OPT_FLAG, NULL, "show this help", NULL},
@@ -71,13 +67,13 @@ static char *copy_string(const char *text)
 
 static int has_dump_signature(const char *path)
 {
-    unsigned char head[sizeof dump_signature];
+    unsigned char head[MLT_FILE_SIGNATURE_LEN];
     FILE *in = fopen(path, "rb");
     if (!in)
         return 0;
     size_t got = fread(head, 1, sizeof head, in);
     fclose(in);
-    return got == sizeof head && memcmp(head, dump_signature, sizeof head) == 0;
+    return mlt_has_file_signature(head, got);
 }
 
 /* Fills entry from the file; returns 0 to keep it, -1 to skip (not a dump). */

@@ -11,8 +11,8 @@
 
 /* ------------------------------------------------------------- constants */
 
-#define MLT_FILE_MAGIC "\x89MLT\r\n\x1a\n"
-#define MLT_FILE_MAGIC_LEN 8
+#define MLT_FILE_MAGIC "\x89MLT\r\n\x1a\n" /* MLT_FILE_SIGNATURE_LEN bytes */
+#define MLT_FILE_MAGIC_LEN MLT_FILE_SIGNATURE_LEN
 #define MLT_FILE_FIXED_LEN 16           /* magic, major, minor, meta_len */
 #define MLT_FILE_META_MAX (1u << 20)    /* reader limit on the header metadata */
 #define MLT_IMAGE_META_MAX (64u * 1024u)

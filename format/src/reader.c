@@ -10,8 +10,13 @@
 
 #include "internal.h"
 
+int mlt_has_file_signature(const void *prefix, size_t length) {
+    return prefix && length >= MLT_FILE_SIGNATURE_LEN &&
+           memcmp(prefix, MLT_FILE_MAGIC, MLT_FILE_SIGNATURE_LEN) == 0;
+}
+
 static mlt_status check_fixed(mlt_reader *r, const uint8_t *fixed, mlt_error *err) {
-    if (memcmp(fixed, MLT_FILE_MAGIC, MLT_FILE_MAGIC_LEN) != 0) {
+    if (!mlt_has_file_signature(fixed, MLT_FILE_FIXED_LEN)) {
         int text_damage = fixed[0] == 0x89 && fixed[1] == 'M' && fixed[2] == 'L';
         return mlt_fail(err, MLT_ERR_FORMAT, 0,
                         "%s: offset 0: not a memalot heap-image file (bad magic%s)", r->path,

@@ -317,6 +317,16 @@ void mlt_writer_close(mlt_writer *w);
 
 /* ------------------------------------------------------------------ reader */
 
+/* Bytes of the signature every dump file starts with (docs/format.md, "File
+ * header"): enough of a prefix for mlt_has_file_signature. */
+#define MLT_FILE_SIGNATURE_LEN 8
+
+/* 1 when the `length` bytes at `prefix` start with the file signature, so
+ * the file is meant to be a memalot dump (whether it is a valid one is the
+ * reader's to say); 0 otherwise, and for a prefix shorter than the signature.
+ * This is how tools tell dumps from other files without opening them. */
+int mlt_has_file_signature(const void *prefix, size_t length);
+
 typedef struct mlt_reader mlt_reader;
 typedef struct mlt_image mlt_image;
 
