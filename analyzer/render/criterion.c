@@ -4,12 +4,7 @@
 
 static const char *criterion_kind_name(mlt_criterion_kind kind)
 {
-    switch (kind) {
-    case MLT_CRITERION_TIME: return "time";
-    case MLT_CRITERION_CALLS: return "calls";
-    case MLT_CRITERION_NONE: break;
-    }
-    return "none";
+    return mlt_criterion_kind_name(kind);
 }
 
 json_t *mlr_criterion_json(const mlt_criterion *criterion, const char *source)

@@ -10,15 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct {
-    const char *name;
-    mlt_trigger trigger;
-} TRIGGERS[] = {
-    {"periodic", MLT_TRIGGER_PERIODIC}, {"call-start", MLT_TRIGGER_CALL_START},
-    {"call-end", MLT_TRIGGER_CALL_END}, {"manual", MLT_TRIGGER_MANUAL},
-    {"signal", MLT_TRIGGER_SIGNAL},     {"exit", MLT_TRIGGER_EXIT},
-};
-
 /* own_code: None or a tuple of code objects, the package's own functions,
  * whose frames on the dumping thread are the monitor's (docs/design-dumper.md). */
 static int check_own_code(PyObject *own_code)
@@ -76,19 +67,56 @@ static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
     Py_RETURN_NONE;
 }
 
+/* Names of the values first..last of one of the format's enums, so that the
+ * module's tuples and messages list what the format library names. */
+typedef const char *(*name_of_value)(int value);
+
+static const char *trigger_name(int value)
+{
+    return mlt_trigger_name((mlt_trigger)value);
+}
+
+static const char *criterion_kind_name(int value)
+{
+    return mlt_criterion_kind_name((mlt_criterion_kind)value);
+}
+
+static PyObject *names_tuple(name_of_value name_of, int first, int last)
+{
+    PyObject *names = PyTuple_New(last - first + 1);
+    for (int value = first; names != NULL && value <= last; value++) {
+        PyObject *name = PyUnicode_FromString(name_of(value));
+        if (name == NULL) {
+            Py_CLEAR(names);
+            break;
+        }
+        PyTuple_SET_ITEM(names, value - first, name);
+    }
+    return names;
+}
+
+/* "'periodic', 'call-start', ..." for messages. */
+static void quoted_names(name_of_value name_of, int first, int last, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int value = first; value <= last && used < size; value++) {
+        int n = snprintf(out + used, size - used, "%s'%s'", value == first ? "" : ", ",
+                         name_of(value));
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
 static int parse_trigger(PyObject *value, mlt_trigger *out)
 {
     const char *text = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value) : NULL;
-    for (size_t i = 0; text != NULL && i < sizeof(TRIGGERS) / sizeof(TRIGGERS[0]); i++) {
-        if (strcmp(text, TRIGGERS[i].name) == 0) {
-            *out = TRIGGERS[i].trigger;
-            return 0;
-        }
+    if (mlt_trigger_from_name(text, out)) {
+        return 0;
     }
+    char names[128];
+    quoted_names(trigger_name, MLT_TRIGGER_PERIODIC, MLT_TRIGGER_LAST, names, sizeof names);
     PyErr_Clear();
-    PyErr_Format(PyExc_ValueError,
-                 "trigger must be one of 'periodic', 'call-start', 'call-end', 'manual', "
-                 "'signal', 'exit'; got %R", value);
+    PyErr_Format(PyExc_ValueError, "trigger must be one of %s; got %R", names, value);
     return -1;
 }
 
@@ -99,26 +127,28 @@ static int parse_criterion(PyObject *value, mlt_criterion *out)
     if (value == NULL || value == Py_None) {
         return 0;
     }
+    const char *time = mlt_criterion_kind_name(MLT_CRITERION_TIME);
+    const char *calls = mlt_criterion_kind_name(MLT_CRITERION_CALLS);
     const char *kind = NULL;
     PyObject *first = NULL, *second = NULL;
     if (!PyTuple_Check(value) || !PyArg_ParseTuple(value, "sOO", &kind, &first, &second)) {
         PyErr_Clear();
         PyErr_Format(PyExc_ValueError,
-                     "criterion must be None, ('time', lifetime, warmup) or "
-                     "('calls', calls, warmup_calls); got %R", value);
+                     "criterion must be None, ('%s', lifetime, warmup) or "
+                     "('%s', calls, warmup_calls); got %R", time, calls, value);
         return -1;
     }
-    if (strcmp(kind, "time") == 0) {
-        out->kind = MLT_CRITERION_TIME;
+    if (!mlt_criterion_kind_from_name(kind, &out->kind)) {
+        PyErr_Format(PyExc_ValueError, "criterion kind must be '%s' or '%s', got '%s'", time,
+                     calls, kind);
+        return -1;
+    }
+    if (out->kind == MLT_CRITERION_TIME) {
         out->lifetime = PyFloat_AsDouble(first);
         out->warmup = PyFloat_AsDouble(second);
-    } else if (strcmp(kind, "calls") == 0) {
-        out->kind = MLT_CRITERION_CALLS;
+    } else {
         out->calls = PyLong_AsUnsignedLongLong(first);
         out->warmup_calls = PyLong_AsUnsignedLongLong(second);
-    } else {
-        PyErr_Format(PyExc_ValueError, "criterion kind must be 'time' or 'calls', got '%s'", kind);
-        return -1;
     }
     return PyErr_Occurred() ? -1 : 0;
 }
@@ -361,21 +391,12 @@ static int register_atexit(PyObject *module)
  * order), the criterion kinds and the longest value preview the writer takes. */
 static int add_format_facts(PyObject *module)
 {
-    size_t count = sizeof(TRIGGERS) / sizeof(TRIGGERS[0]);
-    PyObject *triggers = PyTuple_New((Py_ssize_t)count);
-    for (size_t i = 0; triggers != NULL && i < count; i++) {
-        PyObject *name = PyUnicode_FromString(TRIGGERS[i].name);
-        if (name == NULL) {
-            Py_CLEAR(triggers);
-            break;
-        }
-        PyTuple_SET_ITEM(triggers, (Py_ssize_t)i, name);
-    }
+    PyObject *triggers = names_tuple(trigger_name, MLT_TRIGGER_PERIODIC, MLT_TRIGGER_LAST);
     if (triggers == NULL || PyModule_AddObject(module, "TRIGGERS", triggers) != 0) {
         Py_XDECREF(triggers);
         return -1;
     }
-    PyObject *kinds = Py_BuildValue("(ss)", "time", "calls");
+    PyObject *kinds = names_tuple(criterion_kind_name, MLT_CRITERION_TIME, MLT_CRITERION_LAST);
     if (kinds == NULL || PyModule_AddObject(module, "CRITERION_KINDS", kinds) != 0) {
         Py_XDECREF(kinds);
         return -1;

@@ -1,55 +1,95 @@
 /* Short stable names for enums, used in messages and by the analyzer's output. */
+#include <string.h>
+
 #include "internal.h"
 
-const char *mlt_trigger_name(mlt_trigger trigger) {
-    switch (trigger) {
-    case MLT_TRIGGER_UNKNOWN: return "unknown";
-    case MLT_TRIGGER_PERIODIC: return "periodic";
-    case MLT_TRIGGER_CALL_START: return "call-start";
-    case MLT_TRIGGER_CALL_END: return "call-end";
-    case MLT_TRIGGER_MANUAL: return "manual";
-    case MLT_TRIGGER_SIGNAL: return "signal";
-    case MLT_TRIGGER_EXIT: return "exit";
-    }
-    return "unknown";
+#define NAME_COUNT(names) (sizeof(names) / sizeof(names)[0])
+
+/* names[index], or "unknown" for an index past the table or a hole in it. */
+static const char *name_at(const char *const *names, size_t count, unsigned index) {
+    return index < count && names[index] ? names[index] : "unknown";
 }
+
+/* Indexed by mlt_trigger; the names the dumper's API and the reports use. */
+static const char *const TRIGGER_NAMES[] = {
+    [MLT_TRIGGER_UNKNOWN] = "unknown",       [MLT_TRIGGER_PERIODIC] = "periodic",
+    [MLT_TRIGGER_CALL_START] = "call-start", [MLT_TRIGGER_CALL_END] = "call-end",
+    [MLT_TRIGGER_MANUAL] = "manual",         [MLT_TRIGGER_SIGNAL] = "signal",
+    [MLT_TRIGGER_EXIT] = "exit",
+};
+_Static_assert(NAME_COUNT(TRIGGER_NAMES) == MLT_TRIGGER_LAST + 1,
+               "a name for every trigger");
+
+/* Indexed by mlt_criterion_kind. */
+static const char *const CRITERION_KIND_NAMES[] = {
+    [MLT_CRITERION_NONE] = "none",
+    [MLT_CRITERION_TIME] = "time",
+    [MLT_CRITERION_CALLS] = "calls",
+};
+_Static_assert(NAME_COUNT(CRITERION_KIND_NAMES) == MLT_CRITERION_LAST + 1,
+               "a name for every criterion kind");
+
+/* Index of `name` among names[first..last], or -1. */
+static int find_name(const char *const *names, int first, int last, const char *name) {
+    for (int i = first; name && i <= last; i++)
+        if (strcmp(names[i], name) == 0) return i;
+    return -1;
+}
+
+const char *mlt_trigger_name(mlt_trigger trigger) {
+    return name_at(TRIGGER_NAMES, NAME_COUNT(TRIGGER_NAMES), (unsigned)trigger);
+}
+
+int mlt_trigger_from_name(const char *name, mlt_trigger *out) {
+    int found = find_name(TRIGGER_NAMES, MLT_TRIGGER_PERIODIC, MLT_TRIGGER_LAST, name);
+    if (found < 0) return 0;
+    *out = (mlt_trigger)found;
+    return 1;
+}
+
+/* "none" rather than "unknown" past the table: a criterion the reader does
+ * not know is no criterion to the analysis. */
+const char *mlt_criterion_kind_name(mlt_criterion_kind kind) {
+    unsigned index = (unsigned)kind;
+    return index < NAME_COUNT(CRITERION_KIND_NAMES) ? CRITERION_KIND_NAMES[index] : "none";
+}
+
+int mlt_criterion_kind_from_name(const char *name, mlt_criterion_kind *out) {
+    int found = find_name(CRITERION_KIND_NAMES, MLT_CRITERION_TIME, MLT_CRITERION_LAST, name);
+    if (found < 0) return 0;
+    *out = (mlt_criterion_kind)found;
+    return 1;
+}
+
+static const char *const ROOT_KIND_NAMES[MLT_ROOT_COUNT_] = {
+    [MLT_ROOT_MODULE_GLOBAL] = "module-global", [MLT_ROOT_FRAME_LOCAL] = "frame-local",
+    [MLT_ROOT_MODULE] = "module",               [MLT_ROOT_THREAD] = "thread",
+    [MLT_ROOT_SYS] = "sys",                     [MLT_ROOT_EXTERNAL] = "external",
+    [MLT_ROOT_OTHER] = "other",
+};
 
 const char *mlt_root_kind_name(mlt_root_kind kind) {
-    switch (kind) {
-    case MLT_ROOT_MODULE_GLOBAL: return "module-global";
-    case MLT_ROOT_FRAME_LOCAL: return "frame-local";
-    case MLT_ROOT_MODULE: return "module";
-    case MLT_ROOT_THREAD: return "thread";
-    case MLT_ROOT_SYS: return "sys";
-    case MLT_ROOT_EXTERNAL: return "external";
-    case MLT_ROOT_OTHER: return "other";
-    case MLT_ROOT_COUNT_: break;
-    }
-    return "unknown";
+    return name_at(ROOT_KIND_NAMES, NAME_COUNT(ROOT_KIND_NAMES), (unsigned)kind);
 }
+
+static const char *const LABEL_KIND_NAMES[MLT_LABEL_COUNT_] = {
+    [MLT_LABEL_NONE] = "none",       [MLT_LABEL_ATTR] = "attr",   [MLT_LABEL_INDEX] = "index",
+    [MLT_LABEL_KEY_STR] = "key-str", [MLT_LABEL_KEY_OBJ] = "key-obj", [MLT_LABEL_CELL] = "cell",
+    [MLT_LABEL_LOCAL] = "local",     [MLT_LABEL_OTHER] = "other",
+};
 
 const char *mlt_label_kind_name(mlt_label_kind kind) {
-    switch (kind) {
-    case MLT_LABEL_NONE: return "none";
-    case MLT_LABEL_ATTR: return "attr";
-    case MLT_LABEL_INDEX: return "index";
-    case MLT_LABEL_KEY_STR: return "key-str";
-    case MLT_LABEL_KEY_OBJ: return "key-obj";
-    case MLT_LABEL_CELL: return "cell";
-    case MLT_LABEL_LOCAL: return "local";
-    case MLT_LABEL_OTHER: return "other";
-    case MLT_LABEL_COUNT_: break;
-    }
-    return "unknown";
+    return name_at(LABEL_KIND_NAMES, NAME_COUNT(LABEL_KIND_NAMES), (unsigned)kind);
 }
 
+static const char *const IDENTITY_SOURCE_NAMES[] = {
+    [MLT_IDENTITY_NONE] = "none",
+    [MLT_IDENTITY_REFTRACER] = "reftracer",
+    [MLT_IDENTITY_ALLOC_HOOK] = "alloc-hook",
+};
+
 const char *mlt_identity_source_name(mlt_identity_source source) {
-    switch (source) {
-    case MLT_IDENTITY_NONE: return "none";
-    case MLT_IDENTITY_REFTRACER: return "reftracer";
-    case MLT_IDENTITY_ALLOC_HOOK: return "alloc-hook";
-    }
-    return "unknown";
+    return name_at(IDENTITY_SOURCE_NAMES, NAME_COUNT(IDENTITY_SOURCE_NAMES), (unsigned)source);
 }
 
 const char *mlt_stream_name(unsigned id) {

@@ -82,6 +82,8 @@ typedef struct {
 
 /* ---------------------------------------------------------- image metadata */
 
+/* What made the dumper take an image. UNKNOWN is what a reader reports for
+ * a value it does not know; a writer is told one of PERIODIC..MLT_TRIGGER_LAST. */
 typedef enum {
     MLT_TRIGGER_UNKNOWN = 0,
     MLT_TRIGGER_PERIODIC = 1,
@@ -91,12 +93,15 @@ typedef enum {
     MLT_TRIGGER_SIGNAL = 5,
     MLT_TRIGGER_EXIT = 6
 } mlt_trigger;
+#define MLT_TRIGGER_LAST MLT_TRIGGER_EXIT
 
 typedef enum {
     MLT_CRITERION_NONE = 0,
     MLT_CRITERION_TIME = 1,  /* lifetime / warmup in seconds */
     MLT_CRITERION_CALLS = 2  /* calls / warmup_calls */
 } mlt_criterion_kind;
+/* The kinds a criterion can be given as: MLT_CRITERION_TIME..MLT_CRITERION_LAST. */
+#define MLT_CRITERION_LAST MLT_CRITERION_CALLS
 
 typedef struct {
     mlt_criterion_kind kind;
@@ -397,7 +402,20 @@ void mlt_image_close(mlt_image *img);
 
 /* -------------------------------------------------------------- names */
 
-const char *mlt_trigger_name(mlt_trigger trigger);       /* "periodic", "call-end", ... */
+/* The one table of trigger and criterion-kind names: the dumper's Python API
+ * parses them, the reports print them and the Python package reads them from
+ * the extension (_memalot.TRIGGERS, CRITERION_KINDS). */
+const char *mlt_trigger_name(mlt_trigger trigger);       /* "periodic", "call-end", ...;
+                                                            "unknown" for others */
+/* 1 and *out set when `name` is the name of a trigger a writer may be told
+ * (PERIODIC..MLT_TRIGGER_LAST); 0 with *out untouched otherwise ("unknown"
+ * and NULL included). */
+int mlt_trigger_from_name(const char *name, mlt_trigger *out);
+const char *mlt_criterion_kind_name(mlt_criterion_kind kind); /* "time", "calls"; "none" for
+                                                                 NONE and others */
+/* 1 and *out set when `name` is "time" or "calls" (TIME..MLT_CRITERION_LAST);
+ * 0 with *out untouched otherwise ("none" and NULL included). */
+int mlt_criterion_kind_from_name(const char *name, mlt_criterion_kind *out);
 const char *mlt_root_kind_name(mlt_root_kind kind);      /* "module-global", ... */
 const char *mlt_label_kind_name(mlt_label_kind kind);    /* "attr", "index", ... */
 const char *mlt_identity_source_name(mlt_identity_source source);
