@@ -12,10 +12,6 @@
 
 #define MLA_NONE UINT32_MAX
 
-/* Fills err (when not NULL) and returns code. */
-mlt_status mla_fail(mlt_error *err, mlt_status code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* ------------------------------------------------------------------ arena */
 
 /* Bump allocator: every string and array of a report lives in one arena so a

@@ -46,7 +46,7 @@ static mlt_status warn(analysis *a, mlt_error *err, const char *fmt, ...)
         size_t capacity = a->warning_capacity ? a->warning_capacity * 2 : 8;
         const char **w = realloc(a->warnings, capacity * sizeof *w);
         if (!w)
-            return mla_fail(err, MLT_ERR_NOMEM, "out of memory for warnings");
+            return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for warnings");
         a->warnings = w;
         a->warning_capacity = capacity;
     }
@@ -57,7 +57,7 @@ static mlt_status warn(analysis *a, mlt_error *err, const char *fmt, ...)
     va_end(ap);
     const char *text = mla_arena_strdup(a->arena, buffer);
     if (!text)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for warnings");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for warnings");
     a->warnings[a->warning_count++] = text;
     return MLT_OK;
 }
@@ -88,13 +88,14 @@ static mlt_status read_infos(analysis *a, mlt_error *err)
     a->file_images = mlt_reader_image_count(a->reader);
     if (a->file_images == 0) {
         const mlt_error *tail = mlt_reader_tail_error(a->reader);
-        return mla_fail(err, MLT_ERR_FORMAT, "%s: the file holds no complete image%s%s", a->path,
+        return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: the file holds no complete image%s%s", a->path,
                         tail ? ": " : "", tail ? tail->message : "");
     }
     a->infos = mla_calloc_array(a->file_images, sizeof *a->infos);
     a->included = mla_calloc_array(a->file_images, sizeof *a->included);
     if (!a->infos || !a->included)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for %zu image headers", a->file_images);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %zu image headers",
+                        a->file_images);
     for (size_t i = 0; i < a->file_images; i++) {
         mlt_status st = mlt_reader_image_info(a->reader, i, &a->infos[i], err);
         if (st != MLT_OK)
@@ -127,7 +128,7 @@ static mlt_status read_infos(analysis *a, mlt_error *err)
             return st;
     }
     if (a->count == 0)
-        return mla_fail(err, MLT_ERR_FORMAT, "%s: the file holds %zu call delta%s but no full "
+        return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: the file holds %zu call delta%s but no full "
                         "image, so there is no heap to analyse", a->path, a->call_deltas,
                         a->call_deltas == 1 ? "" : "s");
     return MLT_OK;
@@ -138,7 +139,7 @@ static mlt_status fill_summaries(analysis *a, mlt_error *err)
     a->summaries = mla_arena_alloc(a->arena, (a->count + 1) * sizeof *a->summaries);
     mlt_image_info *analyzed = mla_arena_alloc(a->arena, (a->count + 1) * sizeof *analyzed);
     if (!a->summaries || !analyzed)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for image summaries");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for image summaries");
     for (size_t p = 0; p < a->count; p++) {
         size_t i = a->included[p];
         const mlt_image_info *info = &a->infos[i];
@@ -175,9 +176,10 @@ static mlt_status choose_evaluated(analysis *a, mlt_error *err)
         }
     }
     if ((size_t)at >= a->file_images)
-        return mla_fail(err, MLT_ERR_USAGE, "%s: image %ld requested but the file holds %zu images",
-                        a->path, at, a->file_images);
-    return mla_fail(err, MLT_ERR_USAGE, "%s: image %ld belongs to another run and was excluded",
+        return mlt_fail(err, MLT_ERR_USAGE, 0,
+                        "%s: image %ld requested but the file holds %zu images", a->path, at,
+                        a->file_images);
+    return mlt_fail(err, MLT_ERR_USAGE, 0, "%s: image %ld belongs to another run and was excluded",
                     a->path, at);
 }
 
@@ -187,7 +189,7 @@ static mlt_status keep_newest_window(analysis *a, mlt_error *err)
 {
     mlt_image_info *window = mla_malloc_array(a->evaluated + 1, sizeof *window);
     if (!window)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for image headers");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for image headers");
     for (size_t p = 0; p <= a->evaluated; p++)
         window[p] = a->infos[a->included[p]];
     size_t start = mla_criteria_window_start(&a->criterion, window, a->evaluated);
@@ -314,7 +316,7 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
     uint8_t *candidate = full ? mla_calloc_array(n, 1) : NULL;
     if (!cur->first || !cur->bits || (full && !candidate)) {
         free(candidate);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for identities of image %zu", fi);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for identities of image %zu", fi);
     }
     /* A compact graph has no edges: there the monitor's own objects are the
      * flagged ones, without what only they reach. */
@@ -408,7 +410,7 @@ static mlt_status finish_warnings(analysis *a, mlt_error *err)
         mla_report *report = &a->set->reports[r];
         const char **list = mla_arena_alloc(a->arena, (shared + 2) * sizeof *list);
         if (!list)
-            return mla_fail(err, MLT_ERR_NOMEM, "out of memory for warnings");
+            return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for warnings");
         if (shared)
             memcpy(list, a->warnings, shared * sizeof *list);
         size_t count = shared;
@@ -417,7 +419,7 @@ static mlt_status finish_warnings(analysis *a, mlt_error *err)
                                            "on approximate identities (value fingerprints)",
                                            a->approx_candidates[r], report->candidate_count);
             if (!list[count])
-                return mla_fail(err, MLT_ERR_NOMEM, "out of memory for warnings");
+                return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for warnings");
             count++;
         }
         report->warnings = list;
@@ -451,7 +453,7 @@ static mlt_status run(analysis *a, mlt_error *err)
     a->set->reports = mla_arena_alloc(a->arena, (a->set->count + 1) * sizeof *a->set->reports);
     a->approx_candidates = mla_calloc_array(a->set->count, sizeof *a->approx_candidates);
     if (!a->set->reports || !a->approx_candidates)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for reports");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for reports");
     st = stream_images(a, err);
     if (st == MLT_OK)
         st = finish_warnings(a, err);
@@ -466,11 +468,11 @@ mlt_status mla_analyze_file(const char *path, const mla_options *options,
     options = &resolved;
     *out = NULL;
     if (!path)
-        return mla_fail(err, MLT_ERR_USAGE, "no dump file given");
+        return mlt_fail(err, MLT_ERR_USAGE, 0, "no dump file given");
     mla_arena arena = {0};
     mla_report_set *set = mla_arena_alloc(&arena, sizeof *set);
     if (!set)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
     analysis a;
     memset(&a, 0, sizeof a);
     a.opt = options;

@@ -156,16 +156,3 @@ void *mla_malloc_array(size_t count, size_t size)
         return NULL;
     return malloc(count * size);
 }
-
-mlt_status mla_fail(mlt_error *err, mlt_status code, const char *fmt, ...)
-{
-    if (err) {
-        err->code = code;
-        err->offset = 0;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}

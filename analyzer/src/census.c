@@ -31,7 +31,7 @@ static mlt_status count_objects(mlt_reader *reader, size_t index, census_result 
     mla_type_count *counts = mla_arena_alloc(&res->arena, (types + 1) * sizeof *counts);
     if (!counts) {
         mlt_image_close(image);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for the census");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for the census");
     }
     for (uint64_t t = 0; t < types; t++) {
         const mlt_type *type = mlt_image_type(image, (uint32_t)t);
@@ -43,7 +43,8 @@ static mlt_status count_objects(mlt_reader *reader, size_t index, census_result 
     while ((rc = mlt_image_next_object(image, &o, err)) == 1) {
         if (o.type >= types) {
             mlt_image_close(image);
-            return mla_fail(err, MLT_ERR_FORMAT, "%s: image %zu: object type index beyond the type table",
+            return mlt_fail(err, MLT_ERR_FORMAT, 0,
+                            "%s: image %zu: object type index beyond the type table",
                             mlt_reader_path(reader), index);
         }
         mla_type_count *c = &counts[o.type];
@@ -103,10 +104,10 @@ mlt_status mla_type_census(const char *path, long image_index, mla_census **out,
 {
     *out = NULL;
     if (!path)
-        return mla_fail(err, MLT_ERR_USAGE, "no dump file given");
+        return mlt_fail(err, MLT_ERR_USAGE, 0, "no dump file given");
     census_result *res = calloc(1, sizeof *res);
     if (!res)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
     mlt_reader *reader = NULL;
     size_t index = 0;
     mlt_image_info info;

@@ -151,7 +151,7 @@ mlt_status mla_shape_hashes(const mla_graph *graph, const mla_bfs *bfs, const ui
         free(sh.step);
         free(sh.class_cache);
         free(sh.stack);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for path shapes of %u objects", n);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for path shapes of %u objects", n);
     }
     for (uint32_t v = 0; v < n; v++)
         if ((!wanted || wanted[v]) && !sh.shape[v])

@@ -68,7 +68,7 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
     if (!crit->time || !crit->after_warmup || !crit->created_call || !crit->completed_call ||
         !crit->call_of) {
         mla_criteria_free(crit);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for image times");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for image times");
     }
     crit->uses_monotonic = monotonic_usable(images, image_count);
     for (size_t i = 0; i < image_count; i++)

@@ -246,7 +246,7 @@ mlt_status mla_dominators(const mla_graph *graph, const mla_reverse *rev, const 
     free_pre_referrers(&refs);
     if (!ok) {
         mla_domtree_free(dom);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for dominators of %u objects", n);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for dominators of %u objects", n);
     }
     return MLT_OK;
 }

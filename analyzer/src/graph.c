@@ -30,8 +30,8 @@ mlt_status mla_graph_alloc(mla_graph *graph, uint32_t nodes, uint32_t edges, siz
     }
     if (!ok) {
         mla_graph_free(graph);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for an image of %u objects and %u edges",
-                        nodes, edges);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0,
+                        "out of memory for an image of %u objects and %u edges", nodes, edges);
     }
     return MLT_OK;
 }
@@ -94,7 +94,7 @@ mlt_status mla_reverse_build(const mla_graph *graph, mla_reverse *rev, mlt_error
     rev->edge = mla_malloc_array(m, sizeof *rev->edge);
     if (!rev->start || !rev->source || !rev->edge) {
         mla_reverse_free(rev);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for %u reverse edges", m);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %u reverse edges", m);
     }
     for (uint32_t e = 0; e < m; e++)
         rev->start[graph->edge_target[e] + 1]++;

@@ -21,7 +21,7 @@ typedef struct {
 
 static mlt_status bad(const load_ctx *ctx, mlt_error *err, mlt_status code, const char *what)
 {
-    return mla_fail(err, code, "%s: image %zu: %s", mlt_reader_path(ctx->reader), ctx->index,
+    return mlt_fail(err, code, 0, "%s: image %zu: %s", mlt_reader_path(ctx->reader), ctx->index,
                     what);
 }
 
@@ -172,7 +172,7 @@ static mlt_status check_density(const load_ctx *ctx, mlt_error *err)
         allowed = RECORDS_FLOOR;
     if (records <= allowed)
         return MLT_OK;
-    return mla_fail(err, MLT_ERR_LIMIT,
+    return mlt_fail(err, MLT_ERR_LIMIT, 0,
                     "%s: image %zu: %" PRIu64 " objects and %" PRIu64 " edges in %" PRIu64
                     " stored bytes is more than %u records per byte: refused as a likely "
                     "decompression bomb", mlt_reader_path(ctx->reader), ctx->index,
@@ -254,7 +254,7 @@ mlt_status mla_load_previews(mlt_reader *reader, size_t index, const uint32_t *o
     out->truncated = mla_arena_alloc(&out->arena, count);
     out->kind = mla_arena_alloc(&out->arena, count);
     if (!out->object || !out->text || !out->truncated || !out->kind)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for previews");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for previews");
     mlt_image *image;
     mlt_status st = mlt_image_open(reader, index, &image, err);
     if (st != MLT_OK)
@@ -274,7 +274,7 @@ mlt_status mla_load_previews(mlt_reader *reader, size_t index, const uint32_t *o
         out->text[slot] = render_preview(&out->arena, &p);
         if (!out->text[slot]) {
             mlt_image_close(image);
-            return mla_fail(err, MLT_ERR_NOMEM, "out of memory for previews");
+            return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for previews");
         }
         want++;
     }

@@ -45,7 +45,7 @@ mlt_status mla_monitor_only(const mla_graph *g, uint8_t **out, mlt_error *err)
         free(referrers);
         free(queue);
         free(mark);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for the monitor's objects of %u", n);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for the monitor's objects of %u", n);
     }
     for (uint32_t e = 0; e < g->edge_count; e++)
         referrers[g->edge_target[e]]++;

@@ -40,14 +40,15 @@ mlt_status mla_resolve_image(mlt_reader *reader, const char *path, long image_in
 {
     size_t count = mlt_reader_image_count(reader);
     if (count == 0)
-        return mla_fail(err, MLT_ERR_FORMAT, "%s: the file holds no complete image", path);
+        return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: the file holds no complete image", path);
     if (image_index < 0) {
         *out = count - 1;
         return MLT_OK;
     }
     if ((size_t)image_index >= count)
-        return mla_fail(err, MLT_ERR_USAGE, "%s: image %ld requested but the file holds %zu images",
-                        path, image_index, count);
+        return mlt_fail(err, MLT_ERR_USAGE, 0,
+                        "%s: image %ld requested but the file holds %zu images", path,
+                        image_index, count);
     *out = (size_t)image_index;
     return MLT_OK;
 }
@@ -75,11 +76,11 @@ static mlt_status collect_paths(lookup *l, uint32_t node, uint32_t max_paths, in
 {
     l->raw = mla_calloc_array(max_paths, sizeof *l->raw);
     if (!l->raw)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for paths");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for paths");
     int more = 0;
     long found = mla_shortest_paths(&l->graph, &l->rev, &l->bfs, node, max_paths, l->raw, &more);
     if (found < 0)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for paths");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for paths");
     l->raw_count = (size_t)found;
     *capped = more;
     for (uint32_t r = l->rev.start[node]; r < l->rev.start[node + 1]; r++) {
@@ -92,11 +93,11 @@ static mlt_status collect_paths(lookup *l, uint32_t node, uint32_t max_paths, in
         }
         mla_raw_path tree;
         if (!mla_tree_path(&l->bfs, &l->graph, source, &tree))
-            return mla_fail(err, MLT_ERR_NOMEM, "out of memory for paths");
+            return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for paths");
         uint32_t *edges = realloc(tree.edges, (tree.length + 1) * sizeof *edges);
         if (!edges) {
             mla_raw_path_free(&tree);
-            return mla_fail(err, MLT_ERR_NOMEM, "out of memory for paths");
+            return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for paths");
         }
         edges[tree.length++] = edge;
         tree.edges = edges;
@@ -127,7 +128,7 @@ static mlt_status describe(lookup *l, mlt_reader *reader, size_t index, uint32_t
     info->preview_truncated = truncated;
     mla_path *paths = mla_arena_alloc(&res->arena, (l->raw_count + 1) * sizeof *paths);
     if (!paths)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for paths");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for paths");
     for (size_t i = 0; i < l->raw_count; i++) {
         st = mla_render_path(&res->arena, g, &l->types, &l->bfs, &l->raw[i], max_path_length,
                              &l->previews, &paths[i], err);
@@ -157,8 +158,9 @@ static mlt_status run_lookup(const char *path, long image_index, uint64_t addres
     if (st == MLT_OK) {
         node = mla_graph_find(&l.graph, address);
         if (node == MLA_NONE)
-            st = mla_fail(err, MLT_ERR_USAGE, "%s: image %zu has no object at address 0x%" PRIx64,
-                          path, index, address);
+            st = mlt_fail(err, MLT_ERR_USAGE, 0,
+                          "%s: image %zu has no object at address 0x%" PRIx64, path, index,
+                          address);
     }
     if (st == MLT_OK)
         st = mla_reverse_build(&l.graph, &l.rev, err);
@@ -187,10 +189,10 @@ mlt_status mla_object_paths(const char *path, long image_index, uint64_t address
 {
     *out = NULL;
     if (!path)
-        return mla_fail(err, MLT_ERR_USAGE, "no dump file given");
+        return mlt_fail(err, MLT_ERR_USAGE, 0, "no dump file given");
     object_result *res = calloc(1, sizeof *res);
     if (!res)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
     mla_options defaults;
     mla_options_init(&defaults);
     mlt_status st = run_lookup(path, image_index, address,

@@ -160,7 +160,7 @@ mlt_status mla_render_path(mla_arena *arena, const mla_graph *graph, const mla_t
     }
     mla_sbuf_free(&text);
     if (!ok)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory rendering a retainer path");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory rendering a retainer path");
     out->edge_count = count;
     out->edges = edges;
     out->types = types;

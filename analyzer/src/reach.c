@@ -165,7 +165,7 @@ mlt_status mla_bfs_build(const mla_graph *graph, const mla_reverse *rev, mla_bfs
     if (!bfs->super_children || !bfs->super_kind || !bfs->root_record || !bfs->dist ||
         !bfs->parent || !bfs->parent_edge || !bfs->order) {
         mla_bfs_free(bfs);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for the search over %u objects", n);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for the search over %u objects", n);
     }
     memset(bfs->root_record, 0xff, (size_t)n * sizeof *bfs->root_record);
     memset(bfs->dist, 0xff, (size_t)n * sizeof *bfs->dist);
@@ -180,7 +180,7 @@ mlt_status mla_bfs_build(const mla_graph *graph, const mla_reverse *rev, mla_bfs
     expand(graph, bfs, &head, &tail);
     if (seed_unreached(graph, rev, bfs, &head, &tail) != 0) {
         mla_bfs_free(bfs);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for the search over %u objects", n);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for the search over %u objects", n);
     }
     free(bfs->order); /* only the queue: nothing later needs the visit order */
     bfs->order = NULL;

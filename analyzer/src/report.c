@@ -98,7 +98,7 @@ static mlt_status mark_top_candidates(builder *b, mlt_error *err)
     b->stack = b->dom.idom ? mla_malloc_array(n, sizeof *b->stack) : NULL;
     if (!b->top || (b->dom.idom && (!state || !b->stack))) {
         free(state);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for %u objects", n);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %u objects", n);
     }
     for (uint32_t v = 0; v < n; v++) {
         if (!b->in->candidate[v])
@@ -119,7 +119,7 @@ static mlt_status gather_candidates(builder *b, mlt_error *err)
     b->cands = mla_malloc_array(count, sizeof *b->cands);
     b->cluster_of = mla_malloc_array(count, sizeof *b->cluster_of);
     if (!b->cands || !b->cluster_of)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for %u candidates", count);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %u candidates", count);
     uint32_t c = 0;
     for (uint32_t v = 0; v < g->node_count; v++) {
         if (!b->in->candidate[v])
@@ -153,7 +153,7 @@ static mlt_status build_clusters(builder *b, mla_report *report, mlt_error *err)
     const mla_graph *g = b->in->graph;
     cand *sorted = mla_malloc_array(b->cand_count, sizeof *sorted);
     if (!sorted)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory clustering candidates");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory clustering candidates");
     memcpy(sorted, b->cands, (size_t)b->cand_count * sizeof *sorted);
     qsort(sorted, b->cand_count, sizeof *sorted, by_shape_then_retained);
     size_t groups = 0;
@@ -165,7 +165,7 @@ static mlt_status build_clusters(builder *b, mla_report *report, mlt_error *err)
     if (!clusters || !group_of) {
         free(sorted);
         free(group_of);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory clustering candidates");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory clustering candidates");
     }
     size_t k = 0;
     for (uint32_t i = 0; i < b->cand_count; i++) {
@@ -185,7 +185,7 @@ static mlt_status build_clusters(builder *b, mla_report *report, mlt_error *err)
             if (!c->shape) {
                 free(sorted);
                 free(group_of);
-                return mla_fail(err, MLT_ERR_NOMEM, "out of memory rendering path shapes");
+                return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory rendering path shapes");
             }
         }
         mla_cluster *c = &clusters[k - 1];
@@ -201,7 +201,7 @@ static mlt_status build_clusters(builder *b, mla_report *report, mlt_error *err)
     if (!final_id) {
         free(sorted);
         free(group_of);
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory clustering candidates");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory clustering candidates");
     }
     for (size_t i = 0; i < groups; i++) {
         final_id[clusters[i].id] = (uint32_t)i;
@@ -255,7 +255,7 @@ static mlt_status collect_leaks(builder *b, cand *by_type, leak_slot **out_slots
         count += i == 0 || by_type[i].type != by_type[i - 1].type;
     leak_slot *slots = mla_calloc_array(count, sizeof *slots);
     if (!slots)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for leak types");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for leak types");
     size_t k = 0;
     for (uint32_t i = 0; i < b->cand_count; i++) {
         if (i == 0 || by_type[i].type != by_type[i - 1].type) {
@@ -290,7 +290,7 @@ static mlt_status load_wanted_previews(builder *b, const uint32_t *examples, siz
             cap += raw[i * per_example + (size_t)p].length;
     uint32_t *want = mla_malloc_array(cap, sizeof *want);
     if (!want)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for previews");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for previews");
     size_t w = 0;
     for (size_t i = 0; i < example_count; i++) {
         want[w++] = examples[i];
@@ -344,7 +344,7 @@ static mlt_status render_example(builder *b, uint32_t node, const mla_raw_path *
     ex->cluster = b->cluster_of[cand_position(b, node)];
     mla_path *paths = mla_arena_alloc(b->arena, ((size_t)raw_count + 1) * sizeof *paths);
     if (!paths)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory for example paths");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for example paths");
     uint32_t max_length = in->options->max_path_length;
     for (long p = 0; p < raw_count; p++) {
         mlt_status st = mla_render_path(b->arena, g, in->types, &b->bfs, &raw[p], max_length,
@@ -369,7 +369,7 @@ static mlt_status build_examples(builder *b, leak_slot *slots, size_t count,
     long *raw_count = mla_calloc_array(total, sizeof *raw_count);
     mlt_status st = MLT_OK;
     if (!nodes || !raw || !raw_count) {
-        st = mla_fail(err, MLT_ERR_NOMEM, "out of memory for examples");
+        st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for examples");
         goto out;
     }
     size_t k = 0;
@@ -383,7 +383,7 @@ static mlt_status build_examples(builder *b, leak_slot *slots, size_t count,
                                           &raw[i * per], &more);
         if (raw_count[i] < 0) {
             raw_count[i] = 0;
-            st = mla_fail(err, MLT_ERR_NOMEM, "out of memory for retainer paths");
+            st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for retainer paths");
             goto out;
         }
     }
@@ -392,7 +392,7 @@ static mlt_status build_examples(builder *b, leak_slot *slots, size_t count,
     for (size_t i = 0; st == MLT_OK && i < count; i++) {
         mla_example *examples = mla_arena_alloc(b->arena, (slots[i].quota + 1) * sizeof *examples);
         if (!examples) {
-            st = mla_fail(err, MLT_ERR_NOMEM, "out of memory for examples");
+            st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for examples");
             break;
         }
         for (uint32_t q = 0; st == MLT_OK && q < slots[i].quota; q++, k++)
@@ -415,7 +415,7 @@ static mlt_status build_leaks(builder *b, mla_report *report, mlt_error *err)
 {
     cand *by_type = mla_malloc_array(b->cand_count, sizeof *by_type);
     if (!by_type)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory sorting candidates");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory sorting candidates");
     memcpy(by_type, b->cands, (size_t)b->cand_count * sizeof *by_type);
     qsort(by_type, b->cand_count, sizeof *by_type, by_type_then_retained);
     leak_slot *slots = NULL;
@@ -426,7 +426,7 @@ static mlt_status build_leaks(builder *b, mla_report *report, mlt_error *err)
     if (st == MLT_OK) {
         mla_type_leak *leaks = mla_arena_alloc(b->arena, (count + 1) * sizeof *leaks);
         if (!leaks) {
-            st = mla_fail(err, MLT_ERR_NOMEM, "out of memory for leak types");
+            st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for leak types");
         } else {
             for (size_t i = 0; i < count; i++)
                 leaks[i] = slots[i].leak;

@@ -79,7 +79,7 @@ mlt_status mla_typereg_intern(mla_typereg *reg, const char *name, size_t length,
                               mlt_error *err)
 {
     if ((reg->count + 1) * 2 > reg->slot_count && !rehash(reg))
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory interning type names");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory interning type names");
     uint64_t h = name_hash(name, length);
     uint32_t s = (uint32_t)h & (reg->slot_count - 1);
     while (reg->slots[s]) {
@@ -91,11 +91,11 @@ mlt_status mla_typereg_intern(mla_typereg *reg, const char *name, size_t length,
         s = (s + 1) & (reg->slot_count - 1);
     }
     if (reg->count == reg->capacity && !grow_entries(reg))
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory interning type names");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory interning type names");
     char *copy = mla_arena_strndup(reg->arena, name, length);
     uint64_t *growth = mla_arena_alloc(reg->arena, (reg->growth_length + 1) * sizeof *growth);
     if (!copy || !growth)
-        return mla_fail(err, MLT_ERR_NOMEM, "out of memory interning type names");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory interning type names");
     uint32_t new_id = reg->count++;
     reg->names[new_id] = copy;
     reg->growth[new_id] = growth;

@@ -5,7 +5,6 @@
 #include "emit.h"
 #include "sort.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,16 +86,6 @@ static uint32_t index_of(const emit_ctx *c, uint64_t address)
 static uint32_t string_of(const emit_ctx *c, uint32_t local)
 {
     return local < c->snap->strings.count ? c->string_ids[local] : MLT_NO_STRING;
-}
-
-static mlt_status fail(mlt_error *err, mlt_status code, const char *what)
-{
-    if (err != NULL) {
-        err->code = code;
-        err->offset = 0;
-        snprintf(err->message, sizeof(err->message), "%s", what);
-    }
-    return code;
 }
 
 static int prepare(emit_ctx *c)
@@ -247,7 +236,7 @@ static mlt_status write_previews(emit_ctx *c, mlt_writer *w, mlt_error *err)
     }
     preview_entry *order = mlt_mem_alloc(s->alloc, n * sizeof(preview_entry));
     if (order == NULL) {
-        return fail(err, MLT_ERR_NOMEM, "out of memory ordering value previews");
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory ordering value previews");
     }
     for (size_t i = 0; i < n; i++) {
         order[i].object = index_of(c, s->previews.items[i].object);
@@ -275,7 +264,7 @@ mlt_status mld_emit_image(mlt_writer *writer, const mld_snapshot *snap, const ml
     uint64_t size_before = mlt_writer_file_size(writer);
     mlt_status st = MLT_OK;
     if (prepare(&c) != 0) {
-        st = fail(err, MLT_ERR_NOMEM, "out of memory ordering objects by address");
+        st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory ordering objects by address");
     }
     if (st == MLT_OK) {
         st = mlt_writer_begin_image(writer, info, err);

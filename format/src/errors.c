@@ -1,5 +1,6 @@
 /* Error reporting: every failure fills one mlt_error with a code, an offset and
  * a sentence a user can act on. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,21 +22,15 @@ const char *mlt_status_name(mlt_status code) {
     return "unknown";
 }
 
-mlt_status mlt_vfail(mlt_error *err, mlt_status code, uint64_t offset, const char *fmt,
-                     va_list ap) {
+mlt_status mlt_fail(mlt_error *err, mlt_status code, uint64_t offset, const char *fmt, ...) {
     if (err) {
         err->code = code;
         err->offset = offset;
+        va_list ap;
+        va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
     }
-    return code;
-}
-
-mlt_status mlt_fail(mlt_error *err, mlt_status code, uint64_t offset, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    mlt_vfail(err, code, offset, fmt, ap);
-    va_end(ap);
     return code;
 }
 

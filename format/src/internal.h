@@ -73,11 +73,7 @@ enum {
 
 /* ----------------------------------------------------------------- errors */
 
-/* Fills err (when not NULL) and returns code. */
-mlt_status mlt_fail(mlt_error *err, mlt_status code, uint64_t offset, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-mlt_status mlt_vfail(mlt_error *err, mlt_status code, uint64_t offset, const char *fmt,
-                     va_list ap);
+/* mlt_fail, the one error setter, is public (memalot/format.h). */
 void mlt_error_clear(mlt_error *err);
 
 /* ------------------------------------------------------------- bytes */

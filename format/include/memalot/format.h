@@ -55,6 +55,20 @@ typedef struct {
 /* A short constant name for a status, e.g. "truncated". */
 const char *mlt_status_name(mlt_status code);
 
+#if defined(__GNUC__) || defined(__clang__)
+#define MLT_PRINTF_LIKE(fmt, first) __attribute__((format(printf, fmt, first)))
+#else
+#define MLT_PRINTF_LIKE(fmt, first)
+#endif
+
+/* Reports a failure the way every memalot call does: when err is not NULL,
+ * sets its code and offset and formats the message (printf-style, cut to
+ * fit the buffer). Returns code, so a caller can `return mlt_fail(...)`.
+ * Other libraries built on this one (the analyzer, the dumper) use it too,
+ * so an mlt_error means the same thing whoever filled it. */
+mlt_status mlt_fail(mlt_error *err, mlt_status code, uint64_t offset, const char *fmt, ...)
+    MLT_PRINTF_LIKE(4, 5);
+
 /* ------------------------------------------------------------ file metadata */
 
 typedef enum { MLT_BYTE_ORDER_LITTLE = 0, MLT_BYTE_ORDER_BIG = 1 } mlt_byte_order;
