@@ -8,18 +8,14 @@
  * re-based. Objects are sorted by address in every image, so each step is a
  * streaming merge join and memory stays at two address sets.
  *
- * Only the public reader and writer are used: kept images are decoded and
- * re-encoded record by record, with string and type ids remapped because the
- * writer assigns its own.
+ * The copying itself is the shared rewrite loop (rewrite.h); this file says
+ * which images it keeps and how their identity flags and bases change.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "internal.h"
 #include "memalot/compact.h"
-
-#define EDGE_CHUNK 512
+#include "rewrite.h"
 
 /* Addresses that are "the same object" along a chain, sorted ascending. */
 typedef struct {
@@ -36,11 +32,21 @@ typedef struct {
     address_set same;
 } carry;
 
+/* Cursor of the merge join: finds an address in the carry, moving forward only. */
+typedef struct {
+    const address_set *set;
+    size_t position;
+} set_cursor;
+
+/* How image `index` relates to the images dropped before it. */
+typedef enum {
+    ORIGIN_AS_IS, /* its base is kept, absent, or it has none: flags stay as they are */
+    ORIGIN_CARRY  /* its base was dropped: merge with the carry it left */
+} origin;
+
 typedef struct {
     const char *in_path;
-    const char *out_path;
     mlt_reader *reader;
-    mlt_writer *writer;
     const uint8_t *keep;
     size_t count;
     uint64_t *sequences; /* per image index */
@@ -48,9 +54,12 @@ typedef struct {
     carry current, next; /* next is built while an image is read, then swapped in */
     uint32_t *string_map;
     size_t string_map_capacity;
-    uint32_t *type_map;
-    size_t type_map_capacity;
-    mlt_edge edges[EDGE_CHUNK];
+    /* The image being read: how it relates to the carry, and where the
+     * merge join and the address-order check stand. */
+    origin from;
+    set_cursor cursor;
+    uint64_t previous_address;
+    int seen_object;
 } compactor;
 
 /* ------------------------------------------------------------ address sets */
@@ -78,12 +87,6 @@ static void set_free(address_set *set) {
     memset(set, 0, sizeof *set);
 }
 
-/* Cursor of the merge join: finds an address in the carry, moving forward only. */
-typedef struct {
-    const address_set *set;
-    size_t position;
-} set_cursor;
-
 /* Returns 1 when address is in the set (and *approx says how sure), else 0. */
 static int cursor_find(set_cursor *cursor, uint64_t address, uint8_t *approx) {
     const address_set *set = cursor->set;
@@ -97,12 +100,6 @@ static int cursor_find(set_cursor *cursor, uint64_t address, uint8_t *approx) {
 }
 
 /* ---------------------------------------------------------------- origins */
-
-/* How image `index` relates to the images dropped before it. */
-typedef enum {
-    ORIGIN_AS_IS, /* its base is kept, absent, or it has none: flags stay as they are */
-    ORIGIN_CARRY  /* its base was dropped: merge with the carry it left */
-} origin;
 
 static mlt_status find_origin(const compactor *c, size_t index, const mlt_image_info *info,
                               origin *out, mlt_error *err) {
@@ -168,197 +165,37 @@ static void swap_carries(compactor *c, int keep_next) {
     c->next.valid = 0;
 }
 
-static mlt_status check_order(const compactor *c, size_t index, uint64_t previous,
-                              uint64_t address, int first, mlt_error *err) {
-    if (first || address > previous) return MLT_OK;
-    return mlt_fail(err, MLT_ERR_FORMAT, mlt_reader_image_offset(c->reader, index),
-                    "%s: image %zu lists object 0x%llx after 0x%llx; addresses must increase",
-                    c->in_path, index, (unsigned long long)address,
-                    (unsigned long long)previous);
+
+/* Every object of an image passes here in file order, kept or dropped: its
+ * address must be above the previous one (the merge join relies on it), and
+ * its flags become those of the re-based image. */
+static mlt_status take_object(compactor *c, size_t index, mlt_object *o, mlt_error *err) {
+    if (c->seen_object && o->address <= c->previous_address)
+        return mlt_fail(err, MLT_ERR_FORMAT, mlt_reader_image_offset(c->reader, index),
+                        "%s: image %zu lists object 0x%llx after 0x%llx; addresses must increase",
+                        c->in_path, index, (unsigned long long)o->address,
+                        (unsigned long long)c->previous_address);
+    c->previous_address = o->address;
+    c->seen_object = 1;
+    o->flags = merged_flags(o, c->from, &c->cursor);
+    return MLT_OK;
 }
 
 /* A dropped image only contributes its "same" addresses to the carry. */
-static mlt_status scan_dropped(compactor *c, size_t index, mlt_image *img, origin from,
-                               mlt_error *err) {
-    set_cursor cursor = {&c->current.same, 0};
+static mlt_status scan_dropped(compactor *c, size_t index, mlt_image *img, mlt_error *err) {
     mlt_object o;
-    uint64_t previous = 0;
-    int rc, first = 1;
+    int rc;
     while ((rc = mlt_image_next_object(img, &o, err)) == 1) {
-        mlt_status st = check_order(c, index, previous, o.address, first, err);
+        mlt_status st = take_object(c, index, &o, err);
         if (st != MLT_OK) return st;
-        previous = o.address;
-        first = 0;
-        if (note_same(c, &o, merged_flags(&o, from, &cursor)) != 0)
+        if (note_same(c, &o, o.flags) != 0)
             return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory merging identities of %s",
                             c->in_path);
     }
     return rc < 0 ? err->code : MLT_OK;
 }
 
-/* ------------------------------------------------------------- re-encoding */
-
-static int grow_map(uint32_t **map, size_t *capacity, uint64_t needed) {
-    if (needed <= *capacity) return 0;
-    if (needed > SIZE_MAX / sizeof **map) return -1;
-    uint32_t *grown = realloc(*map, (size_t)needed * sizeof **map);
-    if (!grown) return -1;
-    *map = grown;
-    *capacity = (size_t)needed;
-    return 0;
-}
-
-static mlt_status copy_strings(compactor *c, mlt_image *img, mlt_error *err) {
-    uint64_t count = mlt_image_string_count(img);
-    if (grow_map(&c->string_map, &c->string_map_capacity, count) != 0)
-        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %llu strings",
-                        (unsigned long long)count);
-    for (uint64_t id = 0; id < count; id++) {
-        size_t length = 0;
-        const char *bytes = mlt_image_string(img, (uint32_t)id, &length);
-        if (!bytes)
-            return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: string %llu of %llu is missing",
-                            c->in_path, (unsigned long long)id, (unsigned long long)count);
-        mlt_status st = mlt_writer_intern(c->writer, bytes, length, &c->string_map[id], err);
-        if (st != MLT_OK) return st;
-    }
-    return MLT_OK;
-}
-
-static mlt_status map_string(const compactor *c, const mlt_image *img, uint64_t id,
-                             uint32_t *out, const char *what, mlt_error *err) {
-    if (id == MLT_NO_STRING) {
-        *out = MLT_NO_STRING;
-        return MLT_OK;
-    }
-    if (id >= mlt_image_string_count(img))
-        return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: %s names string %llu, past the table",
-                        c->in_path, what, (unsigned long long)id);
-    *out = c->string_map[id];
-    return MLT_OK;
-}
-
-static mlt_status copy_types(compactor *c, mlt_image *img, mlt_error *err) {
-    uint64_t count = mlt_image_type_count(img);
-    if (grow_map(&c->type_map, &c->type_map_capacity, count) != 0)
-        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %llu types",
-                        (unsigned long long)count);
-    for (uint64_t index = 0; index < count; index++) {
-        const mlt_type *source = mlt_image_type(img, (uint32_t)index);
-        if (!source)
-            return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: type %llu is missing", c->in_path,
-                            (unsigned long long)index);
-        mlt_type copy = *source;
-        mlt_status st = map_string(c, img, source->name, &copy.name, "a type", err);
-        if (st == MLT_OK) st = mlt_writer_add_type(c->writer, &copy, &c->type_map[index], err);
-        if (st != MLT_OK) return st;
-    }
-    return MLT_OK;
-}
-
-static mlt_status copy_edges(compactor *c, mlt_image *img, mlt_error *err) {
-    long n;
-    while ((n = mlt_image_read_edges(img, c->edges, EDGE_CHUNK, err)) > 0) {
-        for (long i = 0; i < n; i++) {
-            mlt_edge *edge = &c->edges[i];
-            if (!mlt_label_has_string_id(edge->label_kind)) continue;
-            uint32_t mapped = MLT_NO_STRING;
-            mlt_status st = map_string(c, img, edge->label, &mapped, "an edge label", err);
-            if (st != MLT_OK) return st;
-            edge->label = mapped;
-        }
-        mlt_status st = mlt_writer_add_edges(c->writer, c->edges, (size_t)n, err);
-        if (st != MLT_OK) return st;
-    }
-    return n < 0 ? err->code : MLT_OK;
-}
-
-static mlt_status copy_objects(compactor *c, size_t index, mlt_image *img, origin from,
-                               mlt_error *err) {
-    set_cursor cursor = {&c->current.same, 0};
-    uint64_t type_count = mlt_image_type_count(img), previous = 0;
-    mlt_object o;
-    int rc, first = 1;
-    while ((rc = mlt_image_next_object(img, &o, err)) == 1) {
-        mlt_status st = check_order(c, index, previous, o.address, first, err);
-        if (st != MLT_OK) return st;
-        previous = o.address;
-        first = 0;
-        if (o.type >= type_count)
-            return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: object 0x%llx has type %u of %llu",
-                            c->in_path, (unsigned long long)o.address, o.type,
-                            (unsigned long long)type_count);
-        o.type = c->type_map[o.type];
-        o.flags = merged_flags(&o, from, &cursor);
-        st = mlt_writer_add_object(c->writer, &o, err);
-        if (st == MLT_OK) st = copy_edges(c, img, err);
-        if (st != MLT_OK) return st;
-    }
-    return rc < 0 ? err->code : MLT_OK;
-}
-
-static mlt_status copy_roots(compactor *c, mlt_image *img, mlt_error *err) {
-    mlt_root root;
-    int rc;
-    while ((rc = mlt_image_next_root(img, &root, err)) == 1) {
-        mlt_status st = map_string(c, img, root.name, &root.name, "a root name", err);
-        if (st == MLT_OK) st = map_string(c, img, root.context, &root.context, "a root", err);
-        if (st == MLT_OK) st = mlt_writer_add_root(c->writer, &root, err);
-        if (st != MLT_OK) return st;
-    }
-    return rc < 0 ? err->code : MLT_OK;
-}
-
-static mlt_status copy_previews(compactor *c, mlt_image *img, mlt_error *err) {
-    mlt_preview preview;
-    int rc;
-    while ((rc = mlt_image_next_preview(img, &preview, err)) == 1) {
-        mlt_status st = mlt_writer_add_preview(c->writer, &preview, err);
-        if (st != MLT_OK) return st;
-    }
-    return rc < 0 ? err->code : MLT_OK;
-}
-
-static mlt_status rewrite_kept(compactor *c, size_t index, mlt_image *img, origin from,
-                               mlt_error *err) {
-    mlt_image_info info = *mlt_image_get_info(img);
-    if (from == ORIGIN_CARRY) {
-        info.has_base = c->current.has_base;
-        info.base_sequence = c->current.has_base ? c->current.base_sequence : 0;
-    }
-    mlt_status st = mlt_writer_begin_image(c->writer, &info, err);
-    if (st == MLT_OK) st = copy_strings(c, img, err);
-    if (st == MLT_OK) st = copy_types(c, img, err);
-    if (st == MLT_OK) st = copy_objects(c, index, img, from, err);
-    if (st == MLT_OK) st = copy_roots(c, img, err);
-    if (st == MLT_OK) st = copy_previews(c, img, err);
-    if (st == MLT_OK) st = mlt_writer_end_image(c->writer, info.pause_ns, err);
-    return st;
-}
-
-/* ------------------------------------------------------------------ driver */
-
-static mlt_status process_image(compactor *c, size_t index, mlt_error *err) {
-    mlt_image *img = NULL;
-    mlt_status st = mlt_image_open(c->reader, index, &img, err);
-    if (st != MLT_OK) return st;
-    const mlt_image_info *info = mlt_image_get_info(img);
-    origin from = ORIGIN_AS_IS;
-    st = find_origin(c, index, info, &from, err);
-    if (st == MLT_OK && c->is_delta[index]) {
-        /* No objects: the carry passes on untouched to the next full image. */
-        if (c->keep[index]) st = rewrite_kept(c, index, img, from, err);
-    } else if (st == MLT_OK && c->keep[index]) {
-        st = rewrite_kept(c, index, img, from, err);
-        swap_carries(c, 0);
-    } else if (st == MLT_OK) {
-        start_next_carry(c, index, info, from);
-        st = scan_dropped(c, index, img, from, err);
-        swap_carries(c, 1);
-    }
-    mlt_image_close(img);
-    return st;
-}
+/* ------------------------------------------------------------ rewrite hooks */
 
 static mlt_status read_sequences(compactor *c, mlt_error *err) {
     c->sequences = calloc(c->count ? c->count : 1, sizeof *c->sequences);
@@ -373,6 +210,97 @@ static mlt_status read_sequences(compactor *c, mlt_error *err) {
     }
     return MLT_OK;
 }
+
+static mlt_status check_input(void *self, mlt_reader *reader, mlt_error *err) {
+    compactor *c = self;
+    c->reader = reader;
+    size_t readable = mlt_reader_image_count(reader);
+    if (readable != c->count)
+        return mlt_fail(err, MLT_ERR_USAGE, 0,
+                        "mlt_compact: %s has %zu readable images but keep[] describes %zu",
+                        c->in_path, readable, c->count);
+    return read_sequences(c, err);
+}
+
+/* Kept images are re-based onto the base the carry reached. */
+static mlt_status begin_image(void *self, size_t index, mlt_image *img, mlt_image_info *info,
+                              int *copy, mlt_error *err) {
+    compactor *c = self;
+    (void)img;
+    c->from = ORIGIN_AS_IS;
+    c->cursor = (set_cursor){&c->current.same, 0};
+    c->seen_object = 0;
+    c->previous_address = 0;
+    mlt_status st = find_origin(c, index, info, &c->from, err);
+    if (st != MLT_OK) return st;
+    if (c->from == ORIGIN_CARRY) {
+        info->has_base = c->current.has_base;
+        info->base_sequence = c->current.has_base ? c->current.base_sequence : 0;
+    }
+    *copy = c->keep[index] != 0;
+    return MLT_OK;
+}
+
+/* The writer assigns its own string ids: intern the whole table up front. */
+static mlt_status image_started(void *self, mlt_writer *writer, mlt_image *img,
+                                mlt_error *err) {
+    compactor *c = self;
+    uint64_t count = mlt_image_string_count(img);
+    if (mlt_rewrite_grow_map(&c->string_map, &c->string_map_capacity, count) != 0)
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %llu strings",
+                        (unsigned long long)count);
+    for (uint64_t id = 0; id < count; id++) {
+        size_t length = 0;
+        const char *bytes = mlt_image_string(img, (uint32_t)id, &length);
+        if (!bytes)
+            return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: string %llu of %llu is missing",
+                            c->in_path, (unsigned long long)id, (unsigned long long)count);
+        mlt_status st = mlt_writer_intern(writer, bytes, length, &c->string_map[id], err);
+        if (st != MLT_OK) return st;
+    }
+    return MLT_OK;
+}
+
+static mlt_status map_string(void *self, mlt_writer *writer, mlt_image *img, uint32_t id,
+                             mlt_string_use use, uint32_t *out, mlt_error *err) {
+    const compactor *c = self;
+    (void)writer, (void)img, (void)use, (void)err;
+    *out = c->string_map[id];
+    return MLT_OK;
+}
+
+static mlt_status map_object(void *self, size_t index, mlt_object *object, mlt_error *err) {
+    return take_object(self, index, object, err);
+}
+
+/* A call delta holds no objects: the carry passes on untouched to the next
+ * full image. A kept full image ends the carry; a dropped one leaves one. */
+static mlt_status end_image(void *self, size_t index, mlt_image *img, int copied,
+                            mlt_error *err) {
+    compactor *c = self;
+    if (c->is_delta[index]) return MLT_OK;
+    if (copied) {
+        swap_carries(c, 0);
+        return MLT_OK;
+    }
+    start_next_carry(c, index, mlt_image_get_info(img), c->from);
+    mlt_status st = scan_dropped(c, index, img, err);
+    swap_carries(c, 1);
+    return st;
+}
+
+static const mlt_rewrite_hooks COMPACT_HOOKS = {
+    .verb = "compact",
+    .copy_previews = 1,
+    .check_input = check_input,
+    .begin_image = begin_image,
+    .image_started = image_started,
+    .map_string = map_string,
+    .map_object = map_object,
+    .end_image = end_image,
+};
+
+/* ------------------------------------------------------------------ driver */
 
 static mlt_status check_arguments(const char *in_path, const char *out_path,
                                   const uint8_t *keep, size_t image_count, mlt_error *err) {
@@ -389,34 +317,6 @@ static mlt_status check_arguments(const char *in_path, const char *out_path,
                     in_path);
 }
 
-static mlt_status open_files(compactor *c, const mlt_writer_options *options, mlt_error *err) {
-    mlt_status st = mlt_reader_open(c->in_path, NULL, &c->reader, err);
-    if (st != MLT_OK) return st;
-    size_t readable = mlt_reader_image_count(c->reader);
-    if (readable != c->count)
-        return mlt_fail(err, MLT_ERR_USAGE, 0,
-                        "mlt_compact: %s has %zu readable images but keep[] describes %zu",
-                        c->in_path, readable, c->count);
-    mlt_writer_options opts = {0};
-    if (options) opts = *options;
-    opts.append = 0;
-    opts.file_mode = 0600; /* images may hold values and argv */
-    unlink(c->out_path);   /* a stale partial output must not be appended to or kept */
-    return mlt_writer_open(c->out_path, mlt_reader_file_info(c->reader), &opts, &c->writer,
-                           err);
-}
-
-static void release(compactor *c) {
-    mlt_writer_close(c->writer);
-    mlt_reader_close(c->reader);
-    free(c->sequences);
-    free(c->is_delta);
-    free(c->string_map);
-    free(c->type_map);
-    set_free(&c->current.same);
-    set_free(&c->next.same);
-}
-
 mlt_status mlt_compact_with(const char *in_path, const char *out_path, const uint8_t *keep,
                             size_t image_count, const mlt_writer_options *options,
                             mlt_error *err) {
@@ -428,16 +328,15 @@ mlt_status mlt_compact_with(const char *in_path, const char *out_path, const uin
     compactor *c = calloc(1, sizeof *c);
     if (!c) return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
     c->in_path = in_path;
-    c->out_path = out_path;
     c->keep = keep;
     c->count = image_count;
-    st = open_files(c, options, err);
-    if (st == MLT_OK) st = read_sequences(c, err);
-    for (size_t i = 0; st == MLT_OK && i < image_count; i++) st = process_image(c, i, err);
-    int opened_output = c->writer != NULL;
-    release(c);
+    st = mlt_rewrite(in_path, out_path, options, &COMPACT_HOOKS, c, err);
+    free(c->sequences);
+    free(c->is_delta);
+    free(c->string_map);
+    set_free(&c->current.same);
+    set_free(&c->next.same);
     free(c);
-    if (st != MLT_OK && opened_output) unlink(out_path);
     return st;
 }
 
