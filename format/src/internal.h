@@ -19,6 +19,9 @@
 #define MLT_SUMMARY_MAX (64u * 1024u)
 #define MLT_BLOCK_HEADER_LEN 16
 #define MLT_TAG_LEN 4
+#define MLT_TAG_IMAGE "MIMG"   /* image header: tag, u32 metadata length, metadata */
+#define MLT_TAG_BLOCK "MBLK"   /* a block of one stream */
+#define MLT_TAG_TRAILER "MEND" /* trailer: tag, u32 summary length, summary, length, XXH3 */
 #define MLT_EXPANSION_FLOOR (64ull * 1024u * 1024u)
 #define MLT_DEFAULT_EXPANSION 512u
 #define MLT_VARINT_MAX 10

@@ -171,9 +171,10 @@ static mlt_status scan_meta(scanner *s, mlt_image_index *img) {
     if (left(s) < 8) return torn(s, "the image header", 8, s->pos);
     mlt_status st = take(s, fixed, 8, 1);
     if (st != MLT_OK) return st;
-    if (memcmp(fixed, "MIMG", 4) != 0)
-        return bad(s, MLT_ERR_FORMAT, s->start, "expected the image tag \"MIMG\", found "
-                   "%02x %02x %02x %02x", fixed[0], fixed[1], fixed[2], fixed[3]);
+    if (memcmp(fixed, MLT_TAG_IMAGE, MLT_TAG_LEN) != 0)
+        return bad(s, MLT_ERR_FORMAT, s->start,
+                   "expected the image tag \"" MLT_TAG_IMAGE "\", found %02x %02x %02x %02x",
+                   fixed[0], fixed[1], fixed[2], fixed[3]);
     uint32_t len = mlt_get_u32(fixed + 4);
     if (len > MLT_IMAGE_META_MAX)
         return bad(s, MLT_ERR_LIMIT, s->start + 4, "image metadata length %u exceeds the 64 KiB "
@@ -200,14 +201,15 @@ static mlt_status scan_image(scanner *s, mlt_image_index *img) {
         uint8_t tag[MLT_TAG_LEN];
         if (left(s) < MLT_TAG_LEN) return torn(s, "a block header", MLT_BLOCK_HEADER_LEN, s->pos);
         if ((st = take(s, tag, MLT_TAG_LEN, 1))) break;
-        if (memcmp(tag, "MBLK", 4) == 0) {
+        if (memcmp(tag, MLT_TAG_BLOCK, MLT_TAG_LEN) == 0) {
             st = scan_block(s, img, &cap, &raw_total);
-        } else if (memcmp(tag, "MEND", 4) == 0) {
+        } else if (memcmp(tag, MLT_TAG_TRAILER, MLT_TAG_LEN) == 0) {
             return scan_trailer(s, img, raw_total);
         } else {
-            st = bad(s, MLT_ERR_FORMAT, s->pos - 4, "expected a block tag \"MBLK\" or the "
-                     "trailer tag \"MEND\", found %02x %02x %02x %02x", tag[0], tag[1], tag[2],
-                     tag[3]);
+            st = bad(s, MLT_ERR_FORMAT, s->pos - MLT_TAG_LEN,
+                     "expected a block tag \"" MLT_TAG_BLOCK "\" or the trailer tag \""
+                     MLT_TAG_TRAILER "\", found %02x %02x %02x %02x",
+                     tag[0], tag[1], tag[2], tag[3]);
         }
     }
     return st;

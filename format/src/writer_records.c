@@ -28,6 +28,18 @@ static mlt_status usage(mlt_writer *w, mlt_error *err, const char *call, const c
     return mlt_fail(err, MLT_ERR_USAGE, 0, "%s: %s: %s", w->path, call, what);
 }
 
+/* The image header and the trailer both start as a tag, a u32 length and
+ * that many bytes of TLV payload. */
+static mlt_status emit_section(mlt_writer *w, const char *tag, const mlt_buf *payload,
+                               mlt_error *err) {
+    uint8_t fixed[MLT_TAG_LEN + 4];
+    memcpy(fixed, tag, MLT_TAG_LEN);
+    mlt_put_u32(fixed + MLT_TAG_LEN, (uint32_t)payload->len);
+    mlt_status st = mlt_writer_emit(w, fixed, sizeof fixed, err);
+    if (st == MLT_OK) st = mlt_writer_emit(w, payload->data, payload->len, err);
+    return st;
+}
+
 mlt_status mlt_writer_begin_image(mlt_writer *w, const mlt_image_info *info, mlt_error *err) {
     mlt_error_clear(err);
     if (!w || !info) return mlt_fail(err, MLT_ERR_USAGE, 0,
@@ -62,11 +74,7 @@ mlt_status mlt_writer_begin_image(mlt_writer *w, const mlt_image_info *info, mlt
     w->image_start = w->committed;
     w->image_bytes = 0;
     XXH3_64bits_reset(w->hash);
-    uint8_t fixed[8];
-    memcpy(fixed, "MIMG", 4);
-    mlt_put_u32(fixed + 4, (uint32_t)meta.len);
-    mlt_status st = mlt_writer_emit(w, fixed, sizeof fixed, err);
-    if (st == MLT_OK) st = mlt_writer_emit(w, meta.data, meta.len, err);
+    mlt_status st = emit_section(w, MLT_TAG_IMAGE, &meta, err);
     mlt_buf_free(&meta);
     return st == MLT_OK ? st : mlt_writer_fail_image(w, st);
 }
@@ -273,11 +281,7 @@ static mlt_status write_trailer(mlt_writer *w, uint64_t pause_ns, mlt_error *err
         mlt_buf_free(&summary);
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "%s: out of memory", w->path);
     }
-    uint8_t fixed[8];
-    memcpy(fixed, "MEND", 4);
-    mlt_put_u32(fixed + 4, (uint32_t)summary.len);
-    mlt_status st = mlt_writer_emit(w, fixed, sizeof fixed, err);
-    if (st == MLT_OK) st = mlt_writer_emit(w, summary.data, summary.len, err);
+    mlt_status st = emit_section(w, MLT_TAG_TRAILER, &summary, err);
     mlt_buf_free(&summary);
     if (st != MLT_OK) return st;
     uint8_t length[8];

@@ -37,7 +37,7 @@ static mlt_status write_block(mlt_writer *w, int slot, mlt_error *err) {
         }
     }
     uint8_t header[MLT_BLOCK_HEADER_LEN];
-    memcpy(header, "MBLK", 4);
+    memcpy(header, MLT_TAG_BLOCK, MLT_TAG_LEN);
     header[4] = mlt_writer_stream_ids[slot];
     header[5] = codec;
     mlt_put_u16(header + 6, 0);
