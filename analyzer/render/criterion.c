@@ -2,14 +2,9 @@
 #include "memalot/render.h"
 #include "memalot/render_json.h"
 
-static const char *criterion_kind_name(mlt_criterion_kind kind)
-{
-    return mlt_criterion_kind_name(kind);
-}
-
 json_t *mlr_criterion_json(const mlt_criterion *criterion, const char *source)
 {
-    json_t *object = json_pack("{s:s, s:o}", "kind", criterion_kind_name(criterion->kind),
+    json_t *object = json_pack("{s:s, s:o}", "kind", mlt_criterion_kind_name(criterion->kind),
                                "source", mlr_json_string(source));
     if (!object)
         return NULL;
