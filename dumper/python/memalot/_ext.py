@@ -1,10 +1,14 @@
 """Loads the ``_memalot`` extension lazily.
 
-Importing ``memalot`` must work on every Python, including versions the
-extension does not support (3.8, 3.9) or builds where it is missing: a
-program that merely imports memalot, or decorates a function with it, must
-not break because of where it runs. The error surfaces when monitoring
-actually starts, as one clear RuntimeError.
+``import memalot`` loads nothing native: the pytest plugin is imported into
+every pytest session where memalot is installed, and a session that uses
+neither its marker nor its fixture must not be affected. memalot supports
+CPython 3.10 to 3.14 (requires-python in pyproject.toml keeps installers
+off older versions, where the package is not meant to import). On an
+interpreter it installs on but cannot monitor (a newer CPython, a
+free-threaded build: the extension imports there and says SUPPORTED =
+False), or where the extension is missing, ``import memalot`` still works
+and starting monitoring raises one clear RuntimeError.
 """
 
 from __future__ import annotations
