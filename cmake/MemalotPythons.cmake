@@ -23,9 +23,10 @@ function(memalot_python_facts exe out_version out_include out_suffix)
   set(${out_suffix} "${suffix}" PARENT_SCOPE)
 endfunction()
 
-# Copies the pure-Python sources into one package folder at build time.
+# Copies the pure-Python sources, stubs and py.typed into one package folder at build time.
 function(memalot_copy_python_sources target package_dir)
-  file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/dumper/python/memalot/*.py")
+  file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/dumper/python/memalot/*.py"
+       "${PROJECT_SOURCE_DIR}/dumper/python/memalot/*.pyi" "${PROJECT_SOURCE_DIR}/dumper/python/memalot/py.typed")
   set(outputs "")
   foreach(src ${sources})
     get_filename_component(name "${src}" NAME)
