@@ -53,6 +53,8 @@ def test_cmake_install_lays_out_everything(prefix, default_python):
     site = glob.glob(os.path.join(prefix, "lib*", "python3.*", "site-packages"))
     assert len(site) == 1, site
     assert glob.glob(os.path.join(site[0], "memalot", "_memalot*.so"))
+    for typing_file in ("_memalot.pyi", "py.typed"):  # type checkers see the package as typed
+        assert os.path.exists(os.path.join(site[0], "memalot", typing_file)), typing_file
 
     env = dict(os.environ, PYTHONPATH=site[0])
     proc = _run([default_python.executable, "-c",

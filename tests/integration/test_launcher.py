@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, for_python, project_version, tool
+from conftest import BUILD, for_python, interpreters_of, project_version, tool
 from test_api import CRITERION_TIME, dump_files, dumpjson
 
 PROGRAM = textwrap.dedent(
@@ -369,12 +369,15 @@ def test_generated_launcher_runs_in_the_active_virtual_environment(default_pytho
     assert len(dump_files(os.path.join(dump_dir, "dumps"))) == 1  # monitored there, too
 
 
+def _old_pythons():
+    """Interpreters no build has an extension for (memalot needs 3.10+)."""
+    return [exe for version in ("3.8", "3.9") for _, exe in interpreters_of([version])[:1]]
+
+
 def test_generated_launcher_says_what_to_run_for_a_python_it_has_no_extension_for(
         default_python, dump_dir, program_dir):
-    from test_api import _old_pythons
-
     launcher = tool("memalot-dump")
-    old = [p.values[0] for p in _old_pythons() if p.values[0] is not None]
+    old = _old_pythons()
     if not old:
         pytest.skip("no Python 3.8 or 3.9 installed (an interpreter the build has no extension for)")
     venv = os.path.join(dump_dir, "venv")
@@ -472,16 +475,16 @@ def test_main_module_looks_like_pythons_own(python, dump_dir, program_dir, how):
     assert seen(proc)["main_is_us"] is True
 
 
-def test_launcher_on_an_unsupported_python_says_so(default_python, dump_dir, program_dir):
-    from test_api import _old_pythons
-    old = [p.values[0] for p in _old_pythons() if p.values[0] is not None]
-    if not old:
-        pytest.skip("no Python 3.8 or 3.9 installed")
-    proc = subprocess.run([old[0], "-m", "memalot", "prog.py"], cwd=program_dir,
-                          env=default_python.env(MEMALOT_DIR=os.path.join(dump_dir, "dumps")),
-                          capture_output=True, text=True, timeout=120)
+def test_launcher_without_the_extension_says_so(default_python, dump_dir, program_dir):
+    from test_api import package_copy
+
+    env = default_python.env(PYTHONPATH=package_copy(default_python, dump_dir),
+                             MEMALOT_DIR=os.path.join(dump_dir, "dumps"))
+    proc = subprocess.run([default_python.executable, "-m", "memalot", "prog.py"], cwd=program_dir,
+                          env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "cannot monitor this interpreter (Python 3." in proc.stderr
+    assert "the _memalot extension could not be imported" in proc.stderr
     assert "SEEN" not in proc.stdout  # the program did not run unmonitored
 
 

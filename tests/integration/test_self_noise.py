@@ -40,7 +40,7 @@ PRELUDE = textwrap.dedent(
     def wait_for_images(count):
         # The periodic thread writes them; waiting on its count rather than on
         # the clock keeps the outcome independent of the machine's speed.
-        while _session._state.images < count:
+        while _session._state.ledger.images < count:
             time.sleep(0.005)
     """
 )
@@ -116,8 +116,8 @@ PERIODIC_BODY = """
     # Images are at least `interval` apart, so 8 more span 0.07 s > the
     # lifetime. The loop keeps no state of its own that lives that long (a
     # clean program's own long-lived objects would rightly be reported).
-    seen = _session._state.images
-    while _session._state.images < seen + 8:
+    seen = _session._state.ledger.images
+    while _session._state.ledger.images < seen + 8:
         temporary = [object() for _ in range(5)]
         time.sleep(0.001)
     path = memalot.dump_path()

@@ -139,6 +139,8 @@ def test_the_wheel_is_manylinux_and_bundles_its_libraries(installed):
         for lib in LIBRARIES:
             assert any(re.fullmatch(r"python_memalot\.libs/%s-[0-9a-f]+\.so[.0-9]*" % lib, n)
                        for n in names), (lib, names)
+        for typing_file in ("memalot/_memalot.pyi", "memalot/py.typed"):
+            assert typing_file in names, names
         analyzer = "python_memalot-%s.data/scripts/memalot-analyze" % name.group(1)
         assert analyzer in names, names
         assert z.read(analyzer)[:4] == b"\x7fELF", "memalot-analyze is a shim, not the binary"

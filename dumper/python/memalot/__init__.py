@@ -11,7 +11,7 @@ support gets a RuntimeError there.
 
 from memalot._calls import LeakMonitor
 from memalot._periodic import Stoppable
-from memalot._session import MemalotWarning
+from memalot._messages import MemalotWarning
 from memalot.api import (
     create_leak_monitor,
     dump,

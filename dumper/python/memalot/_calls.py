@@ -24,6 +24,8 @@ from typing import Any, Callable, Optional, Tuple
 from memalot import _ext, _session
 from memalot._options import Settings
 
+_session.count_as_monitor_code(__name__)  # LeakMonitor's frames hold the call while its images are taken
+
 # Call counters of the monitored calls open in this flow of control, outermost first.
 _open_calls: "contextvars.ContextVar[Tuple[int, ...]]" = contextvars.ContextVar("memalot_open_calls", default=())
 

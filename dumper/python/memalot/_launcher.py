@@ -19,12 +19,10 @@ import os
 import re
 import signal
 import sys
-import tempfile
-import traceback
 import types
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from memalot import __version__, _ext, _options, _session, api
+from memalot import __version__, _attach, _messages, _options, _session, api
 
 # (flag dest, environment variable)
 ENVIRONMENT = {
@@ -336,7 +334,9 @@ def _install_signal_handler(signum: Optional[int], monitor: Any) -> None:
     try:
         signal.signal(signum, on_signal)
     except (ValueError, OSError) as exc:
-        _session.warn_once("signal", "cannot install the handler for signal %d: %s" % (signum, exc))
+        _messages.warn_once(
+            "signal", "cannot install the handler for signal %d: %s" % (signum, exc), _session.current_settings()
+        )
 
 
 def _final_image_at_exit(monitor: Any, pid: int) -> None:
@@ -354,75 +354,6 @@ def _final_image_at_exit(monitor: Any, pid: int) -> None:
         api.stop_leak_monitoring(timeout=5.0)
     except Exception:
         pass
-
-
-# ------------------------------------------------------------------ attach
-
-
-ATTACH_SCRIPT = """\
-import os, sys
-try:
-    os.unlink({script!r})
-except OSError:
-    pass
-if {package_dir!r} not in sys.path:
-    sys.path.insert(0, {package_dir!r})
-try:
-    import memalot
-    memalot.start_leak_monitoring({lifetime!r}, {warmup!r}, interval={interval!r}, **{options!r})
-except Exception as exc:
-    sys.stderr.write("memalot attach: monitoring could not start: %s\\n" % (exc,))
-"""
-
-
-def attach(pid_text: str, config: Config) -> int:
-    if sys.version_info < (3, 14) or not hasattr(sys, "remote_exec"):
-        sys.stderr.write(
-            "memalot-dump attach: attaching to a running process needs Python 3.14 or newer "
-            "(sys.remote_exec, PEP 768); this is Python %d.%d. On older versions start the program "
-            "under memalot-dump, or call memalot.start_leak_monitoring() in it.\n" % sys.version_info[:2]
-        )
-        return EXIT_USAGE
-    try:
-        pid = int(pid_text)
-    except ValueError:
-        sys.stderr.write("memalot-dump attach: PID must be a process id, got %r\n" % (pid_text,))
-        return EXIT_USAGE
-    try:
-        # The target loads this same package on this same Python version: if
-        # the extension cannot monitor here, it cannot there either, and the
-        # target would only print the error on its own stderr.
-        _ext.load()
-    except RuntimeError as exc:
-        sys.stderr.write("memalot-dump attach: not attaching to process %d: %s\n" % (pid, exc))
-        return EXIT_USAGE
-    options = {k: v for k, v in config.options.items() if k != "report"}
-    handle, script = tempfile.mkstemp(prefix="memalot-attach-", suffix=".py")
-    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with os.fdopen(handle, "w") as out:
-        out.write(
-            ATTACH_SCRIPT.format(
-                script=script,
-                package_dir=package_dir,
-                lifetime=config.lifetime,
-                warmup=config.warmup,
-                interval=config.interval,
-                options=options,
-            )
-        )
-    os.chmod(script, 0o644)  # the target may run as another user with ptrace rights
-    try:
-        sys.remote_exec(pid, script)  # type: ignore[attr-defined]
-    except Exception as exc:
-        os.unlink(script)
-        sys.stderr.write("memalot-dump attach: cannot run code in process %d: %s\n" % (pid, exc))
-        return 1
-    if not config.quiet:
-        sys.stderr.write(
-            "memalot-dump: asked process %d to start monitoring; it writes to %s\n"
-            % (pid, _options.dump_directory(_options.make_settings(**options)))
-        )
-    return 0
 
 
 # -------------------------------------------------------------------- main
@@ -446,8 +377,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_usage(sys.stderr)
         sys.stderr.write("memalot-dump: error: %s\n" % (str(exc).replace("memalot: ", ""),))
         return EXIT_USAGE
+    except RuntimeError:
+        pass  # the other options are valid; the missing extension is reported by the start or the attach
     if args.module is None and len(target) == 2 and target[0] == "attach":
-        return attach(target[1], config)
+        return _attach_to(target[1], config)
     if args.module is None and not target:
         parser.print_usage(sys.stderr)
         sys.stderr.write("memalot-dump: error: give a script to run, or -m module\n")
@@ -456,6 +389,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stderr.write("memalot-dump: can't open file %r: no such file\n" % (target[0],))
         return EXIT_USAGE
     return _run_monitored(args.module, target, config, launcher_dir)
+
+
+def _attach_to(pid_text: str, config: Config) -> int:
+    try:
+        return _attach.attach(
+            pid_text,
+            lifetime=config.lifetime,
+            warmup=config.warmup,
+            interval=config.interval,
+            options=config.options,
+            quiet=config.quiet,
+        )
+    except _attach.AttachRefused as exc:
+        sys.stderr.write("memalot-dump attach: %s\n" % (exc,))
+        return EXIT_USAGE
 
 
 def _run_monitored(module: Optional[str], target: List[str], config: Config, launcher_dir: Optional[str]) -> int:

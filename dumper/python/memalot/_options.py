@@ -3,7 +3,10 @@
 Every public entry point turns its keyword arguments into a ``Settings``
 through ``make_settings`` so that a wrong option fails at once, in the
 caller's thread, with a message naming the option, the value and what was
-expected; nothing is validated later in the background thread.
+expected; nothing is validated later in the background thread. The longest
+value preview is the extension's fact (PREVIEW_MAX), so ``make_settings``
+imports the extension, and raises RuntimeError where there is none (after
+checking every other option).
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, FrozenSet, Iterable, Optional
 
+from memalot import _ext
+
 DEFAULT_LIFETIME = 60.0
 DEFAULT_VALUE_CAP = 64
-MAX_VALUE_CAP = 4096  # MLT_PREVIEW_MAX in format.h: longer previews are refused by the writer
 DEFAULT_COMPRESSION_LEVEL = 3
 MIN_COMPRESSION_LEVEL = -7  # zstd's fast levels
 MAX_COMPRESSION_LEVEL = 22
@@ -188,8 +192,6 @@ def make_settings(
     if values not in VALUE_MODES:
         raise ValueError("memalot: values must be 'none' or 'truncated', got %r" % (values,))
     value_cap = check_count("value_cap", value_cap, minimum=1)
-    if value_cap > MAX_VALUE_CAP:
-        raise ValueError("memalot: value_cap must be at most %d bytes, got %d" % (MAX_VALUE_CAP, value_cap))
     compression_level = check_count("compression_level", compression_level, minimum=MIN_COMPRESSION_LEVEL)
     if compression_level > MAX_COMPRESSION_LEVEL:
         raise ValueError(
@@ -198,7 +200,7 @@ def make_settings(
         )
     if program_name is not None and not isinstance(program_name, str):
         raise TypeError("memalot: program_name must be a str, got %r" % (program_name,))
-    return Settings(
+    settings = Settings(
         included_type_names=_check_type_names("included_type_names", included_type_names),
         excluded_type_names=_check_type_names("excluded_type_names", excluded_type_names),
         max_object_details=(
@@ -220,3 +222,8 @@ def make_settings(
         quiet=_check_bool("quiet", quiet),
         program_name=program_name,
     )
+    # Last, so that every other option is checked even where there is no extension.
+    longest = _ext.preview_max()  # the writer refuses longer previews
+    if value_cap > longest:
+        raise ValueError("memalot: value_cap must be at most %d bytes, got %d" % (longest, value_cap))
+    return settings

@@ -12,7 +12,9 @@ import threading
 import time
 from typing import Optional
 
-from memalot import _session
+from memalot import _messages, _session
+
+_session.count_as_monitor_code(__name__)  # the thread's frames are on the stack of every periodic image
 
 
 class Stoppable:
@@ -73,4 +75,6 @@ class PeriodicMonitor(Stoppable):
                     return  # the session warned already; nothing more to write
                 self._stop.wait(self.interval)
         except BaseException:  # never let the thread print a traceback into the program's output
-            _session.warn_once("thread", "the memalot monitoring thread stopped on an unexpected error")
+            _messages.warn_once(
+                "thread", "the memalot monitoring thread stopped on an unexpected error", _session.current_settings()
+            )

@@ -13,10 +13,12 @@ import os
 import threading
 from typing import Any, Callable, Optional, Union
 
-from memalot import _calls, _ext, _session
+from memalot import _calls, _ext, _messages, _session
 from memalot._calls import LeakMonitor
 from memalot._options import DEFAULT_LIFETIME, check_count, check_seconds, default_interval, make_settings
 from memalot._periodic import PeriodicMonitor, Stoppable
+
+_session.count_as_monitor_code(__name__)  # dump()'s frame is on the stack of a manual image
 
 _periodic_lock = threading.Lock()
 _periodic: Optional[PeriodicMonitor] = None
@@ -52,7 +54,7 @@ def start_leak_monitoring(
         if _periodic is not None and _periodic.is_alive():
             # A program run under memalot-dump may start monitoring itself too;
             # failing there would break a program that works without the launcher.
-            _session.warn_once(
+            _messages.warn_once(
                 "already-running",
                 "time-based monitoring is already running (lifetime %gs, an image every %gs); "
                 "this start_leak_monitoring() call changes nothing" % (_periodic.lifetime, _periodic.interval),
@@ -61,7 +63,7 @@ def start_leak_monitoring(
             return _periodic
         monitor = PeriodicMonitor(lifetime, warmup, every)
         if _session.ensure_open(settings):
-            _session.say(
+            _messages.say(
                 "time-based leak monitoring: an image every %gs; after a warm-up of %gs, objects "
                 "older than %gs are potential leaks" % (every, warmup, lifetime),
                 settings,
@@ -153,7 +155,7 @@ def dump(path: Union[str, "os.PathLike[str]", None] = None, **options: Any) -> O
     if requested is not None and _session.is_open():
         open_path = _session.current_path() or ""
         if os.path.abspath(os.path.expanduser(requested)) != open_path:
-            _session.warn_once(
+            _messages.warn_once(
                 "dump-path",
                 "a dump file is already open (%s); one process writes one file, so the image "
                 "goes there and not to %s" % (open_path, requested),

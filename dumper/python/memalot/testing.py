@@ -24,13 +24,11 @@ from __future__ import annotations
 import gc
 import inspect
 import os
-import re
 import shutil
-import subprocess
 import tempfile
 from typing import Any, Callable, Iterable, List, Optional
 
-from memalot import _ext, _session
+from memalot import _ext, _session, api
 
 __all__ = ["LeaksFound", "LeakCheck", "assert_no_leaks", "leak_check"]
 
@@ -121,8 +119,6 @@ class LeakCheck:
     def _start(self) -> None:
         if self._monitor is not None:
             return
-        from memalot import api  # api imports this module's package; import late
-
         _ext.load()  # RuntimeError on an interpreter memalot cannot monitor
         if _session.is_open():
             raise RuntimeError(
@@ -157,7 +153,7 @@ class LeakCheck:
             if "error" in outcome:
                 raise RuntimeError("memalot: analyzing the leak check's dump failed: %s" % outcome["error"])
             expected_image = 2 * self.calls - 1  # a call-start and a call-end image per call
-            if outcome.get("image") is not None and outcome["image"] != expected_image:
+            if outcome["image"] != expected_image:
                 raise RuntimeError(
                     "memalot: the leak check recorded images up to %s instead of %d%s"
                     % (outcome["image"], expected_image, self._said())
@@ -178,33 +174,25 @@ class LeakCheck:
             self._finish()
 
     def _close(self) -> None:
-        from memalot import api
-
         api.stop_leak_monitoring()
         if self._path is None or not os.path.exists(self._path):
             raise RuntimeError("memalot: the leak check wrote no dump%s" % self._said())
 
     def _analyze(self) -> dict:
-        """In-process through the extension; memalot-analyze on PATH when the
-        extension is older than report()."""
+        """In-process, through the extension's analyzer: {"text",
+        "candidates", "image"} or {"error"}."""
         assert self._path is not None
-        ext = _ext.load()
-        report = getattr(ext, "report", None)
-        if report is not None:
-            return report(
-                self._path,
-                each=False,  # everything alive at the last call's end, not only what qualified last
-                include=sorted(self.included_type_names),
-                exclude=sorted(self.excluded_type_names),
-                max_object_details=self.max_object_details,
-                color=False,
-            )
-        return _analyze_with_cli(self._path, self)
+        return _ext.load().report(
+            self._path,
+            each=False,  # everything alive at the last call's end, not only what qualified last
+            include=sorted(self.included_type_names),
+            exclude=sorted(self.excluded_type_names),
+            max_object_details=self.max_object_details,
+            color=False,
+        )
 
     def _finish(self) -> None:
         if self._monitor is not None and _session.is_open() and _session.current_path() == self._path:
-            from memalot import api
-
             api.stop_leak_monitoring()
         self._monitor = None
         if self._directory is not None:
@@ -213,29 +201,6 @@ class LeakCheck:
 
     def _said(self) -> str:
         return "; memalot said: %s" % " | ".join(self._messages) if self._messages else ""
-
-
-def _analyze_with_cli(path: str, check: LeakCheck) -> dict:
-    tool = shutil.which("memalot-analyze")
-    if tool is None:
-        raise RuntimeError(
-            "memalot: this _memalot extension cannot analyze dumps (it has no report()) and "
-            "memalot-analyze is not on PATH: rebuild memalot, or put memalot-analyze on PATH"
-        )
-    args = [tool, "report", path, "--no-color"]
-    if check.max_object_details is not None:  # None: the analyzer's own default
-        args += ["--max-object-details", str(check.max_object_details)]
-    for name in sorted(check.included_type_names):
-        args += ["--include", name]
-    for name in sorted(check.excluded_type_names):
-        args += ["--exclude", name]
-    proc = subprocess.run(args, capture_output=True, text=True)
-    if proc.returncode not in (0, 1):
-        return {"error": proc.stderr.strip() or "memalot-analyze exited with %d" % proc.returncode}
-    # Status 1 is the CLI's "leaks found"; the count is in the verdict line.
-    found = re.search(r"Suspects: (\d+) candidate", proc.stdout)
-    candidates = int(found.group(1)) if found else proc.returncode
-    return {"text": proc.stdout, "candidates": candidates, "image": None}
 
 
 def _names(option: str, value: Iterable[str]) -> frozenset:

@@ -1,0 +1,141 @@
+"""The disk budget (max_disk_bytes) of the dump file.
+
+The budget must hold whatever happens: an image that would likely push the
+file past it is refused before the disk is touched (estimated by the
+previous image's size), and a file that outgrew it anyway is compacted by
+the extension, which drops old images but keeps the first image after the
+warm-up (ages stay computable) and the newest. When compaction cannot bring
+the file under the budget, the session stops writing images: the functions
+here return the reason and the session disables itself with it.
+"""
+
+from __future__ import annotations
+
+import array
+import os
+from typing import Any, Dict, Optional
+
+
+class FileLedger:
+    """What the budget knows of the open file: images written, file size,
+    stored size of the newest image (the file growth it caused) and the
+    image the budget keeps (the first after the warm-up, -1: none yet).
+
+    Kept in preallocated machine words: an int above 256 stored in an
+    attribute is a new object that would live from one image to the next,
+    and the images of a monitored call would report it as created by the call.
+    """
+
+    def __init__(self) -> None:
+        self._counts = array.array("q", [0, 0, 0, -1])
+
+    @property
+    def images(self) -> int:
+        return self._counts[0]
+
+    @images.setter
+    def images(self, value: int) -> None:
+        self._counts[0] = value
+
+    @property
+    def file_size(self) -> int:
+        return self._counts[1]
+
+    @file_size.setter
+    def file_size(self, value: int) -> None:
+        self._counts[1] = value
+
+    @property
+    def last_image_bytes(self) -> int:
+        return self._counts[2]
+
+    @last_image_bytes.setter
+    def last_image_bytes(self, value: int) -> None:
+        self._counts[2] = value
+
+    @property
+    def protected_image(self) -> Optional[int]:
+        """The first image after the warm-up, which the disk budget keeps."""
+        value = self._counts[3]
+        return None if value < 0 else value
+
+    @protected_image.setter
+    def protected_image(self, value: Optional[int]) -> None:
+        self._counts[3] = -1 if value is None else value
+
+    def start(self, path: str) -> None:
+        """A new file: no images yet, its size as the header left it."""
+        self.images = 0
+        self.last_image_bytes = 0
+        self.file_size = file_size(path)
+        self.protected_image = None
+
+    def record_image(self, result: Dict[str, Any], after_warmup: bool) -> None:
+        """An image was appended; result is the extension's answer for it."""
+        self.images += 1
+        size = int(result.get("file_size", 0) or 0)
+        self.last_image_bytes = max(0, size - self.file_size)
+        self.file_size = size
+        if after_warmup and self.protected_image is None:
+            self.protected_image = int(result.get("image", self.images - 1))
+
+
+def allows_next_image(
+    ledger: FileLedger, ext: Any, path: Optional[str], max_disk_bytes: Optional[int]
+) -> Optional[str]:
+    """None when the next image may be written: it is unlikely to push the
+    file past max_disk_bytes, or compaction made room for it. Otherwise why
+    the budget cannot be kept."""
+    if max_disk_bytes is None or ledger.images == 0:
+        return None
+    if file_size(path) + ledger.last_image_bytes <= max_disk_bytes:
+        return None
+    return _compact(ledger, ext, path, max_disk_bytes, max_disk_bytes - ledger.last_image_bytes)
+
+
+def enforce_after(
+    ledger: FileLedger, ext: Any, path: Optional[str], max_disk_bytes: Optional[int], result: Dict[str, Any]
+) -> Optional[str]:
+    """Compacts a file the image just written took past max_disk_bytes.
+    None when the file is within the budget, else why it cannot be."""
+    if max_disk_bytes is None:
+        return None
+    if int(result.get("file_size", 0) or 0) <= max_disk_bytes:
+        return None
+    return _compact(ledger, ext, path, max_disk_bytes, max_disk_bytes)
+
+
+def _compact(
+    ledger: FileLedger, ext: Any, path: Optional[str], max_disk_bytes: int, target_bytes: int
+) -> Optional[str]:
+    """Drops old images through the extension. None when the file now fits
+    target_bytes, else why it cannot be kept under the budget.
+
+    Contract: ``_memalot.compact(target_bytes, protected_image) -> dict``
+    rewrites the open file to at most target_bytes with mlt_compact_to_budget
+    (format/include/memalot/compact.h), keeping the image whose sequence is
+    protected_image (None: none) and the newest image, then goes on appending;
+    it returns {"dropped": n, "file_size": bytes} or {"error": message}.
+    """
+    if target_bytes <= 0:
+        return _cannot_keep(max_disk_bytes, "one image takes %d bytes" % ledger.last_image_bytes)
+    try:
+        outcome = ext.compact(target_bytes, ledger.protected_image)
+    except Exception as exc:
+        outcome = {"error": "%s: %s" % (type(exc).__name__, exc)}
+    if isinstance(outcome, dict) and "error" not in outcome and file_size(path) <= target_bytes:
+        ledger.file_size = file_size(path)
+        return None
+    reason = outcome.get("error") if isinstance(outcome, dict) else None
+    return _cannot_keep(max_disk_bytes, reason or "still %d bytes after compaction" % file_size(path))
+
+
+def _cannot_keep(max_disk_bytes: int, reason: str) -> str:
+    return "the dump file cannot be kept under max_disk_bytes=%d (%s)" % (max_disk_bytes, reason)
+
+
+def file_size(path: Optional[str]) -> int:
+    try:
+        return os.stat(path).st_size if path else 0
+    except OSError:
+        return 0
