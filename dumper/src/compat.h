@@ -5,6 +5,9 @@
 #define MEMALOT_DUMPER_COMPAT_H
 
 #include <Python.h>
+#if PY_VERSION_HEX < 0x030A0000
+#error "memalot's extension builds for CPython 3.10 and newer (pyproject.toml requires-python)"
+#endif
 #if PY_VERSION_HEX < 0x030C0000
 #include <structmember.h> /* PyMemberDef moved into Python.h in 3.12 */
 #endif
@@ -33,19 +36,6 @@
  * context we never set, or an interface function in a backend without that
  * feature (identity_none.c). */
 #define MLD_UNUSED __attribute__((unused))
-
-/* Older CPythons: the walk is never called there (open_monitor refuses), it
- * only has to compile so that the module still imports. */
-#if PY_VERSION_HEX < 0x030A0000
-#define PyGC_Disable() 0
-#define PyGC_Enable() ((void)0)
-#endif
-#if PY_VERSION_HEX < 0x03090000
-#define Py_IS_TYPE(ob, tp) (Py_TYPE(ob) == (tp))
-#define METH_METHOD 0x0200
-#define PyInterpreterState_Get() (PyThreadState_Get()->interp)
-#define PyObject_GC_IsTracked(op) 0
-#endif
 
 /* Member types of PyMemberDef that hold an object pointer (structmember.h
  * T_OBJECT / T_OBJECT_EX; the numbers are part of the stable ABI). */
