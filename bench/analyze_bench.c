@@ -31,8 +31,14 @@ static double clock_seconds(clockid_t id)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static double now(void) { return clock_seconds(CLOCK_MONOTONIC); }
-static double cpu(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+static double now(void)
+{
+    return clock_seconds(CLOCK_MONOTONIC);
+}
+static double cpu(void)
+{
+    return clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+}
 
 /* CPU time is printed next to wall time because the machine is shared: the
  * CPU figure is what the analyzer itself costs. */

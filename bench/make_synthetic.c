@@ -36,13 +36,26 @@ typedef struct {
 } spec;
 
 static const char *const TYPE_NAMES[] = {
-    "builtins.dict", "builtins.list", "builtins.tuple", "builtins.str", "builtins.int",
-    "builtins.function", "builtins.cell", "app.models.User", "app.models.Session",
-    "app.Request", "builtins.bytes", "builtins.float", "builtins.list"};
-enum { T_DICT, T_LIST, T_TUPLE, T_STR, T_INT, T_FUNC, T_CELL, T_USER, T_SESSION, T_REQUEST,
-       T_BYTES, T_FLOAT, T_COUNT = 12 };
-static const char *const ATTRS[] = {"name", "parent", "children", "session", "handler",
-                                    "config", "items", "owner", "cache", "next"};
+    "builtins.dict",     "builtins.list",  "builtins.tuple",  "builtins.str",       "builtins.int",
+    "builtins.function", "builtins.cell",  "app.models.User", "app.models.Session", "app.Request",
+    "builtins.bytes",    "builtins.float", "builtins.list"};
+enum {
+    T_DICT,
+    T_LIST,
+    T_TUPLE,
+    T_STR,
+    T_INT,
+    T_FUNC,
+    T_CELL,
+    T_USER,
+    T_SESSION,
+    T_REQUEST,
+    T_BYTES,
+    T_FLOAT,
+    T_COUNT = 12
+};
+static const char *const ATTRS[] = {"name",   "parent", "children", "session", "handler",
+                                    "config", "items",  "owner",    "cache",   "next"};
 
 static const sd_run RUN = {"memalot make_synthetic", 0x5eed, 4242, 1700000000.0};
 
@@ -111,7 +124,7 @@ typedef struct {
     uint32_t attr_id[sizeof ATTRS / sizeof *ATTRS];
     uint32_t key_id[64];
     uint32_t body_id, cache_id, app_id, module_ids[16], global_ids[64];
-    uint8_t *born;      /* per background object: image where it was (re)created */
+    uint8_t *born; /* per background object: image where it was (re)created */
     uint32_t *indeg;
 } gen;
 
@@ -188,7 +201,8 @@ static int write_background(gen *g, uint32_t image, uint64_t total, mlt_error *e
             }
             edges[e].target = (uint32_t)target;
             switch (t) {
-            case T_LIST: case T_TUPLE:
+            case T_LIST:
+            case T_TUPLE:
                 edges[e].label_kind = MLT_LABEL_INDEX;
                 edges[e].label = e;
                 break;
@@ -210,8 +224,12 @@ static int write_background(gen *g, uint32_t image, uint64_t total, mlt_error *e
         uint8_t flags = 0;
         if (image > 0 && (i * 2654435761u) % 100 < g->s.churn)
             flags = MLT_OBJ_NEW;
-        mlt_object o = {0x7f1000000000ull + 0x40ull * i, g->type_index[t], flags,
-                        32 + (type_pick >> 40) % 200, 1, k};
+        mlt_object o = {0x7f1000000000ull + 0x40ull * i,
+                        g->type_index[t],
+                        flags,
+                        32 + (type_pick >> 40) % 200,
+                        1,
+                        k};
         (void)total;
         if (sd_object(g->w, &o, edges, err) != MLT_OK)
             return 0;
@@ -262,8 +280,12 @@ static int write_roots(gen *g, mlt_error *err)
         return 0;
     uint64_t rng = g->s.seed * 31u + 5;
     for (uint64_t i = 0; i < g->s.objects / 1000 + 1; i++) {
-        mlt_root root = {MLT_ROOT_MODULE_GLOBAL, (uint32_t)(1 + next_random(&rng) % g->s.objects),
-                         g->global_ids[i % 64], g->module_ids[i % 16], 0, 0};
+        mlt_root root = {MLT_ROOT_MODULE_GLOBAL,
+                         (uint32_t)(1 + next_random(&rng) % g->s.objects),
+                         g->global_ids[i % 64],
+                         g->module_ids[i % 16],
+                         0,
+                         0};
         if (mlt_writer_add_root(g->w, &root, err) != MLT_OK)
             return 0;
     }
@@ -302,8 +324,8 @@ int main(int argc, char **argv)
             return fail(&err);
         }
     }
-    printf("%s: %u images, %" PRIu64 " background objects, %" PRIu64
-           " leaked per image, %" PRIu64 " bytes\n",
+    printf("%s: %u images, %" PRIu64 " background objects, %" PRIu64 " leaked per image, %" PRIu64
+           " bytes\n",
            g.s.out, g.s.images, g.s.objects, g.s.leak, mlt_writer_file_size(g.w));
     mlt_writer_close(g.w);
     return 0;

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const cli_opt_spec *find_spec(const cli_opt_spec *specs, size_t spec_count,
-                                     const char *name, size_t name_length, size_t *index)
+static const cli_opt_spec *find_spec(const cli_opt_spec *specs, size_t spec_count, const char *name,
+                                     size_t name_length, size_t *index)
 {
     for (size_t i = 0; i < spec_count; i++) {
         if (strlen(specs[i].name) == name_length &&
@@ -55,8 +55,7 @@ static int parse_option(cli_args *args, int argc, char **argv, int *position, ch
     size_t index = 0;
     const cli_opt_spec *spec = find_spec(args->specs, args->spec_count, name, name_length, &index);
     if (!spec)
-        return fail(args, message, message_size, "unknown option '%s'%s", word,
-                    " (see --help)");
+        return fail(args, message, message_size, "unknown option '%s'%s", word, " (see --help)");
     cli_opt_found *found = &args->found[index];
     if (spec->kind == CLI_OPT_FLAG) {
         if (equals)
@@ -85,8 +84,7 @@ static int parse_option(cli_args *args, int argc, char **argv, int *position, ch
 
 static int add_positional(cli_args *args, const char *word)
 {
-    const char **grown =
-        realloc(args->positionals, (args->positional_count + 1) * sizeof *grown);
+    const char **grown = realloc(args->positionals, (args->positional_count + 1) * sizeof *grown);
     if (!grown)
         return -1;
     args->positionals = grown;
@@ -191,8 +189,8 @@ int cli_parse_seconds(const char *option, const char *text, double *out, char *m
     double value = strtod(text, &end);
     if (text[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(value) || value < 0) {
         snprintf(message, message_size,
-                 "option --%s: '%s' is not a number of seconds (expected e.g. 60 or 0.5)",
-                 option, text);
+                 "option --%s: '%s' is not a number of seconds (expected e.g. 60 or 0.5)", option,
+                 text);
         return -1;
     }
     *out = value;

@@ -19,7 +19,7 @@ typedef enum {
 } cli_opt_kind;
 
 typedef struct {
-    const char *name;    /* long name without the dashes, e.g. "max-paths" */
+    const char *name; /* long name without the dashes, e.g. "max-paths" */
     cli_opt_kind kind;
     const char *metavar; /* for usage text: "SECONDS", NULL for flags */
     const char *help;

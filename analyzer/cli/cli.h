@@ -40,8 +40,8 @@ typedef struct {
     int (*run)(const cli_args *args, char *message, size_t message_size);
 } cli_command;
 
-extern const cli_command cli_command_report, cli_command_info, cli_command_diff,
-    cli_command_list, cli_command_paths, cli_command_redact;
+extern const cli_command cli_command_report, cli_command_info, cli_command_diff, cli_command_list,
+    cli_command_paths, cli_command_redact;
 
 /* The shared prologue: parses argv[1..argc) (argv[0] is the command's
  * name) against the command's options, prints --help or a usage error, and

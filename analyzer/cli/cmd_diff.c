@@ -102,8 +102,8 @@ static json_t *side_json(const mla_census *census)
     char time_text[MLR_FMT_TIME_MAX];
     return json_pack("{s:o, s:I, s:s, s:I, s:I}", "path", mlr_json_string(census->path), "image",
                      (json_int_t)census->image.index, "time",
-                     mlr_fmt_time(census->image.wall_time, time_text, sizeof time_text),
-                     "objects", (json_int_t)census->object_count, "shallow_bytes",
+                     mlr_fmt_time(census->image.wall_time, time_text, sizeof time_text), "objects",
+                     (json_int_t)census->object_count, "shallow_bytes",
                      (json_int_t)census->shallow_bytes);
 }
 
@@ -113,20 +113,19 @@ static int print_json(const mla_census *const census[2], const diff_row *rows, s
     for (size_t i = 0; types && i < count; i++) {
         const diff_row *row = &rows[i];
         json_array_append_new(
-            types, json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "type",
-                             mlr_json_string(row->type), "count_a", (json_int_t)row->count[0],
-                             "count_b", (json_int_t)row->count[1], "count_delta",
-                             (json_int_t)delta(row->count[0], row->count[1]), "shallow_bytes_a",
-                             (json_int_t)row->bytes[0], "shallow_bytes_b",
-                             (json_int_t)row->bytes[1], "shallow_bytes_delta",
-                             (json_int_t)delta(row->bytes[0], row->bytes[1])));
+            types,
+            json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "type", mlr_json_string(row->type),
+                      "count_a", (json_int_t)row->count[0], "count_b", (json_int_t)row->count[1],
+                      "count_delta", (json_int_t)delta(row->count[0], row->count[1]),
+                      "shallow_bytes_a", (json_int_t)row->bytes[0], "shallow_bytes_b",
+                      (json_int_t)row->bytes[1], "shallow_bytes_delta",
+                      (json_int_t)delta(row->bytes[0], row->bytes[1])));
     }
     json_t *document = json_pack(
-        "{s:s, s:o, s:o, s:{s:I, s:I}, s:o}", "schema", DIFF_SCHEMA, "a", side_json(census[0]),
-        "b", side_json(census[1]), "total", "count_delta",
-        (json_int_t)delta(census[0]->object_count, census[1]->object_count),
-        "shallow_bytes_delta", (json_int_t)delta(census[0]->shallow_bytes, census[1]->shallow_bytes),
-        "types", types);
+        "{s:s, s:o, s:o, s:{s:I, s:I}, s:o}", "schema", DIFF_SCHEMA, "a", side_json(census[0]), "b",
+        side_json(census[1]), "total", "count_delta",
+        (json_int_t)delta(census[0]->object_count, census[1]->object_count), "shallow_bytes_delta",
+        (json_int_t)delta(census[0]->shallow_bytes, census[1]->shallow_bytes), "types", types);
     int failed = mlr_json_dump(document, stdout);
     json_decref(document);
     return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;

@@ -31,37 +31,31 @@ static json_t *image_json(mlt_reader *reader, size_t index, const mlt_image_info
 {
     char time_text[MLR_FMT_TIME_MAX];
     uint64_t stored = mlt_reader_image_length(reader, index);
-    return json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, "
-                     "s:o, s:s, s:I}",
-                     "index", (json_int_t)index,
-                     "kind", info->kind == MLT_IMAGE_FULL ? "full"
-                             : info->kind == MLT_IMAGE_CALL_DELTA ? "call-delta" : "unknown",
-                     "sequence", (json_int_t)info->sequence,
-                     "time", mlr_fmt_time(info->wall_time, time_text, sizeof time_text),
-                     "wall_time", mlr_json_real(info->wall_time),
-                     "seconds_since_start",
-                     mlr_json_real(start_time > 0 ? info->wall_time - start_time : 0),
-                     "trigger", mlt_trigger_name(info->trigger),
-                     "call_counter", (json_int_t)info->call_counter,
-                     "function", mlr_json_string(info->function),
-                     "objects", (json_int_t)info->object_count,
-                     "edges", (json_int_t)info->edge_count,
-                     "roots", (json_int_t)info->root_count,
-                     "types", (json_int_t)info->type_count,
-                     "stored_bytes", (json_int_t)stored,
-                     "bytes_per_object",
-                     mlr_json_real(bytes_per_object(stored, info->object_count)),
-                     "identity", mlt_identity_source_name(info->identity),
-                     "pause_ns", (json_int_t)info->pause_ns);
+    return json_pack(
+        "{s:I, s:s, s:I, s:s, s:o, s:o, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, "
+        "s:o, s:s, s:I}",
+        "index", (json_int_t)index, "kind",
+        info->kind == MLT_IMAGE_FULL         ? "full"
+        : info->kind == MLT_IMAGE_CALL_DELTA ? "call-delta"
+                                             : "unknown",
+        "sequence", (json_int_t)info->sequence, "time",
+        mlr_fmt_time(info->wall_time, time_text, sizeof time_text), "wall_time",
+        mlr_json_real(info->wall_time), "seconds_since_start",
+        mlr_json_real(start_time > 0 ? info->wall_time - start_time : 0), "trigger",
+        mlt_trigger_name(info->trigger), "call_counter", (json_int_t)info->call_counter, "function",
+        mlr_json_string(info->function), "objects", (json_int_t)info->object_count, "edges",
+        (json_int_t)info->edge_count, "roots", (json_int_t)info->root_count, "types",
+        (json_int_t)info->type_count, "stored_bytes", (json_int_t)stored, "bytes_per_object",
+        mlr_json_real(bytes_per_object(stored, info->object_count)), "identity",
+        mlt_identity_source_name(info->identity), "pause_ns", (json_int_t)info->pause_ns);
 }
 
 static json_t *tail_json(const mlt_error *tail)
 {
     if (!tail)
         return json_pack("{s:s}", "status", "clean");
-    return json_pack("{s:s, s:s, s:I, s:o}", "status", "error", "code",
-                     mlt_status_name(tail->code), "offset", (json_int_t)tail->offset, "message",
-                     mlr_json_string(tail->message));
+    return json_pack("{s:s, s:s, s:I, s:o}", "status", "error", "code", mlt_status_name(tail->code),
+                     "offset", (json_int_t)tail->offset, "message", mlr_json_string(tail->message));
 }
 
 static int print_json(mlt_reader *reader, const char *path)
@@ -80,8 +74,8 @@ static int print_json(mlt_reader *reader, const char *path)
     }
     json_t *document = json_pack("{s:s, s:o, s:I, s:o, s:o}", "schema", INFO_SCHEMA, "file",
                                  mlr_file_info_json(file, path), "file_size",
-                                 (json_int_t)mlt_reader_file_size(reader), "images", images,
-                                 "tail", tail_json(mlt_reader_tail_error(reader)));
+                                 (json_int_t)mlt_reader_file_size(reader), "images", images, "tail",
+                                 tail_json(mlt_reader_tail_error(reader)));
     int failed = mlr_json_dump(document, stdout);
     json_decref(document);
     return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;

@@ -31,9 +31,9 @@ typedef struct {
     char *name;
     char *path;
     uint64_t size;
-    int ok;                 /* the reader opened it */
-    mlt_error error;        /* when !ok */
-    char *program;          /* argv[0] or NULL (withheld) */
+    int ok;          /* the reader opened it */
+    mlt_error error; /* when !ok */
+    char *program;   /* argv[0] or NULL (withheld) */
     uint64_t pid;
     double start_time;
     size_t images;
@@ -88,8 +88,8 @@ static int examine(dump_entry *entry)
         return 0;
     const mlt_file_info *file = mlt_reader_file_info(reader);
     entry->ok = 1;
-    entry->program =
-        !file->argv_withheld && file->argv && file->argc ? copy_string(file->argv[0]) : NULL;
+    entry->program = !file->argv_withheld && file->argv && file->argc ? copy_string(file->argv[0])
+                                                                      : NULL;
     entry->pid = file->pid;
     entry->start_time = file->start_time;
     entry->images = mlt_reader_image_count(reader);
@@ -252,9 +252,8 @@ static int run(const cli_args *args, char *message, size_t message_size)
     (void)message;
     (void)message_size;
     char fallback[4096];
-    const char *directory = args->positional_count
-                                ? args->positionals[0]
-                                : default_directory(fallback, sizeof fallback);
+    const char *directory = args->positional_count ? args->positionals[0]
+                                                   : default_directory(fallback, sizeof fallback);
     dump_entry *entries = NULL;
     size_t count = 0;
     if (collect(directory, &entries, &count) != 0) {

@@ -29,8 +29,10 @@ static void warn_torn_tail(const char *path)
         return;
     const mlt_error *tail = mlt_reader_tail_error(reader);
     if (tail)
-        fprintf(stderr, "%s redact: warning: the damaged or torn tail at offset %llu was left "
-                "out: %s\n", CLI_PROGRAM, (unsigned long long)tail->offset, tail->message);
+        fprintf(stderr,
+                "%s redact: warning: the damaged or torn tail at offset %llu was left "
+                "out: %s\n",
+                CLI_PROGRAM, (unsigned long long)tail->offset, tail->message);
     mlt_reader_close(reader);
 }
 

@@ -30,11 +30,15 @@ static uint64_t default_max_paths(void)
 
 static const cli_opt_spec report_options[] = {
     {"lifetime", CLI_OPT_VALUE, "SECONDS", "leak: alive longer than SECONDS", NULL},
-    {"warmup", CLI_OPT_VALUE, "SECONDS", "ignore objects created in the first SECONDS "
-                                         "(default: the lifetime)", NULL},
+    {"warmup", CLI_OPT_VALUE, "SECONDS",
+     "ignore objects created in the first SECONDS "
+     "(default: the lifetime)",
+     NULL},
     {"calls", CLI_OPT_VALUE, "N", "leak: outlived N monitored calls", NULL},
-    {"warmup-calls", CLI_OPT_VALUE, "K", "ignore objects created in the first K calls "
-                                         "(default: 1)", NULL},
+    {"warmup-calls", CLI_OPT_VALUE, "K",
+     "ignore objects created in the first K calls "
+     "(default: 1)",
+     NULL},
     {"at", CLI_OPT_VALUE, "N", "evaluate image N (default: the last)", NULL},
     {"each", CLI_OPT_FLAG, NULL, "one report per image; each object reported once", NULL},
     {"include", CLI_OPT_LIST, "TEXT", "keep only types whose qualified name contains TEXT", NULL},
@@ -68,8 +72,8 @@ static int parse_u32(const char *option, const char *text, uint32_t *out, char *
     if (cli_parse_count(option, text, &value, message, message_size) != 0)
         return -1;
     if (value > UINT32_MAX) {
-        snprintf(message, message_size, "option --%s: %s is too large (at most %u)", option,
-                 text, UINT32_MAX);
+        snprintf(message, message_size, "option --%s: %s is too large (at most %u)", option, text,
+                 UINT32_MAX);
         return -1;
     }
     *out = (uint32_t)value;
@@ -85,8 +89,9 @@ static int parse_criterion(const cli_args *args, mla_options *analysis, char *me
     const char *warmup_calls = cli_args_value(args, "warmup-calls");
     mlt_criterion *criterion = &analysis->criterion;
     if (lifetime && calls) {
-        snprintf(message, message_size, "--lifetime and --calls exclude each other: pick one "
-                                        "criterion");
+        snprintf(message, message_size,
+                 "--lifetime and --calls exclude each other: pick one "
+                 "criterion");
         return -1;
     }
     if (warmup && !lifetime) {
@@ -99,8 +104,8 @@ static int parse_criterion(const cli_args *args, mla_options *analysis, char *me
     }
     if (lifetime) {
         criterion->kind = MLT_CRITERION_TIME;
-        if (cli_parse_seconds("lifetime", lifetime, &criterion->lifetime, message,
-                              message_size) != 0)
+        if (cli_parse_seconds("lifetime", lifetime, &criterion->lifetime, message, message_size) !=
+            0)
             return -1;
         analysis->warmup_defaulted = warmup == NULL;
         criterion->warmup = -1;
@@ -116,8 +121,8 @@ static int parse_criterion(const cli_args *args, mla_options *analysis, char *me
             return -1;
         }
         analysis->warmup_defaulted = warmup_calls == NULL;
-        if (warmup_calls && cli_parse_count("warmup-calls", warmup_calls,
-                                            &criterion->warmup_calls, message, message_size) != 0)
+        if (warmup_calls && cli_parse_count("warmup-calls", warmup_calls, &criterion->warmup_calls,
+                                            message, message_size) != 0)
             return -1;
     }
     return 0;
@@ -143,8 +148,8 @@ static int parse_limits(const cli_args *args, mla_options *analysis, char *messa
     }
     analysis->each = cli_args_count(args, "each") > 0;
     const char *details = cli_args_value(args, "max-object-details");
-    if (details && parse_u32("max-object-details", details, &analysis->max_object_details,
-                             message, message_size) != 0)
+    if (details && parse_u32("max-object-details", details, &analysis->max_object_details, message,
+                             message_size) != 0)
         return -1;
     const char *paths = cli_args_value(args, "max-paths");
     if (paths && parse_u32("max-paths", paths, &analysis->max_paths, message, message_size) != 0)

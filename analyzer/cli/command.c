@@ -35,8 +35,8 @@ int cli_command_run(const cli_command *command, int argc, char **argv)
         status = CLI_EXIT_OK;
     } else if (args.positional_count < command->min_positionals ||
                args.positional_count > command->max_positionals) {
-        snprintf(message, sizeof message, "expected %s, got %zu arguments",
-                 command->positionals, args.positional_count);
+        snprintf(message, sizeof message, "expected %s, got %zu arguments", command->positionals,
+                 args.positional_count);
         status = usage_error(command, message);
     } else {
         message[0] = '\0';

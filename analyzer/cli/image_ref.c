@@ -20,8 +20,7 @@ static char *copy_prefix(const char *text, size_t length)
     return copy;
 }
 
-int cli_image_ref_parse(const char *text, cli_image_ref *out, char *message,
-                        size_t message_size)
+int cli_image_ref_parse(const char *text, cli_image_ref *out, char *message, size_t message_size)
 {
     out->path = NULL;
     out->image = -1;

@@ -25,8 +25,9 @@ static void print_usage(FILE *out)
             CLI_PROGRAM, CLI_PROGRAM);
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         fprintf(out, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(out, "\n'%s COMMAND --help' describes a command's options.\n"
-                 "Exit status: 0 success (no leaks), 1 leaks found, 2 usage or input error.\n",
+    fprintf(out,
+            "\n'%s COMMAND --help' describes a command's options.\n"
+            "Exit status: 0 success (no leaks), 1 leaks found, 2 usage or input error.\n",
             CLI_PROGRAM);
 }
 

@@ -10,11 +10,11 @@
 
 typedef struct {
     FILE *stream;
-    int enabled;       /* 0: never draw */
-    double started;    /* monotonic seconds */
-    double last_draw;  /* monotonic seconds of the last redraw */
-    int drawn;         /* 1 once something is on the line (finish clears it) */
-    char phase[24];    /* last phase drawn: a new phase is drawn at once */
+    int enabled;      /* 0: never draw */
+    double started;   /* monotonic seconds */
+    double last_draw; /* monotonic seconds of the last redraw */
+    int drawn;        /* 1 once something is on the line (finish clears it) */
+    char phase[24];   /* last phase drawn: a new phase is drawn at once */
 } cli_progress;
 
 /* enabled: the caller's wish (e.g. 0 with --json to a pipe); the terminal

@@ -35,8 +35,7 @@ void mlr_criterion_text(const mlt_criterion *criterion, char *out, size_t out_si
                  (unsigned long long)criterion->warmup_calls,
                  criterion->warmup_calls == 1 ? "" : "s");
         return;
-    case MLT_CRITERION_NONE:
-        break;
+    case MLT_CRITERION_NONE: break;
     }
     snprintf(out, out_size, "no criterion");
 }

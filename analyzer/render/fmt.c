@@ -20,7 +20,10 @@ const char *mlr_fmt_size(uint64_t bytes, char *out, size_t out_size)
         value /= 1024.0;
         unit++;
     }
-    snprintf(out, out_size, value < 10.0 ? "%.2f %s" : value < 100.0 ? "%.1f %s" : "%.0f %s",
+    snprintf(out, out_size,
+             value < 10.0    ? "%.2f %s"
+             : value < 100.0 ? "%.1f %s"
+                             : "%.0f %s",
              value, units[unit]);
     return out;
 }
@@ -55,7 +58,6 @@ const char *mlr_fmt_duration(double seconds, char *out, size_t out_size)
     else if (seconds < 3600)
         snprintf(out, out_size, "%d min %d s", (int)(seconds / 60), (int)fmod(seconds, 60));
     else
-        snprintf(out, out_size, "%d h %d min", (int)(seconds / 3600),
-                 (int)fmod(seconds / 60, 60));
+        snprintf(out, out_size, "%d h %d min", (int)(seconds / 3600), (int)fmod(seconds / 60, 60));
     return out;
 }

@@ -48,30 +48,26 @@ json_t *mlr_file_info_json(const mlt_file_info *file, const char *path)
 {
     char version[32];
     snprintf(version, sizeof version, "%u.%u", file->format_major, file->format_minor);
-    return json_pack("{s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:s, s:I, s:o, s:b, s:o, "
-                     "s:o}",
-                     "path", mlr_json_string(path),
-                     "format_version", version,
-                     "producer", mlr_json_string(file->producer),
-                     "python_version", mlr_json_string(file->python_version),
-                     "python_hexversion", (json_int_t)file->python_hexversion,
-                     "python_implementation", mlr_json_string(file->python_implementation),
-                     "python_build", mlr_json_string(file->python_build),
-                     "platform", mlr_json_string(file->platform),
-                     "pointer_size", (json_int_t)file->pointer_size,
-                     "byte_order", file->byte_order == MLT_BYTE_ORDER_BIG ? "big" : "little",
-                     "pid", (json_int_t)file->pid,
-                     "run_id", mlr_json_hex(file->run_id),
-                     "argv_withheld", file->argv_withheld ? 1 : 0,
-                     "argv", argv_json(file),
-                     "start_time", mlr_json_real(file->start_time));
+    return json_pack(
+        "{s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:s, s:I, s:o, s:b, s:o, "
+        "s:o}",
+        "path", mlr_json_string(path), "format_version", version, "producer",
+        mlr_json_string(file->producer), "python_version", mlr_json_string(file->python_version),
+        "python_hexversion", (json_int_t)file->python_hexversion, "python_implementation",
+        mlr_json_string(file->python_implementation), "python_build",
+        mlr_json_string(file->python_build), "platform", mlr_json_string(file->platform),
+        "pointer_size", (json_int_t)file->pointer_size, "byte_order",
+        file->byte_order == MLT_BYTE_ORDER_BIG ? "big" : "little", "pid", (json_int_t)file->pid,
+        "run_id", mlr_json_hex(file->run_id), "argv_withheld", file->argv_withheld ? 1 : 0, "argv",
+        argv_json(file), "start_time", mlr_json_real(file->start_time));
 }
 
 int mlr_json_dump(json_t *document, FILE *out)
 {
     if (!document)
         return -1;
-    if (json_dumpf(document, out, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17)) != 0)
+    if (json_dumpf(document, out, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17)) !=
+        0)
         return -1;
     fputc('\n', out);
     return ferror(out) ? -1 : 0;

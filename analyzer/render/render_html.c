@@ -111,8 +111,9 @@ static void put_axes(FILE *out, const mla_report *report, uint64_t highest)
     int bottom = CHART_HEIGHT - CHART_BOTTOM, right = CHART_WIDTH - CHART_RIGHT;
     for (int tick = 0; tick <= 4; tick++) {
         double y = bottom - (double)tick * (bottom - CHART_TOP) / 4.0;
-        fprintf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
-                     "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%llu</text>\n",
+        fprintf(out,
+                "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+                "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%llu</text>\n",
                 CHART_LEFT, y, right, y, CHART_LEFT - 6, y + 4,
                 (unsigned long long)(highest * (uint64_t)tick / 4));
     }
@@ -120,8 +121,9 @@ static void put_axes(FILE *out, const mla_report *report, uint64_t highest)
             bottom, right, bottom);
     fprintf(out, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", CHART_LEFT,
             CHART_TOP, CHART_LEFT, bottom);
-    fprintf(out, "<text x=\"%d\" y=\"%d\">image 0</text>"
-                 "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">image %zu</text>\n",
+    fprintf(out,
+            "<text x=\"%d\" y=\"%d\">image 0</text>"
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">image %zu</text>\n",
             CHART_LEFT, CHART_HEIGHT - 10, right, CHART_HEIGHT - 10,
             report->image_count ? report->image_count - 1 : 0);
 }
@@ -136,9 +138,10 @@ static void put_chart(FILE *out, const mla_report *report)
     double span_x = CHART_WIDTH - CHART_LEFT - CHART_RIGHT;
     double span_y = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM;
     size_t steps = report->image_count > 1 ? report->image_count - 1 : 1;
-    fprintf(out, "<h3>Growth</h3>\n<svg class=\"growth-chart\" xmlns=\"http://www.w3.org/2000/svg\" "
-                 "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-                 "aria-label=\"leak candidates per type over images\">\n",
+    fprintf(out,
+            "<h3>Growth</h3>\n<svg class=\"growth-chart\" xmlns=\"http://www.w3.org/2000/svg\" "
+            "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+            "aria-label=\"leak candidates per type over images\">\n",
             CHART_WIDTH, CHART_HEIGHT, CHART_WIDTH, CHART_HEIGHT);
     put_axes(out, report, highest);
     for (size_t i = 0; i < report->leak_count; i++) {

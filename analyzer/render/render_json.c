@@ -15,19 +15,15 @@ static json_t *image_json(const mla_image_summary *image, const mlt_file_info *f
 {
     char time_text[MLR_FMT_TIME_MAX];
     double since_start = file && file->start_time > 0 ? image->wall_time - file->start_time : 0;
-    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:o, s:s, s:I, s:o, s:I, s:I, s:I}",
-                     "index", (json_int_t)image->index,
-                     "sequence", (json_int_t)image->sequence,
-                     "time", mlr_fmt_time(image->wall_time, time_text, sizeof time_text),
-                     "wall_time", mlr_json_real(image->wall_time),
-                     "seconds_since_start", mlr_json_real(since_start),
-                     "monotonic_time", mlr_json_real(image->monotonic_time),
-                     "trigger", mlt_trigger_name(image->trigger),
-                     "call_counter", (json_int_t)image->call_counter,
-                     "function", mlr_json_string(image->function),
-                     "objects", (json_int_t)image->objects,
-                     "edges", (json_int_t)image->edges,
-                     "stored_bytes", (json_int_t)image->stored_bytes);
+    return json_pack(
+        "{s:I, s:I, s:s, s:o, s:o, s:o, s:s, s:I, s:o, s:I, s:I, s:I}", "index",
+        (json_int_t)image->index, "sequence", (json_int_t)image->sequence, "time",
+        mlr_fmt_time(image->wall_time, time_text, sizeof time_text), "wall_time",
+        mlr_json_real(image->wall_time), "seconds_since_start", mlr_json_real(since_start),
+        "monotonic_time", mlr_json_real(image->monotonic_time), "trigger",
+        mlt_trigger_name(image->trigger), "call_counter", (json_int_t)image->call_counter,
+        "function", mlr_json_string(image->function), "objects", (json_int_t)image->objects,
+        "edges", (json_int_t)image->edges, "stored_bytes", (json_int_t)image->stored_bytes);
 }
 
 static const char *root_kind_name(mla_root_kind kind)
@@ -51,14 +47,13 @@ static json_t *strings_json(const char *const *strings, size_t count)
 
 json_t *mlr_path_json(const mla_path *path)
 {
-    return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:b}",
-                     "root", mlr_json_string(path->root),
-                     "root_kind", root_kind_name(path->root_kind),
-                     "root_type", mlr_json_string(path->root_type),
-                     "root_address", mlr_json_hex(path->root_address),
-                     "edges", strings_json(path->edges, path->edge_count),
-                     "types", strings_json(path->types, path->types ? path->edge_count : 0),
-                     "truncated", path->truncated ? 1 : 0);
+    return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:b}", "root", mlr_json_string(path->root),
+                     "root_kind", root_kind_name(path->root_kind), "root_type",
+                     mlr_json_string(path->root_type), "root_address",
+                     mlr_json_hex(path->root_address), "edges",
+                     strings_json(path->edges, path->edge_count), "types",
+                     strings_json(path->types, path->types ? path->edge_count : 0), "truncated",
+                     path->truncated ? 1 : 0);
 }
 
 static json_t *optional_integer(int64_t value)
@@ -71,19 +66,16 @@ static json_t *example_json(const mla_example *example)
     json_t *paths = json_array();
     for (size_t i = 0; paths && i < example->path_count; i++)
         json_array_append_new(paths, mlr_path_json(&example->paths[i]));
-    return json_pack("{s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:I, s:o}",
-                     "address", mlr_json_hex(example->address),
-                     "type", mlr_json_string(example->type),
-                     "shallow_bytes", (json_int_t)example->shallow_bytes,
-                     "retained_bytes", (json_int_t)example->retained_bytes,
-                     "age_seconds", mlr_json_real(example->age_seconds),
-                     "age_calls", optional_integer(example->age_calls),
-                     "created_in_call", optional_integer(example->created_in_call),
-                     "identity_approximate", example->identity_approximate ? 1 : 0,
-                     "preview", mlr_json_string(example->preview),
-                     "preview_truncated", example->preview_truncated ? 1 : 0,
-                     "cluster", (json_int_t)example->cluster,
-                     "paths", paths);
+    return json_pack(
+        "{s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:I, s:o}", "address",
+        mlr_json_hex(example->address), "type", mlr_json_string(example->type), "shallow_bytes",
+        (json_int_t)example->shallow_bytes, "retained_bytes", (json_int_t)example->retained_bytes,
+        "age_seconds", mlr_json_real(example->age_seconds), "age_calls",
+        optional_integer(example->age_calls), "created_in_call",
+        optional_integer(example->created_in_call), "identity_approximate",
+        example->identity_approximate ? 1 : 0, "preview", mlr_json_string(example->preview),
+        "preview_truncated", example->preview_truncated ? 1 : 0, "cluster",
+        (json_int_t)example->cluster, "paths", paths);
 }
 
 static json_t *leak_json(const mla_type_leak *leak, size_t image_count)
@@ -94,25 +86,20 @@ static json_t *leak_json(const mla_type_leak *leak, size_t image_count)
     json_t *examples = json_array();
     for (size_t i = 0; examples && i < leak->example_count; i++)
         json_array_append_new(examples, example_json(&leak->examples[i]));
-    return json_pack("{s:o, s:I, s:I, s:I, s:o, s:o}",
-                     "type", mlr_json_string(leak->type),
-                     "count", (json_int_t)leak->count,
-                     "shallow_bytes", (json_int_t)leak->shallow_bytes,
-                     "retained_bytes", (json_int_t)leak->retained_bytes,
-                     "growth", growth,
+    return json_pack("{s:o, s:I, s:I, s:I, s:o, s:o}", "type", mlr_json_string(leak->type), "count",
+                     (json_int_t)leak->count, "shallow_bytes", (json_int_t)leak->shallow_bytes,
+                     "retained_bytes", (json_int_t)leak->retained_bytes, "growth", growth,
                      "examples", examples);
 }
 
 static json_t *cluster_json(const mla_cluster *cluster)
 {
-    return json_pack("{s:I, s:o, s:o, s:I, s:I, s:I, s:o}",
-                     "id", (json_int_t)cluster->id,
-                     "shape", mlr_json_string(cluster->shape),
-                     "type", mlr_json_string(cluster->type),
-                     "count", (json_int_t)cluster->count,
-                     "shallow_bytes", (json_int_t)cluster->shallow_bytes,
-                     "retained_bytes", (json_int_t)cluster->retained_bytes,
-                     "example_address", mlr_json_hex(cluster->example_address));
+    return json_pack("{s:I, s:o, s:o, s:I, s:I, s:I, s:o}", "id", (json_int_t)cluster->id, "shape",
+                     mlr_json_string(cluster->shape), "type", mlr_json_string(cluster->type),
+                     "count", (json_int_t)cluster->count, "shallow_bytes",
+                     (json_int_t)cluster->shallow_bytes, "retained_bytes",
+                     (json_int_t)cluster->retained_bytes, "example_address",
+                     mlr_json_hex(cluster->example_address));
 }
 
 json_t *mlr_report_json(const mla_report *report)
@@ -124,26 +111,20 @@ json_t *mlr_report_json(const mla_report *report)
         json_array_append_new(leaks, leak_json(&report->leaks[i], report->image_count));
     for (size_t i = 0; clusters && i < report->cluster_count; i++)
         json_array_append_new(clusters, cluster_json(&report->clusters[i]));
-    json_t *summary = json_pack("{s:I, s:I, s:I, s:I}",
-                                "candidates", (json_int_t)report->candidate_count,
-                                "types", (json_int_t)report->leak_count,
-                                "shallow_bytes", (json_int_t)report->candidate_shallow_bytes,
-                                "retained_bytes", (json_int_t)report->candidate_retained_bytes);
-    return json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
-                     "schema", MLA_REPORT_SCHEMA,
-                     "tool", "name", "memalot-analyze", "version", MEMALOT_VERSION,
-                     "file", report->file ? mlr_file_info_json(report->file, report->path)
-                                          : json_null(),
-                     "criterion",
-                     mlr_criterion_json(&report->criterion, report->criterion_source),
-                     "evaluated_image", (json_int_t)report->evaluated_image,
-                     "call_deltas", (json_int_t)report->call_delta_count,
-                     "images", images,
-                     "summary", summary,
-                     "clusters", clusters,
-                     "leaks", leaks,
-                     "warnings", strings_json(report->warnings, report->warning_count),
-                     "leaks_found", json_boolean(report->candidate_count > 0));
+    json_t *summary = json_pack("{s:I, s:I, s:I, s:I}", "candidates",
+                                (json_int_t)report->candidate_count, "types",
+                                (json_int_t)report->leak_count, "shallow_bytes",
+                                (json_int_t)report->candidate_shallow_bytes, "retained_bytes",
+                                (json_int_t)report->candidate_retained_bytes);
+    return json_pack(
+        "{s:s, s:{s:s, s:s}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "schema",
+        MLA_REPORT_SCHEMA, "tool", "name", "memalot-analyze", "version", MEMALOT_VERSION, "file",
+        report->file ? mlr_file_info_json(report->file, report->path) : json_null(), "criterion",
+        mlr_criterion_json(&report->criterion, report->criterion_source), "evaluated_image",
+        (json_int_t)report->evaluated_image, "call_deltas", (json_int_t)report->call_delta_count,
+        "images", images, "summary", summary, "clusters", clusters, "leaks", leaks, "warnings",
+        strings_json(report->warnings, report->warning_count), "leaks_found",
+        json_boolean(report->candidate_count > 0));
 }
 
 json_t *mlr_render_json(const mla_report *const *reports, size_t count, int each)

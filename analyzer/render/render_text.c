@@ -63,8 +63,8 @@ static size_t format_growth(char *buf, size_t size, const uint64_t *growth, size
         memcpy(buf + used, glyph, strlen(glyph) + 1);
         used += strlen(glyph);
     }
-    int tail = snprintf(buf + used, size - used, "  %llu -> %llu",
-                        (unsigned long long)growth[0], (unsigned long long)growth[count - 1]);
+    int tail = snprintf(buf + used, size - used, "  %llu -> %llu", (unsigned long long)growth[0],
+                        (unsigned long long)growth[count - 1]);
     return points + (tail > 0 ? (size_t)tail : 0);
 }
 
@@ -99,8 +99,7 @@ static void print_summary(FILE *out, const mla_report *report, const mlr_text_st
         return;
     }
     fprintf(out, "%sSuspects: %llu candidate%s in %zu type%s, %s shallow, %s retained%s\n",
-            color_on(style->color, STYLE_RED),
-            (unsigned long long)report->candidate_count,
+            color_on(style->color, STYLE_RED), (unsigned long long)report->candidate_count,
             report->candidate_count == 1 ? "" : "s", report->leak_count,
             report->leak_count == 1 ? "" : "s", shallow, retained, color_off(style->color));
 }
@@ -109,9 +108,8 @@ static void print_type_table(FILE *out, const mla_report *report, const mlr_text
 {
     if (report->leak_count == 0)
         return;
-    fprintf(out, "\n%s%12s %11s %11s  %-*s %s%s\n", color_on(style->color, STYLE_BOLD),
-            "COUNT", "SHALLOW", "RETAINED", GROWTH_WIDTH, "GROWTH", "TYPE",
-            color_off(style->color));
+    fprintf(out, "\n%s%12s %11s %11s  %-*s %s%s\n", color_on(style->color, STYLE_BOLD), "COUNT",
+            "SHALLOW", "RETAINED", GROWTH_WIDTH, "GROWTH", "TYPE", color_off(style->color));
     size_t shown = report->leak_count < TABLE_MAX_ROWS ? report->leak_count : TABLE_MAX_ROWS;
     for (size_t i = 0; i < shown; i++) {
         const mla_type_leak *leak = &report->leaks[i];
@@ -143,8 +141,7 @@ static void print_clusters(FILE *out, const mla_report *report, const mlr_text_s
     if (report->cluster_count == 0)
         return;
     fprintf(out, "\n%s%zu finding%s:%s\n", color_on(style->color, STYLE_BOLD),
-            report->cluster_count, report->cluster_count == 1 ? "" : "s",
-            color_off(style->color));
+            report->cluster_count, report->cluster_count == 1 ? "" : "s", color_off(style->color));
     size_t shown = report->cluster_count < CLUSTER_MAX_ROWS ? report->cluster_count
                                                             : CLUSTER_MAX_ROWS;
     for (size_t i = 0; i < shown; i++) {

@@ -64,14 +64,14 @@ void mla_strtab_free(mla_strtab *table);
  * fully qualified name one id for the whole analysis, decides the
  * include/exclude filters once per name, and owns the growth arrays. */
 typedef struct {
-    mla_arena *arena;         /* names and growth arrays live here */
+    mla_arena *arena; /* names and growth arrays live here */
     const char **names;
-    uint8_t *kept;            /* 1 when the filters keep the type */
-    uint64_t **growth;        /* growth_length entries per type */
+    uint8_t *kept;     /* 1 when the filters keep the type */
+    uint64_t **growth; /* growth_length entries per type */
     uint32_t count;
     uint32_t capacity;
-    uint32_t *slots;          /* open addressing: id + 1, 0 = empty */
-    uint32_t slot_count;      /* power of two */
+    uint32_t *slots;     /* open addressing: id + 1, 0 = empty */
+    uint32_t slot_count; /* power of two */
     size_t growth_length;
     const char *const *include;
     size_t include_count;
@@ -93,14 +93,14 @@ int mla_type_filter_keeps(const char *name, const char *const *include, size_t i
 typedef struct {
     uint32_t node_count;
     uint32_t edge_count;
-    uint64_t *address;     /* strictly increasing */
-    uint32_t *type;        /* registry id */
-    uint8_t *flags;        /* MLT_OBJ_* */
+    uint64_t *address; /* strictly increasing */
+    uint32_t *type;    /* registry id */
+    uint8_t *flags;    /* MLT_OBJ_* */
     uint64_t *size;
-    uint32_t *refcount;    /* saturated at UINT32_MAX */
-    uint32_t *edge_start;  /* node_count + 1 entries */
+    uint32_t *refcount;   /* saturated at UINT32_MAX */
+    uint32_t *edge_start; /* node_count + 1 entries */
     uint32_t *edge_target;
-    uint32_t *edge_label;  /* INDEX values above UINT32_MAX are saturated */
+    uint32_t *edge_label; /* INDEX values above UINT32_MAX are saturated */
     uint8_t *edge_kind;
     mlt_root *roots;
     size_t root_count;
@@ -108,8 +108,8 @@ typedef struct {
 } mla_graph;
 
 /* Allocates the arrays (full: all of them). Returns MLT_OK or MLT_ERR_NOMEM. */
-mlt_status mla_graph_alloc(mla_graph *graph, uint32_t nodes, uint32_t edges, size_t roots,
-                           int full, mlt_error *err);
+mlt_status mla_graph_alloc(mla_graph *graph, uint32_t nodes, uint32_t edges, size_t roots, int full,
+                           mlt_error *err);
 void mla_graph_free(mla_graph *graph);
 /* Index of the object at address, or MLA_NONE. */
 uint32_t mla_graph_find(const mla_graph *graph, uint64_t address);
@@ -122,9 +122,9 @@ mlt_status mla_load_image(mlt_reader *reader, size_t index, mla_typereg *reg, in
 typedef struct {
     uint32_t count;
     uint32_t *object;
-    char **text;          /* rendered as Python would show the value */
+    char **text; /* rendered as Python would show the value */
     uint8_t *truncated;
-    uint8_t *kind;        /* mlt_preview_kind */
+    uint8_t *kind; /* mlt_preview_kind */
     mla_arena arena;
 } mla_previews;
 
@@ -136,9 +136,9 @@ void mla_previews_free(mla_previews *previews);
 /* ------------------------------------------------------- reverse edges */
 
 typedef struct {
-    uint32_t *start;   /* node_count + 1 */
-    uint32_t *source;  /* referrer of each reverse entry */
-    uint32_t *edge;    /* forward edge index of each reverse entry */
+    uint32_t *start;  /* node_count + 1 */
+    uint32_t *source; /* referrer of each reverse entry */
+    uint32_t *edge;   /* forward edge index of each reverse entry */
 } mla_reverse;
 
 mlt_status mla_reverse_build(const mla_graph *graph, mla_reverse *rev, mlt_error *err);
@@ -155,9 +155,9 @@ mlt_status mla_monitor_only(const mla_graph *graph, uint8_t **out, mlt_error *er
 
 enum {
     MLA_SUPER_NONE = 0,
-    MLA_SUPER_RECORD = 1,      /* a root record names the object */
-    MLA_SUPER_EXTERNAL = 2,    /* refcount exceeds the visible referrers */
-    MLA_SUPER_UNREACHED = 3    /* nothing visible reaches it */
+    MLA_SUPER_RECORD = 1,   /* a root record names the object */
+    MLA_SUPER_EXTERNAL = 2, /* refcount exceeds the visible referrers */
+    MLA_SUPER_UNREACHED = 3 /* nothing visible reaches it */
 };
 
 /* Breadth-first search from the virtual super-root. Super children: root
@@ -167,12 +167,12 @@ enum {
 typedef struct {
     uint32_t super_count;
     uint32_t *super_children;
-    uint8_t *super_kind;       /* MLA_SUPER_* per node */
-    uint32_t *root_record;     /* best root record per node, or MLA_NONE */
-    uint32_t *dist;            /* 1 for super children */
-    uint32_t *parent;          /* BFS parent node, MLA_NONE for super children */
-    uint32_t *parent_edge;     /* forward edge index from parent, MLA_NONE for super children */
-    uint32_t *order;           /* the queue while searching; NULL afterwards */
+    uint8_t *super_kind;   /* MLA_SUPER_* per node */
+    uint32_t *root_record; /* best root record per node, or MLA_NONE */
+    uint32_t *dist;        /* 1 for super children */
+    uint32_t *parent;      /* BFS parent node, MLA_NONE for super children */
+    uint32_t *parent_edge; /* forward edge index from parent, MLA_NONE for super children */
+    uint32_t *order;       /* the queue while searching; NULL afterwards */
 } mla_bfs;
 
 mlt_status mla_bfs_build(const mla_graph *graph, const mla_reverse *rev, mla_bfs *bfs,
@@ -182,8 +182,8 @@ void mla_bfs_free(mla_bfs *bfs);
 /* ------------------------------------------------------------ dominators */
 
 typedef struct {
-    uint32_t *idom;      /* immediate dominator node; node_count = the super-root */
-    uint64_t *retained;  /* shallow sum of the dominator subtree */
+    uint32_t *idom;     /* immediate dominator node; node_count = the super-root */
+    uint64_t *retained; /* shallow sum of the dominator subtree */
 } mla_domtree;
 
 mlt_status mla_dominators(const mla_graph *graph, const mla_reverse *rev, const mla_bfs *bfs,
@@ -192,31 +192,32 @@ void mla_domtree_free(mla_domtree *dom);
 
 /* -------------------------------------------------------------- identity */
 
-#define MLA_ID_APPROX 0x01    /* identity rests on a guess somewhere in the chain */
-#define MLA_ID_REPORTED 0x02  /* each-mode: already met the criterion earlier */
-#define MLA_ID_CALL_BORN 0x04 /* flagged MLT_OBJ_CALL_BORN where first seen: created by the
+#define MLA_ID_APPROX 0x01   /* identity rests on a guess somewhere in the chain */
+#define MLA_ID_REPORTED 0x02 /* each-mode: already met the criterion earlier */
+#define MLA_ID_CALL_BORN                                                                           \
+    0x04 /* flagged MLT_OBJ_CALL_BORN where first seen: created by the
                                  monitored call that its first image ends */
 
 typedef struct {
-    uint64_t contradictions;  /* not-NEW objects whose address the base lacks */
+    uint64_t contradictions; /* not-NEW objects whose address the base lacks */
 } mla_link_stats;
 
 /* Links image `image` to its predecessor by a merge join over addresses.
  * chain_ok 0 (first image, or a broken chain) makes every object start here. */
-void mla_identity_link(const mla_graph *prev, const uint32_t *prev_first,
-                       const uint8_t *prev_bits, const mla_graph *cur, uint32_t image,
-                       int chain_ok, uint32_t *first, uint8_t *bits, mla_link_stats *stats);
+void mla_identity_link(const mla_graph *prev, const uint32_t *prev_first, const uint8_t *prev_bits,
+                       const mla_graph *cur, uint32_t image, int chain_ok, uint32_t *first,
+                       uint8_t *bits, mla_link_stats *stats);
 
 /* -------------------------------------------------------------- criteria */
 
 typedef struct {
-    mlt_criterion criterion;  /* resolved: defaults applied */
+    mlt_criterion criterion; /* resolved: defaults applied */
     size_t image_count;
-    double *time;             /* per image: monotonic (or wall) seconds */
-    uint8_t *after_warmup;    /* per image f: objects first seen at f were created after warm-up */
-    int64_t *created_call;    /* per image f: call that created objects first seen at f, or -1 */
-    int64_t *completed_call;  /* per image E: last call ended at or before E, or -1 */
-    int64_t *call_of;         /* per image f: the call a call-end image ends, or -1 */
+    double *time;            /* per image: monotonic (or wall) seconds */
+    uint8_t *after_warmup;   /* per image f: objects first seen at f were created after warm-up */
+    int64_t *created_call;   /* per image f: call that created objects first seen at f, or -1 */
+    int64_t *completed_call; /* per image E: last call ended at or before E, or -1 */
+    int64_t *call_of;        /* per image f: the call a call-end image ends, or -1 */
     int uses_monotonic;
 } mla_criteria;
 
@@ -224,8 +225,8 @@ typedef struct {
  * header's start_time (Unix seconds, 0 when absent), where the warm-up is
  * measured from once the run's first image has been dropped. */
 mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
-                             const mlt_image_info *images, size_t image_count,
-                             double run_start, mlt_error *err);
+                             const mlt_image_info *images, size_t image_count, double run_start,
+                             mlt_error *err);
 void mla_criteria_free(mla_criteria *crit);
 /* id_bits: the object's MLA_ID_* bits (MLA_ID_CALL_BORN attributes it to a call). */
 int mla_criteria_qualifies(const mla_criteria *crit, uint32_t first, uint32_t evaluated,
@@ -248,8 +249,8 @@ void mla_criterion_defaults(mlt_criterion *criterion, int warmup_defaulted);
 /* ---------------------------------------------------------------- labels */
 
 /* Renders step text for forward edge `edge` (".attr", "[3]", ...). */
-void mla_render_edge(mla_sbuf *out, const mla_graph *graph, const mla_typereg *reg,
-                     uint32_t edge, const mla_previews *previews);
+void mla_render_edge(mla_sbuf *out, const mla_graph *graph, const mla_typereg *reg, uint32_t edge,
+                     const mla_previews *previews);
 /* Renders a root's name and classifies it. */
 mla_root_kind mla_render_root(mla_sbuf *out, const mla_graph *graph, const mla_bfs *bfs,
                               uint32_t node);
@@ -260,9 +261,9 @@ void mla_render_quoted(mla_sbuf *out, const char *text, size_t length, size_t ma
 /* ----------------------------------------------------------------- paths */
 
 typedef struct {
-    uint32_t root;        /* root node */
-    uint32_t length;      /* edges */
-    uint32_t *edges;      /* forward edge indices, root side first */
+    uint32_t root;   /* root node */
+    uint32_t length; /* edges */
+    uint32_t *edges; /* forward edge indices, root side first */
 } mla_raw_path;
 
 /* Up to max_paths distinct shortest paths from the super-root to node, the
@@ -271,15 +272,13 @@ typedef struct {
 long mla_shortest_paths(const mla_graph *graph, const mla_reverse *rev, const mla_bfs *bfs,
                         uint32_t node, uint32_t max_paths, mla_raw_path *paths, int *more);
 /* The BFS-tree path to node followed by nothing (helper for referrer paths). */
-int mla_tree_path(const mla_bfs *bfs, const mla_graph *graph, uint32_t node,
-                  mla_raw_path *path);
+int mla_tree_path(const mla_bfs *bfs, const mla_graph *graph, uint32_t node, mla_raw_path *path);
 void mla_raw_path_free(mla_raw_path *path);
 
 /* Renders a raw path into the public struct (strings in arena). */
 mlt_status mla_render_path(mla_arena *arena, const mla_graph *graph, const mla_typereg *reg,
-                           const mla_bfs *bfs, const mla_raw_path *raw,
-                           uint32_t max_path_length, const mla_previews *previews,
-                           mla_path *out, mlt_error *err);
+                           const mla_bfs *bfs, const mla_raw_path *raw, uint32_t max_path_length,
+                           const mla_previews *previews, mla_path *out, mlt_error *err);
 
 /* -------------------------------------------------------------- clusters */
 
@@ -298,13 +297,13 @@ typedef struct {
     const mla_options *options;
     const mla_criteria *criteria;
     mla_typereg *types;
-    const mla_graph *graph;         /* full graph of the evaluated image */
-    const uint32_t *first;          /* first image per object */
-    const uint8_t *bits;            /* MLA_ID_* per object */
-    const uint8_t *candidate;       /* 1 per object reported at this image */
-    uint32_t evaluated;             /* position among analyzed images */
-    mlt_reader *reader;             /* for previews; may be NULL */
-    size_t file_index;              /* file index of the evaluated image */
+    const mla_graph *graph;   /* full graph of the evaluated image */
+    const uint32_t *first;    /* first image per object */
+    const uint8_t *bits;      /* MLA_ID_* per object */
+    const uint8_t *candidate; /* 1 per object reported at this image */
+    uint32_t evaluated;       /* position among analyzed images */
+    mlt_reader *reader;       /* for previews; may be NULL */
+    size_t file_index;        /* file index of the evaluated image */
 } mla_report_input;
 
 /* Fills leaks, clusters and candidate totals of report (strings in arena). */
@@ -319,8 +318,8 @@ struct mla_report_set {
 };
 
 /* image_index -1 -> the last image; otherwise checked against the count. */
-mlt_status mla_resolve_image(mlt_reader *reader, const char *path, long image_index,
-                             size_t *out, mlt_error *err);
+mlt_status mla_resolve_image(mlt_reader *reader, const char *path, long image_index, size_t *out,
+                             mlt_error *err);
 
 /* Deep copy of file info into the arena. */
 mlt_file_info *mla_copy_file_info(mla_arena *arena, const mlt_file_info *info);

@@ -19,10 +19,10 @@ typedef struct {
     mla_report_set *set;
     mla_arena *arena;
     size_t file_images;
-    mlt_image_info *infos;      /* per file image */
-    size_t *included;           /* file indices of analyzed images */
-    size_t count;               /* analyzed images */
-    size_t evaluated;           /* position of the evaluated image (non-each mode) */
+    mlt_image_info *infos; /* per file image */
+    size_t *included;      /* file indices of analyzed images */
+    size_t count;          /* analyzed images */
+    size_t evaluated;      /* position of the evaluated image (non-each mode) */
     mla_image_summary *summaries;
     mlt_criterion criterion;
     const char *criterion_source;
@@ -31,9 +31,9 @@ typedef struct {
     const char **warnings;
     size_t warning_count, warning_capacity;
     uint64_t *approx_candidates; /* per report */
-    size_t untracked_images;    /* images recorded without identity tracking */
-    size_t call_deltas;         /* clean monitored calls recorded as call deltas */
-    double warmup_from;         /* newest_only: wall time the warm-up counts from, when the
+    size_t untracked_images;     /* images recorded without identity tracking */
+    size_t call_deltas;          /* clean monitored calls recorded as call deltas */
+    double warmup_from;          /* newest_only: wall time the warm-up counts from, when the
                                    window dropped the run's first image (0: as usual) */
 } analysis;
 
@@ -110,8 +110,10 @@ static mlt_status read_infos(analysis *a, mlt_error *err)
             continue;
         }
         if (a->infos[i].kind != MLT_IMAGE_FULL) {
-            mlt_status st = warn(a, err, "image %zu has image kind %u, unknown to this analyzer: "
-                                 "excluded", i, (unsigned)a->infos[i].kind);
+            mlt_status st = warn(a, err,
+                                 "image %zu has image kind %u, unknown to this analyzer: "
+                                 "excluded",
+                                 i, (unsigned)a->infos[i].kind);
             if (st != MLT_OK)
                 return st;
             continue;
@@ -128,9 +130,10 @@ static mlt_status read_infos(analysis *a, mlt_error *err)
             return st;
     }
     if (a->count == 0)
-        return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: the file holds %zu call delta%s but no full "
-                        "image, so there is no heap to analyse", a->path, a->call_deltas,
-                        a->call_deltas == 1 ? "" : "s");
+        return mlt_fail(err, MLT_ERR_FORMAT, 0,
+                        "%s: the file holds %zu call delta%s but no full "
+                        "image, so there is no heap to analyse",
+                        a->path, a->call_deltas, a->call_deltas == 1 ? "" : "s");
     return MLT_OK;
 }
 
@@ -156,10 +159,9 @@ static mlt_status fill_summaries(analysis *a, mlt_error *err)
         s->stored_bytes = mlt_reader_image_length(a->reader, i);
         analyzed[p] = *info;
     }
-    return mla_criteria_init(&a->crit, &a->criterion, analyzed, a->count,
-                             a->warmup_from > 0.0 ? a->warmup_from
-                                                  : mlt_reader_file_info(a->reader)->start_time,
-                             err);
+    return mla_criteria_init(
+        &a->crit, &a->criterion, analyzed, a->count,
+        a->warmup_from > 0.0 ? a->warmup_from : mlt_reader_file_info(a->reader)->start_time, err);
 }
 
 static mlt_status choose_evaluated(analysis *a, mlt_error *err)
@@ -247,8 +249,10 @@ static mlt_status check_chain(analysis *a, size_t p, int *chain_ok, mlt_error *e
         return MLT_OK;
     }
     if (!cur->has_base)
-        return warn(a, err, "image %zu has no base image: identity chains break there and "
-                    "its objects count as new", a->included[p]);
+        return warn(a, err,
+                    "image %zu has no base image: identity chains break there and "
+                    "its objects count as new",
+                    a->included[p]);
     /* A run numbers its images upwards; a sequence that does not grow means
      * images were spliced or reordered, so a base that merely matches the
      * previous number proves nothing. */
@@ -256,14 +260,15 @@ static mlt_status check_chain(analysis *a, size_t p, int *chain_ok, mlt_error *e
         return warn(a, err,
                     "image %zu has sequence %" PRIu64 ", not after the previous image's %" PRIu64
                     ": images out of order, identity chains break there, its objects count as "
-                    "new", a->included[p], cur->sequence, prev->sequence);
+                    "new",
+                    a->included[p], cur->sequence, prev->sequence);
     if (cur->base_sequence != prev->sequence || cur->pid != prev->pid)
         return warn(a, err,
                     "image %zu refers to base image sequence %" PRIu64
-                    " but the previous image is sequence %" PRIu64
-                    " (pid %" PRIu64 " vs %" PRIu64 "): identity chains break there, its "
-                    "objects count as new", a->included[p], cur->base_sequence, prev->sequence,
-                    cur->pid, prev->pid);
+                    " but the previous image is sequence %" PRIu64 " (pid %" PRIu64 " vs %" PRIu64
+                    "): identity chains break there, its "
+                    "objects count as new",
+                    a->included[p], cur->base_sequence, prev->sequence, cur->pid, prev->pid);
     *chain_ok = 1;
     return MLT_OK;
 }
@@ -294,8 +299,8 @@ static mlt_status report_image(analysis *a, size_t p, image_state *cur, const ui
     report->call_delta_count = a->call_deltas;
     report->file_image_count = a->file_images;
     report->images = a->summaries;
-    mla_report_input in = {a->opt, &a->crit, &a->types, &cur->graph, cur->first, cur->bits,
-                           candidate, (uint32_t)p, a->reader, a->included[p]};
+    mla_report_input in = {a->opt,    &a->crit,  &a->types,   &cur->graph, cur->first,
+                           cur->bits, candidate, (uint32_t)p, a->reader,   a->included[p]};
     for (uint32_t v = 0; v < cur->graph.node_count; v++)
         *approx += candidate[v] && (cur->bits[v] & MLA_ID_APPROX);
     return mla_build_report(a->arena, &in, report, err);
@@ -332,13 +337,15 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
                       cur->first, cur->bits, &stats);
     state_free(prev); /* linked: the previous image is no longer needed */
     if (st == MLT_OK && stats.contradictions)
-        st = warn(a, err, "image %zu: %" PRIu64 " objects existed at the previous image but were "
+        st = warn(a, err,
+                  "image %zu: %" PRIu64 " objects existed at the previous image but were "
                   "not in it (nothing the walk could see held them then): their ages count from "
-                  "this image, identity approximate", fi, stats.contradictions);
+                  "this image, identity approximate",
+                  fi, stats.contradictions);
     for (uint32_t v = 0; st == MLT_OK && v < n; v++) {
         uint32_t t = cur->graph.type[v];
-        if (!a->types.kept[t] || !mla_criteria_qualifies(&a->crit, cur->first[v], (uint32_t)p,
-                                                           cur->bits[v]))
+        if (!a->types.kept[t] ||
+            !mla_criteria_qualifies(&a->crit, cur->first[v], (uint32_t)p, cur->bits[v]))
             continue;
         if (monitor_only ? monitor_only[v] : (cur->graph.flags[v] & MLT_OBJ_MONITOR))
             continue;
@@ -395,16 +402,22 @@ static mlt_status finish_warnings(analysis *a, mlt_error *err)
     const mlt_error *tail = mlt_reader_tail_error(a->reader);
     mlt_status st = MLT_OK;
     if (tail)
-        st = warn(a, err, "the file ends in a damaged or torn image at offset %" PRIu64
-                  " (ignored, earlier images analysed): %s", tail->offset, tail->message);
+        st = warn(a, err,
+                  "the file ends in a damaged or torn image at offset %" PRIu64
+                  " (ignored, earlier images analysed): %s",
+                  tail->offset, tail->message);
     for (size_t p = 1; st == MLT_OK && p < a->count; p++) {
         if (a->crit.time[p] < a->crit.time[p - 1])
-            st = warn(a, err, "image %zu was taken before image %zu (clock went back): ages "
-                      "around it are unreliable", a->included[p], a->included[p - 1]);
+            st = warn(a, err,
+                      "image %zu was taken before image %zu (clock went back): ages "
+                      "around it are unreliable",
+                      a->included[p], a->included[p - 1]);
     }
     if (st == MLT_OK && a->untracked_images)
-        st = warn(a, err, "%zu images recorded no identity tracking: their objects count as new, "
-                  "so nothing created before them can qualify", a->untracked_images);
+        st = warn(a, err,
+                  "%zu images recorded no identity tracking: their objects count as new, "
+                  "so nothing created before them can qualify",
+                  a->untracked_images);
     size_t shared = a->warning_count;
     for (size_t r = 0; st == MLT_OK && r < a->set->count; r++) {
         mla_report *report = &a->set->reports[r];
@@ -415,7 +428,8 @@ static mlt_status finish_warnings(analysis *a, mlt_error *err)
             memcpy(list, a->warnings, shared * sizeof *list);
         size_t count = shared;
         if (a->approx_candidates[r]) {
-            list[count] = mla_arena_printf(a->arena, "%" PRIu64 " of %" PRIu64 " candidates rest "
+            list[count] = mla_arena_printf(a->arena,
+                                           "%" PRIu64 " of %" PRIu64 " candidates rest "
                                            "on approximate identities (value fingerprints)",
                                            a->approx_candidates[r], report->candidate_count);
             if (!list[count])
@@ -460,8 +474,8 @@ static mlt_status run(analysis *a, mlt_error *err)
     return st;
 }
 
-mlt_status mla_analyze_file(const char *path, const mla_options *options,
-                            mla_report_set **out, mlt_error *err)
+mlt_status mla_analyze_file(const char *path, const mla_options *options, mla_report_set **out,
+                            mlt_error *err)
 {
     mla_options resolved;
     mla_options_resolve(options, &resolved);

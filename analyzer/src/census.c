@@ -6,7 +6,7 @@
 #include "analysis_internal.h"
 
 typedef struct {
-    mla_census census;    /* first, so the public pointer frees the whole */
+    mla_census census; /* first, so the public pointer frees the whole */
     mla_arena arena;
 } census_result;
 

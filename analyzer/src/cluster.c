@@ -62,16 +62,12 @@ static uint32_t folded_label(const mla_graph *graph, uint32_t source, uint32_t e
 {
     uint32_t label = graph->edge_label[edge];
     switch (graph->edge_kind[edge]) {
-    case MLT_LABEL_INDEX:
-        return FOLDED;
+    case MLT_LABEL_INDEX: return FOLDED;
     case MLT_LABEL_KEY_STR:
         return key_looks_like_data(graph, source, label, class_cache) ? FOLDED : label;
-    case MLT_LABEL_KEY_OBJ:
-        return label < graph->node_count ? graph->type[label] : FOLDED;
-    case MLT_LABEL_NONE:
-        return 0;
-    default:
-        return label;
+    case MLT_LABEL_KEY_OBJ: return label < graph->node_count ? graph->type[label] : FOLDED;
+    case MLT_LABEL_NONE: return 0;
+    default: return label;
     }
 }
 
@@ -99,7 +95,7 @@ static uint64_t root_key(const mla_graph *graph, const mla_bfs *bfs, uint32_t no
 typedef struct {
     const mla_graph *graph;
     const mla_bfs *bfs;
-    uint64_t *shape;      /* 0: not computed yet (computed values have bit 0 set) */
+    uint64_t *shape; /* 0: not computed yet (computed values have bit 0 set) */
     uint64_t *step;
     uint8_t *class_cache;
     uint32_t *stack;
@@ -143,9 +139,12 @@ mlt_status mla_shape_hashes(const mla_graph *graph, const mla_bfs *bfs, const ui
 {
     uint32_t n = graph->node_count;
     /* calloc: pages never touched (nodes off every wanted path) cost no RSS. */
-    shaper sh = {graph, bfs, mla_calloc_array(n, sizeof(uint64_t)),
+    shaper sh = {graph,
+                 bfs,
                  mla_calloc_array(n, sizeof(uint64_t)),
-                 mla_calloc_array(graph->strings.count, 1), mla_malloc_array(n, sizeof(uint32_t))};
+                 mla_calloc_array(n, sizeof(uint64_t)),
+                 mla_calloc_array(graph->strings.count, 1),
+                 mla_malloc_array(n, sizeof(uint32_t))};
     if (!sh.shape || !sh.step || !sh.class_cache || !sh.stack) {
         free(sh.shape);
         free(sh.step);
@@ -197,9 +196,7 @@ static void render_folded_step(mla_sbuf *out, const mla_graph *graph, const mla_
     uint32_t edge = bfs->parent_edge[node];
     uint32_t folded = folded_label(graph, bfs->parent[node], edge, NULL);
     switch (graph->edge_kind[edge]) {
-    case MLT_LABEL_INDEX:
-        mla_sbuf_puts(out, "[*]");
-        break;
+    case MLT_LABEL_INDEX: mla_sbuf_puts(out, "[*]"); break;
     case MLT_LABEL_KEY_STR:
         if (folded == FOLDED)
             mla_sbuf_puts(out, "[*]");
@@ -207,12 +204,9 @@ static void render_folded_step(mla_sbuf *out, const mla_graph *graph, const mla_
             mla_render_edge(out, graph, reg, edge, NULL);
         break;
     case MLT_LABEL_KEY_OBJ:
-        mla_sbuf_printf(out, "[<key %s>]",
-                        folded < reg->count ? reg->names[folded] : "?");
+        mla_sbuf_printf(out, "[<key %s>]", folded < reg->count ? reg->names[folded] : "?");
         break;
-    default:
-        mla_render_edge(out, graph, reg, edge, NULL);
-        break;
+    default: mla_render_edge(out, graph, reg, edge, NULL); break;
     }
 }
 
@@ -241,7 +235,8 @@ char *mla_shape_text(mla_arena *arena, const mla_graph *graph, const mla_typereg
             break;
         }
         /* An unlabelled last step would only repeat the final type. */
-        if (run == 1 && i == depth && graph->edge_kind[bfs->parent_edge[chain[i]]] == MLT_LABEL_NONE)
+        if (run == 1 && i == depth &&
+            graph->edge_kind[bfs->parent_edge[chain[i]]] == MLT_LABEL_NONE)
             break;
         mla_sbuf_puts(&out, run > 1 ? " -> (" : " -> ");
         render_folded_step(&out, graph, reg, bfs, chain[i]);

@@ -54,8 +54,8 @@ static double warmup_origin(const mla_criteria *crit, const mlt_image_info *imag
 }
 
 mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
-                             const mlt_image_info *images, size_t image_count,
-                             double run_start, mlt_error *err)
+                             const mlt_image_info *images, size_t image_count, double run_start,
+                             mlt_error *err)
 {
     memset(crit, 0, sizeof *crit);
     crit->criterion = *criterion;
@@ -76,7 +76,9 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
     double t0 = image_count ? warmup_origin(crit, images, run_start) : 0.0;
     int64_t completed = -1;
     for (size_t f = 0; f < image_count; f++) {
-        crit->call_of[f] = images[f].trigger == MLT_TRIGGER_CALL_END ? (int64_t)images[f].call_counter : -1;
+        crit->call_of[f] = images[f].trigger == MLT_TRIGGER_CALL_END
+                               ? (int64_t)images[f].call_counter
+                               : -1;
         /* Created in (t[f-1], t[f]]: after the warm-up only if t[f-1] is. */
         crit->after_warmup[f] = f >= 1 && crit->time[f - 1] >= t0 + criterion->warmup;
         crit->created_call[f] = -1;
@@ -84,8 +86,7 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
             completed = (int64_t)images[f].call_counter;
             /* New at call-end(k) relative to an image taken inside call k. */
             if (f >= 1 && images[f - 1].trigger != MLT_TRIGGER_CALL_END &&
-                images[f - 1].call_counter == images[f].call_counter &&
-                images[f].call_counter > 0)
+                images[f - 1].call_counter == images[f].call_counter && images[f].call_counter > 0)
                 crit->created_call[f] = (int64_t)images[f].call_counter;
         }
         crit->completed_call[f] = completed;
@@ -181,7 +182,8 @@ size_t mla_criteria_window_start(const mlt_criterion *c, const mlt_image_info *i
                 last_ruled_out = p;
     } else {
         int mono = monotonic_usable(images, evaluated + 1);
-        double limit = (mono ? images[evaluated - 1].monotonic_time : images[evaluated - 1].wall_time) -
+        double limit = (mono ? images[evaluated - 1].monotonic_time
+                             : images[evaluated - 1].wall_time) -
                        c->lifetime;
         for (size_t p = 0; p < evaluated; p++)
             if ((mono ? images[p].monotonic_time : images[p].wall_time) <= limit)

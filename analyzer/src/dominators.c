@@ -12,18 +12,18 @@
  * access is a miss, and one record costs one miss instead of four. */
 typedef struct {
     uint32_t ancestor;
-    uint32_t label;   /* also the DFS edge cursor while numbering, then idom */
+    uint32_t label; /* also the DFS edge cursor while numbering, then idom */
     uint32_t semi;
-    uint32_t parent;  /* DFS tree parent, in preorder numbers */
+    uint32_t parent; /* DFS tree parent, in preorder numbers */
 } snca_rec;
 
 typedef struct {
-    uint32_t count;     /* nodes + 1 (super-root) */
-    uint32_t *pre_of;   /* node -> preorder number */
-    uint32_t *vertex;   /* preorder number -> node (node_count for the super-root) */
+    uint32_t count;   /* nodes + 1 (super-root) */
+    uint32_t *pre_of; /* node -> preorder number */
+    uint32_t *vertex; /* preorder number -> node (node_count for the super-root) */
     snca_rec *rec;
     uint32_t *stack;
-    uint32_t *cursor;   /* DFS edge cursor per node */
+    uint32_t *cursor; /* DFS edge cursor per node */
 } snca;
 
 static void snca_free(snca *s)
@@ -122,7 +122,7 @@ static uint32_t eval(snca *s, uint32_t v)
  * independent loads the CPU overlaps, so the dependent loop that follows
  * reads its referrers sequentially instead of through two random misses. */
 typedef struct {
-    uint32_t *start;  /* count + 1 */
+    uint32_t *start; /* count + 1 */
     uint32_t *pre;
 } pre_referrers;
 

@@ -4,8 +4,8 @@
 
 #include "analysis_internal.h"
 
-mlt_status mla_graph_alloc(mla_graph *graph, uint32_t nodes, uint32_t edges, size_t roots,
-                           int full, mlt_error *err)
+mlt_status mla_graph_alloc(mla_graph *graph, uint32_t nodes, uint32_t edges, size_t roots, int full,
+                           mlt_error *err)
 {
     memset(graph, 0, sizeof *graph);
     graph->node_count = nodes;

@@ -4,9 +4,9 @@
 
 #include "analysis_internal.h"
 
-void mla_identity_link(const mla_graph *prev, const uint32_t *prev_first,
-                       const uint8_t *prev_bits, const mla_graph *cur, uint32_t image,
-                       int chain_ok, uint32_t *first, uint8_t *bits, mla_link_stats *stats)
+void mla_identity_link(const mla_graph *prev, const uint32_t *prev_first, const uint8_t *prev_bits,
+                       const mla_graph *cur, uint32_t image, int chain_ok, uint32_t *first,
+                       uint8_t *bits, mla_link_stats *stats)
 {
     uint32_t j = 0;
     for (uint32_t i = 0; i < cur->node_count; i++) {

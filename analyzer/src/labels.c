@@ -93,8 +93,7 @@ static void render_key_object(mla_sbuf *out, const mla_graph *graph, const mla_t
 }
 
 /* A label that names a string: the text, dressed as the kind says. */
-static void render_string_label(mla_sbuf *out, const mla_graph *graph, uint32_t kind,
-                                uint32_t id)
+static void render_string_label(mla_sbuf *out, const mla_graph *graph, uint32_t kind, uint32_t id)
 {
     size_t length;
     const char *text = mla_strtab_get(&graph->strings, id, &length);
@@ -110,8 +109,8 @@ static void render_string_label(mla_sbuf *out, const mla_graph *graph, uint32_t 
         mla_sbuf_puts(out, ">");
 }
 
-void mla_render_edge(mla_sbuf *out, const mla_graph *graph, const mla_typereg *reg,
-                     uint32_t edge, const mla_previews *previews)
+void mla_render_edge(mla_sbuf *out, const mla_graph *graph, const mla_typereg *reg, uint32_t edge,
+                     const mla_previews *previews)
 {
     uint32_t kind = graph->edge_kind[edge];
     uint32_t label = graph->edge_label[edge];
@@ -177,14 +176,11 @@ mla_root_kind mla_render_root(mla_sbuf *out, const mla_graph *graph, const mla_b
                               uint32_t node)
 {
     switch (bfs->super_kind[node]) {
-    case MLA_SUPER_RECORD:
-        return render_record(out, graph, &graph->roots[bfs->root_record[node]]);
+    case MLA_SUPER_RECORD: return render_record(out, graph, &graph->roots[bfs->root_record[node]]);
     case MLA_SUPER_EXTERNAL:
         mla_sbuf_puts(out, "held outside the visible heap");
         return MLA_ROOT_EXTERNAL;
-    default:
-        mla_sbuf_puts(out, "unreachable from the recorded roots");
-        return MLA_ROOT_OTHER;
+    default: mla_sbuf_puts(out, "unreachable from the recorded roots"); return MLA_ROOT_OTHER;
     }
 }
 

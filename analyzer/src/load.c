@@ -86,7 +86,8 @@ static mlt_status read_edges(load_ctx *ctx, mla_graph *g, uint32_t *filled, mlt_
         for (long i = 0; i < got; i++) {
             uint32_t e = (*filled)++;
             g->edge_target[e] = chunk[i].target;
-            g->edge_kind[e] = (uint8_t)(chunk[i].label_kind < MLT_LABEL_COUNT_ ? chunk[i].label_kind : 0);
+            g->edge_kind[e] = (uint8_t)(chunk[i].label_kind < MLT_LABEL_COUNT_ ? chunk[i].label_kind
+                                                                               : 0);
             g->edge_label[e] = chunk[i].label > UINT32_MAX ? UINT32_MAX : (uint32_t)chunk[i].label;
         }
     }
@@ -175,8 +176,9 @@ static mlt_status check_density(const load_ctx *ctx, mlt_error *err)
     return mlt_fail(err, MLT_ERR_LIMIT, 0,
                     "%s: image %zu: %" PRIu64 " objects and %" PRIu64 " edges in %" PRIu64
                     " stored bytes is more than %u records per byte: refused as a likely "
-                    "decompression bomb", mlt_reader_path(ctx->reader), ctx->index,
-                    ctx->info->object_count, ctx->info->edge_count, stored, MAX_RECORDS_PER_BYTE);
+                    "decompression bomb",
+                    mlt_reader_path(ctx->reader), ctx->index, ctx->info->object_count,
+                    ctx->info->edge_count, stored, MAX_RECORDS_PER_BYTE);
 }
 
 mlt_status mla_load_image(mlt_reader *reader, size_t index, mla_typereg *reg, int full,
@@ -195,8 +197,8 @@ mlt_status mla_load_image(mlt_reader *reader, size_t index, mla_typereg *reg, in
     st = check_density(&ctx, err);
     if (st != MLT_OK)
         goto out;
-    st = mla_graph_alloc(graph, (uint32_t)ctx.info->object_count,
-                         (uint32_t)ctx.info->edge_count, (size_t)ctx.info->root_count, full, err);
+    st = mla_graph_alloc(graph, (uint32_t)ctx.info->object_count, (uint32_t)ctx.info->edge_count,
+                         (size_t)ctx.info->root_count, full, err);
     if (st != MLT_OK)
         goto out;
     st = map_types(&ctx, reg, err);

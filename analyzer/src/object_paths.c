@@ -7,7 +7,7 @@
 #include "analysis_internal.h"
 
 typedef struct {
-    mla_object_info info;   /* first, so the public pointer frees the whole */
+    mla_object_info info; /* first, so the public pointer frees the whole */
     mla_arena arena;
 } object_result;
 
@@ -35,8 +35,8 @@ static void lookup_free(lookup *l)
     mla_typereg_free(&l->types);
 }
 
-mlt_status mla_resolve_image(mlt_reader *reader, const char *path, long image_index,
-                             size_t *out, mlt_error *err)
+mlt_status mla_resolve_image(mlt_reader *reader, const char *path, long image_index, size_t *out,
+                             mlt_error *err)
 {
     size_t count = mlt_reader_image_count(reader);
     if (count == 0)
@@ -47,8 +47,8 @@ mlt_status mla_resolve_image(mlt_reader *reader, const char *path, long image_in
     }
     if ((size_t)image_index >= count)
         return mlt_fail(err, MLT_ERR_USAGE, 0,
-                        "%s: image %ld requested but the file holds %zu images", path,
-                        image_index, count);
+                        "%s: image %ld requested but the file holds %zu images", path, image_index,
+                        count);
     *out = (size_t)image_index;
     return MLT_OK;
 }
@@ -184,8 +184,8 @@ static mlt_status run_lookup(const char *path, long image_index, uint64_t addres
 }
 
 mlt_status mla_object_paths(const char *path, long image_index, uint64_t address,
-                            uint32_t max_paths, uint32_t max_path_length,
-                            mla_object_info **out, mlt_error *err)
+                            uint32_t max_paths, uint32_t max_path_length, mla_object_info **out,
+                            mlt_error *err)
 {
     *out = NULL;
     if (!path)
@@ -195,10 +195,9 @@ mlt_status mla_object_paths(const char *path, long image_index, uint64_t address
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
     mla_options defaults;
     mla_options_init(&defaults);
-    mlt_status st = run_lookup(path, image_index, address,
-                               max_paths ? max_paths : MLA_OBJECT_PATHS_DEFAULT_MAX,
-                               max_path_length ? max_path_length : defaults.max_path_length,
-                               res, err);
+    mlt_status st = run_lookup(
+        path, image_index, address, max_paths ? max_paths : MLA_OBJECT_PATHS_DEFAULT_MAX,
+        max_path_length ? max_path_length : defaults.max_path_length, res, err);
     if (st != MLT_OK) {
         mla_object_info_free(&res->info);
         return st;

@@ -31,9 +31,9 @@ int mla_tree_path(const mla_bfs *bfs, const mla_graph *graph, uint32_t node, mla
 }
 
 typedef struct {
-    uint32_t *node;    /* node at each depth, depth 0 = the object */
-    uint32_t *cursor;  /* MLA_NONE: BFS parent not tried yet; else next reverse entry */
-    uint32_t *edge;    /* edge chosen from depth k+1 to depth k */
+    uint32_t *node;   /* node at each depth, depth 0 = the object */
+    uint32_t *cursor; /* MLA_NONE: BFS parent not tried yet; else next reverse entry */
+    uint32_t *edge;   /* edge chosen from depth k+1 to depth k */
 } walk_state;
 
 /* Next referrer of state->node[k] one level closer; 0 when exhausted. */
@@ -131,9 +131,8 @@ static const char *node_type(const mla_graph *graph, const mla_typereg *reg, uin
 }
 
 mlt_status mla_render_path(mla_arena *arena, const mla_graph *graph, const mla_typereg *reg,
-                           const mla_bfs *bfs, const mla_raw_path *raw,
-                           uint32_t max_path_length, const mla_previews *previews,
-                           mla_path *out, mlt_error *err)
+                           const mla_bfs *bfs, const mla_raw_path *raw, uint32_t max_path_length,
+                           const mla_previews *previews, mla_path *out, mlt_error *err)
 {
     memset(out, 0, sizeof *out);
     mla_sbuf text = {0};

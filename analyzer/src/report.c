@@ -9,9 +9,9 @@
 typedef struct {
     uint32_t type;
     uint32_t node;
-    uint64_t retained;   /* the object's own retained size */
+    uint64_t retained; /* the object's own retained size */
     uint64_t shape;
-    uint8_t top;         /* 1: no other candidate dominates it */
+    uint8_t top; /* 1: no other candidate dominates it */
 } cand;
 
 typedef struct {
@@ -21,11 +21,11 @@ typedef struct {
     mla_bfs bfs;
     mla_domtree dom;
     uint64_t *shape;
-    uint8_t *top;        /* per node, candidates only */
-    cand *cands;         /* candidates in node order */
+    uint8_t *top; /* per node, candidates only */
+    cand *cands;  /* candidates in node order */
     uint32_t cand_count;
-    uint32_t *cluster_of;/* per candidate (node order) */
-    uint32_t *stack;     /* scratch for climbing the dominator tree */
+    uint32_t *cluster_of; /* per candidate (node order) */
+    uint32_t *stack;      /* scratch for climbing the dominator tree */
     mla_previews previews;
 } builder;
 
@@ -169,7 +169,8 @@ static mlt_status build_clusters(builder *b, mla_report *report, mlt_error *err)
     }
     size_t k = 0;
     for (uint32_t i = 0; i < b->cand_count; i++) {
-        if (i == 0 || sorted[i].shape != sorted[i - 1].shape || sorted[i].type != sorted[i - 1].type) {
+        if (i == 0 || sorted[i].shape != sorted[i - 1].shape ||
+            sorted[i].type != sorted[i - 1].type) {
             mla_cluster *c = &clusters[k++];
             c->type = b->in->types->names[sorted[i].type];
             c->example_address = g->address[sorted[i].node];
@@ -178,7 +179,8 @@ static mlt_status build_clusters(builder *b, mla_report *report, mlt_error *err)
              * which shows folded repetitions as "(step)+". */
             uint32_t deepest = sorted[i].node;
             for (uint32_t j = i + 1; j < b->cand_count && sorted[j].shape == sorted[i].shape &&
-                                     sorted[j].type == sorted[i].type; j++)
+                                     sorted[j].type == sorted[i].type;
+                 j++)
                 if (b->bfs.dist[sorted[j].node] > b->bfs.dist[deepest])
                     deepest = sorted[j].node;
             c->shape = mla_shape_text(b->arena, g, b->in->types, &b->bfs, deepest);
@@ -219,8 +221,8 @@ static mlt_status build_clusters(builder *b, mla_report *report, mlt_error *err)
 
 typedef struct {
     mla_type_leak leak;
-    uint32_t start;      /* first candidate of the type in the by-type order */
-    uint32_t quota;      /* examples granted */
+    uint32_t start; /* first candidate of the type in the by-type order */
+    uint32_t quota; /* examples granted */
 } leak_slot;
 
 static int leak_slot_order(const void *a, const void *b)
@@ -246,8 +248,8 @@ static void grant_examples(leak_slot *slots, size_t count, uint32_t budget)
     }
 }
 
-static mlt_status collect_leaks(builder *b, cand *by_type, leak_slot **out_slots,
-                                size_t *out_count, mlt_error *err)
+static mlt_status collect_leaks(builder *b, cand *by_type, leak_slot **out_slots, size_t *out_count,
+                                mlt_error *err)
 {
     const mla_graph *g = b->in->graph;
     size_t count = 0;
@@ -323,8 +325,8 @@ static mlt_status load_wanted_previews(builder *b, const uint32_t *examples, siz
     return st;
 }
 
-static mlt_status render_example(builder *b, uint32_t node, const mla_raw_path *raw,
-                                 long raw_count, mla_example *ex, mlt_error *err)
+static mlt_status render_example(builder *b, uint32_t node, const mla_raw_path *raw, long raw_count,
+                                 mla_example *ex, mlt_error *err)
 {
     const mla_report_input *in = b->in;
     const mla_graph *g = in->graph;
@@ -357,8 +359,8 @@ static mlt_status render_example(builder *b, uint32_t node, const mla_raw_path *
     return MLT_OK;
 }
 
-static mlt_status build_examples(builder *b, leak_slot *slots, size_t count,
-                                 const cand *by_type, mlt_error *err)
+static mlt_status build_examples(builder *b, leak_slot *slots, size_t count, const cand *by_type,
+                                 mlt_error *err)
 {
     size_t total = 0;
     for (size_t i = 0; i < count; i++)

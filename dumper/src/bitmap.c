@@ -38,7 +38,8 @@ static int remember_leaf(mld_bitmap *bm, mld_bitmap_leaf_t *leaf)
 {
     if (bm->leaf_count == bm->leaf_capacity) {
         size_t cap = bm->leaf_capacity ? bm->leaf_capacity * 2 : 64;
-        mld_bitmap_leaf_t **grown = mlt_mem_realloc(bm->alloc, bm->all_leaves, cap * sizeof(*grown));
+        mld_bitmap_leaf_t **grown = mlt_mem_realloc(bm->alloc, bm->all_leaves,
+                                                    cap * sizeof(*grown));
         if (grown == NULL) {
             return -1;
         }
@@ -134,7 +135,8 @@ int mld_bitmap_test(const mld_bitmap *bm, uintptr_t address)
     if (mid == NULL) {
         return 0;
     }
-    const mld_bitmap_leaf_t *leaf = mid->leaves[(index >> MLD_BITMAP_LEAF_BITS) & (MLD_BITMAP_MID_SIZE - 1)];
+    const mld_bitmap_leaf_t *leaf =
+        mid->leaves[(index >> MLD_BITMAP_LEAF_BITS) & (MLD_BITMAP_MID_SIZE - 1)];
     if (leaf == NULL) {
         return 0;
     }
@@ -162,6 +164,7 @@ void mld_bitmap_clear(mld_bitmap *bm)
 
 size_t mld_bitmap_bytes(const mld_bitmap *bm)
 {
-    return sizeof(*bm) + bm->leaf_count * sizeof(mld_bitmap_leaf_t) + bm->mid_count * sizeof(mld_bitmap_mid_t) +
+    return sizeof(*bm) + bm->leaf_count * sizeof(mld_bitmap_leaf_t) +
+           bm->mid_count * sizeof(mld_bitmap_mid_t) +
            bm->leaf_capacity * sizeof(mld_bitmap_leaf_t *);
 }

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #define INITIAL_ENTRIES ((size_t)8192)
-#define ENTRY_PREHEADER 0x3u  /* pre-header size / 16 */
-#define ENTRY_SEEN 0x8u       /* scratch bit of the dedup pass */
+#define ENTRY_PREHEADER 0x3u /* pre-header size / 16 */
+#define ENTRY_SEEN 0x8u      /* scratch bit of the dedup pass */
 #define ENTRY_ADDRESS(e) ((e) & ~(uintptr_t)0xF)
-#define ENTRY_BLOCK(e) (ENTRY_ADDRESS(e) - (((e) & ENTRY_PREHEADER) << 4))
+#define ENTRY_BLOCK(e) (ENTRY_ADDRESS(e) - (((e)&ENTRY_PREHEADER) << 4))
 
 void mld_calllog_reset(mld_calllog *log)
 {
@@ -106,7 +106,8 @@ void mld_calllog_birth(mld_calllog *log, mld_bitmap *marks, uintptr_t address, s
     if (log->overflow || log->freed == NULL || log->killed == NULL) {
         return;
     }
-    if ((address & 0xF) != 0 || preheader > 32 || (preheader & 0xF) != 0 || make_room(log, marks) != 0) {
+    if ((address & 0xF) != 0 || preheader > 32 || (preheader & 0xF) != 0 ||
+        make_room(log, marks) != 0) {
         log->overflow = 1;
         return;
     }

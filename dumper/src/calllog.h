@@ -30,9 +30,9 @@ typedef struct {
     mld_bitmap *freed;  /* block starts given back while armed */
     mld_bitmap *killed; /* addresses that can no longer hold an older object: inside a
                            newer object's pre-header, or an object waiting in a freelist */
-    int depth;         /* monitored calls open (outermost per thread or task) */
-    int overlapped;    /* two calls were open at once: births cannot be told apart */
-    int overflow;      /* a birth could not be logged (cap, memory, odd alignment) */
+    int depth;          /* monitored calls open (outermost per thread or task) */
+    int overlapped;     /* two calls were open at once: births cannot be told apart */
+    int overflow;       /* a birth could not be logged (cap, memory, odd alignment) */
 } mld_calllog;
 
 /* Entries the log may hold before it overflows (64 MiB). */

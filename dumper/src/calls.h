@@ -10,15 +10,14 @@
 void mld_calls_start(mld_monitor *m);
 
 typedef struct {
-    int full;                  /* 1: take a full image; 0: a call delta suffices */
-    const uintptr_t *born;     /* sorted survivors to flag MLT_OBJ_CALL_BORN (full only) */
+    int full;              /* 1: take a full image; 0: a call delta suffices */
+    const uintptr_t *born; /* sorted survivors to flag MLT_OBJ_CALL_BORN (full only) */
     size_t born_count;
 } mld_call_end_plan;
 
 /* Call-end: disarms the log when the last open call ends and decides,
  * in O(births of the call), whether the image can be a delta. */
-void mld_calls_end(mld_monitor *m, const mld_dump_args *a, int marks_lost,
-                   mld_call_end_plan *plan);
+void mld_calls_end(mld_monitor *m, const mld_dump_args *a, int marks_lost, mld_call_end_plan *plan);
 
 /* After a full image at call-end: survivors come of age calls - 1 calls later. */
 void mld_calls_after_full_image(mld_monitor *m, const mld_dump_args *a, size_t born_count);

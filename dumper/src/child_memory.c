@@ -138,7 +138,8 @@ static void *child_realloc(void *opaque, void *ptr, size_t size)
         return child_alloc(opaque, size);
     }
     block_header *h = (block_header *)ptr - 1;
-    size_t room = h->class_index == LARGE_BLOCK ? h->mapped - HEADER : class_bytes(h->class_index) - HEADER;
+    size_t room = h->class_index == LARGE_BLOCK ? h->mapped - HEADER
+                                                : class_bytes(h->class_index) - HEADER;
     if (size <= room) {
         return ptr;
     }

@@ -68,9 +68,18 @@ static void mark_chain(const sink *bm, void *head, int numfree, next_fn next, si
 }
 
 #if !MLD_PY_AT_LEAST(3, 14)
-static void *float_next(void *node) { return (void *)Py_TYPE((PyObject *)node); }
-static void *tuple_next(void *node) { return (void *)((PyTupleObject *)node)->ob_item[0]; }
-static void *context_next(void *node) { return (void *)((PyContext *)node)->ctx_weakreflist; }
+static void *float_next(void *node)
+{
+    return (void *)Py_TYPE((PyObject *)node);
+}
+static void *tuple_next(void *node)
+{
+    return (void *)((PyTupleObject *)node)->ob_item[0];
+}
+static void *context_next(void *node)
+{
+    return (void *)((PyContext *)node)->ctx_weakreflist;
+}
 #define MLD_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #endif
 
@@ -85,9 +94,15 @@ static void *context_next(void *node) { return (void *)((PyContext *)node)->ctx_
 /* Before 3.13 the identity bitmap marks block starts (identity.h). */
 #define BACK(tp) mld_internals_preheader(tp)
 
-static void *memerror_next(void *node) { return (void *)((PyBaseExceptionObject *)node)->dict; }
+static void *memerror_next(void *node)
+{
+    return (void *)((PyBaseExceptionObject *)node)->dict;
+}
 #if !MLD_PY_AT_LEAST(3, 11)
-static void *frame_next(void *node) { return (void *)((PyFrameObject *)node)->f_back; }
+static void *frame_next(void *node)
+{
+    return (void *)((PyFrameObject *)node)->f_back;
+}
 #endif
 
 static void mark_container_freelists(const sink *bm, PyInterpreterState *interp)
@@ -306,8 +321,9 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
     }
 #if PyDict_MAXFREELIST > 0
     sink out = {dead, NULL, NULL};
-    mark_array(&out, (void *const *)interp->dict_state.keys_free_list, interp->dict_state.keys_numfree,
-               MLD_ARRAY_LEN(interp->dict_state.keys_free_list), 0);
+    mark_array(&out, (void *const *)interp->dict_state.keys_free_list,
+               interp->dict_state.keys_numfree, MLD_ARRAY_LEN(interp->dict_state.keys_free_list),
+               0);
 #endif
 }
 
@@ -327,8 +343,7 @@ void mld_internals_unpark_frame(PyObject *code, PyObject *frame)
         ++state->numfree;
         ((PyFrameObject *)frame)->f_back = state->free_list;
         state->free_list = (PyFrameObject *)frame;
-    }
-    else {
+    } else {
         PyObject_GC_Del(frame);
     }
 }
@@ -348,11 +363,15 @@ void mld_internals_mark_freelists(mld_bitmap *bm)
  * through its first word (ob_refcnt), its length in size (-1: disabled).
  * Only the kinds that hold objects are read; dictkeys, unicode writers and
  * stack chunks hold plain memory. */
-static void *first_word_next(void *node) { return *(void **)node; }
+static void *first_word_next(void *node)
+{
+    return *(void **)node;
+}
 
 static void mark_generic(const sink *dead, const struct _Py_freelist *fl)
 {
-    mark_chain(dead, fl->freelist, fl->size > INT_MAX ? INT_MAX : (int)fl->size, first_word_next, 0);
+    mark_chain(dead, fl->freelist, fl->size > INT_MAX ? INT_MAX : (int)fl->size, first_word_next,
+               0);
 }
 
 void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
@@ -364,10 +383,14 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
     sink out = {dead, NULL, NULL};
     const struct _Py_freelists *fl = &interp->object_state.freelists;
     const struct _Py_freelist *kinds[] = {
-        &fl->floats, &fl->ints, &fl->lists, &fl->list_iters, &fl->tuple_iters, &fl->dicts,
-        &fl->slices, &fl->ranges, &fl->range_iters, &fl->contexts, &fl->async_gens,
-        &fl->async_gen_asends, &fl->futureiters, &fl->pycfunctionobject, &fl->pycmethodobject,
-        &fl->pymethodobjects,
+        &fl->floats,          &fl->ints,
+        &fl->lists,           &fl->list_iters,
+        &fl->tuple_iters,     &fl->dicts,
+        &fl->slices,          &fl->ranges,
+        &fl->range_iters,     &fl->contexts,
+        &fl->async_gens,      &fl->async_gen_asends,
+        &fl->futureiters,     &fl->pycfunctionobject,
+        &fl->pycmethodobject, &fl->pymethodobjects,
     };
     for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
         mark_generic(&out, kinds[k]);
@@ -398,10 +421,12 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
     }
 #endif
 #if PyList_MAXFREELIST > 0
-    mark_array(&out, (void *const *)fl->lists.items, fl->lists.numfree, MLD_ARRAY_LEN(fl->lists.items), 0);
+    mark_array(&out, (void *const *)fl->lists.items, fl->lists.numfree,
+               MLD_ARRAY_LEN(fl->lists.items), 0);
 #endif
 #if PyDict_MAXFREELIST > 0
-    mark_array(&out, (void *const *)fl->dicts.items, fl->dicts.numfree, MLD_ARRAY_LEN(fl->dicts.items), 0);
+    mark_array(&out, (void *const *)fl->dicts.items, fl->dicts.numfree,
+               MLD_ARRAY_LEN(fl->dicts.items), 0);
 #endif
 #if PyContext_MAXFREELIST > 0
     mark_chain(&out, fl->contexts.items, fl->contexts.numfree, context_next, 0);
@@ -421,7 +446,13 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
 
 #else /* unsupported CPython: the module imports, open_monitor refuses */
 
-void mld_internals_mark_freelists(mld_bitmap *bm) { (void)bm; }
-void mld_internals_mark_freelisted_dead(mld_bitmap *dead) { (void)dead; }
+void mld_internals_mark_freelists(mld_bitmap *bm)
+{
+    (void)bm;
+}
+void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
+{
+    (void)dead;
+}
 
 #endif /* MLD_SUPPORTED */

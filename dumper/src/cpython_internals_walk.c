@@ -372,23 +372,71 @@ PyObject *mld_internals_frame_local(const mld_frame_view *frame, int i)
 
 #else /* unsupported CPython: the module imports, open_monitor refuses */
 
-int mld_internals_gc_walk(mld_gc_visit_fn visit, void *arg) { (void)visit; (void)arg; return 0; }
-size_t mld_internals_getsizeof_extra(PyObject *op) { (void)op; return 0; }
-size_t mld_internals_preheader(PyTypeObject *tp) { (void)tp; return 0; }
+int mld_internals_gc_walk(mld_gc_visit_fn visit, void *arg)
+{
+    (void)visit;
+    (void)arg;
+    return 0;
+}
+size_t mld_internals_getsizeof_extra(PyObject *op)
+{
+    (void)op;
+    return 0;
+}
+size_t mld_internals_preheader(PyTypeObject *tp)
+{
+    (void)tp;
+    return 0;
+}
 int mld_internals_managed_attrs(PyObject *op, mld_attr_fn attr, void *arg, PyObject **dict_out)
 {
-    (void)op; (void)attr; (void)arg;
+    (void)op;
+    (void)attr;
+    (void)arg;
     *dict_out = NULL;
     return 0;
 }
-PyObject *mld_internals_sysdict(void) { return NULL; }
-PyObject *mld_internals_builtins(void) { return NULL; }
-PyObject *mld_internals_thread_dict(PyThreadState *ts) { (void)ts; return NULL; }
-PyObject *mld_internals_thread_context(PyThreadState *ts) { (void)ts; return NULL; }
-uint64_t mld_internals_thread_id(PyThreadState *ts) { (void)ts; return 0; }
-void mld_internals_walk_frames(PyThreadState *ts, mld_frame_fn fn, void *arg) { (void)ts; (void)fn; (void)arg; }
-PyObject *mld_internals_local_name(const mld_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
-PyObject *mld_internals_frame_local(const mld_frame_view *frame, int i) { (void)frame; (void)i; return NULL; }
+PyObject *mld_internals_sysdict(void)
+{
+    return NULL;
+}
+PyObject *mld_internals_builtins(void)
+{
+    return NULL;
+}
+PyObject *mld_internals_thread_dict(PyThreadState *ts)
+{
+    (void)ts;
+    return NULL;
+}
+PyObject *mld_internals_thread_context(PyThreadState *ts)
+{
+    (void)ts;
+    return NULL;
+}
+uint64_t mld_internals_thread_id(PyThreadState *ts)
+{
+    (void)ts;
+    return 0;
+}
+void mld_internals_walk_frames(PyThreadState *ts, mld_frame_fn fn, void *arg)
+{
+    (void)ts;
+    (void)fn;
+    (void)arg;
+}
+PyObject *mld_internals_local_name(const mld_frame_view *frame, int i)
+{
+    (void)frame;
+    (void)i;
+    return NULL;
+}
+PyObject *mld_internals_frame_local(const mld_frame_view *frame, int i)
+{
+    (void)frame;
+    (void)i;
+    return NULL;
+}
 int mld_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first)
 {
     (void)code;
@@ -396,7 +444,16 @@ int mld_internals_freevar_names(PyCodeObject *code, PyObject **names, int *first
     *first = 0;
     return 0;
 }
-PyObject *mld_internals_code_names(PyCodeObject *code) { (void)code; return NULL; }
-int mld_internals_object_frame(PyObject *op, mld_frame_view *view) { (void)op; (void)view; return 0; }
+PyObject *mld_internals_code_names(PyCodeObject *code)
+{
+    (void)code;
+    return NULL;
+}
+int mld_internals_object_frame(PyObject *op, mld_frame_view *view)
+{
+    (void)op;
+    (void)view;
+    return 0;
+}
 
 #endif /* MLD_SUPPORTED */

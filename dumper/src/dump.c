@@ -120,11 +120,11 @@ static void dump_in_process(mld_monitor *m, const mld_dump_args *a, mld_dump_res
     mld_emit_stats stats;
     memset(&stats, 0, sizeof(stats));
     mlt_status st;
-    Py_BEGIN_ALLOW_THREADS
-    st = ensure_writer(m, &err) == 0 ? mld_emit_image(m->writer, &m->snap, &info, pause, &stats, &err)
-                                     : err.code;
-    Py_END_ALLOW_THREADS
-    mld_snapshot_trim(&m->snap, SNAPSHOT_KEEP_BYTES);
+    Py_BEGIN_ALLOW_THREADS st = ensure_writer(m, &err) == 0
+                                    ? mld_emit_image(m->writer, &m->snap, &info, pause, &stats,
+                                                     &err)
+                                    : err.code;
+    Py_END_ALLOW_THREADS mld_snapshot_trim(&m->snap, SNAPSHOT_KEEP_BYTES);
     if (st != MLT_OK) {
         set_error(r, "memalot: cannot write image to %s: %s", m->path, err.message);
         return;
@@ -237,8 +237,8 @@ static int reap(pid_t pid, int *wait_status, int options)
  * running then is killed. The child is also polled, so a child that died
  * without writing is noticed even if another process inherited the pipe's
  * write end. */
-static int read_report(int fd, pid_t pid, uint64_t deadline_ns, child_report *rep,
-                       int *wait_status, int *timed_out)
+static int read_report(int fd, pid_t pid, uint64_t deadline_ns, child_report *rep, int *wait_status,
+                       int *timed_out)
 {
     size_t done = 0;
     int reaped = 0;
@@ -312,8 +312,8 @@ static void child_failed(mld_monitor *m, mld_dump_result *r, int status)
 
 /* Returns 0 when the fork happened (r is filled either way), -1 when the
  * caller should take an in-process image instead (no fork, no writer). */
-static int dump_forked(mld_monitor *m, const mld_dump_args *a, mld_dump_result *r,
-                       int marks_lost, uint64_t t0)
+static int dump_forked(mld_monitor *m, const mld_dump_args *a, mld_dump_result *r, int marks_lost,
+                       uint64_t t0)
 {
     mlt_error err;
     memset(&err, 0, sizeof(err));
@@ -344,10 +344,8 @@ static int dump_forked(mld_monitor *m, const mld_dump_args *a, mld_dump_result *
     child_report rep;
     memset(&rep, 0, sizeof(rep));
     int status = 0, got, timed_out = 0;
-    Py_BEGIN_ALLOW_THREADS
-    got = read_report(fds[0], pid, deadline_ns, &rep, &status, &timed_out);
-    Py_END_ALLOW_THREADS
-    close(fds[0]);
+    Py_BEGIN_ALLOW_THREADS got = read_report(fds[0], pid, deadline_ns, &rep, &status, &timed_out);
+    Py_END_ALLOW_THREADS close(fds[0]);
     r->forked = 1;
     if (got != 0 && timed_out) {
         give_up_fork_mode(m, r, deadline_ns);
@@ -389,15 +387,16 @@ static void write_call_delta(mld_monitor *m, const mld_dump_args *a, mld_dump_re
     memset(&err, 0, sizeof(err));
     mlt_status st;
     uint64_t size = 0;
-    Py_BEGIN_ALLOW_THREADS
-    st = ensure_writer(m, &err) != 0 ? err.code : mlt_writer_begin_image(m->writer, &info, &err);
+    Py_BEGIN_ALLOW_THREADS st = ensure_writer(m, &err) != 0
+                                    ? err.code
+                                    : mlt_writer_begin_image(m->writer, &info, &err);
     if (st == MLT_OK) {
         uint64_t before = mlt_writer_file_size(m->writer);
         st = mlt_writer_end_image(m->writer, 0, &err);
         size = mlt_writer_file_size(m->writer) - before;
     }
-    Py_END_ALLOW_THREADS
-    if (st != MLT_OK) {
+    Py_END_ALLOW_THREADS if (st != MLT_OK)
+    {
         set_error(r, "memalot: cannot write image to %s: %s", m->path, err.message);
         return;
     }

@@ -159,12 +159,8 @@ static void translate_edge(const emit_ctx *c, const mld_snap_edge *in, mlt_edge 
         return;
     }
     switch ((mlt_label_kind)out->label_kind) {
-    case MLT_LABEL_KEY_OBJ:
-        out->label = index_of(c, label);
-        break;
-    case MLT_LABEL_INDEX:
-        out->label = label;
-        break;
+    case MLT_LABEL_KEY_OBJ: out->label = index_of(c, label); break;
+    case MLT_LABEL_INDEX: out->label = label; break;
     default:
         out->label_kind = MLT_LABEL_NONE;
         out->label = 0;
@@ -181,8 +177,8 @@ static mlt_status write_objects(emit_ctx *c, mlt_writer *w, mlt_error *err)
     for (size_t pos = 0; pos < s->objects.count; pos++) {
         uint32_t walk_index = c->order[pos].walk_index;
         const mld_snap_object *o = &s->objects.items[walk_index];
-        mlt_object obj = {o->address, c->type_ids[o->type], o->flags, o->size, o->refcount,
-                          o->edge_count};
+        mlt_object obj = {o->address, c->type_ids[o->type], o->flags,
+                          o->size,    o->refcount,          o->edge_count};
         mlt_status st = mlt_writer_add_object(w, &obj, err);
         const mld_snap_edge *edges = s->edges.items + c->edge_start[walk_index];
         for (uint32_t done = 0; st == MLT_OK && done < o->edge_count;) {
@@ -205,8 +201,8 @@ static mlt_status write_roots(emit_ctx *c, mlt_writer *w, mlt_error *err)
     const mld_snapshot *s = c->snap;
     for (size_t i = 0; i < s->roots.count; i++) {
         const mld_snap_root *r = &s->roots.items[i];
-        mlt_root root = {(mlt_root_kind)r->kind, index_of(c, r->object), string_of(c, r->name),
-                         string_of(c, r->context), r->thread_id, r->depth};
+        mlt_root root = {(mlt_root_kind)r->kind,   index_of(c, r->object), string_of(c, r->name),
+                         string_of(c, r->context), r->thread_id,           r->depth};
         mlt_status st = mlt_writer_add_root(w, &root, err);
         if (st != MLT_OK) {
             return st;
@@ -271,9 +267,12 @@ mlt_status mld_emit_image(mlt_writer *writer, const mld_snapshot *snap, const ml
     }
     if (st == MLT_OK) {
         st = write_tables(&c, writer, err);
-        if (st == MLT_OK) st = write_objects(&c, writer, err);
-        if (st == MLT_OK) st = write_roots(&c, writer, err);
-        if (st == MLT_OK) st = write_previews(&c, writer, err);
+        if (st == MLT_OK)
+            st = write_objects(&c, writer, err);
+        if (st == MLT_OK)
+            st = write_roots(&c, writer, err);
+        if (st == MLT_OK)
+            st = write_previews(&c, writer, err);
         if (st == MLT_OK) {
             st = mlt_writer_end_image(writer, pause_ns, err);
         } else {

@@ -15,7 +15,15 @@
 
 /* The exact freelist types whose tp_dealloc is wrapped. */
 enum {
-    W_FLOAT, W_TUPLE, W_LIST, W_DICT, W_SLICE, W_CONTEXT, W_ASEND, W_ASYNC_VALUE, W_MEMERR,
+    W_FLOAT,
+    W_TUPLE,
+    W_LIST,
+    W_DICT,
+    W_SLICE,
+    W_CONTEXT,
+    W_ASEND,
+    W_ASYNC_VALUE,
+    W_MEMERR,
 #if !MLD_PY_AT_LEAST(3, 11)
     W_FRAME,
 #endif
@@ -27,13 +35,13 @@ enum {
  * state that cannot live in the monitor object: it is kept in this one
  * place, and written only with the GIL held. */
 static struct {
-    mld_bitmap *marks;       /* marked into; NULL turns every hook into a pass-through */
-    uint64_t replaced;       /* allocator hooks found dropped and re-installed */
+    mld_bitmap *marks; /* marked into; NULL turns every hook into a pass-through */
+    uint64_t replaced; /* allocator hooks found dropped and re-installed */
     PyMemAllocatorEx orig_obj;
     int alloc_installed;
     destructor orig_dealloc[W_COUNT];
     PyTypeObject *wrapped_type[W_COUNT];
-    size_t mark_back[W_COUNT]; /* the wrapped type's pre-header */
+    size_t mark_back[W_COUNT];   /* the wrapped type's pre-header */
     unsigned dealloc_depth;      /* direct container-dealloc levels in flight */
     unsigned dealloc_fast_limit; /* levels allowed without a trashcan; 0 once
                                     a second interpreter was seen */
@@ -257,33 +265,32 @@ static inline void mark_object(PyObject *op, int slot)
 #define MLD_DEALLOC_FAST_DEPTH 50u
 
 #define TRASHCAN_DEALLOC_WRAPPER(name, slot, dealloc)                                              \
-    static void name(PyObject *op);                                                          \
-    static MLD_NOINLINE void name##_trashcan(PyObject *op)                                   \
-    {                                                                                        \
-        PyObject_GC_UnTrack(op);                                                             \
-        Py_TRASHCAN_BEGIN(op, name)                                                          \
-        dealloc(op);                                                                         \
-        Py_TRASHCAN_END                                                                      \
-    }                                                                                        \
-    static void name(PyObject *op)                                                           \
-    {                                                                                        \
-        mark_object(op, slot);                                                               \
-        if (g_hooks.dealloc_depth < g_hooks.dealloc_fast_limit) {                            \
-            g_hooks.dealloc_depth++;                                                         \
-            dealloc(op);                                                                     \
-            g_hooks.dealloc_depth--;                                                         \
-            return;                                                                          \
-        }                                                                                    \
-        name##_trashcan(op);                                                                 \
+    static void name(PyObject *op);                                                                \
+    static MLD_NOINLINE void name##_trashcan(PyObject *op)                                         \
+    {                                                                                              \
+        PyObject_GC_UnTrack(op);                                                                   \
+        Py_TRASHCAN_BEGIN(op, name) dealloc(op);                                                   \
+        Py_TRASHCAN_END                                                                            \
+    }                                                                                              \
+    static void name(PyObject *op)                                                                 \
+    {                                                                                              \
+        mark_object(op, slot);                                                                     \
+        if (g_hooks.dealloc_depth < g_hooks.dealloc_fast_limit) {                                  \
+            g_hooks.dealloc_depth++;                                                               \
+            dealloc(op);                                                                           \
+            g_hooks.dealloc_depth--;                                                               \
+            return;                                                                                \
+        }                                                                                          \
+        name##_trashcan(op);                                                                       \
     }
 
 /* The others never had a trashcan and some untrack unconditionally with the
  * internal _PyObject_GC_UNTRACK (slice, async-gen objects, MemoryError), which
  * crashes on an untracked object: mark and pass through. */
-#define PLAIN_DEALLOC_WRAPPER(name, slot)                                                    \
-    static void name(PyObject *op)                                                           \
-    {                                                                                        \
-        mark_object(op, slot);                                                               \
+#define PLAIN_DEALLOC_WRAPPER(name, slot)                                                          \
+    static void name(PyObject *op)                                                                 \
+    {                                                                                              \
+        mark_object(op, slot);                                                                     \
         g_hooks.orig_dealloc[slot](op);                                                            \
     }
 
@@ -392,7 +399,8 @@ int mld_identity_check_lost(void)
 {
     int lost = g_hooks.marks != NULL && mld_bitmap_lossy(g_hooks.marks);
     if (reinstall_allocator_if_lost()) {
-        g_hooks.replaced++; /* like a replaced 3.13 tracer: counted, re-installed, image approximate */
+        g_hooks
+            .replaced++; /* like a replaced 3.13 tracer: counted, re-installed, image approximate */
         lost = 1;
     }
     check_for_other_interpreters();
@@ -419,7 +427,8 @@ int mld_identity_call_deltas_supported(void)
 
 static void log_freelisted(void *arg MLD_UNUSED, uintptr_t block)
 {
-    mld_bitmap_set(g_hooks.marks, block); /* marked already, unless it sat there since before the first image */
+    mld_bitmap_set(g_hooks.marks,
+                   block); /* marked already, unless it sat there since before the first image */
     log_block(block);
 }
 

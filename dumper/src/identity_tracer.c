@@ -13,17 +13,17 @@
  * cannot live in the monitor object: it is kept in this one place, and
  * written only with the GIL held. */
 static struct {
-    mld_bitmap *marks;       /* marked into; NULL turns every hook into a pass-through */
-    uint64_t replaced;       /* tracer replacements seen */
-    mld_calllog *calllog;    /* armed monitored call's births, else NULL */
+    mld_bitmap *marks;    /* marked into; NULL turns every hook into a pass-through */
+    uint64_t replaced;    /* tracer replacements seen */
+    mld_calllog *calllog; /* armed monitored call's births, else NULL */
     PyRefTracer prev_tracer;
     void *prev_data;
     int tracer_installed;
-    int in_tracer;           /* a tracer that chained back to us would recurse */
-    int tracer_rare;         /* calllog or prev_tracer set: one test on the hot path */
+    int in_tracer;   /* a tracer that chained back to us would recurse */
+    int tracer_rare; /* calllog or prev_tracer set: one test on the hot path */
     PyMemAllocatorEx call_orig;
     int free_hook_installed;
-    int free_hook_stuck;     /* wrapped by someone else: left in place for good */
+    int free_hook_stuck; /* wrapped by someone else: left in place for good */
 } g_hooks;
 
 /* The tracer's rare paths, out of line. CPython calls the tracer at every
@@ -115,8 +115,8 @@ static void install_free_hook(void)
     }
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &g_hooks.call_orig);
     /* malloc and calloc stay the original functions: no cost there. */
-    PyMemAllocatorEx hook = {g_hooks.call_orig.ctx, g_hooks.call_orig.malloc, g_hooks.call_orig.calloc,
-                             call_hook_realloc, call_hook_free};
+    PyMemAllocatorEx hook = {g_hooks.call_orig.ctx, g_hooks.call_orig.malloc,
+                             g_hooks.call_orig.calloc, call_hook_realloc, call_hook_free};
     PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hook);
     g_hooks.free_hook_installed = 1;
 }

@@ -211,7 +211,8 @@ int mld_monitor_open(const mld_open_args *args)
     if (!MLD_SUPPORTED) {
         PyErr_Format(PyExc_RuntimeError,
                      "memalot: CPython %s is not supported (the dumper reads interpreter internals "
-                     "of CPython 3.10 to 3.14 only)", PY_VERSION);
+                     "of CPython 3.10 to 3.14 only)",
+                     PY_VERSION);
         return -1;
     }
     if (in_subinterpreter()) {
@@ -272,10 +273,8 @@ void mld_monitor_close(void)
      * dump running in another thread, which holds the lock without the GIL. */
     g_monitor = NULL;
     mld_identity_uninstall();
-    Py_BEGIN_ALLOW_THREADS
-    PyThread_acquire_lock(m->lock, WAIT_LOCK);
-    Py_END_ALLOW_THREADS
-    mlt_writer_close(m->writer);
+    Py_BEGIN_ALLOW_THREADS PyThread_acquire_lock(m->lock, WAIT_LOCK);
+    Py_END_ALLOW_THREADS mlt_writer_close(m->writer);
     m->writer = NULL;
     PyThread_release_lock(m->lock);
     if (m->waiters > 0) {
@@ -289,8 +288,9 @@ void mld_monitor_close(void)
 mld_monitor *mld_monitor_lock(char *error, size_t error_size)
 {
     if (in_subinterpreter()) {
-        snprintf(error, error_size, "memalot: images are taken in the main interpreter only, "
-                                    "not in a subinterpreter");
+        snprintf(error, error_size,
+                 "memalot: images are taken in the main interpreter only, "
+                 "not in a subinterpreter");
         return NULL;
     }
     if (inherited_by_fork(g_monitor)) {
@@ -303,8 +303,7 @@ mld_monitor *mld_monitor_lock(char *error, size_t error_size)
     }
     m->waiters++;
     if (!PyThread_acquire_lock(m->lock, NOWAIT_LOCK)) {
-        Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(m->lock, WAIT_LOCK);
+        Py_BEGIN_ALLOW_THREADS PyThread_acquire_lock(m->lock, WAIT_LOCK);
         Py_END_ALLOW_THREADS
     }
     m->waiters--;

@@ -18,35 +18,35 @@
 typedef struct {
     char *path;
     mlt_writer_options options;
-    mlt_writer *writer;        /* fork-mode children write through a copy of it */
-    mlt_file_info info;        /* strings below are owned */
+    mlt_writer *writer; /* fork-mode children write through a copy of it */
+    mlt_file_info info; /* strings below are owned */
     char *owned_strings[8];
     char **argv;
     uint32_t argc;
     mld_bitmap *bitmap;
     mlt_identity_source source;
     uint64_t next_sequence;
-    int has_previous;          /* an image of this monitor is in the file, and */
-    uint64_t previous_sequence;/* its marks were cleared when it was taken */
+    int has_previous;           /* an image of this monitor is in the file, and */
+    uint64_t previous_sequence; /* its marks were cleared when it was taken */
     int use_fork;
-    int fork_given_up;         /* an image child overran its deadline: in-process from now on */
-    uint64_t fork_timeout_ns;  /* how long to wait for an image child; 0: derived (dump.c) */
-    uint64_t last_image_ns;    /* how long the last full image took, start to finish */
+    int fork_given_up;        /* an image child overran its deadline: in-process from now on */
+    uint64_t fork_timeout_ns; /* how long to wait for an image child; 0: derived (dump.c) */
+    uint64_t last_image_ns;   /* how long the last full image took, start to finish */
     size_t value_cap;
-    PyThread_type_lock lock;   /* one dump (or close) at a time */
-    int waiters;               /* dumps waiting for the lock (changed under the GIL) */
+    PyThread_type_lock lock; /* one dump (or close) at a time */
+    int waiters;             /* dumps waiting for the lock (changed under the GIL) */
     mld_snapshot snap;
     mld_walker walker;
     PyObject *sizeof_name, *module_name; /* interned strs, owned */
     /* Per-call delta images (3.13+, calls.c). */
-    int call_deltas;           /* on: call-start arms the births log, clean calls write deltas */
-    int marks_lost;            /* identity marks lost since the last full image (a check at a
+    int call_deltas; /* on: call-start arms the births log, clean calls write deltas */
+    int marks_lost;  /* identity marks lost since the last full image (a check at a
                                   call-start or a call delta must not forget it) */
     mld_calllog calllog;
     uint64_t due[MLD_DUE_MAX]; /* call counters at which survivors of earlier calls come of
                                   age: a full image is due at the first call-end >= each */
     size_t due_count;
-    uint64_t full_until;       /* the due list overflowed: full images up to this call */
+    uint64_t full_until; /* the due list overflowed: full images up to this call */
 } mld_monitor;
 
 /* The one monitor, or NULL. */
@@ -56,15 +56,15 @@ typedef struct {
     const char *path;
     int compression_level;
     Py_ssize_t value_cap;
-    PyObject *argv;            /* sequence of str or None (then sys.argv) */
+    PyObject *argv; /* sequence of str or None (then sys.argv) */
     int argv_withheld;
     unsigned long long run_id;
     double start_time;
     int append;
     int use_fork;
-    double fork_timeout;       /* seconds to wait for an image child; 0: derived */
-    PyObject *own_code;        /* tuple of code objects (the package's functions) or NULL */
-    int call_deltas;           /* per-call delta images where supported (3.13+) */
+    double fork_timeout; /* seconds to wait for an image child; 0: derived */
+    PyObject *own_code;  /* tuple of code objects (the package's functions) or NULL */
+    int call_deltas;     /* per-call delta images where supported (3.13+) */
 } mld_open_args;
 
 /* Sets a Python exception and returns -1 on failure. */
@@ -87,7 +87,7 @@ typedef struct {
     uint64_t call_counter;
     const char *function;
     mlt_criterion criterion;
-    int fork;                  /* -1: monitor default, 0: in-process, 1: fork */
+    int fork; /* -1: monitor default, 0: in-process, 1: fork */
 } mld_dump_args;
 
 typedef struct {
@@ -96,10 +96,10 @@ typedef struct {
     uint64_t sequence, objects, edges, roots, image_bytes, file_size;
     uint64_t pause_ns, total_ns;
     int forked;
-    int discarded;             /* ok, but no image: the child overran (error says why) */
-    mlt_image_kind kind;       /* of the image written */
-    int armed;                 /* call-start with deltas: the births log was armed, no image */
-    uint64_t call_born;        /* objects flagged MLT_OBJ_CALL_BORN in the image */
+    int discarded;       /* ok, but no image: the child overran (error says why) */
+    mlt_image_kind kind; /* of the image written */
+    int armed;           /* call-start with deltas: the births log was armed, no image */
+    uint64_t call_born;  /* objects flagged MLT_OBJ_CALL_BORN in the image */
 } mld_dump_result;
 
 /* Takes one image. Never raises: failures land in result->error. Must be

@@ -10,13 +10,13 @@
 #include "memalot/alloc.h"
 
 typedef struct {
-    uint64_t key;     /* 0 = empty slot */
-    uint64_t value;   /* 32 bits used; the slot is 16 bytes so a probe is one cache line */
+    uint64_t key;   /* 0 = empty slot */
+    uint64_t value; /* 32 bits used; the slot is 16 bytes so a probe is one cache line */
 } mld_ptrmap_slot;
 
 typedef struct {
     mld_ptrmap_slot *slots;
-    size_t capacity;  /* power of two */
+    size_t capacity; /* power of two */
     size_t count;
     const mlt_allocator *alloc; /* NULL: libc */
 } mld_ptrmap;

@@ -35,7 +35,8 @@ static void compact_file(mld_monitor *m, uint64_t target, int has_protected, uin
     mlt_status st = mlt_compact_to_budget(m->path, side, target, has_protected, protected_seq,
                                           &m->options, &r->dropped, &err);
     if (st != MLT_OK) {
-        snprintf(r->error, sizeof(r->error), "memalot: cannot compact %s: %s", m->path, err.message);
+        snprintf(r->error, sizeof(r->error), "memalot: cannot compact %s: %s", m->path,
+                 err.message);
     } else if (rename(side, m->path) != 0) {
         snprintf(r->error, sizeof(r->error), "memalot: cannot replace %s with its compacted copy",
                  m->path);
@@ -73,12 +74,11 @@ PyObject *mld_py_compact(PyObject *self, PyObject *args)
         return Py_BuildValue("{s:s}", "error", r.error);
     }
     Py_BEGIN_ALLOW_THREADS
-    /* The writer's idea of the file would go stale: the next image reopens it. */
-    mlt_writer_close(m->writer);
+        /* The writer's idea of the file would go stale: the next image reopens it. */
+        mlt_writer_close(m->writer);
     m->writer = NULL;
     compact_file(m, target, has_protected, protected_seq, &r);
-    Py_END_ALLOW_THREADS
-    PyThread_release_lock(m->lock);
+    Py_END_ALLOW_THREADS PyThread_release_lock(m->lock);
     if (!r.ok) {
         return Py_BuildValue("{s:s}", "error", r.error);
     }

@@ -35,9 +35,10 @@ static int check_own_code(PyObject *own_code)
 static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
-    static char *kwlist[] = {"path", "compression_level", "value_cap", "argv", "argv_withheld",
-                             "run_id", "start_time", "append", "use_fork", "own_code",
-                             "call_deltas", "fork_timeout", NULL};
+    static char *kwlist[] = {
+        "path",        "compression_level", "value_cap", "argv",     "argv_withheld",
+        "run_id",      "start_time",        "append",    "use_fork", "own_code",
+        "call_deltas", "fork_timeout",      NULL};
     PyObject *path_bytes = NULL;
     mld_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, 0.0, NULL, 1};
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppOpd", kwlist, PyUnicode_FSConverter,
@@ -135,12 +136,13 @@ static int parse_criterion(PyObject *value, mlt_criterion *out)
         PyErr_Clear();
         PyErr_Format(PyExc_ValueError,
                      "criterion must be None, ('%s', lifetime, warmup) or "
-                     "('%s', calls, warmup_calls); got %R", time, calls, value);
+                     "('%s', calls, warmup_calls); got %R",
+                     time, calls, value);
         return -1;
     }
     if (!mlt_criterion_kind_from_name(kind, &out->kind)) {
-        PyErr_Format(PyExc_ValueError, "criterion kind must be '%s' or '%s', got '%s'", time,
-                     calls, kind);
+        PyErr_Format(PyExc_ValueError, "criterion kind must be '%s' or '%s', got '%s'", time, calls,
+                     kind);
         return -1;
     }
     if (out->kind == MLT_CRITERION_TIME) {
@@ -166,16 +168,14 @@ static PyObject *result_dict(const mld_dump_result *r)
         return Py_BuildValue("{s:O,s:s,s:K}", "image", Py_None, "kind", "armed", "total_ns",
                              (unsigned long long)r->total_ns);
     }
-    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:s,s:s,s:K}", "image",
-                         (unsigned long long)r->sequence, "objects", (unsigned long long)r->objects,
-                         "edges", (unsigned long long)r->edges, "roots",
-                         (unsigned long long)r->roots, "bytes", (unsigned long long)r->image_bytes,
-                         "file_size", (unsigned long long)r->file_size, "pause_ns",
-                         (unsigned long long)r->pause_ns, "total_ns",
-                         (unsigned long long)r->total_ns, "mode",
-                         r->forked ? "fork" : "inprocess", "kind",
-                         r->kind == MLT_IMAGE_CALL_DELTA ? "delta" : "full", "call_born",
-                         (unsigned long long)r->call_born);
+    return Py_BuildValue(
+        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:s,s:s,s:K}", "image", (unsigned long long)r->sequence,
+        "objects", (unsigned long long)r->objects, "edges", (unsigned long long)r->edges, "roots",
+        (unsigned long long)r->roots, "bytes", (unsigned long long)r->image_bytes, "file_size",
+        (unsigned long long)r->file_size, "pause_ns", (unsigned long long)r->pause_ns, "total_ns",
+        (unsigned long long)r->total_ns, "mode", r->forked ? "fork" : "inprocess", "kind",
+        r->kind == MLT_IMAGE_CALL_DELTA ? "delta" : "full", "call_born",
+        (unsigned long long)r->call_born);
 }
 
 /* dump()'s arguments from a vectorcall: positional, then by keyword. Done
@@ -210,8 +210,9 @@ static int dump_args_from_vector(PyObject *const *args, Py_ssize_t nargs, PyObje
             return -1;
         }
         if (slot < 0 || values[slot] != NULL) {
-            PyErr_Format(PyExc_TypeError, slot < 0 ? "dump() got an unexpected keyword argument '%s'"
-                                                   : "dump() got multiple values for argument '%s'",
+            PyErr_Format(PyExc_TypeError,
+                         slot < 0 ? "dump() got an unexpected keyword argument '%s'"
+                                  : "dump() got multiple values for argument '%s'",
                          name);
             return -1;
         }
@@ -367,9 +368,15 @@ static PyMethodDef METHODS[] = {
 };
 
 static struct PyModuleDef MODULE = {
-    PyModuleDef_HEAD_INIT, "memalot._memalot",
-    "memalot's in-process heap dumper (see docs/design-dumper.md).", -1, METHODS,
-    NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT,
+    "memalot._memalot",
+    "memalot's in-process heap dumper (see docs/design-dumper.md).",
+    -1,
+    METHODS,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
 };
 
 /* close_monitor at interpreter exit, through the atexit module so that it

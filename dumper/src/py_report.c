@@ -43,7 +43,8 @@ static int filter_list_from(PyObject *sequence, const char *name, filter_list *o
         return -1;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
     if (n > REPORT_MAX_FILTERS) {
-        PyErr_Format(PyExc_ValueError, "%s: at most %d type-name filters", name, REPORT_MAX_FILTERS);
+        PyErr_Format(PyExc_ValueError, "%s: at most %d type-name filters", name,
+                     REPORT_MAX_FILTERS);
         Py_DECREF(fast);
         return -1;
     }
@@ -63,7 +64,7 @@ static int filter_list_from(PyObject *sequence, const char *name, filter_list *o
 }
 
 typedef struct {
-    char *text;        /* rendered report (malloc'd), NULL on error */
+    char *text; /* rendered report (malloc'd), NULL on error */
     size_t length;
     uint64_t candidates;
     uint32_t evaluated_image;
@@ -151,13 +152,13 @@ int mld_add_analysis_defaults(PyObject *module)
 PyObject *mld_py_report(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
-    static char *keywords[] = {"path", "each", "include", "exclude", "max_object_details",
+    static char *keywords[] = {"path",  "each", "include", "exclude", "max_object_details",
                                "color", NULL};
     const char *path = NULL;
     int each = 1, color = 0;
     PyObject *include_obj = NULL, *exclude_obj = NULL, *max_details_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|$pOOOp", keywords, &path, &each,
-                                     &include_obj, &exclude_obj, &max_details_obj, &color))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|$pOOOp", keywords, &path, &each, &include_obj,
+                                     &exclude_obj, &max_details_obj, &color))
         return NULL;
     mla_options options;
     mla_options_init(&options);
@@ -186,11 +187,10 @@ PyObject *mld_py_report(PyObject *self, PyObject *args, PyObject *kwargs)
     options.exclude_count = exclude.count;
     report_outcome outcome = {0};
 
-    Py_BEGIN_ALLOW_THREADS
-    analyze_and_render(path_copy, &options, color, &outcome);
+    Py_BEGIN_ALLOW_THREADS analyze_and_render(path_copy, &options, color, &outcome);
     Py_END_ALLOW_THREADS
 
-    PyObject *result = outcome_to_dict(&outcome);
+        PyObject *result = outcome_to_dict(&outcome);
     free(outcome.text);
     free(path_copy);
     filter_list_free(&include);

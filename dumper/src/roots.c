@@ -135,8 +135,8 @@ static void frame_roots(const mld_frame_view *frame, uint32_t depth, void *arg)
         }
     }
     if (frame->locals_dict != NULL) {
-        add_root(w, MLT_ROOT_FRAME_LOCAL, frame->locals_dict, w->s_locals, function,
-                 fw->thread_id, depth);
+        add_root(w, MLT_ROOT_FRAME_LOCAL, frame->locals_dict, w->s_locals, function, fw->thread_id,
+                 depth);
     }
     add_root(w, MLT_ROOT_OTHER, frame->function, w->s_function, function, fw->thread_id, depth);
     add_root(w, MLT_ROOT_OTHER, frame->frame_object, w->s_frame, function, fw->thread_id, depth);
@@ -155,10 +155,10 @@ static void thread_roots(mld_walker *w)
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL;
          ts = PyThreadState_Next(ts)) {
         uint64_t tid = mld_internals_thread_id(ts);
-        add_root(w, MLT_ROOT_THREAD, mld_internals_thread_dict(ts), w->s_thread_dict,
-                 MLT_NO_STRING, tid, 0);
-        add_root(w, MLT_ROOT_THREAD, mld_internals_thread_context(ts), w->s_context,
-                 MLT_NO_STRING, tid, 0);
+        add_root(w, MLT_ROOT_THREAD, mld_internals_thread_dict(ts), w->s_thread_dict, MLT_NO_STRING,
+                 tid, 0);
+        add_root(w, MLT_ROOT_THREAD, mld_internals_thread_context(ts), w->s_context, MLT_NO_STRING,
+                 tid, 0);
         frame_walk fw = {w, tid, ts == dumping};
         mld_internals_walk_frames(ts, frame_roots, &fw);
     }

@@ -23,15 +23,15 @@ int mld_grow_array(const mlt_allocator *alloc, void **items, size_t *capacity, s
     return 0;
 }
 
-#define APPEND(s, arr)                                                                      \
-    do {                                                                                    \
-        if (mld_grow_array((s)->alloc, (void **)&(arr).items, &(arr).capacity, (arr).count + 1,         \
-                           sizeof(*(arr).items)) != 0) {                                    \
-            (s)->out_of_memory = 1;                                                         \
-            return NULL;                                                                    \
-        }                                                                                   \
-        memset(&(arr).items[(arr).count], 0, sizeof(*(arr).items));                        \
-        return &(arr).items[(arr).count++];                                                 \
+#define APPEND(s, arr)                                                                             \
+    do {                                                                                           \
+        if (mld_grow_array((s)->alloc, (void **)&(arr).items, &(arr).capacity, (arr).count + 1,    \
+                           sizeof(*(arr).items)) != 0) {                                           \
+            (s)->out_of_memory = 1;                                                                \
+            return NULL;                                                                           \
+        }                                                                                          \
+        memset(&(arr).items[(arr).count], 0, sizeof(*(arr).items));                                \
+        return &(arr).items[(arr).count++];                                                        \
     } while (0)
 
 void mld_snapshot_init(mld_snapshot *s, const mlt_allocator *alloc)
@@ -43,9 +43,10 @@ void mld_snapshot_init(mld_snapshot *s, const mlt_allocator *alloc)
 void mld_snapshot_free(mld_snapshot *s)
 {
     const mlt_allocator *a = s->alloc;
-    void *buffers[] = {s->objects.items, s->edges.items, s->roots.items, s->previews.items,
-                       s->types.items, s->preview_bytes.items, s->strings.bytes,
-                       s->strings.offsets, s->strings.lengths, s->strings.index};
+    void *buffers[] = {s->objects.items,  s->edges.items,     s->roots.items,
+                       s->previews.items, s->types.items,     s->preview_bytes.items,
+                       s->strings.bytes,  s->strings.offsets, s->strings.lengths,
+                       s->strings.index};
     for (size_t i = 0; i < sizeof(buffers) / sizeof(buffers[0]); i++) {
         mlt_mem_free(a, buffers[i]);
     }
@@ -68,17 +69,29 @@ void mld_snapshot_trim(mld_snapshot *s, size_t max_bytes)
     size_t bytes = s->objects.capacity * sizeof(*s->objects.items) +
                    s->edges.capacity * sizeof(*s->edges.items) +
                    s->roots.capacity * sizeof(*s->roots.items) +
-                   s->previews.capacity * sizeof(*s->previews.items) +
-                   s->preview_bytes.capacity + s->strings.capacity;
+                   s->previews.capacity * sizeof(*s->previews.items) + s->preview_bytes.capacity +
+                   s->strings.capacity;
     if (bytes > max_bytes) {
         mld_snapshot_free(s);
     }
 }
 
-mld_snap_object *mld_snapshot_add_object(mld_snapshot *s) { APPEND(s, s->objects); }
-mld_snap_edge *mld_snapshot_add_edge(mld_snapshot *s) { APPEND(s, s->edges); }
-mld_snap_root *mld_snapshot_add_root(mld_snapshot *s) { APPEND(s, s->roots); }
-mld_snap_type *mld_snapshot_add_type(mld_snapshot *s) { APPEND(s, s->types); }
+mld_snap_object *mld_snapshot_add_object(mld_snapshot *s)
+{
+    APPEND(s, s->objects);
+}
+mld_snap_edge *mld_snapshot_add_edge(mld_snapshot *s)
+{
+    APPEND(s, s->edges);
+}
+mld_snap_root *mld_snapshot_add_root(mld_snapshot *s)
+{
+    APPEND(s, s->roots);
+}
+mld_snap_type *mld_snapshot_add_type(mld_snapshot *s)
+{
+    APPEND(s, s->types);
+}
 
 mld_snap_preview *mld_snapshot_add_preview(mld_snapshot *s, const void *data, size_t length)
 {
@@ -91,8 +104,8 @@ mld_snap_preview *mld_snapshot_add_preview(mld_snapshot *s, const void *data, si
     memcpy(s->preview_bytes.items + offset, data, length);
     s->preview_bytes.count += length;
     mld_snap_preview *p = NULL;
-    if (mld_grow_array(s->alloc, (void **)&s->previews.items, &s->previews.capacity, s->previews.count + 1,
-                       sizeof(*p)) != 0) {
+    if (mld_grow_array(s->alloc, (void **)&s->previews.items, &s->previews.capacity,
+                       s->previews.count + 1, sizeof(*p)) != 0) {
         s->out_of_memory = 1;
         return NULL;
     }
@@ -144,7 +157,8 @@ static uint32_t append_string(const mlt_allocator *a, mld_strtab *t, const char 
 {
     size_t old_capacity = t->capacity_ids;
     if (mld_grow_array(a, (void **)&t->bytes, &t->capacity, t->length + length + 1, 1) != 0 ||
-        mld_grow_array(a, (void **)&t->offsets, &t->capacity_ids, t->count + 1, sizeof(uint64_t)) != 0) {
+        mld_grow_array(a, (void **)&t->offsets, &t->capacity_ids, t->count + 1, sizeof(uint64_t)) !=
+            0) {
         return MLT_NO_STRING;
     }
     if (t->lengths == NULL || old_capacity != t->capacity_ids) {

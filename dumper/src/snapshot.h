@@ -20,13 +20,13 @@ typedef struct {
     uint64_t size;
     uint64_t refcount;
     uint32_t edge_count;
-    uint32_t type;       /* index into mld_snapshot.types */
-    uint8_t flags;       /* MLT_OBJ_* */
+    uint32_t type; /* index into mld_snapshot.types */
+    uint8_t flags; /* MLT_OBJ_* */
 } mld_snap_object;
 
 typedef struct {
-    uint64_t target;     /* address of the referent */
-    uint64_t packed;     /* label kind in the top 8 bits, label below (see below) */
+    uint64_t target; /* address of the referent */
+    uint64_t packed; /* label kind in the top 8 bits, label below (see below) */
 } mld_snap_edge;
 
 /* Labels are string ids, indexes or (KEY_OBJ) the key's address: all far
@@ -54,14 +54,14 @@ static inline uint64_t mld_snap_edge_label(const mld_snap_edge *e)
 }
 
 typedef struct {
-    uint64_t object;     /* address */
+    uint64_t object; /* address */
     uint64_t thread_id;
     uint32_t kind, name, context, depth;
 } mld_snap_root;
 
 typedef struct {
-    uint64_t object;     /* address */
-    uint64_t offset;     /* into the preview arena */
+    uint64_t object; /* address */
+    uint64_t offset; /* into the preview arena */
     uint32_t length;
     uint32_t kind;
     uint32_t truncated;
@@ -69,20 +69,24 @@ typedef struct {
 
 typedef struct {
     uint64_t address, basicsize, itemsize;
-    uint32_t name;       /* string id */
+    uint32_t name; /* string id */
 } mld_snap_type;
 
 typedef struct {
     char *bytes;
     size_t length, capacity;
-    uint64_t *offsets;   /* string id -> offset in bytes */
+    uint64_t *offsets; /* string id -> offset in bytes */
     uint32_t *lengths;
     size_t count, capacity_ids;
-    uint32_t *index;     /* open addressing: string id + 1, 0 = empty */
+    uint32_t *index; /* open addressing: string id + 1, 0 = empty */
     size_t index_capacity;
 } mld_strtab;
 
-#define MLD_GROWING_ARRAY(T) struct { T *items; size_t count, capacity; }
+#define MLD_GROWING_ARRAY(T)                                                                       \
+    struct {                                                                                       \
+        T *items;                                                                                  \
+        size_t count, capacity;                                                                    \
+    }
 
 typedef struct {
     MLD_GROWING_ARRAY(mld_snap_object) objects;
@@ -92,7 +96,7 @@ typedef struct {
     MLD_GROWING_ARRAY(mld_snap_type) types;
     MLD_GROWING_ARRAY(char) preview_bytes;
     mld_strtab strings;
-    int out_of_memory;       /* sticky: a buffer could not grow */
+    int out_of_memory;          /* sticky: a buffer could not grow */
     const mlt_allocator *alloc; /* of every buffer above; NULL: libc */
 } mld_snapshot;
 

@@ -54,8 +54,8 @@ static void add_members_of(mld_walker *w, PyTypeObject *base, mld_typeinfo *ti)
         if (m->type != MLD_MEMBER_OBJECT && m->type != MLD_MEMBER_OBJECT_EX) {
             continue;
         }
-        if (mld_grow_array(w->alloc, (void **)&w->members.items, &w->members.capacity, w->members.count + 1,
-                           sizeof(mld_member_slot)) != 0) {
+        if (mld_grow_array(w->alloc, (void **)&w->members.items, &w->members.capacity,
+                           w->members.count + 1, sizeof(mld_member_slot)) != 0) {
             w->snap->out_of_memory = 1;
             return;
         }

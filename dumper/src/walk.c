@@ -116,7 +116,8 @@ static uint8_t identity_flags(const mld_walker *w, PyObject *op)
 {
     if (w->marks == NULL || mld_bitmap_test(w->marks, mld_identity_mark_address(op))) {
         return w->call_born_count > 0 && is_call_born(w, mld_identity_mark_address(op))
-                   ? MLT_OBJ_NEW | MLT_OBJ_CALL_BORN : MLT_OBJ_NEW;
+                   ? MLT_OBJ_NEW | MLT_OBJ_CALL_BORN
+                   : MLT_OBJ_NEW;
     }
     if (w->approx_all || (w->approx_floats && PyFloat_CheckExact(op))) {
         return MLT_OBJ_APPROX;

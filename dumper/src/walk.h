@@ -12,15 +12,15 @@
 
 typedef struct {
     PyTypeObject *tp;
-    uint32_t snap_type;      /* index into snapshot types */
-    uint32_t member_start;   /* into mld_walker.members */
+    uint32_t snap_type;    /* index into snapshot types */
+    uint32_t member_start; /* into mld_walker.members */
     uint32_t member_count;
-    PyCFunction sizeof_fn;   /* C-level __sizeof__, NULL: basicsize formula */
+    PyCFunction sizeof_fn; /* C-level __sizeof__, NULL: basicsize formula */
 } mld_typeinfo;
 
 typedef struct {
-    Py_ssize_t offset;       /* of an object member (slot) inside the instance */
-    uint32_t name;           /* string id */
+    Py_ssize_t offset; /* of an object member (slot) inside the instance */
+    uint32_t name;     /* string id */
 } mld_member_slot;
 
 #define MLD_MONITOR_HELD_MAX 256
@@ -28,32 +28,32 @@ typedef struct {
 typedef struct {
     /* inputs */
     mld_snapshot *snap;
-    const mld_bitmap *marks; /* NULL: every object is flagged NEW */
-    int approx_floats;       /* flag unmarked exact floats APPROX (3.11/3.12) */
-    int approx_all;          /* flag every unmarked object APPROX (lost marks) */
+    const mld_bitmap *marks;    /* NULL: every object is flagged NEW */
+    int approx_floats;          /* flag unmarked exact floats APPROX (3.11/3.12) */
+    int approx_all;             /* flag every unmarked object APPROX (lost marks) */
     const uintptr_t *call_born; /* sorted addresses of the ending call's surviving births: */
     size_t call_born_count;     /* NEW objects there are flagged MLT_OBJ_CALL_BORN */
-    size_t value_cap;        /* 0: no previews */
-    PyObject *sizeof_name;   /* interned "__sizeof__" */
-    PyObject *module_name;   /* interned "__module__" */
-    PyObject *own_code;      /* tuple of the monitoring package's code objects, or NULL:
+    size_t value_cap;           /* 0: no previews */
+    PyObject *sizeof_name;      /* interned "__sizeof__" */
+    PyObject *module_name;      /* interned "__module__" */
+    PyObject *own_code;         /* tuple of the monitoring package's code objects, or NULL:
                               * their frames at the top of the dumping thread's stack are
                               * the monitor's, not the program's (see roots.c) */
     /* scratch kept between images, its memory from alloc (NULL: libc) */
     const mlt_allocator *alloc;
-    mld_ptrmap str_ids;      /* str object address -> string id */
-    mld_ptrmap type_ids;     /* type object address -> typeinfo index */
+    mld_ptrmap str_ids;  /* str object address -> string id */
+    mld_ptrmap type_ids; /* type object address -> typeinfo index */
     MLD_GROWING_ARRAY(mld_typeinfo) types;
     MLD_GROWING_ARRAY(mld_member_slot) members;
-    mld_ptrmap labelled;     /* per object: labelled target -> count */
-    mld_bitmap *visited;     /* objects already in the snapshot (1 bit per 16 bytes:
+    mld_ptrmap labelled; /* per object: labelled target -> count */
+    mld_bitmap *visited; /* objects already in the snapshot (1 bit per 16 bytes:
                               * two objects never share a 16-byte granule) */
-    char *text;              /* UTF-8 scratch */
+    char *text;          /* UTF-8 scratch */
     size_t text_capacity;
-    PyCFunction object_sizeof; /* object.__sizeof__, means "use the formula" */
+    PyCFunction object_sizeof;       /* object.__sizeof__, means "use the formula" */
     size_t last_objects, last_edges; /* sizes of the previous image, to reserve */
     /* per-object state while collecting edges */
-    uint64_t edge_base;      /* first edge of the current object */
+    uint64_t edge_base; /* first edge of the current object */
     uint32_t labelled_count;
     uint32_t consumed_mask;
     int use_labelled_map;
@@ -63,8 +63,8 @@ typedef struct {
     uint32_t monitor_held_count;
     /* common strings */
     uint32_t s_key, s_dict, s_class, s_bases, s_name, s_qualname, s_slots, s_cell_contents,
-        s_localsplusnames, s_locals, s_function, s_frame, s_sys, s_builtins,
-        s_thread_dict, s_context;
+        s_localsplusnames, s_locals, s_function, s_frame, s_sys, s_builtins, s_thread_dict,
+        s_context;
 } mld_walker;
 
 void mld_walker_init(mld_walker *w);

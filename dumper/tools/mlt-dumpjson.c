@@ -99,9 +99,9 @@ static int print_header(const mlt_image *img, size_t index)
     const mlt_image_info *info = mlt_image_get_info(img);
     printf("{\"image\":%" PRIu64 ",\"index\":%zu,\"has_base\":%d,\"base\":%" PRIu64
            ",\"identity\":\"%s\",\"trigger\":\"%s\",\"call_counter\":%" PRIu64
-           ",\"objects\":%" PRIu64 ",\"edges\":%" PRIu64 ",\"roots\":%" PRIu64
-           ",\"types\":%" PRIu64 ",\"pause_ns\":%" PRIu64 ",\"pid\":%" PRIu64
-           ",\"run_id\":%" PRIu64 ",\"criterion\":%d,\"kind\":%u,\"function\":",
+           ",\"objects\":%" PRIu64 ",\"edges\":%" PRIu64 ",\"roots\":%" PRIu64 ",\"types\":%" PRIu64
+           ",\"pause_ns\":%" PRIu64 ",\"pid\":%" PRIu64 ",\"run_id\":%" PRIu64
+           ",\"criterion\":%d,\"kind\":%u,\"function\":",
            info->sequence, index, info->has_base, info->base_sequence,
            mlt_identity_source_name(info->identity), mlt_trigger_name(info->trigger),
            info->call_counter, info->object_count, info->edge_count, info->root_count,

@@ -64,14 +64,17 @@ typedef struct {
 
 /* ------------------------------------------------------------ address sets */
 
-static int set_push(address_set *set, uint64_t address, uint8_t approx) {
+static int set_push(address_set *set, uint64_t address, uint8_t approx)
+{
     if (set->count == set->capacity) {
         size_t capacity = set->capacity ? set->capacity * 2 : 4096;
         uint64_t *addresses = realloc(set->addresses, capacity * sizeof *addresses);
-        if (!addresses) return -1;
+        if (!addresses)
+            return -1;
         set->addresses = addresses;
         uint8_t *flags = realloc(set->approx, capacity);
-        if (!flags) return -1;
+        if (!flags)
+            return -1;
         set->approx = flags;
         set->capacity = capacity;
     }
@@ -81,14 +84,16 @@ static int set_push(address_set *set, uint64_t address, uint8_t approx) {
     return 0;
 }
 
-static void set_free(address_set *set) {
+static void set_free(address_set *set)
+{
     free(set->addresses);
     free(set->approx);
     memset(set, 0, sizeof *set);
 }
 
 /* Returns 1 when address is in the set (and *approx says how sure), else 0. */
-static int cursor_find(set_cursor *cursor, uint64_t address, uint8_t *approx) {
+static int cursor_find(set_cursor *cursor, uint64_t address, uint8_t *approx)
+{
     const address_set *set = cursor->set;
     while (cursor->position < set->count && set->addresses[cursor->position] < address)
         cursor->position++;
@@ -102,9 +107,11 @@ static int cursor_find(set_cursor *cursor, uint64_t address, uint8_t *approx) {
 /* ---------------------------------------------------------------- origins */
 
 static mlt_status find_origin(const compactor *c, size_t index, const mlt_image_info *info,
-                              origin *out, mlt_error *err) {
+                              origin *out, mlt_error *err)
+{
     *out = ORIGIN_AS_IS;
-    if (!info->has_base) return MLT_OK;
+    if (!info->has_base)
+        return MLT_OK;
     size_t base = SIZE_MAX;
     for (size_t i = index; i-- > 0;) {
         if (c->sequences[i] == info->base_sequence) {
@@ -112,9 +119,11 @@ static mlt_status find_origin(const compactor *c, size_t index, const mlt_image_
             break;
         }
     }
-    if (base == SIZE_MAX || c->keep[base]) return MLT_OK;
+    if (base == SIZE_MAX || c->keep[base])
+        return MLT_OK;
     size_t previous_full = index - 1; /* call deltas between them hold no objects */
-    while (previous_full > 0 && c->is_delta[previous_full]) previous_full--;
+    while (previous_full > 0 && c->is_delta[previous_full])
+        previous_full--;
     if (base != previous_full || !c->current.valid ||
         c->current.from_sequence != info->base_sequence)
         return mlt_fail(err, MLT_ERR_FORMAT, mlt_reader_image_offset(c->reader, index),
@@ -130,31 +139,36 @@ static mlt_status find_origin(const compactor *c, size_t index, const mlt_image_
 /* ------------------------------------------------------------ identity merge */
 
 /* The flags object `o` gets in the rewritten image, given the carry cursor. */
-static uint8_t merged_flags(const mlt_object *o, origin from, set_cursor *cursor) {
+static uint8_t merged_flags(const mlt_object *o, origin from, set_cursor *cursor)
+{
     uint8_t flags = o->flags;
-    if (from != ORIGIN_CARRY || (flags & MLT_OBJ_NEW)) return flags;
+    if (from != ORIGIN_CARRY || (flags & MLT_OBJ_NEW))
+        return flags;
     uint8_t approx = 0;
-    if (!cursor_find(cursor, o->address, &approx)) return (uint8_t)(flags | MLT_OBJ_NEW);
+    if (!cursor_find(cursor, o->address, &approx))
+        return (uint8_t)(flags | MLT_OBJ_NEW);
     return approx ? (uint8_t)(flags | MLT_OBJ_APPROX) : flags;
 }
 
 /* Records in c->next that the object is the same one since the chain's origin. */
-static int note_same(compactor *c, const mlt_object *o, uint8_t flags) {
-    if (flags & MLT_OBJ_NEW) return 0;
+static int note_same(compactor *c, const mlt_object *o, uint8_t flags)
+{
+    if (flags & MLT_OBJ_NEW)
+        return 0;
     return set_push(&c->next.same, o->address, (uint8_t)((flags & MLT_OBJ_APPROX) != 0));
 }
 
-static void start_next_carry(compactor *c, size_t index, const mlt_image_info *info,
-                             origin from) {
+static void start_next_carry(compactor *c, size_t index, const mlt_image_info *info, origin from)
+{
     c->next.same.count = 0;
     c->next.valid = 1;
     c->next.from_sequence = c->sequences[index];
     c->next.has_base = from == ORIGIN_CARRY ? c->current.has_base : info->has_base;
-    c->next.base_sequence =
-        from == ORIGIN_CARRY ? c->current.base_sequence : info->base_sequence;
+    c->next.base_sequence = from == ORIGIN_CARRY ? c->current.base_sequence : info->base_sequence;
 }
 
-static void swap_carries(compactor *c, int keep_next) {
+static void swap_carries(compactor *c, int keep_next)
+{
     if (keep_next) {
         carry previous = c->current;
         c->current = c->next;
@@ -169,7 +183,8 @@ static void swap_carries(compactor *c, int keep_next) {
 /* Every object of an image passes here in file order, kept or dropped: its
  * address must be above the previous one (the merge join relies on it), and
  * its flags become those of the re-based image. */
-static mlt_status take_object(compactor *c, size_t index, mlt_object *o, mlt_error *err) {
+static mlt_status take_object(compactor *c, size_t index, mlt_object *o, mlt_error *err)
+{
     if (c->seen_object && o->address <= c->previous_address)
         return mlt_fail(err, MLT_ERR_FORMAT, mlt_reader_image_offset(c->reader, index),
                         "%s: image %zu lists object 0x%llx after 0x%llx; addresses must increase",
@@ -182,12 +197,14 @@ static mlt_status take_object(compactor *c, size_t index, mlt_object *o, mlt_err
 }
 
 /* A dropped image only contributes its "same" addresses to the carry. */
-static mlt_status scan_dropped(compactor *c, size_t index, mlt_image *img, mlt_error *err) {
+static mlt_status scan_dropped(compactor *c, size_t index, mlt_image *img, mlt_error *err)
+{
     mlt_object o;
     int rc;
     while ((rc = mlt_image_next_object(img, &o, err)) == 1) {
         mlt_status st = take_object(c, index, &o, err);
-        if (st != MLT_OK) return st;
+        if (st != MLT_OK)
+            return st;
         if (note_same(c, &o, o.flags) != 0)
             return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory merging identities of %s",
                             c->in_path);
@@ -197,21 +214,25 @@ static mlt_status scan_dropped(compactor *c, size_t index, mlt_image *img, mlt_e
 
 /* ------------------------------------------------------------ rewrite hooks */
 
-static mlt_status read_sequences(compactor *c, mlt_error *err) {
+static mlt_status read_sequences(compactor *c, mlt_error *err)
+{
     c->sequences = calloc(c->count ? c->count : 1, sizeof *c->sequences);
     c->is_delta = calloc(c->count ? c->count : 1, 1);
-    if (!c->sequences || !c->is_delta) return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
+    if (!c->sequences || !c->is_delta)
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
     for (size_t i = 0; i < c->count; i++) {
         mlt_image_info info;
         mlt_status st = mlt_reader_image_info(c->reader, i, &info, err);
-        if (st != MLT_OK) return st;
+        if (st != MLT_OK)
+            return st;
         c->sequences[i] = info.sequence;
         c->is_delta[i] = info.kind == MLT_IMAGE_CALL_DELTA;
     }
     return MLT_OK;
 }
 
-static mlt_status check_input(void *self, mlt_reader *reader, mlt_error *err) {
+static mlt_status check_input(void *self, mlt_reader *reader, mlt_error *err)
+{
     compactor *c = self;
     c->reader = reader;
     size_t readable = mlt_reader_image_count(reader);
@@ -224,7 +245,8 @@ static mlt_status check_input(void *self, mlt_reader *reader, mlt_error *err) {
 
 /* Kept images are re-based onto the base the carry reached. */
 static mlt_status begin_image(void *self, size_t index, mlt_image *img, mlt_image_info *info,
-                              int *copy, mlt_error *err) {
+                              int *copy, mlt_error *err)
+{
     compactor *c = self;
     (void)img;
     c->from = ORIGIN_AS_IS;
@@ -232,7 +254,8 @@ static mlt_status begin_image(void *self, size_t index, mlt_image *img, mlt_imag
     c->seen_object = 0;
     c->previous_address = 0;
     mlt_status st = find_origin(c, index, info, &c->from, err);
-    if (st != MLT_OK) return st;
+    if (st != MLT_OK)
+        return st;
     if (c->from == ORIGIN_CARRY) {
         info->has_base = c->current.has_base;
         info->base_sequence = c->current.has_base ? c->current.base_sequence : 0;
@@ -242,8 +265,8 @@ static mlt_status begin_image(void *self, size_t index, mlt_image *img, mlt_imag
 }
 
 /* The writer assigns its own string ids: intern the whole table up front. */
-static mlt_status image_started(void *self, mlt_writer *writer, mlt_image *img,
-                                mlt_error *err) {
+static mlt_status image_started(void *self, mlt_writer *writer, mlt_image *img, mlt_error *err)
+{
     compactor *c = self;
     uint64_t count = mlt_image_string_count(img);
     if (mlt_rewrite_grow_map(&c->string_map, &c->string_map_capacity, count) != 0)
@@ -256,29 +279,33 @@ static mlt_status image_started(void *self, mlt_writer *writer, mlt_image *img,
             return mlt_fail(err, MLT_ERR_FORMAT, 0, "%s: string %llu of %llu is missing",
                             c->in_path, (unsigned long long)id, (unsigned long long)count);
         mlt_status st = mlt_writer_intern(writer, bytes, length, &c->string_map[id], err);
-        if (st != MLT_OK) return st;
+        if (st != MLT_OK)
+            return st;
     }
     return MLT_OK;
 }
 
 static mlt_status map_string(void *self, mlt_writer *writer, mlt_image *img, uint32_t id,
-                             mlt_string_use use, uint32_t *out, mlt_error *err) {
+                             mlt_string_use use, uint32_t *out, mlt_error *err)
+{
     const compactor *c = self;
     (void)writer, (void)img, (void)use, (void)err;
     *out = c->string_map[id];
     return MLT_OK;
 }
 
-static mlt_status map_object(void *self, size_t index, mlt_object *object, mlt_error *err) {
+static mlt_status map_object(void *self, size_t index, mlt_object *object, mlt_error *err)
+{
     return take_object(self, index, object, err);
 }
 
 /* A call delta holds no objects: the carry passes on untouched to the next
  * full image. A kept full image ends the carry; a dropped one leaves one. */
-static mlt_status end_image(void *self, size_t index, mlt_image *img, int copied,
-                            mlt_error *err) {
+static mlt_status end_image(void *self, size_t index, mlt_image *img, int copied, mlt_error *err)
+{
     compactor *c = self;
-    if (c->is_delta[index]) return MLT_OK;
+    if (c->is_delta[index])
+        return MLT_OK;
     if (copied) {
         swap_carries(c, 0);
         return MLT_OK;
@@ -302,8 +329,9 @@ static const mlt_rewrite_hooks COMPACT_HOOKS = {
 
 /* ------------------------------------------------------------------ driver */
 
-static mlt_status check_arguments(const char *in_path, const char *out_path,
-                                  const uint8_t *keep, size_t image_count, mlt_error *err) {
+static mlt_status check_arguments(const char *in_path, const char *out_path, const uint8_t *keep,
+                                  size_t image_count, mlt_error *err)
+{
     if (!in_path || !out_path || (!keep && image_count))
         return mlt_fail(err, MLT_ERR_USAGE, 0, "mlt_compact: a path or the keep array is NULL");
     if (strcmp(in_path, out_path) == 0)
@@ -312,21 +340,25 @@ static mlt_status check_arguments(const char *in_path, const char *out_path,
                         "rename it over the old one",
                         in_path);
     for (size_t i = 0; i < image_count; i++)
-        if (keep[i]) return MLT_OK;
+        if (keep[i])
+            return MLT_OK;
     return mlt_fail(err, MLT_ERR_USAGE, 0, "mlt_compact: every image of %s would be dropped",
                     in_path);
 }
 
 mlt_status mlt_compact_with(const char *in_path, const char *out_path, const uint8_t *keep,
-                            size_t image_count, const mlt_writer_options *options,
-                            mlt_error *err) {
+                            size_t image_count, const mlt_writer_options *options, mlt_error *err)
+{
     mlt_error local;
-    if (!err) err = &local;
+    if (!err)
+        err = &local;
     mlt_error_clear(err);
     mlt_status st = check_arguments(in_path, out_path, keep, image_count, err);
-    if (st != MLT_OK) return st;
+    if (st != MLT_OK)
+        return st;
     compactor *c = calloc(1, sizeof *c);
-    if (!c) return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
+    if (!c)
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory");
     c->in_path = in_path;
     c->keep = keep;
     c->count = image_count;
@@ -341,6 +373,7 @@ mlt_status mlt_compact_with(const char *in_path, const char *out_path, const uin
 }
 
 mlt_status mlt_compact(const char *in_path, const char *out_path, const uint8_t *keep,
-                       size_t image_count, mlt_error *err) {
+                       size_t image_count, mlt_error *err)
+{
     return mlt_compact_with(in_path, out_path, keep, image_count, NULL, err);
 }

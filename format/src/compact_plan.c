@@ -15,21 +15,24 @@
 #include "memalot/compact.h"
 
 static uint64_t kept_bytes(const uint64_t *lengths, const uint8_t *keep, size_t count,
-                           uint64_t fixed_bytes) {
+                           uint64_t fixed_bytes)
+{
     uint64_t total = fixed_bytes;
     for (size_t i = 0; i < count; i++)
-        if (keep[i]) total += lengths[i];
+        if (keep[i])
+            total += lengths[i];
     return total;
 }
 
-static int is_droppable(size_t index, size_t count, size_t protected_index, size_t newest) {
+static int is_droppable(size_t index, size_t count, size_t protected_index, size_t newest)
+{
     return index != protected_index && index + newest < count;
 }
 
-mlt_status mlt_compact_plan(const uint64_t *image_lengths, size_t image_count,
-                            uint64_t fixed_bytes, uint64_t budget_bytes,
-                            size_t protected_index, size_t keep_newest, uint8_t *keep,
-                            mlt_error *err) {
+mlt_status mlt_compact_plan(const uint64_t *image_lengths, size_t image_count, uint64_t fixed_bytes,
+                            uint64_t budget_bytes, size_t protected_index, size_t keep_newest,
+                            uint8_t *keep, mlt_error *err)
+{
     if (image_count && (!image_lengths || !keep))
         return mlt_fail(err, MLT_ERR_USAGE, 0, "mlt_compact_plan: lengths or keep is NULL");
     size_t newest = keep_newest ? keep_newest : 1; /* the next image's base must stay */
@@ -41,8 +44,10 @@ mlt_status mlt_compact_plan(const uint64_t *image_lengths, size_t image_count,
     size_t at_least = (droppable + 1) / 2, dropped = 0;
     uint64_t total = kept_bytes(image_lengths, keep, image_count, fixed_bytes);
     for (size_t i = 0; i < image_count; i++) {
-        if (dropped >= at_least && total <= budget_bytes) break;
-        if (!is_droppable(i, image_count, protected_index, newest)) continue;
+        if (dropped >= at_least && total <= budget_bytes)
+            break;
+        if (!is_droppable(i, image_count, protected_index, newest))
+            continue;
         keep[i] = 0;
         total -= image_lengths[i];
         dropped++;
@@ -57,16 +62,19 @@ mlt_status mlt_compact_plan(const uint64_t *image_lengths, size_t image_count,
 
 static mlt_status plan_file(const char *path, uint64_t budget_bytes, int has_protected,
                             uint64_t protected_sequence, uint8_t **keep_out, size_t *count_out,
-                            mlt_error *err) {
+                            mlt_error *err)
+{
     mlt_reader *reader = NULL;
     mlt_status st = mlt_reader_open(path, NULL, &reader, err);
-    if (st != MLT_OK) return st;
+    if (st != MLT_OK)
+        return st;
     size_t count = mlt_reader_image_count(reader);
     uint64_t *lengths = calloc(count ? count : 1, sizeof *lengths);
     uint8_t *keep = calloc(count ? count : 1, 1);
     size_t protected_index = MLT_COMPACT_NO_PROTECTED;
     size_t newest_full = 0; /* the base of the dumper's next full image */
-    if (!lengths || !keep) st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory planning %s", path);
+    if (!lengths || !keep)
+        st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory planning %s", path);
     for (size_t i = 0; st == MLT_OK && i < count; i++) {
         mlt_image_info info;
         st = mlt_reader_image_info(reader, i, &info, err);
@@ -91,25 +99,28 @@ static mlt_status plan_file(const char *path, uint64_t budget_bytes, int has_pro
     return MLT_OK;
 }
 
-static mlt_status plan_and_compact(const char *in_path, const char *out_path,
-                                   uint64_t budget_bytes, int has_protected,
-                                   uint64_t protected_sequence,
+static mlt_status plan_and_compact(const char *in_path, const char *out_path, uint64_t budget_bytes,
+                                   int has_protected, uint64_t protected_sequence,
                                    const mlt_writer_options *options, size_t *dropped,
-                                   mlt_error *err) {
+                                   mlt_error *err)
+{
     uint8_t *keep = NULL;
     size_t count = 0;
     mlt_status st = plan_file(in_path, budget_bytes, has_protected, protected_sequence, &keep,
                               &count, err);
-    if (st != MLT_OK) return st;
+    if (st != MLT_OK)
+        return st;
     size_t left_out = 0;
-    for (size_t i = 0; i < count; i++) left_out += keep[i] == 0;
+    for (size_t i = 0; i < count; i++)
+        left_out += keep[i] == 0;
     st = mlt_compact_with(in_path, out_path, keep, count, options, err);
     free(keep);
     *dropped += left_out;
     return st;
 }
 
-static mlt_status file_size(const char *path, uint64_t *size, mlt_error *err) {
+static mlt_status file_size(const char *path, uint64_t *size, mlt_error *err)
+{
     struct stat sb;
     if (stat(path, &sb) != 0)
         return mlt_fail(err, MLT_ERR_IO, 0, "cannot stat %s: %s", path, strerror(errno));
@@ -122,11 +133,10 @@ static mlt_status file_size(const char *path, uint64_t *size, mlt_error *err) {
  * longer (seen: 5 bytes over a 1.5 MB budget). So the output is measured and,
  * while it is over, compacted again: each pass drops at least one image or
  * fails with MLT_ERR_LIMIT, so this ends. */
-mlt_status mlt_compact_to_budget(const char *in_path, const char *out_path,
-                                 uint64_t budget_bytes, int has_protected,
-                                 uint64_t protected_sequence,
-                                 const mlt_writer_options *options, size_t *dropped,
-                                 mlt_error *err) {
+mlt_status mlt_compact_to_budget(const char *in_path, const char *out_path, uint64_t budget_bytes,
+                                 int has_protected, uint64_t protected_sequence,
+                                 const mlt_writer_options *options, size_t *dropped, mlt_error *err)
+{
     size_t left_out = 0;
     mlt_status st = plan_and_compact(in_path, out_path, budget_bytes, has_protected,
                                      protected_sequence, options, &left_out, err);
@@ -135,7 +145,8 @@ mlt_status mlt_compact_to_budget(const char *in_path, const char *out_path,
            size > budget_bytes) {
         size_t len = strlen(out_path);
         char *again = malloc(len + sizeof(".again"));
-        if (!again) return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory compacting %s", in_path);
+        if (!again)
+            return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory compacting %s", in_path);
         memcpy(again, out_path, len);
         memcpy(again + len, ".again", sizeof(".again"));
         st = plan_and_compact(out_path, again, budget_bytes, has_protected, protected_sequence,
@@ -143,9 +154,11 @@ mlt_status mlt_compact_to_budget(const char *in_path, const char *out_path,
         if (st == MLT_OK && rename(again, out_path) != 0)
             st = mlt_fail(err, MLT_ERR_IO, 0, "cannot rename %s to %s: %s", again, out_path,
                           strerror(errno));
-        if (st != MLT_OK) remove(again);
+        if (st != MLT_OK)
+            remove(again);
         free(again);
     }
-    if (st == MLT_OK && dropped) *dropped = left_out;
+    if (st == MLT_OK && dropped)
+        *dropped = left_out;
     return st;
 }

@@ -6,7 +6,8 @@
 
 #include "internal.h"
 
-const char *mlt_status_name(mlt_status code) {
+const char *mlt_status_name(mlt_status code)
+{
     switch (code) {
     case MLT_OK: return "ok";
     case MLT_ERR_IO: return "io";
@@ -22,7 +23,8 @@ const char *mlt_status_name(mlt_status code) {
     return "unknown";
 }
 
-mlt_status mlt_fail(mlt_error *err, mlt_status code, uint64_t offset, const char *fmt, ...) {
+mlt_status mlt_fail(mlt_error *err, mlt_status code, uint64_t offset, const char *fmt, ...)
+{
     if (err) {
         err->code = code;
         err->offset = offset;
@@ -34,6 +36,8 @@ mlt_status mlt_fail(mlt_error *err, mlt_status code, uint64_t offset, const char
     return code;
 }
 
-void mlt_error_clear(mlt_error *err) {
-    if (err) memset(err, 0, sizeof *err);
+void mlt_error_clear(mlt_error *err)
+{
+    if (err)
+        memset(err, 0, sizeof *err);
 }

@@ -12,8 +12,8 @@ enum { MLT_RS_COUNT = 12 };
 typedef struct {
     mlt_image *img;
     uint8_t id;
-    size_t next_block;     /* where to look for this stream's next block */
-    uint8_t *raw;          /* the current decompressed block */
+    size_t next_block; /* where to look for this stream's next block */
+    uint8_t *raw;      /* the current decompressed block */
     size_t raw_cap, len, pos;
     uint64_t total;        /* raw bytes of the whole stream */
     uint64_t before;       /* stream bytes before raw[0] */

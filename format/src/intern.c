@@ -4,13 +4,16 @@
 
 #include "writer_internal.h"
 
-void mlt_intern_reset(mlt_intern_table *t) {
-    if (t->slots) memset(t->slots, 0, t->slot_count * sizeof *t->slots);
+void mlt_intern_reset(mlt_intern_table *t)
+{
+    if (t->slots)
+        memset(t->slots, 0, t->slot_count * sizeof *t->slots);
     t->count = 0;
     t->bytes.len = 0;
 }
 
-void mlt_intern_free(mlt_intern_table *t) {
+void mlt_intern_free(mlt_intern_table *t)
+{
     const mlt_allocator *a = t->bytes.alloc;
     mlt_mem_free(a, t->slots);
     mlt_mem_free(a, t->hashes);
@@ -22,7 +25,8 @@ void mlt_intern_free(mlt_intern_table *t) {
 }
 
 static size_t find_slot(const mlt_intern_table *t, uint64_t hash, const char *bytes, size_t n,
-                        int *found) {
+                        int *found)
+{
     size_t mask = t->slot_count - 1;
     for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
         uint32_t entry = t->slots[i];
@@ -39,13 +43,16 @@ static size_t find_slot(const mlt_intern_table *t, uint64_t hash, const char *by
     }
 }
 
-static int grow_slots(mlt_intern_table *t) {
+static int grow_slots(mlt_intern_table *t)
+{
     size_t count = t->slot_count ? t->slot_count * 2 : 1024;
     uint32_t *slots = mlt_mem_calloc(t->bytes.alloc, count, sizeof *slots);
-    if (!slots) return -1;
+    if (!slots)
+        return -1;
     for (size_t id = 0; id < t->count; id++) {
         size_t i = (size_t)t->hashes[id] & (count - 1);
-        while (slots[i]) i = (i + 1) & (count - 1);
+        while (slots[i])
+            i = (i + 1) & (count - 1);
         slots[i] = (uint32_t)id + 1;
     }
     mlt_mem_free(t->bytes.alloc, t->slots);
@@ -54,33 +61,40 @@ static int grow_slots(mlt_intern_table *t) {
     return 0;
 }
 
-static int grow_entries(mlt_intern_table *t) {
+static int grow_entries(mlt_intern_table *t)
+{
     size_t cap = t->cap ? t->cap * 2 : 256;
     uint64_t *hashes = mlt_mem_realloc(t->bytes.alloc, t->hashes, cap * sizeof *hashes);
-    if (!hashes) return -1;
+    if (!hashes)
+        return -1;
     t->hashes = hashes;
     uint64_t *offsets = mlt_mem_realloc(t->bytes.alloc, t->offsets, cap * sizeof *offsets);
-    if (!offsets) return -1;
+    if (!offsets)
+        return -1;
     t->offsets = offsets;
     size_t *lengths = mlt_mem_realloc(t->bytes.alloc, t->lengths, cap * sizeof *lengths);
-    if (!lengths) return -1;
+    if (!lengths)
+        return -1;
     t->lengths = lengths;
     t->cap = cap;
     return 0;
 }
 
-int mlt_intern_lookup(mlt_intern_table *t, const char *bytes, size_t n, uint32_t *id,
-                      int *found) {
+int mlt_intern_lookup(mlt_intern_table *t, const char *bytes, size_t n, uint32_t *id, int *found)
+{
     /* Keep the load factor under one half so probes stay short. */
-    if ((t->count + 1) * 2 > t->slot_count && grow_slots(t)) return -1;
+    if ((t->count + 1) * 2 > t->slot_count && grow_slots(t))
+        return -1;
     uint64_t hash = XXH3_64bits(bytes, n);
     size_t slot = find_slot(t, hash, bytes, n, found);
     if (*found) {
         *id = t->slots[slot] - 1;
         return 0;
     }
-    if (t->count == t->cap && grow_entries(t)) return -1;
-    if (mlt_buf_reserve(&t->bytes, n ? n : 1)) return -1;
+    if (t->count == t->cap && grow_entries(t))
+        return -1;
+    if (mlt_buf_reserve(&t->bytes, n ? n : 1))
+        return -1;
     t->offsets[t->count] = t->bytes.len;
     mlt_buf_append(&t->bytes, bytes, n);
     t->hashes[t->count] = hash;

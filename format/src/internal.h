@@ -13,8 +13,8 @@
 
 #define MLT_FILE_MAGIC "\x89MLT\r\n\x1a\n" /* MLT_FILE_SIGNATURE_LEN bytes */
 #define MLT_FILE_MAGIC_LEN MLT_FILE_SIGNATURE_LEN
-#define MLT_FILE_FIXED_LEN 16           /* magic, major, minor, meta_len */
-#define MLT_FILE_META_MAX (1u << 20)    /* reader limit on the header metadata */
+#define MLT_FILE_FIXED_LEN 16        /* magic, major, minor, meta_len */
+#define MLT_FILE_META_MAX (1u << 20) /* reader limit on the header metadata */
 #define MLT_IMAGE_META_MAX (64u * 1024u)
 #define MLT_SUMMARY_MAX (64u * 1024u)
 #define MLT_BLOCK_HEADER_LEN 16
@@ -53,21 +53,47 @@ int mlt_stream_known(unsigned id);
 
 /* Field numbers of the three TLV records. */
 enum {
-    MLT_FM_PRODUCER = 1, MLT_FM_PY_VERSION = 2, MLT_FM_PY_HEX = 3, MLT_FM_PY_IMPL = 4,
-    MLT_FM_PY_BUILD = 5, MLT_FM_GC_PRE = 6, MLT_FM_PLATFORM = 7, MLT_FM_PTR_SIZE = 8,
-    MLT_FM_BYTE_ORDER = 9, MLT_FM_PID = 10, MLT_FM_RUN_ID = 11, MLT_FM_ARGV_WITHHELD = 12,
-    MLT_FM_ARGV = 13, MLT_FM_START_TIME = 14
+    MLT_FM_PRODUCER = 1,
+    MLT_FM_PY_VERSION = 2,
+    MLT_FM_PY_HEX = 3,
+    MLT_FM_PY_IMPL = 4,
+    MLT_FM_PY_BUILD = 5,
+    MLT_FM_GC_PRE = 6,
+    MLT_FM_PLATFORM = 7,
+    MLT_FM_PTR_SIZE = 8,
+    MLT_FM_BYTE_ORDER = 9,
+    MLT_FM_PID = 10,
+    MLT_FM_RUN_ID = 11,
+    MLT_FM_ARGV_WITHHELD = 12,
+    MLT_FM_ARGV = 13,
+    MLT_FM_START_TIME = 14
 };
 enum {
-    MLT_IM_SEQUENCE = 1, MLT_IM_BASE = 2, MLT_IM_RUN_ID = 3, MLT_IM_PID = 4, MLT_IM_WALL = 5,
-    MLT_IM_MONO = 6, MLT_IM_TRIGGER = 7, MLT_IM_CALLS_SO_FAR = 8, MLT_IM_FUNCTION = 9,
-    MLT_IM_CRIT_KIND = 10, MLT_IM_LIFETIME = 11, MLT_IM_WARMUP = 12, MLT_IM_CALLS = 13,
-    MLT_IM_WARMUP_CALLS = 14, MLT_IM_IDENTITY = 15,
+    MLT_IM_SEQUENCE = 1,
+    MLT_IM_BASE = 2,
+    MLT_IM_RUN_ID = 3,
+    MLT_IM_PID = 4,
+    MLT_IM_WALL = 5,
+    MLT_IM_MONO = 6,
+    MLT_IM_TRIGGER = 7,
+    MLT_IM_CALLS_SO_FAR = 8,
+    MLT_IM_FUNCTION = 9,
+    MLT_IM_CRIT_KIND = 10,
+    MLT_IM_LIFETIME = 11,
+    MLT_IM_WARMUP = 12,
+    MLT_IM_CALLS = 13,
+    MLT_IM_WARMUP_CALLS = 14,
+    MLT_IM_IDENTITY = 15,
     MLT_IM_KIND = 16
 };
 enum {
-    MLT_SM_OBJECTS = 1, MLT_SM_EDGES = 2, MLT_SM_ROOTS = 3, MLT_SM_TYPES = 4, MLT_SM_STRINGS = 5,
-    MLT_SM_PREVIEWS = 6, MLT_SM_PAUSE = 7
+    MLT_SM_OBJECTS = 1,
+    MLT_SM_EDGES = 2,
+    MLT_SM_ROOTS = 3,
+    MLT_SM_TYPES = 4,
+    MLT_SM_STRINGS = 5,
+    MLT_SM_PREVIEWS = 6,
+    MLT_SM_PAUSE = 7
 };
 
 #define MLT_WIRE_VARINT 0
@@ -81,33 +107,43 @@ void mlt_error_clear(mlt_error *err);
 
 /* ------------------------------------------------------------- bytes */
 
-static inline void mlt_put_u16(uint8_t *p, uint16_t v) {
+static inline void mlt_put_u16(uint8_t *p, uint16_t v)
+{
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
 }
-static inline void mlt_put_u32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+static inline void mlt_put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
-static inline void mlt_put_u64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+static inline void mlt_put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
-static inline uint16_t mlt_get_u16(const uint8_t *p) {
+static inline uint16_t mlt_get_u16(const uint8_t *p)
+{
     return (uint16_t)(p[0] | (p[1] << 8));
 }
-static inline uint32_t mlt_get_u32(const uint8_t *p) {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+static inline uint32_t mlt_get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
-static inline uint64_t mlt_get_u64(const uint8_t *p) {
+static inline uint64_t mlt_get_u64(const uint8_t *p)
+{
     uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
     return v;
 }
 
-static inline uint64_t mlt_zigzag(int64_t n) {
+static inline uint64_t mlt_zigzag(int64_t n)
+{
     return ((uint64_t)n << 1) ^ (uint64_t)(n >> 63);
 }
-static inline int64_t mlt_unzigzag(uint64_t z) {
+static inline int64_t mlt_unzigzag(uint64_t z)
+{
     return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
 }
 
@@ -140,15 +176,14 @@ int mlt_tlv_bytes(mlt_buf *b, unsigned field, const void *bytes, size_t n);
 typedef struct {
     uint64_t field;
     unsigned wire;
-    uint64_t value;        /* varint and fixed64 */
-    const uint8_t *bytes;  /* wire 2 */
+    uint64_t value;       /* varint and fixed64 */
+    const uint8_t *bytes; /* wire 2 */
     size_t length;
 } mlt_tlv_field;
 
 /* Next field of p[0..len) at *pos. Returns 1 with *f filled, 0 at the end, or
  * -1 (with *what describing the problem) when the bytes are malformed. */
-int mlt_tlv_next(const uint8_t *p, size_t len, size_t *pos, mlt_tlv_field *f,
-                 const char **what);
+int mlt_tlv_next(const uint8_t *p, size_t len, size_t *pos, mlt_tlv_field *f, const char **what);
 
 double mlt_bits_to_double(uint64_t bits);
 uint64_t mlt_double_to_bits(double v);
@@ -168,13 +203,13 @@ typedef struct {
 void mlt_strlist_free(mlt_strlist *l);
 
 mlt_status mlt_decode_file_info(const uint8_t *p, size_t len, mlt_file_info *info,
-                                mlt_strlist *owned, const char ***argv_out,
-                                const char *path, uint64_t offset, mlt_error *err);
+                                mlt_strlist *owned, const char ***argv_out, const char *path,
+                                uint64_t offset, mlt_error *err);
 mlt_status mlt_decode_image_info(const uint8_t *p, size_t len, mlt_image_info *info,
                                  char **function_out, const char *where, uint64_t offset,
                                  mlt_error *err);
-mlt_status mlt_decode_summary(const uint8_t *p, size_t len, mlt_image_info *info,
-                              const char *where, uint64_t offset, mlt_error *err);
+mlt_status mlt_decode_summary(const uint8_t *p, size_t len, mlt_image_info *info, const char *where,
+                              uint64_t offset, mlt_error *err);
 
 /* --------------------------------------------------------------- file IO */
 
@@ -186,7 +221,7 @@ int mlt_pread_all(int fd, void *bytes, size_t n, uint64_t offset);
 /* ------------------------------------------------------ reader internals */
 
 typedef struct {
-    uint64_t offset;      /* of the stored payload */
+    uint64_t offset; /* of the stored payload */
     uint32_t raw_len;
     uint32_t stored_len;
     uint8_t codec;
@@ -196,10 +231,10 @@ typedef struct {
 typedef struct {
     uint64_t offset, length;
     mlt_image_info info;
-    char *function;           /* owned copy behind info.function */
-    mlt_block_ref *blocks;    /* in file order */
+    char *function;        /* owned copy behind info.function */
+    mlt_block_ref *blocks; /* in file order */
     size_t block_count;
-    int unknown_critical;     /* first unknown critical stream id, or -1 */
+    int unknown_critical; /* first unknown critical stream id, or -1 */
 } mlt_image_index;
 
 struct mlt_reader {

@@ -5,11 +5,13 @@
 
 #include "internal.h"
 
-static int put_string(mlt_buf *b, unsigned field, const char *s) {
+static int put_string(mlt_buf *b, unsigned field, const char *s)
+{
     return s ? mlt_tlv_bytes(b, field, s, strlen(s)) : 0;
 }
 
-int mlt_encode_file_info(const mlt_file_info *info, mlt_buf *out) {
+int mlt_encode_file_info(const mlt_file_info *info, mlt_buf *out)
+{
     int bad = put_string(out, MLT_FM_PRODUCER, info->producer) ||
               put_string(out, MLT_FM_PY_VERSION, info->python_version) ||
               mlt_tlv_varint(out, MLT_FM_PY_HEX, info->python_hexversion) ||
@@ -28,9 +30,11 @@ int mlt_encode_file_info(const mlt_file_info *info, mlt_buf *out) {
     return bad || mlt_tlv_double(out, MLT_FM_START_TIME, info->start_time);
 }
 
-int mlt_encode_image_info(const mlt_image_info *info, mlt_buf *out) {
+int mlt_encode_image_info(const mlt_image_info *info, mlt_buf *out)
+{
     int bad = mlt_tlv_varint(out, MLT_IM_SEQUENCE, info->sequence);
-    if (!bad && info->has_base) bad = mlt_tlv_varint(out, MLT_IM_BASE, info->base_sequence);
+    if (!bad && info->has_base)
+        bad = mlt_tlv_varint(out, MLT_IM_BASE, info->base_sequence);
     bad = bad || mlt_tlv_fixed64(out, MLT_IM_RUN_ID, info->run_id) ||
           mlt_tlv_varint(out, MLT_IM_PID, info->pid) ||
           mlt_tlv_double(out, MLT_IM_WALL, info->wall_time) ||
@@ -50,7 +54,8 @@ int mlt_encode_image_info(const mlt_image_info *info, mlt_buf *out) {
     return bad;
 }
 
-int mlt_encode_summary(const mlt_image_info *c, mlt_buf *out) {
+int mlt_encode_summary(const mlt_image_info *c, mlt_buf *out)
+{
     return mlt_tlv_varint(out, MLT_SM_OBJECTS, c->object_count) ||
            mlt_tlv_varint(out, MLT_SM_EDGES, c->edge_count) ||
            mlt_tlv_varint(out, MLT_SM_ROOTS, c->root_count) ||
@@ -60,46 +65,58 @@ int mlt_encode_summary(const mlt_image_info *c, mlt_buf *out) {
            mlt_tlv_varint(out, MLT_SM_PAUSE, c->pause_ns);
 }
 
-void mlt_strlist_free(mlt_strlist *l) {
-    for (size_t i = 0; i < l->count; i++) free(l->items[i]);
+void mlt_strlist_free(mlt_strlist *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i]);
     free(l->items);
     l->items = NULL;
     l->count = l->cap = 0;
 }
 
-static char *copy_bytes(const uint8_t *p, size_t n) {
+static char *copy_bytes(const uint8_t *p, size_t n)
+{
     char *s = malloc(n + 1);
-    if (!s) return NULL;
-    if (n) memcpy(s, p, n);
+    if (!s)
+        return NULL;
+    if (n)
+        memcpy(s, p, n);
     s[n] = '\0';
     return s;
 }
 
-static char *strlist_add(mlt_strlist *l, const uint8_t *p, size_t n) {
+static char *strlist_add(mlt_strlist *l, const uint8_t *p, size_t n)
+{
     if (l->count == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
         char **grown = realloc(l->items, cap * sizeof *grown);
-        if (!grown) return NULL;
+        if (!grown)
+            return NULL;
         l->items = grown;
         l->cap = cap;
     }
     char *s = copy_bytes(p, n);
-    if (s) l->items[l->count++] = s;
+    if (s)
+        l->items[l->count++] = s;
     return s;
 }
 
 /* Checks the wire type a known field must have. */
-static int wire_ok(const mlt_tlv_field *f, unsigned want) { return f->wire == want; }
+static int wire_ok(const mlt_tlv_field *f, unsigned want)
+{
+    return f->wire == want;
+}
 
-static mlt_status bad_field(mlt_error *err, const char *where, uint64_t offset,
-                            const char *record, const mlt_tlv_field *f, const char *expected) {
+static mlt_status bad_field(mlt_error *err, const char *where, uint64_t offset, const char *record,
+                            const mlt_tlv_field *f, const char *expected)
+{
     return mlt_fail(err, MLT_ERR_FORMAT, offset, "%s: %s field %llu: expected %s", where, record,
                     (unsigned long long)f->field, expected);
 }
 
 static mlt_status file_field(const mlt_tlv_field *f, mlt_file_info *info, mlt_strlist *owned,
-                             mlt_buf *argv_idx, const char *where, uint64_t offset,
-                             mlt_error *err) {
+                             mlt_buf *argv_idx, const char *where, uint64_t offset, mlt_error *err)
+{
     const char **slot = NULL;
     switch (f->field) {
     case MLT_FM_PRODUCER: slot = &info->producer; break;
@@ -120,37 +137,49 @@ static mlt_status file_field(const mlt_tlv_field *f, mlt_file_info *info, mlt_st
     case MLT_FM_START_TIME:
         if (!wire_ok(f, MLT_WIRE_FIXED64))
             return bad_field(err, where, offset, "file metadata", f, "fixed64 (wire 1)");
-        if (f->field == MLT_FM_RUN_ID) info->run_id = f->value;
-        else info->start_time = mlt_bits_to_double(f->value);
+        if (f->field == MLT_FM_RUN_ID)
+            info->run_id = f->value;
+        else
+            info->start_time = mlt_bits_to_double(f->value);
         return MLT_OK;
-    case MLT_FM_PY_HEX: case MLT_FM_GC_PRE: case MLT_FM_PTR_SIZE: case MLT_FM_BYTE_ORDER:
-    case MLT_FM_PID: case MLT_FM_ARGV_WITHHELD:
+    case MLT_FM_PY_HEX:
+    case MLT_FM_GC_PRE:
+    case MLT_FM_PTR_SIZE:
+    case MLT_FM_BYTE_ORDER:
+    case MLT_FM_PID:
+    case MLT_FM_ARGV_WITHHELD:
         if (!wire_ok(f, MLT_WIRE_VARINT))
             return bad_field(err, where, offset, "file metadata", f, "varint (wire 0)");
         if ((f->field == MLT_FM_GC_PRE || f->field == MLT_FM_PTR_SIZE) && f->value > UINT32_MAX)
             return bad_field(err, where, offset, "file metadata", f, "a value below 2^32");
-        if (f->field == MLT_FM_PY_HEX) info->python_hexversion = f->value;
-        else if (f->field == MLT_FM_GC_PRE) info->gc_preheader_size = (uint32_t)f->value;
-        else if (f->field == MLT_FM_PTR_SIZE) info->pointer_size = (uint32_t)f->value;
+        if (f->field == MLT_FM_PY_HEX)
+            info->python_hexversion = f->value;
+        else if (f->field == MLT_FM_GC_PRE)
+            info->gc_preheader_size = (uint32_t)f->value;
+        else if (f->field == MLT_FM_PTR_SIZE)
+            info->pointer_size = (uint32_t)f->value;
         else if (f->field == MLT_FM_BYTE_ORDER)
             info->byte_order = f->value ? MLT_BYTE_ORDER_BIG : MLT_BYTE_ORDER_LITTLE;
-        else if (f->field == MLT_FM_PID) info->pid = f->value;
-        else info->argv_withheld = f->value != 0;
+        else if (f->field == MLT_FM_PID)
+            info->pid = f->value;
+        else
+            info->argv_withheld = f->value != 0;
         return MLT_OK;
-    default:
-        return MLT_OK; /* unknown: skipped, written by a newer minor version */
+    default: return MLT_OK; /* unknown: skipped, written by a newer minor version */
     }
     if (!wire_ok(f, MLT_WIRE_BYTES))
         return bad_field(err, where, offset, "file metadata", f, "bytes (wire 2)");
     char *s = strlist_add(owned, f->bytes, f->length);
-    if (!s) return mlt_fail(err, MLT_ERR_NOMEM, offset, "%s: out of memory", where);
+    if (!s)
+        return mlt_fail(err, MLT_ERR_NOMEM, offset, "%s: out of memory", where);
     *slot = s;
     return MLT_OK;
 }
 
 mlt_status mlt_decode_file_info(const uint8_t *p, size_t len, mlt_file_info *info,
-                                mlt_strlist *owned, const char ***argv_out,
-                                const char *where, uint64_t offset, mlt_error *err) {
+                                mlt_strlist *owned, const char ***argv_out, const char *where,
+                                uint64_t offset, mlt_error *err)
+{
     mlt_buf argv_idx = {0};
     size_t pos = 0;
     mlt_tlv_field f;
@@ -183,26 +212,33 @@ mlt_status mlt_decode_file_info(const uint8_t *p, size_t len, mlt_file_info *inf
 }
 
 static mlt_status image_field(const mlt_tlv_field *f, mlt_image_info *info, char **function_out,
-                              const char *where, uint64_t offset, mlt_error *err) {
+                              const char *where, uint64_t offset, mlt_error *err)
+{
     unsigned want;
     switch (f->field) {
-    case MLT_IM_RUN_ID: case MLT_IM_WALL: case MLT_IM_MONO: case MLT_IM_LIFETIME:
-    case MLT_IM_WARMUP:
-        want = MLT_WIRE_FIXED64;
-        break;
+    case MLT_IM_RUN_ID:
+    case MLT_IM_WALL:
+    case MLT_IM_MONO:
+    case MLT_IM_LIFETIME:
+    case MLT_IM_WARMUP: want = MLT_WIRE_FIXED64; break;
     case MLT_IM_FUNCTION: want = MLT_WIRE_BYTES; break;
     default:
-        if (f->field > MLT_IM_KIND) return MLT_OK; /* unknown: skipped */
+        if (f->field > MLT_IM_KIND)
+            return MLT_OK; /* unknown: skipped */
         want = MLT_WIRE_VARINT;
     }
     if (f->wire != want)
         return bad_field(err, where, offset, "image metadata", f,
-                         want == MLT_WIRE_VARINT ? "varint (wire 0)"
-                         : want == MLT_WIRE_BYTES ? "bytes (wire 2)" : "fixed64 (wire 1)");
+                         want == MLT_WIRE_VARINT  ? "varint (wire 0)"
+                         : want == MLT_WIRE_BYTES ? "bytes (wire 2)"
+                                                  : "fixed64 (wire 1)");
     double d = mlt_bits_to_double(f->value);
     switch (f->field) {
     case MLT_IM_SEQUENCE: info->sequence = f->value; break;
-    case MLT_IM_BASE: info->has_base = 1; info->base_sequence = f->value; break;
+    case MLT_IM_BASE:
+        info->has_base = 1;
+        info->base_sequence = f->value;
+        break;
     case MLT_IM_RUN_ID: info->run_id = f->value; break;
     case MLT_IM_PID: info->pid = f->value; break;
     case MLT_IM_WALL: info->wall_time = d; break;
@@ -225,7 +261,8 @@ static mlt_status image_field(const mlt_tlv_field *f, mlt_image_info *info, char
         break;
     case MLT_IM_FUNCTION: {
         char *s = copy_bytes(f->bytes, f->length);
-        if (!s) return mlt_fail(err, MLT_ERR_NOMEM, offset, "%s: out of memory", where);
+        if (!s)
+            return mlt_fail(err, MLT_ERR_NOMEM, offset, "%s: out of memory", where);
         free(*function_out);
         *function_out = s;
         info->function = s;
@@ -237,14 +274,16 @@ static mlt_status image_field(const mlt_tlv_field *f, mlt_image_info *info, char
 
 mlt_status mlt_decode_image_info(const uint8_t *p, size_t len, mlt_image_info *info,
                                  char **function_out, const char *where, uint64_t offset,
-                                 mlt_error *err) {
+                                 mlt_error *err)
+{
     size_t pos = 0;
     mlt_tlv_field f;
     const char *what = NULL;
     int more;
     while ((more = mlt_tlv_next(p, len, &pos, &f, &what)) == 1) {
         mlt_status st = image_field(&f, info, function_out, where, offset, err);
-        if (st != MLT_OK) return st;
+        if (st != MLT_OK)
+            return st;
     }
     if (more < 0)
         return mlt_fail(err, MLT_ERR_FORMAT, offset + pos, "%s: offset %llu: image metadata: %s",
@@ -252,14 +291,16 @@ mlt_status mlt_decode_image_info(const uint8_t *p, size_t len, mlt_image_info *i
     return MLT_OK;
 }
 
-mlt_status mlt_decode_summary(const uint8_t *p, size_t len, mlt_image_info *info,
-                              const char *where, uint64_t offset, mlt_error *err) {
+mlt_status mlt_decode_summary(const uint8_t *p, size_t len, mlt_image_info *info, const char *where,
+                              uint64_t offset, mlt_error *err)
+{
     size_t pos = 0;
     mlt_tlv_field f;
     const char *what = NULL;
     int more;
     while ((more = mlt_tlv_next(p, len, &pos, &f, &what)) == 1) {
-        if (f.field > MLT_SM_PAUSE) continue;
+        if (f.field > MLT_SM_PAUSE)
+            continue;
         if (f.wire != MLT_WIRE_VARINT)
             return bad_field(err, where, offset, "image summary", &f, "varint (wire 0)");
         switch (f.field) {

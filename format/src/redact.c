@@ -24,19 +24,22 @@ typedef struct {
     char function[MLT_REDACT_HASH_LEN + 1]; /* the hashed name of the image's function */
 } redactor;
 
-void mlt_redact_hash(const char *bytes, size_t length, char *out) {
+void mlt_redact_hash(const char *bytes, size_t length, char *out)
+{
     snprintf(out, MLT_REDACT_HASH_LEN + 1, "h:%012llx",
              (unsigned long long)(XXH3_64bits(bytes, length) >> 16));
 }
 
 /* Every Python has the same builtins: hashing them hides nothing and makes
  * reports unreadable. */
-static int is_public_name(const char *bytes, size_t length) {
+static int is_public_name(const char *bytes, size_t length)
+{
     return length > 9 && memcmp(bytes, "builtins.", 9) == 0;
 }
 
 static mlt_status map_string(void *self, mlt_writer *writer, mlt_image *img, uint32_t id,
-                             mlt_string_use use, uint32_t *out, mlt_error *err) {
+                             mlt_string_use use, uint32_t *out, mlt_error *err)
+{
     redactor *x = self;
     /* *out is defined on every path, failures included, so no caller reads
      * an indeterminate id (GCC 12 -O3 cannot prove the callers' checks). */
@@ -64,7 +67,8 @@ static mlt_status map_string(void *self, mlt_writer *writer, mlt_image *img, uin
 }
 
 /* Output string ids are per image: both maps start empty for each. */
-static mlt_status reset_maps(redactor *x, const mlt_image *img, mlt_error *err) {
+static mlt_status reset_maps(redactor *x, const mlt_image *img, mlt_error *err)
+{
     uint64_t strings = mlt_image_string_count(img);
     if (mlt_rewrite_grow_map(&x->name_map, &x->name_map_capacity, strings) != 0 ||
         mlt_rewrite_grow_map(&x->key_map, &x->key_map_capacity, strings) != 0)
@@ -76,7 +80,8 @@ static mlt_status reset_maps(redactor *x, const mlt_image *img, mlt_error *err) 
 }
 
 static mlt_status begin_image(void *self, size_t index, mlt_image *img, mlt_image_info *info,
-                              int *copy, mlt_error *err) {
+                              int *copy, mlt_error *err)
+{
     redactor *x = self;
     (void)index, (void)copy;
     if (x->hash_names && info->function) {
@@ -97,8 +102,9 @@ static const mlt_rewrite_hooks REDACT_HOOKS = {
     .map_string = map_string,
 };
 
-mlt_status mlt_redact(const char *in_path, const char *out_path,
-                      const mlt_redact_options *options, mlt_error *err) {
+mlt_status mlt_redact(const char *in_path, const char *out_path, const mlt_redact_options *options,
+                      mlt_error *err)
+{
     if (!in_path || !out_path || strcmp(in_path, out_path) == 0)
         return mlt_fail(err, MLT_ERR_USAGE, 0, "redact needs an input and a different output");
     redactor x;

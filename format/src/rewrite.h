@@ -25,9 +25,9 @@ typedef enum {
 
 /* Every hook gets the rewrite's `self`. A NULL hook does nothing. */
 typedef struct {
-    const char *verb;   /* "compact", "redact": for messages */
-    int withhold_argv;  /* 1: the output's header drops argv and says it was withheld */
-    int copy_previews;  /* 0: previews are read (damage still fails the copy), not written */
+    const char *verb;  /* "compact", "redact": for messages */
+    int withhold_argv; /* 1: the output's header drops argv and says it was withheld */
+    int copy_previews; /* 0: previews are read (damage still fails the copy), not written */
 
     /* The input is open, the output not yet touched: may refuse the input. */
     mlt_status (*check_input)(void *self, mlt_reader *reader, mlt_error *err);
@@ -47,8 +47,7 @@ typedef struct {
     mlt_status (*map_object)(void *self, size_t index, mlt_object *object, mlt_error *err);
     /* Image `index` was copied (copied = 1) or passed over; it is still open,
      * its objects unread when it was passed over. */
-    mlt_status (*end_image)(void *self, size_t index, mlt_image *img, int copied,
-                            mlt_error *err);
+    mlt_status (*end_image)(void *self, size_t index, mlt_image *img, int copied, mlt_error *err);
 } mlt_rewrite_hooks;
 
 /* Writes out_path from in_path through the hooks. The output is created
@@ -56,9 +55,8 @@ typedef struct {
  * first; a second name of the input is refused); options give compression
  * and block size (NULL: defaults; append and file_mode are ignored). On
  * error out_path is removed again. err may be NULL. */
-mlt_status mlt_rewrite(const char *in_path, const char *out_path,
-                       const mlt_writer_options *options, const mlt_rewrite_hooks *hooks,
-                       void *self, mlt_error *err);
+mlt_status mlt_rewrite(const char *in_path, const char *out_path, const mlt_writer_options *options,
+                       const mlt_rewrite_hooks *hooks, void *self, mlt_error *err);
 
 /* Grows an id map to hold `needed` entries: 0, or -1 when out of memory. */
 int mlt_rewrite_grow_map(uint32_t **map, size_t *capacity, uint64_t needed);

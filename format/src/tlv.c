@@ -4,45 +4,53 @@
 
 #include "internal.h"
 
-static int put_varint(mlt_buf *b, uint64_t v) {
+static int put_varint(mlt_buf *b, uint64_t v)
+{
     uint8_t tmp[MLT_VARINT_MAX];
     return mlt_buf_append(b, tmp, mlt_varint_encode(v, tmp));
 }
 
-int mlt_tlv_varint(mlt_buf *b, unsigned field, uint64_t v) {
+int mlt_tlv_varint(mlt_buf *b, unsigned field, uint64_t v)
+{
     return put_varint(b, ((uint64_t)field << 3) | MLT_WIRE_VARINT) || put_varint(b, v);
 }
 
-int mlt_tlv_fixed64(mlt_buf *b, unsigned field, uint64_t v) {
+int mlt_tlv_fixed64(mlt_buf *b, unsigned field, uint64_t v)
+{
     uint8_t tmp[8];
     mlt_put_u64(tmp, v);
     return put_varint(b, ((uint64_t)field << 3) | MLT_WIRE_FIXED64) || mlt_buf_append(b, tmp, 8);
 }
 
-double mlt_bits_to_double(uint64_t bits) {
+double mlt_bits_to_double(uint64_t bits)
+{
     double v;
     memcpy(&v, &bits, sizeof v);
     return v;
 }
 
-uint64_t mlt_double_to_bits(double v) {
+uint64_t mlt_double_to_bits(double v)
+{
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     return bits;
 }
 
-int mlt_tlv_double(mlt_buf *b, unsigned field, double v) {
+int mlt_tlv_double(mlt_buf *b, unsigned field, double v)
+{
     return mlt_tlv_fixed64(b, field, mlt_double_to_bits(v));
 }
 
-int mlt_tlv_bytes(mlt_buf *b, unsigned field, const void *bytes, size_t n) {
+int mlt_tlv_bytes(mlt_buf *b, unsigned field, const void *bytes, size_t n)
+{
     return put_varint(b, ((uint64_t)field << 3) | MLT_WIRE_BYTES) || put_varint(b, n) ||
            mlt_buf_append(b, bytes, n);
 }
 
-int mlt_tlv_next(const uint8_t *p, size_t len, size_t *pos, mlt_tlv_field *f,
-                 const char **what) {
-    if (*pos >= len) return 0;
+int mlt_tlv_next(const uint8_t *p, size_t len, size_t *pos, mlt_tlv_field *f, const char **what)
+{
+    if (*pos >= len)
+        return 0;
     uint64_t tag;
     int used = mlt_varint_decode(p + *pos, len - *pos, &tag);
     if (used <= 0) {
@@ -92,8 +100,6 @@ int mlt_tlv_next(const uint8_t *p, size_t len, size_t *pos, mlt_tlv_field *f,
         f->length = (size_t)f->value;
         *pos += f->length;
         return 1;
-    default:
-        *what = "wire type 3-7 is not defined";
-        return -1;
+    default: *what = "wire type 3-7 is not defined"; return -1;
     }
 }

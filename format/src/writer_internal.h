@@ -19,11 +19,11 @@ extern const uint8_t mlt_writer_stream_ids[MLT_WS_COUNT];
 int mlt_writer_stream_slot(uint8_t id);
 
 typedef struct {
-    uint32_t *slots;       /* id + 1, 0 = empty; open addressing */
-    size_t slot_count;     /* power of two */
-    uint64_t *hashes;      /* per id */
-    uint64_t *offsets;     /* per id, into bytes */
-    size_t *lengths;       /* per id */
+    uint32_t *slots;   /* id + 1, 0 = empty; open addressing */
+    size_t slot_count; /* power of two */
+    uint64_t *hashes;  /* per id */
+    uint64_t *offsets; /* per id, into bytes */
+    size_t *lengths;   /* per id */
     size_t count, cap;
     mlt_buf bytes;
 } mlt_intern_table;
@@ -32,23 +32,22 @@ void mlt_intern_reset(mlt_intern_table *t);
 void mlt_intern_free(mlt_intern_table *t);
 /* Looks bytes up; *found says whether it existed; on a miss it is added with
  * id = count. Returns 0, or -1 when out of memory. */
-int mlt_intern_lookup(mlt_intern_table *t, const char *bytes, size_t n, uint32_t *id,
-                      int *found);
+int mlt_intern_lookup(mlt_intern_table *t, const char *bytes, size_t n, uint32_t *id, int *found);
 
 struct mlt_writer {
     const mlt_allocator *alloc; /* all of the fields' memory; NULL = libc */
     int fd;
     char *path;
-    uint64_t committed;        /* file bytes covered by finished images */
-    uint64_t out_offset;       /* file offset of out.data[0] */
-    mlt_buf out;               /* bytes waiting to be written */
-    XXH3_state_t *hash;        /* aligned inside hash_block */
+    uint64_t committed;  /* file bytes covered by finished images */
+    uint64_t out_offset; /* file offset of out.data[0] */
+    mlt_buf out;         /* bytes waiting to be written */
+    XXH3_state_t *hash;  /* aligned inside hash_block */
     void *hash_block;
     ZSTD_CCtx *cctx;
     int level;
     int store_only;
     uint32_t block_size;
-    uint8_t *packed;           /* compression output, ZSTD_compressBound(block_size); from the first block */
+    uint8_t *packed; /* compression output, ZSTD_compressBound(block_size); from the first block */
     size_t packed_cap;
     mlt_buf streams[MLT_WS_COUNT];
     mlt_intern_table strings;
@@ -56,7 +55,7 @@ struct mlt_writer {
     /* Image under construction. */
     int in_image;
     uint64_t image_start;
-    uint64_t image_bytes;      /* emitted so far, hashed */
+    uint64_t image_bytes; /* emitted so far, hashed */
     mlt_image_info counts;
     uint64_t last_address;
     uint64_t edges_left;       /* of the current object */

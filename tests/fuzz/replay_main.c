@@ -10,7 +10,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int replay_file(const char *path) {
+static int replay_file(const char *path)
+{
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "replay: cannot open %s\n", path);
@@ -22,11 +23,13 @@ static int replay_file(const char *path) {
         if (size == cap) {
             cap = cap ? cap * 2 : 65536;
             uint8_t *grown = realloc(data, cap);
-            if (!grown) break;
+            if (!grown)
+                break;
             data = grown;
         }
         size_t n = fread(data + size, 1, cap - size, f);
-        if (n == 0) break;
+        if (n == 0)
+            break;
         size += n;
     }
     fclose(f);
@@ -35,7 +38,8 @@ static int replay_file(const char *path) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     int failures = 0, files = 0;
     for (int i = 1; i < argc; i++) {
         struct stat sb;
@@ -52,13 +56,15 @@ int main(int argc, char **argv) {
         DIR *dir = opendir(argv[i]);
         struct dirent *entry;
         while (dir && (entry = readdir(dir))) {
-            if (entry->d_name[0] == '.') continue;
+            if (entry->d_name[0] == '.')
+                continue;
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", argv[i], entry->d_name);
             failures += replay_file(path);
             files++;
         }
-        if (dir) closedir(dir);
+        if (dir)
+            closedir(dir);
     }
     printf("replayed %d inputs\n", files);
     return failures || files == 0 ? 1 : 0;

@@ -44,8 +44,7 @@ mlt_status sd_type(mlt_writer *w, const char *name, uint64_t address, uint64_t b
     return st == MLT_OK ? mlt_writer_add_type(w, &type, index, err) : st;
 }
 
-mlt_status sd_object(mlt_writer *w, const mlt_object *object, const mlt_edge *edges,
-                     mlt_error *err)
+mlt_status sd_object(mlt_writer *w, const mlt_object *object, const mlt_edge *edges, mlt_error *err)
 {
     mlt_status st = mlt_writer_add_object(w, object, err);
     if (st != MLT_OK || object->edge_count == 0)
@@ -53,8 +52,8 @@ mlt_status sd_object(mlt_writer *w, const mlt_object *object, const mlt_edge *ed
     return mlt_writer_add_edges(w, edges, object->edge_count, err);
 }
 
-mlt_status sd_preview_text(mlt_writer *w, uint32_t object, mlt_preview_kind kind,
-                           const char *text, mlt_error *err)
+mlt_status sd_preview_text(mlt_writer *w, uint32_t object, mlt_preview_kind kind, const char *text,
+                           mlt_error *err)
 {
     mlt_preview preview = {object, kind, 0, (const uint8_t *)text, (uint32_t)strlen(text)};
     return mlt_writer_add_preview(w, &preview, err);

@@ -38,8 +38,8 @@ mlt_status sd_object(mlt_writer *w, const mlt_object *object, const mlt_edge *ed
                      mlt_error *err);
 
 /* A preview of object (an index in the image) holding text, not truncated. */
-mlt_status sd_preview_text(mlt_writer *w, uint32_t object, mlt_preview_kind kind,
-                           const char *text, mlt_error *err);
+mlt_status sd_preview_text(mlt_writer *w, uint32_t object, mlt_preview_kind kind, const char *text,
+                           mlt_error *err);
 
 /* A path named `name` in a fresh directory under $TMPDIR (or /tmp), which
  * is removed with its contents when the process exits (Check runs each test

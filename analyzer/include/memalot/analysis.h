@@ -34,16 +34,16 @@ typedef struct {
      * with lifetime 60 s). A negative warmup / zero warmup_calls with
      * warmup_defaulted set means "default" (lifetime / 1 call). */
     mlt_criterion criterion;
-    int warmup_defaulted;        /* 1: derive the warm-up from the criterion's default rule */
-    long at_image;               /* image index to evaluate; -1 = the last */
-    int each;                    /* 1: one report per image, objects reported once, when they first qualify */
-    int newest_only;             /* 1: one report, at the evaluated image, of the objects that first
+    int warmup_defaulted; /* 1: derive the warm-up from the criterion's default rule */
+    long at_image;        /* image index to evaluate; -1 = the last */
+    int each;        /* 1: one report per image, objects reported once, when they first qualify */
+    int newest_only; /* 1: one report, at the evaluated image, of the objects that first
                                     qualify there (each's rule), read from only the images that
                                     verdict depends on: a console report after every image then
                                     costs the same however long the run (see criteria.c) */
-    const char *const *include;  /* substrings of the fully qualified type name; any match keeps */
+    const char *const *include; /* substrings of the fully qualified type name; any match keeps */
     size_t include_count;
-    const char *const *exclude;  /* any match drops */
+    const char *const *exclude; /* any match drops */
     size_t exclude_count;
     /* For the three limits, 0 means mla_options_init's default, the one
      * place the defaults are written. */
@@ -59,39 +59,39 @@ typedef struct {
 void mla_options_init(mla_options *options);
 
 typedef struct {
-    uint32_t index;              /* position in the file */
+    uint32_t index; /* position in the file */
     uint64_t sequence;
     double wall_time;
     double monotonic_time;
     mlt_trigger trigger;
     uint64_t call_counter;
-    const char *function;        /* NULL when not a call image */
+    const char *function; /* NULL when not a call image */
     uint64_t objects;
     uint64_t edges;
     uint64_t stored_bytes;
 } mla_image_summary;
 
 typedef enum {
-    MLA_ROOT_MODULE_GLOBAL = 1,  /* root text "pkg.mod.name" */
-    MLA_ROOT_FRAME_LOCAL = 2,    /* "function:name (thread 1234)" */
-    MLA_ROOT_EXTERNAL = 3,       /* "held outside the visible heap" */
-    MLA_ROOT_OTHER = 4           /* "sys.modules", "module pkg.mod", ... */
+    MLA_ROOT_MODULE_GLOBAL = 1, /* root text "pkg.mod.name" */
+    MLA_ROOT_FRAME_LOCAL = 2,   /* "function:name (thread 1234)" */
+    MLA_ROOT_EXTERNAL = 3,      /* "held outside the visible heap" */
+    MLA_ROOT_OTHER = 4          /* "sys.modules", "module pkg.mod", ... */
 } mla_root_kind;
 
 typedef struct {
     mla_root_kind root_kind;
-    const char *root;            /* rendered root name (see mla_root_kind) */
+    const char *root; /* rendered root name (see mla_root_kind) */
     size_t edge_count;
-    const char *const *edges;    /* rendered steps: ".attr", "[3]", "['key']" (escaped, cut
+    const char *const *edges; /* rendered steps: ".attr", "[3]", "['key']" (escaped, cut
                                   * after 40 characters with "…"), "[<key builtins.int>]" or
                                   * "[42]" when the key has a preview, "<cell x>", a frame
                                   * local's or other role's own text ("self", "__dict__"),
                                   * and "→ TYPE" for an unlabelled reference */
-    const char *const *types;    /* fully qualified type of the object each step reaches */
-    int truncated;               /* 1 when cut at max_path_length: the steps nearest the
+    const char *const *types; /* fully qualified type of the object each step reaches */
+    int truncated;            /* 1 when cut at max_path_length: the steps nearest the
                                   * root were dropped, the last max_path_length kept */
-    const char *root_type;       /* type of the root object itself (added) */
-    uint64_t root_address;       /* address of the root object (added) */
+    const char *root_type;    /* type of the root object itself (added) */
+    uint64_t root_address;    /* address of the root object (added) */
 } mla_path;
 
 typedef struct {
@@ -99,30 +99,30 @@ typedef struct {
     const char *type;
     uint64_t shallow_bytes;
     uint64_t retained_bytes;
-    double age_seconds;          /* a lower bound: never over-reported */
-    int64_t age_calls;           /* -1 when the dump has no call counter */
-    int64_t created_in_call;     /* the monitored call that created it; -1 when unknown */
-    int identity_approximate;    /* 1: identity rests on a fingerprint, or contradicted its base */
-    const char *preview;         /* NULL when the dump has none */
+    double age_seconds;       /* a lower bound: never over-reported */
+    int64_t age_calls;        /* -1 when the dump has no call counter */
+    int64_t created_in_call;  /* the monitored call that created it; -1 when unknown */
+    int identity_approximate; /* 1: identity rests on a fingerprint, or contradicted its base */
+    const char *preview;      /* NULL when the dump has none */
     int preview_truncated;
     size_t path_count;
-    const mla_path *paths;       /* shortest retainer paths from roots */
-    uint32_t cluster;            /* index into mla_report.clusters */
+    const mla_path *paths; /* shortest retainer paths from roots */
+    uint32_t cluster;      /* index into mla_report.clusters */
 } mla_example;
 
 typedef struct {
-    const char *type;            /* "mypkg.mod.Class", "builtins.str" */
+    const char *type; /* "mypkg.mod.Class", "builtins.str" */
     uint64_t count;
     uint64_t shallow_bytes;
-    uint64_t retained_bytes;     /* sum over candidates not dominated by another candidate */
-    const uint64_t *growth;      /* candidates of this type at each image: image_count entries */
+    uint64_t retained_bytes; /* sum over candidates not dominated by another candidate */
+    const uint64_t *growth;  /* candidates of this type at each image: image_count entries */
     size_t example_count;
     const mla_example *examples;
 } mla_type_leak;
 
 typedef struct {
     uint32_t id;
-    const char *shape;           /* "module global app.cache -> .items -> [*] -> app.Request" */
+    const char *shape; /* "module global app.cache -> .items -> [*] -> app.Request" */
     /* Shape rules: the BFS-tree shortest path with list/tuple indices and
      * data-like str keys folded to [*] (keys of containers with more than 16
      * referents, keys with a digit or a non-identifier character, or longer
@@ -132,7 +132,7 @@ typedef struct {
      * deque member) shows only the final type. Objects held outside the visible
      * heap or unreachable show their own type: "held outside the visible
      * heap (builtins.str)". */
-    const char *type;            /* type of the leaked objects in the group */
+    const char *type; /* type of the leaked objects in the group */
     uint64_t count;
     uint64_t shallow_bytes;
     uint64_t retained_bytes;
@@ -141,20 +141,20 @@ typedef struct {
 
 typedef struct {
     const char *path;
-    const mlt_file_info *file;   /* owned by the report */
-    mlt_criterion criterion;     /* the criterion applied, defaults resolved */
-    const char *criterion_source;/* "dump", "options", or "default" (the dump recorded none) */
-    uint32_t evaluated_image;    /* index of the image the verdict is for */
-    size_t image_count;          /* analysed images (images of another run are excluded) */
-    size_t file_image_count;     /* images in the file: indexes run 0 .. file_image_count-1 */
-    size_t call_delta_count;     /* clean monitored calls recorded as call deltas (3.13+):
+    const mlt_file_info *file;       /* owned by the report */
+    mlt_criterion criterion;         /* the criterion applied, defaults resolved */
+    const char *criterion_source;    /* "dump", "options", or "default" (the dump recorded none) */
+    uint32_t evaluated_image;        /* index of the image the verdict is for */
+    size_t image_count;              /* analysed images (images of another run are excluded) */
+    size_t file_image_count;         /* images in the file: indexes run 0 .. file_image_count-1 */
+    size_t call_delta_count;         /* clean monitored calls recorded as call deltas (3.13+):
                                     not analysed, they hold no objects */
     const mla_image_summary *images; /* growth arrays line up with this list */
-    uint64_t candidate_count;    /* leak candidates at the evaluated image, after filters */
+    uint64_t candidate_count;        /* leak candidates at the evaluated image, after filters */
     uint64_t candidate_shallow_bytes;
     uint64_t candidate_retained_bytes;
     size_t leak_count;
-    const mla_type_leak *leaks;  /* sorted by retained bytes, then count, then name */
+    const mla_type_leak *leaks; /* sorted by retained bytes, then count, then name */
     size_t cluster_count;
     const mla_cluster *clusters; /* sorted by count desc */
     size_t warning_count;
@@ -190,8 +190,8 @@ typedef struct mla_report_set mla_report_set;
  *    count. The dominator tree hangs from a super-root over the root
  *    records, the objects whose refcount exceeds their visible referrers
  *    (immortal ones excepted) and whatever is still unreachable. */
-mlt_status mla_analyze_file(const char *path, const mla_options *options,
-                            mla_report_set **out, mlt_error *err);
+mlt_status mla_analyze_file(const char *path, const mla_options *options, mla_report_set **out,
+                            mlt_error *err);
 
 size_t mla_report_set_count(const mla_report_set *set);
 const mla_report *mla_report_set_get(const mla_report_set *set, size_t index);
@@ -210,21 +210,21 @@ void mla_report_set_free(mla_report_set *set);
  * the last step of a listed path, the shortest path through that referrer;
  * at most max_paths in all (paths_capped says more existed). */
 typedef struct {
-    const char *path;            /* the dump file */
-    uint32_t image;              /* file index of the image looked at */
+    const char *path; /* the dump file */
+    uint32_t image;   /* file index of the image looked at */
     uint64_t address;
     const char *type;
     uint64_t shallow_bytes;
-    uint64_t retained_bytes;     /* through the dominator tree of the image */
+    uint64_t retained_bytes; /* through the dominator tree of the image */
     uint64_t refcount;
-    uint8_t flags;               /* MLT_OBJ_* as recorded */
-    uint64_t referrer_count;     /* edges in the image that point at the object */
-    int is_root;                 /* 1 when a root record names it */
-    const char *preview;         /* NULL when the dump has none */
+    uint8_t flags;           /* MLT_OBJ_* as recorded */
+    uint64_t referrer_count; /* edges in the image that point at the object */
+    int is_root;             /* 1 when a root record names it */
+    const char *preview;     /* NULL when the dump has none */
     int preview_truncated;
     size_t path_count;
     const mla_path *paths;
-    int paths_capped;            /* 1 when more paths existed than max_paths */
+    int paths_capped; /* 1 when more paths existed than max_paths */
 } mla_object_info;
 
 /* The paths of mla_object_paths when its max_paths is 0. */
@@ -235,8 +235,8 @@ typedef struct {
  * max_path_length. An address that is not an object of the image fails with
  * MLT_ERR_USAGE and a message naming the address and the image. */
 mlt_status mla_object_paths(const char *path, long image_index, uint64_t address,
-                            uint32_t max_paths, uint32_t max_path_length,
-                            mla_object_info **out, mlt_error *err);
+                            uint32_t max_paths, uint32_t max_path_length, mla_object_info **out,
+                            mlt_error *err);
 void mla_object_info_free(mla_object_info *info);
 
 /* ---------------------------------------------------- per-type census */
@@ -244,17 +244,17 @@ void mla_object_info_free(mla_object_info *info);
 /* Objects of one type in one image, for `memalot-analyze diff A B` (which
  * matches two censuses by type name) and quick summaries. */
 typedef struct {
-    const char *type;            /* fully qualified name */
+    const char *type; /* fully qualified name */
     uint64_t count;
     uint64_t shallow_bytes;
-    uint64_t new_count;          /* objects flagged MLT_OBJ_NEW in this image */
+    uint64_t new_count; /* objects flagged MLT_OBJ_NEW in this image */
     uint64_t new_bytes;
 } mla_type_count;
 
 typedef struct {
     const char *path;
-    const mlt_file_info *file;   /* owned by the census */
-    mla_image_summary image;     /* the image counted */
+    const mlt_file_info *file; /* owned by the census */
+    mla_image_summary image;   /* the image counted */
     uint64_t object_count;
     uint64_t shallow_bytes;
     size_t type_count;
@@ -264,8 +264,7 @@ typedef struct {
 
 /* Counts image image_index (-1 = the last) of a dump by type; streams the
  * objects, holds no graph. */
-mlt_status mla_type_census(const char *path, long image_index, mla_census **out,
-                           mlt_error *err);
+mlt_status mla_type_census(const char *path, long image_index, mla_census **out, mlt_error *err);
 void mla_census_free(mla_census *census);
 
 #ifdef __cplusplus

@@ -45,8 +45,7 @@ mlt_status mlt_compact(const char *in_path, const char *out_path, const uint8_t 
 /* As mlt_compact, with writer options for the output (compression level,
  * block size; append and file_mode are ignored). NULL = defaults. */
 mlt_status mlt_compact_with(const char *in_path, const char *out_path, const uint8_t *keep,
-                            size_t image_count, const mlt_writer_options *options,
-                            mlt_error *err);
+                            size_t image_count, const mlt_writer_options *options, mlt_error *err);
 
 #define MLT_COMPACT_NO_PROTECTED SIZE_MAX
 
@@ -57,10 +56,9 @@ mlt_status mlt_compact_with(const char *in_path, const char *out_path, const uin
  * as the budget needs, and at least half of them (rounded up). Fills keep[]
  * (image_count entries). MLT_ERR_LIMIT when even dropping every droppable
  * image does not fit; keep[] then marks that best effort. */
-mlt_status mlt_compact_plan(const uint64_t *image_lengths, size_t image_count,
-                            uint64_t fixed_bytes, uint64_t budget_bytes,
-                            size_t protected_index, size_t keep_newest, uint8_t *keep,
-                            mlt_error *err);
+mlt_status mlt_compact_plan(const uint64_t *image_lengths, size_t image_count, uint64_t fixed_bytes,
+                            uint64_t budget_bytes, size_t protected_index, size_t keep_newest,
+                            uint8_t *keep, mlt_error *err);
 
 /* Plans and compacts a file in one call: reads the image lengths of
  * in_path, protects the image whose sequence is protected_sequence (when
@@ -72,9 +70,8 @@ mlt_status mlt_compact_plan(const uint64_t *image_lengths, size_t image_count,
  * MLT_ERR_LIMIT (out_path may then exist). The caller renames out_path
  * over in_path once it is satisfied, which keeps the original intact if
  * anything fails. */
-mlt_status mlt_compact_to_budget(const char *in_path, const char *out_path,
-                                 uint64_t budget_bytes, int has_protected,
-                                 uint64_t protected_sequence,
+mlt_status mlt_compact_to_budget(const char *in_path, const char *out_path, uint64_t budget_bytes,
+                                 int has_protected, uint64_t protected_sequence,
                                  const mlt_writer_options *options, size_t *dropped,
                                  mlt_error *err);
 

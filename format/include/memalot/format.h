@@ -75,23 +75,23 @@ typedef enum { MLT_BYTE_ORDER_LITTLE = 0, MLT_BYTE_ORDER_BIG = 1 } mlt_byte_orde
 
 /* Describes the process that wrote the file. Strings may be NULL (absent). */
 typedef struct {
-    uint32_t format_major;           /* filled by the reader; ignored by the writer */
-    uint32_t format_minor;           /* filled by the reader; ignored by the writer */
-    const char *producer;            /* e.g. "memalot 0.1.0" */
-    const char *python_version;      /* e.g. "3.12.1" */
-    uint64_t python_hexversion;      /* sys.hexversion */
+    uint32_t format_major;             /* filled by the reader; ignored by the writer */
+    uint32_t format_minor;             /* filled by the reader; ignored by the writer */
+    const char *producer;              /* e.g. "memalot 0.1.0" */
+    const char *python_version;        /* e.g. "3.12.1" */
+    uint64_t python_hexversion;        /* sys.hexversion */
     const char *python_implementation; /* e.g. "cpython" */
-    const char *python_build;        /* sys.version text, ABI flags, free-threading */
-    uint32_t gc_preheader_size;      /* bytes sys.getsizeof adds for GC objects (16 on 64-bit) */
-    const char *platform;            /* e.g. "linux-x86_64" */
-    uint32_t pointer_size;           /* 8 on 64-bit */
-    mlt_byte_order byte_order;       /* of the machine that wrote it; the format is LE */
+    const char *python_build;          /* sys.version text, ABI flags, free-threading */
+    uint32_t gc_preheader_size;        /* bytes sys.getsizeof adds for GC objects (16 on 64-bit) */
+    const char *platform;              /* e.g. "linux-x86_64" */
+    uint32_t pointer_size;             /* 8 on 64-bit */
+    mlt_byte_order byte_order;         /* of the machine that wrote it; the format is LE */
     uint64_t pid;
-    uint64_t run_id;                 /* random per monitored run; ties images to one run */
-    int argv_withheld;               /* 1 when argv was deliberately not recorded */
+    uint64_t run_id;   /* random per monitored run; ties images to one run */
+    int argv_withheld; /* 1 when argv was deliberately not recorded */
     uint32_t argc;
     const char *const *argv;
-    double start_time;               /* Unix time the monitoring started */
+    double start_time; /* Unix time the monitoring started */
 } mlt_file_info;
 
 /* ---------------------------------------------------------- image metadata */
@@ -111,104 +111,104 @@ typedef enum {
 
 typedef enum {
     MLT_CRITERION_NONE = 0,
-    MLT_CRITERION_TIME = 1,  /* lifetime / warmup in seconds */
-    MLT_CRITERION_CALLS = 2  /* calls / warmup_calls */
+    MLT_CRITERION_TIME = 1, /* lifetime / warmup in seconds */
+    MLT_CRITERION_CALLS = 2 /* calls / warmup_calls */
 } mlt_criterion_kind;
 /* The kinds a criterion can be given as: MLT_CRITERION_TIME..MLT_CRITERION_LAST. */
 #define MLT_CRITERION_LAST MLT_CRITERION_CALLS
 
 typedef struct {
     mlt_criterion_kind kind;
-    double lifetime;        /* seconds (TIME) */
-    double warmup;          /* seconds (TIME) */
-    uint64_t calls;         /* max_object_age_calls (CALLS) */
-    uint64_t warmup_calls;  /* CALLS */
+    double lifetime;       /* seconds (TIME) */
+    double warmup;         /* seconds (TIME) */
+    uint64_t calls;        /* max_object_age_calls (CALLS) */
+    uint64_t warmup_calls; /* CALLS */
 } mlt_criterion;
 
 /* What an image holds. A call delta is written at the end of a monitored call
  * that left no object it created alive (3.13+, see docs/format.md 4.1): it
  * holds no objects, edges or roots, and says the heap is its base image's
  * minus objects that died since. Readers analysing the heap skip it. */
-typedef enum {
-    MLT_IMAGE_FULL = 0,
-    MLT_IMAGE_CALL_DELTA = 1
-} mlt_image_kind;
+typedef enum { MLT_IMAGE_FULL = 0, MLT_IMAGE_CALL_DELTA = 1 } mlt_image_kind;
 
 typedef enum {
-    MLT_IDENTITY_NONE = 0,        /* no tracking: every object flagged NEW is only "unknown" */
-    MLT_IDENTITY_REFTRACER = 1,   /* PyRefTracer CREATE events (3.13+) */
-    MLT_IDENTITY_ALLOC_HOOK = 2   /* PEP 445 hook + freelist dealloc wrappers (3.10-3.12) */
+    MLT_IDENTITY_NONE = 0,      /* no tracking: every object flagged NEW is only "unknown" */
+    MLT_IDENTITY_REFTRACER = 1, /* PyRefTracer CREATE events (3.13+) */
+    MLT_IDENTITY_ALLOC_HOOK = 2 /* PEP 445 hook + freelist dealloc wrappers (3.10-3.12) */
 } mlt_identity_source;
 
 /* What the writer is told when an image begins; the reader fills all of it
  * plus the counts that the trailer carries. */
 typedef struct {
-    uint64_t sequence;        /* 0-based image number within the run */
-    int has_base;             /* 1 when identity flags refer to image base_sequence */
-    uint64_t base_sequence;   /* normally sequence - 1 */
-    uint64_t run_id;          /* equals the file's run_id for images of one run */
+    uint64_t sequence;      /* 0-based image number within the run */
+    int has_base;           /* 1 when identity flags refer to image base_sequence */
+    uint64_t base_sequence; /* normally sequence - 1 */
+    uint64_t run_id;        /* equals the file's run_id for images of one run */
     uint64_t pid;
-    double wall_time;         /* Unix seconds */
-    double monotonic_time;    /* seconds, CLOCK_MONOTONIC of the writing process */
+    double wall_time;      /* Unix seconds */
+    double monotonic_time; /* seconds, CLOCK_MONOTONIC of the writing process */
     mlt_trigger trigger;
-    uint64_t call_counter;    /* monitored calls started so far (0 if none) */
-    const char *function;     /* qualified name of the monitored function, or NULL */
-    mlt_criterion criterion;  /* what the API was given */
+    uint64_t call_counter;   /* monitored calls started so far (0 if none) */
+    const char *function;    /* qualified name of the monitored function, or NULL */
+    mlt_criterion criterion; /* what the API was given */
     mlt_identity_source identity;
-    mlt_image_kind kind;      /* MLT_IMAGE_FULL unless the writer says otherwise */
+    mlt_image_kind kind; /* MLT_IMAGE_FULL unless the writer says otherwise */
     /* Filled by the reader from the trailer; ignored by the writer. */
     uint64_t object_count, edge_count, root_count, type_count, string_count, preview_count;
-    uint64_t pause_ns;        /* how long the program was stopped for this image (0: unknown) */
+    uint64_t pause_ns; /* how long the program was stopped for this image (0: unknown) */
 } mlt_image_info;
 
 /* ----------------------------------------------------------------- records */
 
 /* Object flags (one byte per object). */
-#define MLT_OBJ_NEW 0x01          /* not the object the base image had at this address */
-#define MLT_OBJ_APPROX 0x02       /* identity is a fingerprint guess, not proven */
+#define MLT_OBJ_NEW 0x01    /* not the object the base image had at this address */
+#define MLT_OBJ_APPROX 0x02 /* identity is a fingerprint guess, not proven */
 #define MLT_OBJ_GC_TRACKED 0x04
-#define MLT_OBJ_IMMORTAL 0x08     /* refcount is meaningless (3.12+ immortal objects) */
-#define MLT_OBJ_FROZEN 0x10       /* in gc.freeze()'s permanent generation */
-#define MLT_OBJ_MONITOR 0x20      /* held by the monitor itself while the image was taken (its
+#define MLT_OBJ_IMMORTAL 0x08 /* refcount is meaningless (3.12+ immortal objects) */
+#define MLT_OBJ_FROZEN 0x10   /* in gc.freeze()'s permanent generation */
+#define MLT_OBJ_MONITOR                                                                            \
+    0x20 /* held by the monitor itself while the image was taken (its
                                    * own frames on the dumping thread): not a leak candidate in
                                    * this image. Added in 1.0 as an ignorable bit (docs/format.md) */
-#define MLT_OBJ_CALL_BORN 0x40    /* created during the monitored call this call-end image
+#define MLT_OBJ_CALL_BORN                                                                          \
+    0x40                         /* created during the monitored call this call-end image
                                      ends, as the writer's allocation tracking proved */
-#define MLT_OBJ_FLAGS_KNOWN 0x7F  /* writers set no other bit; readers ignore others */
+#define MLT_OBJ_FLAGS_KNOWN 0x7F /* writers set no other bit; readers ignore others */
 
 typedef struct {
-    uint64_t address;   /* strictly increasing within an image */
-    uint32_t type;      /* index into the image's type table */
-    uint8_t flags;      /* MLT_OBJ_* */
-    uint64_t size;      /* shallow size in bytes, as sys.getsizeof would say */
+    uint64_t address; /* strictly increasing within an image */
+    uint32_t type;    /* index into the image's type table */
+    uint8_t flags;    /* MLT_OBJ_* */
+    uint64_t size;    /* shallow size in bytes, as sys.getsizeof would say */
     uint64_t refcount;
-    uint64_t edge_count;/* referents that follow (see mlt_image_read_edges) */
+    uint64_t edge_count; /* referents that follow (see mlt_image_read_edges) */
 } mlt_object;
 
 typedef enum {
     MLT_LABEL_NONE = 0,
-    MLT_LABEL_ATTR = 1,     /* value: string id of an attribute or slot name */
-    MLT_LABEL_INDEX = 2,    /* value: list/tuple index */
-    MLT_LABEL_KEY_STR = 3,  /* value: string id of a str dict key */
-    MLT_LABEL_KEY_OBJ = 4,  /* value: object index of a non-str dict key */
-    MLT_LABEL_CELL = 5,     /* value: string id of a closure cell variable name */
-    MLT_LABEL_LOCAL = 6,    /* value: string id of a frame local name */
-    MLT_LABEL_OTHER = 7,    /* value: string id of a free-form role ("__dict__", "key", ...) */
+    MLT_LABEL_ATTR = 1,    /* value: string id of an attribute or slot name */
+    MLT_LABEL_INDEX = 2,   /* value: list/tuple index */
+    MLT_LABEL_KEY_STR = 3, /* value: string id of a str dict key */
+    MLT_LABEL_KEY_OBJ = 4, /* value: object index of a non-str dict key */
+    MLT_LABEL_CELL = 5,    /* value: string id of a closure cell variable name */
+    MLT_LABEL_LOCAL = 6,   /* value: string id of a frame local name */
+    MLT_LABEL_OTHER = 7,   /* value: string id of a free-form role ("__dict__", "key", ...) */
     MLT_LABEL_COUNT_ = 8
 } mlt_label_kind;
 
 /* 1 when an edge label of this kind is a string id (ATTR, KEY_STR, CELL,
  * LOCAL, OTHER), so it must name an interned string and be remapped with the
  * string table; 0 for NONE, INDEX, KEY_OBJ and values outside the enum. */
-static inline int mlt_label_has_string_id(uint32_t kind) {
+static inline int mlt_label_has_string_id(uint32_t kind)
+{
     return kind == MLT_LABEL_ATTR || kind == MLT_LABEL_KEY_STR || kind == MLT_LABEL_CELL ||
            kind == MLT_LABEL_LOCAL || kind == MLT_LABEL_OTHER;
 }
 
 typedef struct {
-    uint32_t target;      /* object index of the referent */
-    uint32_t label_kind;  /* mlt_label_kind */
-    uint64_t label;       /* meaning depends on label_kind */
+    uint32_t target;     /* object index of the referent */
+    uint32_t label_kind; /* mlt_label_kind */
+    uint64_t label;      /* meaning depends on label_kind */
 } mlt_edge;
 
 typedef enum {
@@ -226,35 +226,35 @@ typedef enum {
 
 typedef struct {
     mlt_root_kind kind;
-    uint32_t object;     /* object index */
-    uint32_t name;       /* string id or MLT_NO_STRING */
-    uint32_t context;    /* string id or MLT_NO_STRING */
-    uint64_t thread_id;  /* 0 when not about a thread */
-    uint32_t depth;      /* frame depth, 0 = innermost */
+    uint32_t object;    /* object index */
+    uint32_t name;      /* string id or MLT_NO_STRING */
+    uint32_t context;   /* string id or MLT_NO_STRING */
+    uint64_t thread_id; /* 0 when not about a thread */
+    uint32_t depth;     /* frame depth, 0 = innermost */
 } mlt_root;
 
 typedef enum {
-    MLT_PREVIEW_STR = 1,   /* UTF-8 */
+    MLT_PREVIEW_STR = 1, /* UTF-8 */
     MLT_PREVIEW_BYTES = 2,
-    MLT_PREVIEW_INT = 3,   /* decimal text */
-    MLT_PREVIEW_FLOAT = 4  /* repr text */
+    MLT_PREVIEW_INT = 3,  /* decimal text */
+    MLT_PREVIEW_FLOAT = 4 /* repr text */
 } mlt_preview_kind;
 
 #define MLT_PREVIEW_MAX 4096 /* bytes; longer previews are refused by both sides */
 
 typedef struct {
-    uint32_t object;       /* object index; strictly increasing within an image */
+    uint32_t object; /* object index; strictly increasing within an image */
     mlt_preview_kind kind;
-    int truncated;         /* 1 when the value was longer than what is stored */
-    const uint8_t *data;   /* reader: valid until the next preview call */
+    int truncated;       /* 1 when the value was longer than what is stored */
+    const uint8_t *data; /* reader: valid until the next preview call */
     uint32_t length;
 } mlt_preview;
 
 typedef struct {
-    uint32_t name;       /* string id of the fully qualified name, "builtins.dict" */
-    uint64_t address;    /* address of the type object (links to its object record) */
-    uint64_t basicsize;  /* tp_basicsize */
-    uint64_t itemsize;   /* tp_itemsize */
+    uint32_t name;      /* string id of the fully qualified name, "builtins.dict" */
+    uint64_t address;   /* address of the type object (links to its object record) */
+    uint64_t basicsize; /* tp_basicsize */
+    uint64_t itemsize;  /* tp_itemsize */
 } mlt_type;
 
 /* ------------------------------------------------------------------ writer */
@@ -262,11 +262,11 @@ typedef struct {
 typedef struct mlt_writer mlt_writer;
 
 typedef struct {
-    int compression_level;  /* zstd level; 0 picks the default (3); <0 are fast levels */
-    uint32_t block_size;    /* raw bytes per block; 0 = 1 MiB; at most MLT_MAX_BLOCK_RAW */
-    int append;             /* 1: append to a valid existing file (torn tail cut off) */
-    int file_mode;          /* permission bits for a new file; 0 = 0600 */
-    int store_only;         /* 1: every block stored uncompressed (codec 0); for tests,
+    int compression_level;          /* zstd level; 0 picks the default (3); <0 are fast levels */
+    uint32_t block_size;            /* raw bytes per block; 0 = 1 MiB; at most MLT_MAX_BLOCK_RAW */
+    int append;                     /* 1: append to a valid existing file (torn tail cut off) */
+    int file_mode;                  /* permission bits for a new file; 0 = 0600 */
+    int store_only;                 /* 1: every block stored uncompressed (codec 0); for tests,
                                the spec's worked example, and debugging with xxd */
     const mlt_allocator *allocator; /* the writer's working memory; NULL = libc */
 } mlt_writer_options;
@@ -276,8 +276,7 @@ typedef struct {
 /* Creates (or, with append, continues) a dump file. With append on a file that
  * does not exist, the file is created. */
 mlt_status mlt_writer_open(const char *path, const mlt_file_info *info,
-                           const mlt_writer_options *options, mlt_writer **out,
-                           mlt_error *err);
+                           const mlt_writer_options *options, mlt_writer **out, mlt_error *err);
 
 /* Starts an image. Between begin and end, strings, types, objects, edges,
  * roots and previews can be added in any interleaving, with these rules:
@@ -287,8 +286,8 @@ mlt_status mlt_writer_begin_image(mlt_writer *w, const mlt_image_info *info, mlt
 
 /* Interns a string (any bytes, UTF-8 by convention) and returns its id. The
  * same bytes give the same id within an image. */
-mlt_status mlt_writer_intern(mlt_writer *w, const char *bytes, size_t length,
-                             uint32_t *id, mlt_error *err);
+mlt_status mlt_writer_intern(mlt_writer *w, const char *bytes, size_t length, uint32_t *id,
+                             mlt_error *err);
 
 mlt_status mlt_writer_add_type(mlt_writer *w, const mlt_type *type, uint32_t *index,
                                mlt_error *err);
@@ -298,8 +297,7 @@ mlt_status mlt_writer_add_object(mlt_writer *w, const mlt_object *object, mlt_er
 
 /* Appends edges of the current object (may be called several times). A target
  * may name an object added later; end_image checks every target exists. */
-mlt_status mlt_writer_add_edges(mlt_writer *w, const mlt_edge *edges, size_t count,
-                                mlt_error *err);
+mlt_status mlt_writer_add_edges(mlt_writer *w, const mlt_edge *edges, size_t count, mlt_error *err);
 
 mlt_status mlt_writer_add_root(mlt_writer *w, const mlt_root *root, mlt_error *err);
 
@@ -361,8 +359,8 @@ typedef struct {
  * framing, checksums) and indexes them. A bad or torn image stops the scan:
  * the images before it stay readable and mlt_reader_tail_error() describes
  * it. Only a bad file header fails the open. */
-mlt_status mlt_reader_open(const char *path, const mlt_reader_options *options,
-                           mlt_reader **out, mlt_error *err);
+mlt_status mlt_reader_open(const char *path, const mlt_reader_options *options, mlt_reader **out,
+                           mlt_error *err);
 
 const mlt_file_info *mlt_reader_file_info(const mlt_reader *r);
 const char *mlt_reader_path(const mlt_reader *r);
@@ -378,8 +376,7 @@ uint64_t mlt_reader_image_offset(const mlt_reader *r, size_t index);
 uint64_t mlt_reader_image_length(const mlt_reader *r, size_t index);
 
 /* Image metadata and counts without decoding the image. */
-mlt_status mlt_reader_image_info(mlt_reader *r, size_t index, mlt_image_info *info,
-                                 mlt_error *err);
+mlt_status mlt_reader_image_info(mlt_reader *r, size_t index, mlt_image_info *info, mlt_error *err);
 
 void mlt_reader_close(mlt_reader *r);
 
@@ -419,7 +416,7 @@ void mlt_image_close(mlt_image *img);
 /* The one table of trigger and criterion-kind names: the dumper's Python API
  * parses them, the reports print them and the Python package reads them from
  * the extension (_memalot.TRIGGERS, CRITERION_KINDS). */
-const char *mlt_trigger_name(mlt_trigger trigger);       /* "periodic", "call-end", ...;
+const char *mlt_trigger_name(mlt_trigger trigger); /* "periodic", "call-end", ...;
                                                             "unknown" for others */
 /* 1 and *out set when `name` is the name of a trigger a writer may be told
  * (PERIODIC..MLT_TRIGGER_LAST); 0 with *out untouched otherwise ("unknown"
@@ -430,8 +427,8 @@ const char *mlt_criterion_kind_name(mlt_criterion_kind kind); /* "time", "calls"
 /* 1 and *out set when `name` is "time" or "calls" (TIME..MLT_CRITERION_LAST);
  * 0 with *out untouched otherwise ("none" and NULL included). */
 int mlt_criterion_kind_from_name(const char *name, mlt_criterion_kind *out);
-const char *mlt_root_kind_name(mlt_root_kind kind);      /* "module-global", ... */
-const char *mlt_label_kind_name(mlt_label_kind kind);    /* "attr", "index", ... */
+const char *mlt_root_kind_name(mlt_root_kind kind);   /* "module-global", ... */
+const char *mlt_label_kind_name(mlt_label_kind kind); /* "attr", "index", ... */
 const char *mlt_identity_source_name(mlt_identity_source source);
 
 #ifdef __cplusplus

@@ -44,8 +44,8 @@ typedef struct {
  * in_path. out_path must differ from in_path. On error out_path is removed;
  * an image that does not decode fails the whole copy (a partial redaction
  * could mislead). options may be NULL (defaults: keys hashed, names kept). */
-mlt_status mlt_redact(const char *in_path, const char *out_path,
-                      const mlt_redact_options *options, mlt_error *err);
+mlt_status mlt_redact(const char *in_path, const char *out_path, const mlt_redact_options *options,
+                      mlt_error *err);
 
 /* The text a string is replaced by: "h:" + 12 hex digits; out must hold
  * MLT_REDACT_HASH_LEN + 1 bytes. */

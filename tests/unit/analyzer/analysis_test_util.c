@@ -51,13 +51,13 @@ struct at_dump {
     size_t npreviews, cappreviews;
 };
 
-#define GROW(arr, n, cap)                                                   \
-    do {                                                                    \
-        if ((n) == (cap)) {                                                 \
-            (cap) = (cap) ? (cap) * 2 : 64;                                 \
-            (arr) = realloc((arr), (cap) * sizeof *(arr));                  \
-            ck_assert_ptr_nonnull(arr);                                     \
-        }                                                                   \
+#define GROW(arr, n, cap)                                                                          \
+    do {                                                                                           \
+        if ((n) == (cap)) {                                                                        \
+            (cap) = (cap) ? (cap)*2 : 64;                                                          \
+            (arr) = realloc((arr), (cap) * sizeof *(arr));                                         \
+            ck_assert_ptr_nonnull(arr);                                                            \
+        }                                                                                          \
     } while (0)
 
 static char *dup_or_null(const char *s)
@@ -116,15 +116,15 @@ void at_edge(at_dump *d, uint32_t from, uint32_t to, mlt_label_kind kind, const 
     d->edges[d->nedges++] = (edge_rec){from, to, kind, dup_or_null(text), value};
 }
 
-void at_root(at_dump *d, uint32_t object, mlt_root_kind kind, const char *name,
-             const char *context, uint64_t thread)
+void at_root(at_dump *d, uint32_t object, mlt_root_kind kind, const char *name, const char *context,
+             uint64_t thread)
 {
     GROW(d->roots, d->nroots, d->caproots);
-    d->roots[d->nroots++] = (root_rec){object, kind, dup_or_null(name), dup_or_null(context), thread};
+    d->roots[d->nroots++] = (root_rec){object, kind, dup_or_null(name), dup_or_null(context),
+                                       thread};
 }
 
-void at_preview(at_dump *d, uint32_t object, mlt_preview_kind kind, const char *text,
-                int truncated)
+void at_preview(at_dump *d, uint32_t object, mlt_preview_kind kind, const char *text, int truncated)
 {
     GROW(d->previews, d->npreviews, d->cappreviews);
     d->previews[d->npreviews++] = (preview_rec){object, kind, strdup(text), truncated};
@@ -191,7 +191,10 @@ static void write_objects(at_dump *d)
         size_t end = e;
         while (end < d->nedges && d->edges[end].from == i)
             end++;
-        mlt_object o = {d->objs[i].address, types[i], d->objs[i].flags, d->objs[i].size,
+        mlt_object o = {d->objs[i].address,
+                        types[i],
+                        d->objs[i].flags,
+                        d->objs[i].size,
                         d->objs[i].refcount < 0 ? indeg[i] : (uint64_t)d->objs[i].refcount,
                         end - e};
         ck_assert_msg(mlt_writer_add_object(d->w, &o, &err) == MLT_OK, "object: %s", err.message);
@@ -219,8 +222,12 @@ void at_image_end(at_dump *d)
     write_objects(d);
     for (size_t i = 0; i < d->nroots; i++) {
         root_rec *r = &d->roots[i];
-        mlt_root root = {r->kind, r->object, r->name ? intern(d, r->name) : MLT_NO_STRING,
-                         r->context ? intern(d, r->context) : MLT_NO_STRING, r->thread, 0};
+        mlt_root root = {r->kind,
+                         r->object,
+                         r->name ? intern(d, r->name) : MLT_NO_STRING,
+                         r->context ? intern(d, r->context) : MLT_NO_STRING,
+                         r->thread,
+                         0};
         ck_assert_msg(mlt_writer_add_root(d->w, &root, &err) == MLT_OK, "root: %s", err.message);
         free(r->name);
         free(r->context);

@@ -32,8 +32,8 @@ uint32_t at_obj(at_dump *d, uint64_t address, const char *type, uint8_t flags, u
 void at_refcount(at_dump *d, uint32_t object, uint64_t refcount);
 void at_edge(at_dump *d, uint32_t from, uint32_t to, mlt_label_kind kind, const char *text,
              uint64_t value);
-void at_root(at_dump *d, uint32_t object, mlt_root_kind kind, const char *name,
-             const char *context, uint64_t thread);
+void at_root(at_dump *d, uint32_t object, mlt_root_kind kind, const char *name, const char *context,
+             uint64_t thread);
 void at_preview(at_dump *d, uint32_t object, mlt_preview_kind kind, const char *text,
                 int truncated);
 void at_image_end(at_dump *d);

@@ -23,9 +23,9 @@
 #include <check.h>
 
 typedef struct {
-    int status;  /* exit status, or 128 + signal */
-    char *out;   /* stdout (or the terminal's output with pty) */
-    char *err;   /* stderr */
+    int status; /* exit status, or 128 + signal */
+    char *out;  /* stdout (or the terminal's output with pty) */
+    char *err;  /* stderr */
 } cli_result;
 
 static inline const char *cli_binary(void)

@@ -37,9 +37,9 @@ typedef struct {
     uint32_t leaked_per_image;
     uint32_t transient_per_image;
     uint32_t evil_per_image;
-    double interval;        /* seconds between images */
+    double interval; /* seconds between images */
     int argv_withheld;
-    int torn_tail;          /* cut the file inside its last image */
+    int torn_tail; /* cut the file inside its last image */
 } synth_spec;
 
 enum { SYNTH_T_LIST, SYNTH_T_REQUEST, SYNTH_T_STR, SYNTH_T_TEMP, SYNTH_T_EVIL, SYNTH_T_COUNT_ };
@@ -54,9 +54,18 @@ static inline void synth_default(synth_spec *spec)
     spec->interval = 10.0;
 }
 
-static inline uint64_t synth_request_address(uint32_t j) { return 0x100000u + 0x100ull * j; }
-static inline uint64_t synth_evil_address(uint32_t j) { return 0x400000u + 0x100ull * j; }
-static inline uint64_t synth_str_address(uint32_t j) { return 0x800000u + 0x100ull * j; }
+static inline uint64_t synth_request_address(uint32_t j)
+{
+    return 0x100000u + 0x100ull * j;
+}
+static inline uint64_t synth_evil_address(uint32_t j)
+{
+    return 0x400000u + 0x100ull * j;
+}
+static inline uint64_t synth_str_address(uint32_t j)
+{
+    return 0x800000u + 0x100ull * j;
+}
 
 static inline int synth_fail(const mlt_error *err, char *message, size_t size)
 {
@@ -71,8 +80,7 @@ typedef struct {
 static inline int synth_tables(mlt_writer *w, synth_ids *ids, mlt_error *err)
 {
     static const char *const names[SYNTH_T_COUNT_] = {"builtins.list", "app.Request",
-                                                       "builtins.str", "app.Temp",
-                                                       SYNTH_EVIL_TYPE};
+                                                      "builtins.str", "app.Temp", SYNTH_EVIL_TYPE};
     for (uint32_t t = 0; t < SYNTH_T_COUNT_; t++) {
         uint32_t index;
         if (sd_type(w, names[t], 0x10000u + 0x100u * t, 32 + 8 * t, &index, err) != MLT_OK)
@@ -87,11 +95,10 @@ static inline int synth_tables(mlt_writer *w, synth_ids *ids, mlt_error *err)
 }
 
 static inline int synth_add(mlt_writer *w, uint64_t address, uint32_t type, int is_new,
-                            uint64_t size, const mlt_edge *edges, size_t edge_count,
-                            mlt_error *err)
+                            uint64_t size, const mlt_edge *edges, size_t edge_count, mlt_error *err)
 {
     mlt_object object = {address, type, (uint8_t)(MLT_OBJ_GC_TRACKED | (is_new ? MLT_OBJ_NEW : 0)),
-                         size, 1, edge_count};
+                         size,    1,    edge_count};
     return sd_object(w, &object, edges, err) == MLT_OK ? 0 : -1;
 }
 
@@ -119,8 +126,7 @@ static inline int synth_image(mlt_writer *w, const synth_spec *spec, size_t k, m
         edges[j] = (mlt_edge){first_request + j, MLT_LABEL_INDEX, j};
     for (uint32_t j = 0; j < evils; j++)
         edges[requests + j] = (mlt_edge){first_evil + j, MLT_LABEL_ATTR, ids.evil_attr};
-    int failed = synth_add(w, 0x2000, SYNTH_T_LIST, 0, 56 + 8 * list_edges, edges, list_edges,
-                           err);
+    int failed = synth_add(w, 0x2000, SYNTH_T_LIST, 0, 56 + 8 * list_edges, edges, list_edges, err);
     free(edges);
     for (uint32_t j = 0; !failed && j < requests; j++) {
         mlt_edge body = {first_str + j, MLT_LABEL_ATTR, ids.body};
@@ -225,8 +231,8 @@ static inline int synth_write_set(const char *dir, char *message, size_t message
 /* Removes what synth_write_set wrote, plus the named extra files, and dir. */
 static inline void synth_remove_set(const char *dir, const char *const *extra, size_t extra_count)
 {
-    static const char *const names[] = {"leaky.mlt", "clean.mlt", "torn.mlt", "withheld.mlt",
-                                        "copy.bin", "notes.txt", "short.txt", "garbage.mlt"};
+    static const char *const names[] = {"leaky.mlt", "clean.mlt", "torn.mlt",  "withheld.mlt",
+                                        "copy.bin",  "notes.txt", "short.txt", "garbage.mlt"};
     char path[4096];
     for (size_t i = 0; i < sizeof names / sizeof names[0] + extra_count; i++) {
         const char *name = i < sizeof names / sizeof names[0]

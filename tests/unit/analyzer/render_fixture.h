@@ -14,10 +14,23 @@
 #define FIXTURE_EVIL "<script>alert(\"x\")</script>"
 
 static const char *const fixture_argv[] = {"app.py"};
-static const mlt_file_info fixture_file = {
-    1, 0, "memalot 0.1.0", "3.12.1", 0x030C01F0, "cpython", "3.12.1 (main)", 16,
-    "linux-x86_64", 8, MLT_BYTE_ORDER_LITTLE, 777, 0xfedcba9876543210ull, 0, 1, fixture_argv,
-    1700000000.0};
+static const mlt_file_info fixture_file = {1,
+                                           0,
+                                           "memalot 0.1.0",
+                                           "3.12.1",
+                                           0x030C01F0,
+                                           "cpython",
+                                           "3.12.1 (main)",
+                                           16,
+                                           "linux-x86_64",
+                                           8,
+                                           MLT_BYTE_ORDER_LITTLE,
+                                           777,
+                                           0xfedcba9876543210ull,
+                                           0,
+                                           1,
+                                           fixture_argv,
+                                           1700000000.0};
 
 static const mla_image_summary fixture_images[3] = {
     {0, 0, 1700000010.0, 10.0, MLT_TRIGGER_PERIODIC, 0, NULL, 5000, 9000, 40000},
@@ -33,19 +46,18 @@ static const char *const fixture_evil_edges[] = {"['<b>key</b>']"};
 static const char *const fixture_evil_types[] = {FIXTURE_EVIL};
 
 static const mla_path fixture_request_paths[2] = {
-    {MLA_ROOT_MODULE_GLOBAL, "app.cache", 2, fixture_edges, fixture_edge_types, 0,
-     "builtins.dict", 0x1000},
+    {MLA_ROOT_MODULE_GLOBAL, "app.cache", 2, fixture_edges, fixture_edge_types, 0, "builtins.dict",
+     0x1000},
     {MLA_ROOT_FRAME_LOCAL, "app.main:pending (thread 1)", 1, fixture_edges + 1,
      fixture_edge_types + 1, 1, "builtins.list", 0x2000}};
 static const mla_path fixture_evil_paths[1] = {
     {MLA_ROOT_OTHER, "sys.modules", 1, fixture_evil_edges, fixture_evil_types, 0, NULL, 0}};
 
 static const mla_example fixture_request_examples[1] = {
-    {0x7f0000001000ull, "app.Request", 48, 4096, 20.5, 12, 3, 0, "'\x1b[31mred\x1b[0m\xe2\x80\xa6'", 1, 2,
-     fixture_request_paths, 0}};
+    {0x7f0000001000ull, "app.Request", 48, 4096, 20.5, 12, 3, 0, "'\x1b[31mred\x1b[0m\xe2\x80\xa6'",
+     1, 2, fixture_request_paths, 0}};
 static const mla_example fixture_evil_examples[1] = {
-    {0x7f0000009000ull, FIXTURE_EVIL, 32, 32, 10.0, -1, -1, 1, NULL, 0, 1, fixture_evil_paths,
-     1}};
+    {0x7f0000009000ull, FIXTURE_EVIL, 32, 32, 10.0, -1, -1, 1, NULL, 0, 1, fixture_evil_paths, 1}};
 
 static const mla_type_leak fixture_leaks[2] = {
     {"app.Request", 1000, 48000, 4096000, fixture_growth_request, 1, fixture_request_examples},

@@ -27,12 +27,12 @@ static inline char *read_back(FILE *file)
 }
 
 /* Output of a renderer as a string (caller frees); `out` names the stream. */
-#define CAPTURE(text_var, call_with_out)                                                         \
-    do {                                                                                         \
-        FILE *out = tmpfile();                                                                   \
-        call_with_out;                                                                           \
-        (text_var) = read_back(out);                                                             \
-        fclose(out);                                                                             \
+#define CAPTURE(text_var, call_with_out)                                                           \
+    do {                                                                                           \
+        FILE *out = tmpfile();                                                                     \
+        call_with_out;                                                                             \
+        (text_var) = read_back(out);                                                               \
+        fclose(out);                                                                               \
     } while (0)
 
 static inline size_t count_occurrences(const char *text, const char *needle)

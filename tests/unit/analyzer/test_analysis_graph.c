@@ -89,7 +89,8 @@ START_TEST(garbage_cycle_is_seeded_at_the_cycle)
     ck_assert_uint_eq(s.bfs.super_kind[1], MLA_SUPER_NONE);
     ck_assert_uint_eq(s.bfs.super_kind[5], MLA_SUPER_NONE);
     ck_assert_uint_eq(s.bfs.super_kind[4], MLA_SUPER_UNREACHED);
-    ck_assert(s.bfs.super_kind[2] == MLA_SUPER_UNREACHED || s.bfs.super_kind[3] == MLA_SUPER_UNREACHED);
+    ck_assert(s.bfs.super_kind[2] == MLA_SUPER_UNREACHED ||
+              s.bfs.super_kind[3] == MLA_SUPER_UNREACHED);
     ck_assert_uint_eq(s.bfs.parent[1], 3);
     ck_assert_uint_eq(s.bfs.dist[1], s.bfs.dist[3] + 1);
     /* The int is retained with the cycle, not as a super-root child of its own. */
@@ -171,7 +172,7 @@ END_TEST
 START_TEST(deep_chain)
 {
     const uint32_t n = 300000;
-    uint32_t (*e)[2] = malloc(sizeof *e * n);
+    uint32_t(*e)[2] = malloc(sizeof *e * n);
     for (uint32_t i = 0; i + 1 < n; i++) {
         e[i][0] = i;
         e[i][1] = i + 1;
@@ -473,11 +474,22 @@ END_TEST
 
 int main(void)
 {
-    const TTest *tests[] = {diamond, cycle_and_self_loop, multiple_roots, unreachable_objects,
-        garbage_cycle_is_seeded_at_the_cycle, external_holder, deep_chain, shortest_paths_distinct,
-        identity_merge_join, time_criterion_boundaries,
-        warmup_measured_from_the_run_after_compaction, call_criterion_boundaries,
-        call_born_attribution, criterion_defaults, filters, quoting};
+    const TTest *tests[] = {diamond,
+                            cycle_and_self_loop,
+                            multiple_roots,
+                            unreachable_objects,
+                            garbage_cycle_is_seeded_at_the_cycle,
+                            external_holder,
+                            deep_chain,
+                            shortest_paths_distinct,
+                            identity_merge_join,
+                            time_criterion_boundaries,
+                            warmup_measured_from_the_run_after_compaction,
+                            call_criterion_boundaries,
+                            call_born_attribution,
+                            criterion_defaults,
+                            filters,
+                            quoting};
     Suite *s = ts_suite("analysis-graph", "algorithms", 120, tests, TS_COUNT(tests));
     Suite *suites[] = {s};
     int failed = ts_run(suites, TS_COUNT(suites));

@@ -15,8 +15,14 @@
 
 #define LIST_ADDR 0x10000u
 #define LIST2_ADDR 0x10100u
-static uint64_t req_addr(uint32_t j) { return 0x100000u + 0x40ull * j; }
-static uint64_t str_addr(uint32_t j) { return 0x800000u + 0x40ull * j; }
+static uint64_t req_addr(uint32_t j)
+{
+    return 0x100000u + 0x40ull * j;
+}
+static uint64_t str_addr(uint32_t j)
+{
+    return 0x800000u + 0x40ull * j;
+}
 
 /* Image k at t = 10 k holds app.cache (a list, old) with every app.Request
  * created so far: per_image of them appear in each image k >= 1 and never
@@ -266,7 +272,8 @@ START_TEST(broken_chains_warn)
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
     ck_assert(at_has_warning(r, "image 2 refers to base image sequence 0"));
-    ck_assert(at_has_warning(r, "image 3: 1 objects existed at the previous image but were not in it"));
+    ck_assert(
+        at_has_warning(r, "image 3: 1 objects existed at the previous image but were not in it"));
     /* A's chain restarts at image 2: age 10 < 15, so no candidate; the
      * ghost counts as new at image 3. */
     ck_assert_uint_eq(r->candidate_count, 0);
@@ -453,8 +460,9 @@ START_TEST(path_labels)
     const mla_type_leak *leaf = at_leak(r, "app.Leaf");
     ck_assert_ptr_nonnull(leaf);
     const mla_path *p = &leaf->examples[0].paths[0];
-    static const char *want[] = {".items", "[3]", "['it\\'s\\nkey']", "[42]", "<cell x>",
-                                 "\xE2\x86\x92 builtins.frame", "self", "__dict__", "[0]"};
+    static const char *want[] = {".items", "[3]",      "['it\\'s\\nkey']",
+                                 "[42]",   "<cell x>", "\xE2\x86\x92 builtins.frame",
+                                 "self",   "__dict__", "[0]"};
     ck_assert_uint_eq(p->edge_count, 9);
     for (size_t i = 0; i < 9; i++)
         ck_assert_str_eq(p->edges[i], want[i]);
@@ -462,9 +470,10 @@ START_TEST(path_labels)
     ck_assert_str_eq(p->root, "pkg.mod.g");
     /* Shape folding: index and data-like key to [*], the key object to its
      * type; an unlabelled last step shows only the final type. */
-    ck_assert_str_eq(r->clusters[leaf->examples[0].cluster].shape,
-                     "module global pkg.mod.g -> .items -> [*] -> [*] -> [<key builtins.int>] -> "
-                     "<cell x> -> \xE2\x86\x92 builtins.frame -> self -> __dict__ -> [*] -> app.Leaf");
+    ck_assert_str_eq(
+        r->clusters[leaf->examples[0].cluster].shape,
+        "module global pkg.mod.g -> .items -> [*] -> [*] -> [<key builtins.int>] -> "
+        "<cell x> -> \xE2\x86\x92 builtins.frame -> self -> __dict__ -> [*] -> app.Leaf");
     const mla_type_leak *leaf3 = at_leak(r, "app.Leaf3");
     ck_assert_str_eq(r->clusters[leaf3->examples[0].cluster].shape,
                      "module global pkg.mod.g -> .items -> [*] -> [*] -> [<key builtins.int>] -> "
@@ -631,7 +640,8 @@ static void write_churn_run(const char *path, int calls)
                 alive_until[slot] = image + 1 + (int)(r % 17);
                 flags = MLT_OBJ_NEW;
             }
-            at_obj(d, 0x10000 + 0x40 * (uint64_t)slot, slot % 3 ? "app.Item" : "app.Other", flags, 32);
+            at_obj(d, 0x10000 + 0x40 * (uint64_t)slot, slot % 3 ? "app.Item" : "app.Other", flags,
+                   32);
         }
         at_image_end(d);
     }
@@ -813,7 +823,8 @@ START_TEST(linked_list_clusters)
     ck_assert_uint_eq(r->candidate_count, 50);
     ck_assert_uint_eq(r->cluster_count, 2);
     ck_assert_uint_eq(r->clusters[0].count, 49);
-    ck_assert_str_eq(r->clusters[0].shape, "module global app.holder -> .head -> (.next)+ -> app.Node");
+    ck_assert_str_eq(r->clusters[0].shape,
+                     "module global app.holder -> .head -> (.next)+ -> app.Node");
     ck_assert_uint_eq(r->clusters[1].count, 1);
     /* Node 0 dominates the whole chain: only it counts towards retained. */
     ck_assert_uint_eq(r->leaks[0].retained_bytes, 500);
@@ -984,13 +995,27 @@ END_TEST
 
 int main(void)
 {
-    const TTest *tests[] = {leak_through_list, thousand_in_one_list_two_containers,
-        criterion_from_dump_and_default_warmup, chains_across_ten_images, broken_chains_warn,
-        mixed_runs_excluded, calls_criterion_end_to_end, path_labels, external_root_and_preview,
-        example_budget, each_mode_reports_once, newest_only_window_equals_each_mode, bad_input,
-        torn_tail_warns, object_paths_and_census, linked_list_clusters,
-        object_paths_through_every_referrer, empty_images, paths_prefer_visible_holders,
-        clock_going_back_warns, progress_reports_phases};
+    const TTest *tests[] = {leak_through_list,
+                            thousand_in_one_list_two_containers,
+                            criterion_from_dump_and_default_warmup,
+                            chains_across_ten_images,
+                            broken_chains_warn,
+                            mixed_runs_excluded,
+                            calls_criterion_end_to_end,
+                            path_labels,
+                            external_root_and_preview,
+                            example_budget,
+                            each_mode_reports_once,
+                            newest_only_window_equals_each_mode,
+                            bad_input,
+                            torn_tail_warns,
+                            object_paths_and_census,
+                            linked_list_clusters,
+                            object_paths_through_every_referrer,
+                            empty_images,
+                            paths_prefer_visible_holders,
+                            clock_going_back_warns,
+                            progress_reports_phases};
     Suite *s = ts_suite("analysis-report", "files", 120, tests, TS_COUNT(tests));
     Suite *suites[] = {s};
     int failed = ts_run(suites, TS_COUNT(suites));

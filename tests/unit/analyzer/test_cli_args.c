@@ -24,8 +24,8 @@ static int parse(cli_args *args, char **argv, int argc, char *message)
 
 START_TEST(values_flags_lists_and_positionals)
 {
-    char *argv[] = {"a.mlt", "--at=3", "--include", "app.", "--json", "--include=lib.", "--",
-                    "--weird-name"};
+    char *argv[] = {"a.mlt",  "--at=3",         "--include", "app.",
+                    "--json", "--include=lib.", "--",        "--weird-name"};
     cli_args args;
     char message[256];
     ck_assert_int_eq(parse(&args, argv, 8, message), 0);
@@ -81,14 +81,15 @@ START_TEST(numbers)
     ck_assert_int_eq(cli_parse_seconds("lifetime", "-1", &seconds, message, sizeof message), -1);
     ck_assert_int_eq(cli_parse_seconds("lifetime", "nan", &seconds, message, sizeof message), -1);
     ck_assert_int_eq(cli_parse_seconds("lifetime", "5s", &seconds, message, sizeof message), -1);
-    ck_assert_str_eq(message, "option --lifetime: '5s' is not a number of seconds (expected e.g. 60 "
-                              "or 0.5)");
+    ck_assert_str_eq(message,
+                     "option --lifetime: '5s' is not a number of seconds (expected e.g. 60 "
+                     "or 0.5)");
     ck_assert_int_eq(cli_parse_count("at", "12", &value, message, sizeof message), 0);
     ck_assert_uint_eq(value, 12);
     ck_assert_int_eq(cli_parse_count("at", "-1", &value, message, sizeof message), -1);
     ck_assert_int_eq(cli_parse_count("at", "", &value, message, sizeof message), -1);
-    ck_assert_int_eq(cli_parse_count("at", "99999999999999999999999", &value, message,
-                                     sizeof message), -1);
+    ck_assert_int_eq(
+        cli_parse_count("at", "99999999999999999999999", &value, message, sizeof message), -1);
     ck_assert_int_eq(cli_parse_address("id", "0x7F3a10", &value, message, sizeof message), 0);
     ck_assert_uint_eq(value, 0x7f3a10);
     ck_assert_int_eq(cli_parse_address("id", "1048576", &value, message, sizeof message), 0);
@@ -149,7 +150,8 @@ START_TEST(progress_draws_only_when_enabled_and_clears)
     ck_assert(fread(text, 1, (size_t)size, stream) == (size_t)size);
     ck_assert_ptr_nonnull(strstr(text, "reading"));
     ck_assert_ptr_nonnull(strstr(text, "[###############...............]  50%"));
-    ck_assert_ptr_nonnull(strstr(text, "\r\033[Kpaths       [########......................]  25%"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "\r\033[Kpaths       [########......................]  25%"));
     ck_assert_str_eq(text + size - 4, "\r\033[K");
     fclose(stream);
 }
@@ -158,7 +160,7 @@ END_TEST
 int main(void)
 {
     const TTest *tests[] = {values_flags_lists_and_positionals, errors_name_the_option, numbers,
-        image_references, progress_draws_only_when_enabled_and_clears};
+                            image_references, progress_draws_only_when_enabled_and_clears};
     Suite *suite = ts_suite("cli_args", "args", 0, tests, TS_COUNT(tests));
     Suite *suites[] = {suite};
     int failed = ts_run(suites, TS_COUNT(suites));

@@ -81,8 +81,7 @@ START_TEST(info_json_has_counts_per_image)
         ck_assert(json_integer_value(json_object_get(image, "stored_bytes")) > 0);
     }
     json_t *file = json_object_get(doc, "file");
-    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(file, "argv"), 0)),
-                     "app.py");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(file, "argv"), 0)), "app.py");
     ck_assert_str_eq(json_string_value(json_object_get(file, "run_id")), "0xfeedface12345678");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "tail"), "status")),
                      "clean");
@@ -256,8 +255,8 @@ START_TEST(list_json_from_memalot_dir)
     ck_assert_str_eq(json_string_value(json_object_get(doc, "directory")), dir);
     json_t *dumps = json_object_get(doc, "dumps");
     /* sorted by name; notes.txt and short.txt are skipped, copy.bin has the signature */
-    const char *expected[] = {"clean.mlt", "copy.bin", "garbage.mlt", "leaky.mlt", "torn.mlt",
-                              "withheld.mlt"};
+    const char *expected[] = {"clean.mlt", "copy.bin", "garbage.mlt",
+                              "leaky.mlt", "torn.mlt", "withheld.mlt"};
     const long images[] = {4, 4, -1, 4, 3, 4};
     ck_assert_int_eq(json_array_size(dumps), 6);
     for (size_t i = 0; i < 6; i++) {
@@ -304,11 +303,17 @@ int main(int argc, char **argv)
     }
     if (make_dumps() != 0)
         return 1;
-    const TTest *tests[] = {info_lists_header_images_and_clean_tail, info_json_has_counts_per_image,
-        info_on_torn_file_lists_earlier_images_and_the_tail_error, info_shows_withheld_argv,
-        info_bad_input_exits_2_naming_the_file, usage_errors_exit_2_naming_the_option, help_exits_0,
-        output_write_failure_exits_2, list_shows_dumps_and_errors_and_skips_other_files,
-        list_json_from_memalot_dir, list_missing_directory_exits_2};
+    const TTest *tests[] = {info_lists_header_images_and_clean_tail,
+                            info_json_has_counts_per_image,
+                            info_on_torn_file_lists_earlier_images_and_the_tail_error,
+                            info_shows_withheld_argv,
+                            info_bad_input_exits_2_naming_the_file,
+                            usage_errors_exit_2_naming_the_option,
+                            help_exits_0,
+                            output_write_failure_exits_2,
+                            list_shows_dumps_and_errors_and_skips_other_files,
+                            list_json_from_memalot_dir,
+                            list_missing_directory_exits_2};
     Suite *suite = ts_suite("cli_info", "info_list_usage", 120, tests, TS_COUNT(tests));
     Suite *suites[] = {suite};
     int failed = ts_run(suites, TS_COUNT(suites));

@@ -122,8 +122,8 @@ END_TEST
 START_TEST(each_gives_one_report_per_image_after_the_first)
 {
     char *path = dump("leaky.mlt");
-    const char *args[] = {"report", path, "--lifetime", "5", "--warmup", "0", "--each", "--json",
-                          NULL};
+    const char *args[] = {"report", path,     "--lifetime", "5", "--warmup",
+                          "0",      "--each", "--json",     NULL};
     cli_result r = cli_run(args);
     ck_assert_msg(r.status == 1, "status %d: %s", r.status, r.err);
     json_t *doc = parse(&r);
@@ -142,8 +142,8 @@ END_TEST
 START_TEST(include_and_exclude_filter_types)
 {
     char *path = dump("leaky.mlt");
-    const char *include[] = {"report", path, "--lifetime=5", "--warmup=0", "--json",
-                             "--include", "app.", NULL};
+    const char *include[] = {"report", path,        "--lifetime=5", "--warmup=0",
+                             "--json", "--include", "app.",         NULL};
     cli_result r = cli_run(include);
     json_t *doc = parse(&r);
     json_t *leaks = GET(doc, "leaks");
@@ -151,8 +151,8 @@ START_TEST(include_and_exclude_filter_types)
     ck_assert_str_eq(json_string_value(GET(json_array_get(leaks, 0), "type")), "app.Request");
     json_decref(doc);
     cli_result_free(&r);
-    const char *exclude[] = {"report", path, "--lifetime=5", "--warmup=0", "--json", "--exclude",
-                             "Request", "--exclude", "script", NULL};
+    const char *exclude[] = {"report",    path,      "--lifetime=5", "--warmup=0", "--json",
+                             "--exclude", "Request", "--exclude",    "script",     NULL};
     r = cli_run(exclude);
     doc = parse(&r);
     ck_assert_ptr_null(leak_of(doc, "app.Request"));
@@ -177,8 +177,8 @@ START_TEST(colors_only_on_a_terminal_and_never_with_no_color)
     ck_assert_ptr_nonnull(strstr(r.out, "app.Request"));
     ck_assert_msg(strchr(r.out, '\x1b') == NULL, "escape bytes despite NO_COLOR");
     cli_result_free(&r);
-    const char *no_color[] = {"report", path, "--lifetime", "5", "--warmup", "0", "--no-color",
-                              NULL};
+    const char *no_color[] = {"report",   path, "--lifetime", "5",
+                              "--warmup", "0",  "--no-color", NULL};
     r = cli_run_with(no_color, NULL, 1, NULL, NULL);
     ck_assert_ptr_nonnull(strstr(r.out, "app.Request"));
     ck_assert_ptr_null(strchr(r.out, '\x1b'));
@@ -197,15 +197,16 @@ END_TEST
 START_TEST(html_file_has_one_series_per_leaking_type)
 {
     char *path = dump("leaky.mlt"), *html_path = dump("report.html");
-    const char *args[] = {"report", path, "--lifetime", "5", "--warmup", "0", "--json",
-                          "--html", html_path, NULL};
+    const char *args[] = {"report", path,     "--lifetime", "5",       "--warmup",
+                          "0",      "--json", "--html",     html_path, NULL};
     cli_result r = cli_run(args);
     ck_assert_int_eq(r.status, 1);
     json_t *doc = parse(&r);
     size_t leak_count = json_array_size(GET(doc, "leaks"));
     char *html = cli_read_file(html_path);
     size_t series = 0;
-    for (const char *at = strstr(html, "class=\"series\""); at; at = strstr(at + 1, "class=\"series\""))
+    for (const char *at = strstr(html, "class=\"series\""); at;
+         at = strstr(at + 1, "class=\"series\""))
         series++;
     ck_assert(leak_count >= 2);
     ck_assert_int_eq(series, leak_count);
@@ -247,8 +248,8 @@ END_TEST
 START_TEST(at_evaluates_an_earlier_image)
 {
     char *path = dump("leaky.mlt");
-    const char *args[] = {"report", path, "--lifetime", "5", "--warmup", "0", "--at", "2",
-                          "--json", "--exit-zero", NULL};
+    const char *args[] = {"report", path, "--lifetime", "5",           "--warmup", "0",
+                          "--at",   "2",  "--json",     "--exit-zero", NULL};
     cli_result r = cli_run(args);
     ck_assert_int_eq(r.status, 0);
     json_t *doc = parse(&r);
@@ -299,7 +300,8 @@ START_TEST(diff_counts_follow_the_heap)
     const char *text_args[] = {"diff", a, path, NULL}; /* FILE alone: the last image */
     r = cli_run(text_args);
     ck_assert_int_eq(r.status, 0);
-    ck_assert_ptr_nonnull(strstr(r.out, "          10           40          +30     +1.41 KiB  app.Request"));
+    ck_assert_ptr_nonnull(
+        strstr(r.out, "          10           40          +30     +1.41 KiB  app.Request"));
     ck_assert_ptr_null(strstr(r.out, "app.Temp")); /* unchanged: hidden without --all */
     cli_result_free(&r);
     free(path);
@@ -344,12 +346,17 @@ int main(void)
 {
     if (make_dumps() != 0)
         return 1;
-    const TTest *tests[] = {leaks_exit_1_and_exit_zero_turns_it_off, nothing_kept_exits_0,
-        json_report_has_the_known_leak, each_gives_one_report_per_image_after_the_first,
-        include_and_exclude_filter_types, colors_only_on_a_terminal_and_never_with_no_color,
-        html_file_has_one_series_per_leaking_type, report_bad_input_exits_2,
-        at_evaluates_an_earlier_image, diff_counts_follow_the_heap,
-        paths_lists_the_retainers_of_one_object};
+    const TTest *tests[] = {leaks_exit_1_and_exit_zero_turns_it_off,
+                            nothing_kept_exits_0,
+                            json_report_has_the_known_leak,
+                            each_gives_one_report_per_image_after_the_first,
+                            include_and_exclude_filter_types,
+                            colors_only_on_a_terminal_and_never_with_no_color,
+                            html_file_has_one_series_per_leaking_type,
+                            report_bad_input_exits_2,
+                            at_evaluates_an_earlier_image,
+                            diff_counts_follow_the_heap,
+                            paths_lists_the_retainers_of_one_object};
     Suite *suite = ts_suite("cli_report", "report_diff_paths", 120, tests, TS_COUNT(tests));
     Suite *suites[] = {suite};
     int failed = ts_run(suites, TS_COUNT(suites));

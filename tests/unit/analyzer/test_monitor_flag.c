@@ -101,7 +101,7 @@ END_TEST
 int main(void)
 {
     const TTest *tests[] = {monitor_objects_and_what_only_they_reach_are_not_candidates,
-        an_object_that_escapes_the_monitor_is_reported_at_the_next_image};
+                            an_object_that_escapes_the_monitor_is_reported_at_the_next_image};
     Suite *s = ts_suite("monitor-flag", "files", 60, tests, TS_COUNT(tests));
     Suite *suites[] = {s};
     int failed = ts_run(suites, TS_COUNT(suites));

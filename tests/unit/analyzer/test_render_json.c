@@ -56,7 +56,8 @@ START_TEST(required_fields_and_values)
     ck_assert(json_real_value(GET(example, "age_seconds")) == 20.5);
     ck_assert_int_eq(json_integer_value(GET(example, "age_calls")), 12);
     ck_assert_int_eq(json_integer_value(GET(example, "shallow_bytes")), 48);
-    ck_assert_str_eq(json_string_value(GET(example, "preview")), "'\x1b[31mred\x1b[0m\xe2\x80\xa6'");
+    ck_assert_str_eq(json_string_value(GET(example, "preview")),
+                     "'\x1b[31mred\x1b[0m\xe2\x80\xa6'");
     json_t *path = json_array_get(GET(example, "paths"), 0);
     ck_assert_str_eq(json_string_value(GET(path, "root")), "app.cache");
     ck_assert_str_eq(json_string_value(GET(path, "root_kind")), "module-global");
@@ -110,7 +111,7 @@ END_TEST
 int main(void)
 {
     const TTest *tests[] = {required_fields_and_values, each_wraps_reports,
-        invalid_utf8_is_repaired_not_dropped};
+                            invalid_utf8_is_repaired_not_dropped};
     Suite *suite = ts_suite("render_json", "json", 0, tests, TS_COUNT(tests));
     Suite *suites[] = {suite};
     int failed = ts_run(suites, TS_COUNT(suites));

@@ -42,8 +42,8 @@ START_TEST(table_clusters_and_paths)
     mla_report report = fixture_report();
     char *text = render(&report, 0, 0);
     /* count, shallow, retained, growth first -> last, type */
-    ck_assert_msg(strstr(text, "        1000    46.9 KiB    3.91 MiB  _~#  0 -> 1000") != NULL, "%s",
-                  text);
+    ck_assert_msg(strstr(text, "        1000    46.9 KiB    3.91 MiB  _~#  0 -> 1000") != NULL,
+                  "%s", text);
     ck_assert_ptr_nonnull(strstr(text, "1000 x app.Request (3.91 MiB retained) held by module "
                                        "global app.cache -> .items -> [*] -> app.Request"));
     ck_assert_ptr_nonnull(strstr(text, "        app.cache -> .items -> [3]\n"));
@@ -101,7 +101,8 @@ END_TEST
 START_TEST(terminal_text_escapes_controls_and_bidi_overrides)
 {
     char *text = NULL;
-    CAPTURE(text, mlr_put_terminal(out, "a\x1b]0;x\x07 \xc2\x9b \xe2\x80\xae" "evil \xff caf\xc3\xa9"));
+    CAPTURE(text, mlr_put_terminal(out, "a\x1b]0;x\x07 \xc2\x9b \xe2\x80\xae"
+                                        "evil \xff caf\xc3\xa9"));
     ck_assert_str_eq(text, "a\\x1b]0;x\\x07 \\xc2\\x9b \\u202eevil \\xff caf\xc3\xa9");
     free(text);
 }
@@ -166,11 +167,16 @@ END_TEST
 
 int main(void)
 {
-    const TTest *tests[] = {summary_comes_first_with_totals, table_clusters_and_paths,
-        utf8_sparkline, no_escape_bytes_without_color_even_from_hostile_strings,
-        each_prints_the_heading_and_each_warning_once, clean_report_says_so,
-        terminal_text_escapes_controls_and_bidi_overrides, long_tables_are_cut_with_a_count,
-        human_sizes_and_times, color_decision_follows_no_color};
+    const TTest *tests[] = {summary_comes_first_with_totals,
+                            table_clusters_and_paths,
+                            utf8_sparkline,
+                            no_escape_bytes_without_color_even_from_hostile_strings,
+                            each_prints_the_heading_and_each_warning_once,
+                            clean_report_says_so,
+                            terminal_text_escapes_controls_and_bidi_overrides,
+                            long_tables_are_cut_with_a_count,
+                            human_sizes_and_times,
+                            color_decision_follows_no_color};
     Suite *suite = ts_suite("render_text", "text", 0, tests, TS_COUNT(tests));
     Suite *suites[] = {suite};
     int failed = ts_run(suites, TS_COUNT(suites));

@@ -14,8 +14,9 @@
 /* Bytes of address space one leaf covers (4 MiB). */
 #define LEAF_SPAN ((uintptr_t)1 << (MLD_BITMAP_GRANULE_SHIFT + MLD_BITMAP_LEAF_BITS))
 /* The first address the map cannot represent (2^48). */
-#define MAP_END ((uintptr_t)1 << (MLD_BITMAP_GRANULE_SHIFT + MLD_BITMAP_LEAF_BITS + \
-                                  MLD_BITMAP_MID_BITS + MLD_BITMAP_TOP_BITS))
+#define MAP_END                                                                                    \
+    ((uintptr_t)1 << (MLD_BITMAP_GRANULE_SHIFT + MLD_BITMAP_LEAF_BITS + MLD_BITMAP_MID_BITS +      \
+                      MLD_BITMAP_TOP_BITS))
 
 static mld_bitmap *new_map(void)
 {
@@ -28,7 +29,8 @@ static mld_bitmap *new_map(void)
  * marked, looking `margin` granules either side. */
 static void check_run(const mld_bitmap *bm, uintptr_t first, unsigned count, unsigned margin)
 {
-    for (uintptr_t a = first - margin * GRANULE; a < first + (count + margin) * GRANULE; a += GRANULE) {
+    for (uintptr_t a = first - margin * GRANULE; a < first + (count + margin) * GRANULE;
+         a += GRANULE) {
         int inside = a >= first && a < first + count * GRANULE;
         ck_assert_msg(mld_bitmap_test(bm, a) == inside, "granule 0x%llx: marked %d, expected %d",
                       (unsigned long long)a, mld_bitmap_test(bm, a), inside);
@@ -178,7 +180,8 @@ static void rationed_free(void *opaque, void *ptr)
 START_TEST(out_of_memory_is_lossy_not_fatal)
 {
     rationed budget = {1}; /* the map itself, then nothing */
-    mlt_allocator alloc = {rationed_alloc, rationed_calloc, rationed_realloc, rationed_free, &budget};
+    mlt_allocator alloc = {rationed_alloc, rationed_calloc, rationed_realloc, rationed_free,
+                           &budget};
     mld_bitmap *bm = mld_bitmap_new(&alloc);
     ck_assert_ptr_nonnull(bm);
     mld_bitmap_set(bm, 0x1000);
@@ -196,9 +199,12 @@ END_TEST
 
 Suite *bitmap_suite(void)
 {
-    const TTest *tests[] = {marks_one_granule, test_and_set_returns_the_previous_bit,
-        runs_cross_words_and_leaves, addresses_past_the_map_are_lossy_and_new,
-        the_leaf_cache_marks_only_known_leaves, clear_forgets_marks_and_keeps_memory,
-        out_of_memory_is_lossy_not_fatal};
+    const TTest *tests[] = {marks_one_granule,
+                            test_and_set_returns_the_previous_bit,
+                            runs_cross_words_and_leaves,
+                            addresses_past_the_map_are_lossy_and_new,
+                            the_leaf_cache_marks_only_known_leaves,
+                            clear_forgets_marks_and_keeps_memory,
+                            out_of_memory_is_lossy_not_fatal};
     return ts_suite("bitmap", "core", 0, tests, TS_COUNT(tests));
 }

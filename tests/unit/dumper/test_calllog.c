@@ -85,8 +85,8 @@ START_TEST(a_free_counts_at_the_block_start)
 {
     fixture f;
     open_log(&f);
-    birth(&f, 0x5020, 32); /* block 0x5000 */
-    birth(&f, 0x6020, 32); /* block 0x6000 */
+    birth(&f, 0x5020, 32);             /* block 0x5000 */
+    birth(&f, 0x6020, 32);             /* block 0x6000 */
     mld_calllog_freed(&f.log, 0x5020); /* not a block start of ours */
     mld_calllog_freed(&f.log, 0x6000);
     static const uintptr_t want[] = {0x5020};
@@ -113,10 +113,10 @@ START_TEST(killed_and_freed_marks_lift_on_rebirth)
 {
     fixture f;
     open_log(&f);
-    birth(&f, 0x8030, 32);        /* kills 0x8010, 0x8020 */
+    birth(&f, 0x8030, 32); /* kills 0x8010, 0x8020 */
     mld_calllog_freed(&f.log, 0x8040);
-    birth(&f, 0x8010, 0);         /* starts clean though it was killed */
-    birth(&f, 0x8040, 0);         /* its block start was freed before: not its free */
+    birth(&f, 0x8010, 0); /* starts clean though it was killed */
+    birth(&f, 0x8040, 0); /* its block start was freed before: not its free */
     static const uintptr_t want[] = {0x8010, 0x8030, 0x8040};
     check_survivors(&f, want, 3);
     close_log(&f);
@@ -226,10 +226,15 @@ END_TEST
 Suite *calllog_suite(void)
 {
     const TTest *tests[] = {survivors_keep_birth_order_until_sorted,
-        a_reborn_address_counts_once_and_lives, a_free_counts_at_the_block_start,
-        a_newer_preheader_kills_what_it_covers, killed_and_freed_marks_lift_on_rebirth,
-        an_image_that_cleared_the_mark_decides_dead, remark_restores_the_survivors_marks,
-        odd_births_overflow_until_reset, an_unready_log_logs_nothing,
-        dead_entries_make_room_before_growth, live_births_overflow_at_the_cap};
+                            a_reborn_address_counts_once_and_lives,
+                            a_free_counts_at_the_block_start,
+                            a_newer_preheader_kills_what_it_covers,
+                            killed_and_freed_marks_lift_on_rebirth,
+                            an_image_that_cleared_the_mark_decides_dead,
+                            remark_restores_the_survivors_marks,
+                            odd_births_overflow_until_reset,
+                            an_unready_log_logs_nothing,
+                            dead_entries_make_room_before_growth,
+                            live_births_overflow_at_the_cap};
     return ts_suite("calllog", "core", 0, tests, TS_COUNT(tests));
 }

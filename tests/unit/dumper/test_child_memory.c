@@ -29,8 +29,10 @@ static unsigned next_random(unsigned *state)
 static size_t random_size(unsigned *state)
 {
     unsigned pick = next_random(state) % 100;
-    if (pick < 80) return next_random(state) % 2048;
-    if (pick < 97) return 16384 + next_random(state) % 131072;
+    if (pick < 80)
+        return next_random(state) % 2048;
+    if (pick < 97)
+        return 16384 + next_random(state) % 131072;
     return ((size_t)1 << 20) + next_random(state) % ((size_t)3 << 20);
 }
 
@@ -39,7 +41,8 @@ static void check_block(const live_block *b)
     for (size_t i = 0; i < b->size; i += 1 + b->size / 64) {
         ck_assert_msg(b->ptr[i] == b->fill, "byte %zu of a %zu-byte block changed", i, b->size);
     }
-    if (b->size) ck_assert_uint_eq(b->ptr[b->size - 1], b->fill);
+    if (b->size)
+        ck_assert_uint_eq(b->ptr[b->size - 1], b->fill);
 }
 
 START_TEST(random_traffic_keeps_contents)
@@ -53,18 +56,21 @@ START_TEST(random_traffic_keeps_contents)
     for (int step = 0; step < 20000; step++) {
         live_block *b = &blocks[next_random(&state) % LIVE];
         unsigned action = next_random(&state) % 3;
-        if (b->ptr != NULL) check_block(b);
+        if (b->ptr != NULL)
+            check_block(b);
         if (b->ptr != NULL && action == 0) {
             a.free(a.opaque, b->ptr);
             b->ptr = NULL;
             continue;
         }
         size_t size = random_size(&state);
-        unsigned char *p = b->ptr == NULL ? a.alloc(a.opaque, size) : a.realloc(a.opaque, b->ptr, size);
+        unsigned char *p = b->ptr == NULL ? a.alloc(a.opaque, size)
+                                          : a.realloc(a.opaque, b->ptr, size);
         ck_assert_ptr_nonnull(p);
         ck_assert_uint_eq((uintptr_t)p % 16, 0);
         size_t kept = b->ptr != NULL && b->size < size ? b->size : (b->ptr != NULL ? size : 0);
-        for (size_t i = 0; i < kept; i += 1 + kept / 64) ck_assert_uint_eq(p[i], b->fill);
+        for (size_t i = 0; i < kept; i += 1 + kept / 64)
+            ck_assert_uint_eq(p[i], b->fill);
         b->ptr = p;
         b->size = size;
         b->fill = (unsigned char)(step & 0xff);
@@ -91,7 +97,8 @@ START_TEST(calloc_zeroes_recycled_blocks)
         a.free(a.opaque, dirty);
         unsigned char *clean = a.calloc(a.opaque, 1, sizes[k]);
         ck_assert_ptr_nonnull(clean);
-        for (size_t i = 0; i < sizes[k]; i++) ck_assert_uint_eq(clean[i], 0);
+        for (size_t i = 0; i < sizes[k]; i++)
+            ck_assert_uint_eq(clean[i], 0);
         a.free(a.opaque, clean);
     }
     ck_assert_ptr_null(a.calloc(a.opaque, SIZE_MAX / 2, 4)); /* count * size overflows */
@@ -117,6 +124,6 @@ END_TEST
 Suite *child_memory_suite(void)
 {
     const TTest *tests[] = {random_traffic_keeps_contents, calloc_zeroes_recycled_blocks,
-        large_blocks_give_their_pages_back};
+                            large_blocks_give_their_pages_back};
     return ts_suite("child_memory", "core", 60, tests, TS_COUNT(tests));
 }

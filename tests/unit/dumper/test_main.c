@@ -7,7 +7,7 @@
 int main(void)
 {
     Suite *suites[] = {child_memory_suite(), sort_suite(), bitmap_suite(), ptrmap_suite(),
-        calllog_suite()};
+                       calllog_suite()};
     int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -145,7 +145,7 @@ END_TEST
 Suite *ptrmap_suite(void)
 {
     const TTest *tests[] = {colliding_keys_stay_apart, an_empty_map_finds_nothing,
-        growth_keeps_every_key, reserve_prevents_growth_and_reset_keeps_memory,
-        out_of_memory_fails_and_keeps_the_keys};
+                            growth_keeps_every_key, reserve_prevents_growth_and_reset_keeps_memory,
+                            out_of_memory_fails_and_keeps_the_keys};
     return ts_suite("ptrmap", "core", 0, tests, TS_COUNT(tests));
 }

@@ -41,7 +41,8 @@ START_TEST(sorts_like_qsort)
             keys[i] = reference[i] = ((uint64_t)state << 32) ^ i;
         }
         mld_sort(items, n, sizeof(pair), by_key);
-        for (size_t i = 1; i < n; i++) ck_assert_uint_le(items[i - 1].key, items[i].key);
+        for (size_t i = 1; i < n; i++)
+            ck_assert_uint_le(items[i - 1].key, items[i].key);
         mld_sort(keys, n, sizeof(uint64_t), by_u64);
         qsort(reference, n, sizeof(uint64_t), by_u64);
         ck_assert(n == 0 || memcmp(keys, reference, n * sizeof(uint64_t)) == 0);

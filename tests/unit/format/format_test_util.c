@@ -12,7 +12,8 @@
 #include "internal.h"
 #include "synth_dump.h"
 
-char *tmp_path(const char *name) {
+char *tmp_path(const char *name)
+{
     char *path = sd_temp_path(name);
     ck_assert_ptr_nonnull(path);
     return path;
@@ -22,7 +23,8 @@ static const char *const test_argv[] = {"python", "-m", "app", "--flag=\xc3\xa9"
 
 static const sd_run test_run = {"memalot-test 0.1", 0x0123456789ABCDEFull, 4242, 1700000000.25};
 
-void fill_file_info(mlt_file_info *info) {
+void fill_file_info(mlt_file_info *info)
+{
     sd_file_info(info, &test_run);
     info->python_hexversion = 0x030C01F0;
     info->python_implementation = "cpython";
@@ -34,7 +36,8 @@ void fill_file_info(mlt_file_info *info) {
     info->argv = test_argv;
 }
 
-void fill_image_info(mlt_image_info *info, uint64_t sequence) {
+void fill_image_info(mlt_image_info *info, uint64_t sequence)
+{
     sd_image_info(info, &test_run, sequence);
     info->wall_time = 1700000000.5 + (double)sequence;
     info->monotonic_time = 1234.5 + (double)sequence;
@@ -46,16 +49,20 @@ void fill_image_info(mlt_image_info *info, uint64_t sequence) {
     info->criterion.warmup_calls = 2;
 }
 
-static uint64_t address_of(const heap_spec *s, uint64_t i) {
+static uint64_t address_of(const heap_spec *s, uint64_t i)
+{
     return s->addr_base + 48 * i + (i % 3) * 16;
 }
 
-static uint64_t edge_count_of(const heap_spec *s, uint64_t i) {
-    if (!s->edges || s->objects < 2) return 0;
+static uint64_t edge_count_of(const heap_spec *s, uint64_t i)
+{
+    if (!s->edges || s->objects < 2)
+        return 0;
     return (i % 5 == 0) ? 0 : (i % 3) + 1 + (i % 7 == 0);
 }
 
-static void edge_of(const heap_spec *s, uint64_t i, uint64_t j, mlt_edge *e) {
+static void edge_of(const heap_spec *s, uint64_t i, uint64_t j, mlt_edge *e)
+{
     uint64_t n = s->objects;
     /* A realistic-ish mix: the first edge goes to a small set of hubs (types,
      * module dicts); the others to nearby objects (containers and contents
@@ -71,17 +78,20 @@ static void edge_of(const heap_spec *s, uint64_t i, uint64_t j, mlt_edge *e) {
     }
 }
 
-static void object_of(const heap_spec *s, uint64_t i, mlt_object *o) {
+static void object_of(const heap_spec *s, uint64_t i, mlt_object *o)
+{
     o->address = address_of(s, i);
     o->type = (uint32_t)((i * 2654435761u >> 7) % s->types);
-    if (i % 4 == 0) o->type = 0;
+    if (i % 4 == 0)
+        o->type = 0;
     o->flags = (uint8_t)(i % 97 == 0 ? MLT_OBJ_NEW | MLT_OBJ_APPROX : MLT_OBJ_GC_TRACKED);
     o->size = i == 1 ? UINT64_MAX : 16 + (i % 25) * 8;
     o->refcount = i == 2 ? UINT64_MAX : 1 + i % 4;
     o->edge_count = edge_count_of(s, i);
 }
 
-static void root_of(const heap_spec *s, uint64_t k, mlt_root *r) {
+static void root_of(const heap_spec *s, uint64_t k, mlt_root *r)
+{
     r->kind = (mlt_root_kind)(1 + k % 7);
     r->object = (uint32_t)((k * 1000) % s->objects);
     r->name = k % 3 == 0 ? MLT_NO_STRING : (uint32_t)(k % s->strings);
@@ -90,21 +100,28 @@ static void root_of(const heap_spec *s, uint64_t k, mlt_root *r) {
     r->depth = k == 2 ? UINT32_MAX : (uint32_t)k;
 }
 
-static uint64_t root_count_of(const heap_spec *s) {
+static uint64_t root_count_of(const heap_spec *s)
+{
     return s->roots && s->objects ? (s->objects + 999) / 1000 : 0;
 }
 
-static void preview_text(uint64_t i, char *buf, size_t cap) {
+static void preview_text(uint64_t i, char *buf, size_t cap)
+{
     snprintf(buf, cap, "value-%llu", (unsigned long long)i);
 }
 
-static void string_text(uint32_t k, char *buf, size_t cap) {
-    if (k == 0) buf[0] = '\0'; /* the empty string */
-    else if (k == 1) snprintf(buf, cap, "caf\xc3\xa9-\xe2\x9c\x93-\xf0\x9f\x90\x8d");
-    else snprintf(buf, cap, "name_%u", k);
+static void string_text(uint32_t k, char *buf, size_t cap)
+{
+    if (k == 0)
+        buf[0] = '\0'; /* the empty string */
+    else if (k == 1)
+        snprintf(buf, cap, "caf\xc3\xa9-\xe2\x9c\x93-\xf0\x9f\x90\x8d");
+    else
+        snprintf(buf, cap, "name_%u", k);
 }
 
-void write_heap(mlt_writer *w, const heap_spec *s, uint64_t sequence) {
+void write_heap(mlt_writer *w, const heap_spec *s, uint64_t sequence)
+{
     mlt_error err;
     mlt_image_info info;
     fill_image_info(&info, sequence);
@@ -117,8 +134,10 @@ void write_heap(mlt_writer *w, const heap_spec *s, uint64_t sequence) {
         EXPECT_EQ(id, k);
     }
     for (uint32_t t = 0; t < s->types; t++) {
-        mlt_type type = {.name = t % s->strings, .address = 0x1000 + t * 0x100ull,
-                         .basicsize = 16 + t, .itemsize = t % 2 ? 8 : 0};
+        mlt_type type = {.name = t % s->strings,
+                         .address = 0x1000 + t * 0x100ull,
+                         .basicsize = 16 + t,
+                         .itemsize = t % 2 ? 8 : 0};
         uint32_t index;
         EXPECT_EQ(mlt_writer_add_type(w, &type, &index, &err), MLT_OK);
         EXPECT_EQ(index, t);
@@ -128,14 +147,16 @@ void write_heap(mlt_writer *w, const heap_spec *s, uint64_t sequence) {
         object_of(s, i, &o);
         EXPECT_MSG(mlt_writer_add_object(w, &o, &err) == MLT_OK, "%s", err.message);
         mlt_edge edges[8];
-        for (uint64_t j = 0; j < o.edge_count; j++) edge_of(s, i, j, &edges[j]);
-        EXPECT_MSG(mlt_writer_add_edges(w, edges, o.edge_count, &err) == MLT_OK, "%s",
-                      err.message);
+        for (uint64_t j = 0; j < o.edge_count; j++)
+            edge_of(s, i, j, &edges[j]);
+        EXPECT_MSG(mlt_writer_add_edges(w, edges, o.edge_count, &err) == MLT_OK, "%s", err.message);
         if (s->previews && i % 10 == 0) {
             char text[64];
             preview_text(i, text, sizeof text);
-            mlt_preview p = {.object = (uint32_t)i, .kind = (mlt_preview_kind)(1 + i % 4),
-                             .truncated = i % 20 == 0, .data = (const uint8_t *)text,
+            mlt_preview p = {.object = (uint32_t)i,
+                             .kind = (mlt_preview_kind)(1 + i % 4),
+                             .truncated = i % 20 == 0,
+                             .data = (const uint8_t *)text,
                              .length = (uint32_t)strlen(text)};
             EXPECT_EQ(mlt_writer_add_preview(w, &p, &err), MLT_OK);
         }
@@ -148,7 +169,8 @@ void write_heap(mlt_writer *w, const heap_spec *s, uint64_t sequence) {
     EXPECT_MSG(mlt_writer_end_image(w, 777 + sequence, &err) == MLT_OK, "%s", err.message);
 }
 
-static void check_info(const mlt_image_info *got, const heap_spec *s, uint64_t sequence) {
+static void check_info(const mlt_image_info *got, const heap_spec *s, uint64_t sequence)
+{
     mlt_image_info want;
     fill_image_info(&want, sequence);
     EXPECT_EQ(got->sequence, sequence);
@@ -172,7 +194,8 @@ static void check_info(const mlt_image_info *got, const heap_spec *s, uint64_t s
     EXPECT_EQ(got->pause_ns, 777 + sequence);
 }
 
-static void check_tables(mlt_image *img, const heap_spec *s) {
+static void check_tables(mlt_image *img, const heap_spec *s)
+{
     for (uint32_t k = 0; k < s->strings; k++) {
         char text[64];
         size_t length;
@@ -195,7 +218,8 @@ static void check_tables(mlt_image *img, const heap_spec *s) {
     ck_assert_ptr_null(mlt_image_type(img, s->types));
 }
 
-static void check_objects(mlt_image *img, const heap_spec *s) {
+static void check_objects(mlt_image *img, const heap_spec *s)
+{
     mlt_error err;
     mlt_object o, want;
     uint64_t i = 0, edges = 0;
@@ -232,7 +256,8 @@ static void check_objects(mlt_image *img, const heap_spec *s) {
     EXPECT_EQ(mlt_image_next_object(img, &o, &err), 0);
 }
 
-static void check_roots_previews(mlt_image *img, const heap_spec *s) {
+static void check_roots_previews(mlt_image *img, const heap_spec *s)
+{
     mlt_error err;
     mlt_root r, want;
     uint64_t k = 0;
@@ -257,7 +282,8 @@ static void check_roots_previews(mlt_image *img, const heap_spec *s) {
         EXPECT_EQ(p.kind, 1 + i % 4);
         EXPECT_EQ(p.truncated, i % 20 == 0);
         EXPECT_EQ(p.length, strlen(text));
-        EXPECT_MSG(memcmp(p.data, text, p.length) == 0, "preview %llu differs", (unsigned long long)i);
+        EXPECT_MSG(memcmp(p.data, text, p.length) == 0, "preview %llu differs",
+                   (unsigned long long)i);
         i += 10;
         count++;
     }
@@ -265,7 +291,8 @@ static void check_roots_previews(mlt_image *img, const heap_spec *s) {
     EXPECT_EQ(count, s->previews ? (s->objects + 9) / 10 : 0);
 }
 
-void check_heap(mlt_reader *r, size_t index, const heap_spec *s, uint64_t sequence) {
+void check_heap(mlt_reader *r, size_t index, const heap_spec *s, uint64_t sequence)
+{
     mlt_error err;
     mlt_image_info info;
     EXPECT_EQ(mlt_reader_image_info(r, index, &info, &err), MLT_OK);
@@ -279,11 +306,17 @@ void check_heap(mlt_reader *r, size_t index, const heap_spec *s, uint64_t sequen
     mlt_image_close(img);
 }
 
-static const heap_spec small_spec = {.objects = 40, .types = 3, .strings = 5, .seed = 1,
-                                     .addr_base = 0x7f0000001000ull, .roots = 1, .previews = 1,
+static const heap_spec small_spec = {.objects = 40,
+                                     .types = 3,
+                                     .strings = 5,
+                                     .seed = 1,
+                                     .addr_base = 0x7f0000001000ull,
+                                     .roots = 1,
+                                     .previews = 1,
                                      .edges = 1};
 
-char *write_small_file(int images, int store_only) {
+char *write_small_file(int images, int store_only)
+{
     char *path = tmp_path("small.mlt");
     mlt_file_info info;
     fill_file_info(&info);
@@ -300,7 +333,8 @@ char *write_small_file(int images, int store_only) {
     return path;
 }
 
-size_t decode_everything(mlt_reader *r, mlt_status *first_error) {
+size_t decode_everything(mlt_reader *r, mlt_status *first_error)
+{
     size_t good = 0;
     *first_error = MLT_OK;
     for (size_t i = 0; i < mlt_reader_image_count(r); i++) {
@@ -315,19 +349,28 @@ size_t decode_everything(mlt_reader *r, mlt_status *first_error) {
             int more;
             long n = 0;
             while ((more = mlt_image_next_object(img, &o, &err)) == 1)
-                while ((n = mlt_image_read_edges(img, e, 4, &err)) > 0) {}
-            if (more == 0 && n >= 0) while ((more = mlt_image_next_root(img, &root, &err)) == 1) {}
-            if (more == 0) while ((more = mlt_image_next_preview(img, &p, &err)) == 1) {}
-            if (more < 0 || n < 0) st = err.code ? err.code : MLT_ERR_FORMAT;
+                while ((n = mlt_image_read_edges(img, e, 4, &err)) > 0) {
+                }
+            if (more == 0 && n >= 0)
+                while ((more = mlt_image_next_root(img, &root, &err)) == 1) {
+                }
+            if (more == 0)
+                while ((more = mlt_image_next_preview(img, &p, &err)) == 1) {
+                }
+            if (more < 0 || n < 0)
+                st = err.code ? err.code : MLT_ERR_FORMAT;
             mlt_image_close(img);
         }
-        if (st == MLT_OK) good++;
-        else if (*first_error == MLT_OK) *first_error = st;
+        if (st == MLT_OK)
+            good++;
+        else if (*first_error == MLT_OK)
+            *first_error = st;
     }
     return good;
 }
 
-uint8_t *read_whole(const char *path, size_t *size) {
+uint8_t *read_whole(const char *path, size_t *size)
+{
     FILE *f = fopen(path, "rb");
     ck_assert_ptr_nonnull(f);
     fseek(f, 0, SEEK_END);
@@ -340,19 +383,22 @@ uint8_t *read_whole(const char *path, size_t *size) {
     return bytes;
 }
 
-void write_whole(const char *path, const uint8_t *bytes, size_t size) {
+void write_whole(const char *path, const uint8_t *bytes, size_t size)
+{
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
     EXPECT_EQ(fwrite(bytes, 1, size, f), size);
     fclose(f);
 }
 
-void reseal_image(uint8_t *bytes, uint64_t start, uint64_t len) {
+void reseal_image(uint8_t *bytes, uint64_t start, uint64_t len)
+{
     mlt_put_u64(bytes + start + len - 16, len);
     mlt_put_u64(bytes + start + len - 8, XXH3_64bits(bytes + start, len - 8));
 }
 
-void reseal_header(uint8_t *bytes) {
+void reseal_header(uint8_t *bytes)
+{
     uint32_t meta_len = mlt_get_u32(bytes + 12);
     mlt_put_u64(bytes + 16 + meta_len, XXH3_64bits(bytes, 16 + meta_len));
 }

@@ -12,16 +12,17 @@
 /* Check records every passing ck_assert through a pipe; in loops over a
  * million records that dominates the run time, so hot checks report only
  * failures. */
-#define EXPECT_EQ(a, b)                                                                   \
-    do {                                                                                  \
-        unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);    \
-        if (a_ != b_)                                                                     \
-            ck_abort_msg("%s:%d: %s is %llu, expected %s = %llu", __FILE__, __LINE__, #a, \
-                         a_, #b, b_);                                                     \
+#define EXPECT_EQ(a, b)                                                                            \
+    do {                                                                                           \
+        unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);             \
+        if (a_ != b_)                                                                              \
+            ck_abort_msg("%s:%d: %s is %llu, expected %s = %llu", __FILE__, __LINE__, #a, a_, #b,  \
+                         b_);                                                                      \
     } while (0)
-#define EXPECT_MSG(cond, ...)                                                             \
-    do {                                                                                  \
-        if (!(cond)) ck_abort_msg(__VA_ARGS__);                                           \
+#define EXPECT_MSG(cond, ...)                                                                      \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            ck_abort_msg(__VA_ARGS__);                                                             \
     } while (0)
 
 typedef struct {
@@ -30,9 +31,9 @@ typedef struct {
     uint32_t strings;
     uint64_t seed;
     uint64_t addr_base;
-    int roots;        /* one root every 1000 objects (and object 0) */
-    int previews;     /* one preview every 10 objects */
-    int edges;        /* edges per object vary 0..3 */
+    int roots;    /* one root every 1000 objects (and object 0) */
+    int previews; /* one preview every 10 objects */
+    int edges;    /* edges per object vary 0..3 */
 } heap_spec;
 
 /* A fresh path in a fresh temp directory; caller frees. */

@@ -40,18 +40,21 @@ static uint64_t rng_state;
  * image `image` then has sequence image * (1 + DELTAS). */
 static int deltas_per_image;
 
-static uint64_t sequence_of(int image) {
+static uint64_t sequence_of(int image)
+{
     return (uint64_t)image * (uint64_t)(1 + deltas_per_image);
 }
 
-static uint32_t next_random(void) {
+static uint32_t next_random(void)
+{
     rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
     return (uint32_t)(rng_state >> 33);
 }
 
 /* Each address slot holds a succession of occupants with gaps between them,
  * so addresses are reused the way freelists reuse them. */
-static void make_truth(run_truth *t, uint64_t seed) {
+static void make_truth(run_truth *t, uint64_t seed)
+{
     rng_state = seed;
     t->count = 0;
     for (int slot = 0; slot < SLOTS; slot++) {
@@ -61,21 +64,24 @@ static void make_truth(run_truth *t, uint64_t seed) {
             o->address = 0x10000 + (uint64_t)slot * 32;
             o->birth = image < 0 ? BEFORE_START : image;
             o->death = (image < 0 ? 0 : image) + 1 + (int)(next_random() % 4);
-            if (o->death > IMAGES || next_random() % 4 == 0) o->death = IMAGES; /* long-lived */
+            if (o->death > IMAGES || next_random() % 4 == 0)
+                o->death = IMAGES; /* long-lived */
             o->approx_in = (next_random() % 17 == 0) ? (o->birth < 0 ? 0 : o->birth) + 1 : -1;
             image = o->death + (int)(next_random() % 2); /* reuse at once or after a gap */
         }
     }
 }
 
-static int alive_in(const object_truth *o, int image) {
+static int alive_in(const object_truth *o, int image)
+{
     int first = o->birth < 0 ? 0 : o->birth;
     return image >= first && image < o->death;
 }
 
 /* ------------------------------------------------------------- writing */
 
-static char *temp_dir(void) {
+static char *temp_dir(void)
+{
     const char *base = getenv("TMPDIR");
     char pattern[4096];
     snprintf(pattern, sizeof pattern, "%s/mlt-compact-XXXXXX", base && *base ? base : "/tmp");
@@ -84,39 +90,48 @@ static char *temp_dir(void) {
     return strdup(dir);
 }
 
-static char *path_in(const char *dir, const char *name) {
+static char *path_in(const char *dir, const char *name)
+{
     char *path = malloc(strlen(dir) + strlen(name) + 2);
     sprintf(path, "%s/%s", dir, name);
     return path;
 }
 
-static void fill_file(mlt_file_info *info) {
+static void fill_file(mlt_file_info *info)
+{
     static const sd_run run = {"compact-test", 99, 77, 1000.0};
     sd_file_info(info, &run);
 }
 
-static void ok(mlt_status st, const mlt_error *err) {
+static void ok(mlt_status st, const mlt_error *err)
+{
     ck_assert_msg(st == MLT_OK, "status %s: %s", mlt_status_name(st), err->message);
 }
 
 /* Objects of one image, in address order (the truth is in slot order). */
-static size_t image_objects(const run_truth *t, int image, const object_truth **out) {
+static size_t image_objects(const run_truth *t, int image, const object_truth **out)
+{
     size_t n = 0;
     for (size_t i = 0; i < t->count; i++)
-        if (alive_in(&t->objects[i], image)) out[n++] = &t->objects[i];
+        if (alive_in(&t->objects[i], image))
+            out[n++] = &t->objects[i];
     return n;
 }
 
-static uint8_t written_flags(const object_truth *o, int image) {
+static uint8_t written_flags(const object_truth *o, int image)
+{
     uint8_t flags = MLT_OBJ_GC_TRACKED;
-    if (o->birth == image) flags |= MLT_OBJ_NEW;
-    if (o->approx_in == image) flags |= MLT_OBJ_APPROX;
+    if (o->birth == image)
+        flags |= MLT_OBJ_NEW;
+    if (o->approx_in == image)
+        flags |= MLT_OBJ_APPROX;
     return flags;
 }
 
 /* Every object has one edge to the next object labeled with an attribute
  * name, so string remapping shows up in edges as well as types and roots. */
-static void write_image(mlt_writer *w, const run_truth *t, int image, uint64_t base) {
+static void write_image(mlt_writer *w, const run_truth *t, int image, uint64_t base)
+{
     mlt_error err = {0};
     mlt_image_info info;
     memset(&info, 0, sizeof info);
@@ -140,18 +155,21 @@ static void write_image(mlt_writer *w, const run_truth *t, int image, uint64_t b
     const object_truth *objects[MAX_OBJECTS];
     size_t n = image_objects(t, image, objects);
     for (size_t i = 0; i < n; i++) {
-        mlt_object o = {objects[i]->address, type_index, written_flags(objects[i], image),
-                        48 + i, 1 + i % 3, n > 1 ? 1 : 0};
+        mlt_object o = {objects[i]->address, type_index,   written_flags(objects[i], image), 48 + i,
+                        1 + i % 3,           n > 1 ? 1 : 0};
         mlt_edge edge = {(uint32_t)((i + 1) % n), MLT_LABEL_ATTR, attr_name};
         ok(sd_object(w, &o, &edge, &err), &err);
     }
     mlt_root root = {MLT_ROOT_MODULE_GLOBAL, 0, root_name, MLT_NO_STRING, 0, 0};
-    if (n) ok(mlt_writer_add_root(w, &root, &err), &err);
-    if (n) ok(sd_preview_text(w, 0, MLT_PREVIEW_STR, "hello", &err), &err);
+    if (n)
+        ok(mlt_writer_add_root(w, &root, &err), &err);
+    if (n)
+        ok(sd_preview_text(w, 0, MLT_PREVIEW_STR, "hello", &err), &err);
     ok(mlt_writer_end_image(w, 1000 + (uint64_t)image, &err), &err);
 }
 
-static char *write_run(const char *dir, const run_truth *t) {
+static char *write_run(const char *dir, const run_truth *t)
+{
     char *path = path_in(dir, "run.mlt");
     mlt_file_info info;
     fill_file(&info);
@@ -180,19 +198,23 @@ static char *write_run(const char *dir, const run_truth *t) {
 
 /* The truth relative to a base: NEW unless it was alive since the base.
  * Without a base, "since the run's start". */
-static int expected_new(const object_truth *o, int has_base, int base) {
+static int expected_new(const object_truth *o, int has_base, int base)
+{
     return has_base ? o->birth > base : o->birth >= 0;
 }
 
 /* Approximate when a record on the way from the base marks it so. */
-static int expected_approx(const object_truth *o, int has_base, int base, int image) {
-    if (expected_new(o, has_base, base)) return o->approx_in == image;
+static int expected_approx(const object_truth *o, int has_base, int base, int image)
+{
+    if (expected_new(o, has_base, base))
+        return o->approx_in == image;
     int from = has_base ? base + 1 : 0;
     return o->approx_in >= from && o->approx_in <= image;
 }
 
-static void check_image(mlt_reader *r, size_t index, const run_truth *t, int image,
-                        int has_base, int base) {
+static void check_image(mlt_reader *r, size_t index, const run_truth *t, int image, int has_base,
+                        int base)
+{
     mlt_error err = {0};
     mlt_image *img = NULL;
     ok(mlt_image_open(r, index, &img, &err), &err);
@@ -200,7 +222,8 @@ static void check_image(mlt_reader *r, size_t index, const run_truth *t, int ima
     ck_assert_uint_eq(info->sequence, sequence_of(image));
     ck_assert_int_eq(info->kind, MLT_IMAGE_FULL);
     ck_assert_int_eq(info->has_base, has_base);
-    if (has_base) ck_assert_uint_eq(info->base_sequence, sequence_of(base));
+    if (has_base)
+        ck_assert_uint_eq(info->base_sequence, sequence_of(base));
     ck_assert_uint_eq(info->pause_ns, 1000 + (uint64_t)image);
     ck_assert_int_eq(info->criterion.kind, MLT_CRITERION_TIME);
     const object_truth *objects[MAX_OBJECTS];
@@ -242,7 +265,8 @@ static void check_image(mlt_reader *r, size_t index, const run_truth *t, int ima
 }
 
 /* Removes a test's files and frees their paths. */
-static void discard(char *dir, char *in, char *out) {
+static void discard(char *dir, char *in, char *out)
+{
     unlink(in);
     unlink(out);
     rmdir(dir);
@@ -252,7 +276,8 @@ static void discard(char *dir, char *in, char *out) {
 }
 
 /* Compacts with keep[] and checks every kept image against the truth. */
-static void compact_and_check(const uint8_t keep[IMAGES], uint64_t seed) {
+static void compact_and_check(const uint8_t keep[IMAGES], uint64_t seed)
+{
     static run_truth truth;
     make_truth(&truth, seed);
     char *dir = temp_dir();
@@ -267,7 +292,8 @@ static void compact_and_check(const uint8_t keep[IMAGES], uint64_t seed) {
     size_t index = 0;
     int has_base = 0, base = 0;
     for (int image = 0; image < IMAGES; image++) {
-        if (!keep[image]) continue;
+        if (!keep[image])
+            continue;
         check_image(r, index++, &truth, image, has_base, base);
         has_base = 1;
         base = image;
@@ -284,7 +310,8 @@ static void compact_and_check(const uint8_t keep[IMAGES], uint64_t seed) {
  * images stay, keep_deltas whether the deltas do. Full images must merge
  * identity across dropped full images as if the deltas were not there, and
  * kept deltas stay empty call deltas. */
-static void compact_with_deltas_and_check(const uint8_t keep_full[IMAGES], int keep_deltas) {
+static void compact_with_deltas_and_check(const uint8_t keep_full[IMAGES], int keep_deltas)
+{
     static run_truth truth;
     make_truth(&truth, 5);
     deltas_per_image = 2;
@@ -302,7 +329,8 @@ static void compact_with_deltas_and_check(const uint8_t keep_full[IMAGES], int k
     size_t index = 0;
     int has_base = 0, base = 0;
     for (int i = 0; i < FILE_IMAGES; i++) {
-        if (!keep[i]) continue;
+        if (!keep[i])
+            continue;
         if (i % 3 == 0) {
             check_image(r, index++, &truth, i / 3, has_base, base);
             has_base = 1;
@@ -320,7 +348,8 @@ static void compact_with_deltas_and_check(const uint8_t keep_full[IMAGES], int k
     discard(dir, in, out);
 }
 
-START_TEST(test_call_deltas_are_transparent_to_the_merge) {
+START_TEST(test_call_deltas_are_transparent_to_the_merge)
+{
     const uint8_t drop_middle[IMAGES] = {1, 0, 0, 1, 1};
     const uint8_t drop_oldest[IMAGES] = {0, 0, 1, 1, 1};
     compact_with_deltas_and_check(drop_middle, 1);
@@ -330,7 +359,8 @@ START_TEST(test_call_deltas_are_transparent_to_the_merge) {
 }
 END_TEST
 
-START_TEST(test_truth_has_reuse_and_every_kind_of_object) {
+START_TEST(test_truth_has_reuse_and_every_kind_of_object)
+{
     /* Guards the oracle: the synthetic run must exercise what the merge handles. */
     static run_truth t;
     make_truth(&t, 1);
@@ -349,26 +379,30 @@ START_TEST(test_truth_has_reuse_and_every_kind_of_object) {
 }
 END_TEST
 
-START_TEST(test_keep_all_changes_nothing) {
+START_TEST(test_keep_all_changes_nothing)
+{
     const uint8_t keep[IMAGES] = {1, 1, 1, 1, 1};
     compact_and_check(keep, 1);
 }
 END_TEST
 
-START_TEST(test_drop_middle_images_merges_identity) {
+START_TEST(test_drop_middle_images_merges_identity)
+{
     const uint8_t keep[IMAGES] = {1, 0, 0, 1, 1};
     compact_and_check(keep, 1);
     compact_and_check(keep, 2);
 }
 END_TEST
 
-START_TEST(test_drop_alternate_images) {
+START_TEST(test_drop_alternate_images)
+{
     const uint8_t keep[IMAGES] = {1, 0, 1, 0, 1};
     compact_and_check(keep, 3);
 }
 END_TEST
 
-START_TEST(test_drop_oldest_images_rebases_onto_run_start) {
+START_TEST(test_drop_oldest_images_rebases_onto_run_start)
+{
     const uint8_t keep[IMAGES] = {0, 0, 1, 0, 1};
     compact_and_check(keep, 4);
     const uint8_t newest_only[IMAGES] = {0, 0, 0, 0, 1};
@@ -378,14 +412,16 @@ END_TEST
 
 /* ----------------------------------------------------------- bad input */
 
-static char *small_run(char **dir_out) {
+static char *small_run(char **dir_out)
+{
     static run_truth truth;
     make_truth(&truth, 7);
     *dir_out = temp_dir();
     return write_run(*dir_out, &truth);
 }
 
-START_TEST(test_refuses_to_drop_everything) {
+START_TEST(test_refuses_to_drop_everything)
+{
     char *dir, *in = small_run(&dir), *out = path_in(dir, "out.mlt");
     const uint8_t keep[IMAGES] = {0};
     mlt_error err = {0};
@@ -396,7 +432,8 @@ START_TEST(test_refuses_to_drop_everything) {
 }
 END_TEST
 
-START_TEST(test_refuses_wrong_image_count_and_same_path) {
+START_TEST(test_refuses_wrong_image_count_and_same_path)
+{
     char *dir, *in = small_run(&dir), *out = path_in(dir, "out.mlt");
     const uint8_t keep[IMAGES + 1] = {1, 1, 1, 1, 1, 1};
     mlt_error err = {0};
@@ -409,7 +446,8 @@ START_TEST(test_refuses_wrong_image_count_and_same_path) {
 }
 END_TEST
 
-START_TEST(test_missing_and_garbage_input) {
+START_TEST(test_missing_and_garbage_input)
+{
     char *dir = temp_dir(), *in = path_in(dir, "none.mlt"), *out = path_in(dir, "out.mlt");
     const uint8_t keep[1] = {1};
     mlt_error err = {0};
@@ -424,7 +462,8 @@ START_TEST(test_missing_and_garbage_input) {
 }
 END_TEST
 
-START_TEST(test_dropped_base_that_is_not_the_previous_image) {
+START_TEST(test_dropped_base_that_is_not_the_previous_image)
+{
     /* Image 2 names image 0 as its base, skipping image 1: dropping image 0
      * and keeping 1 would need a carry we do not keep, so it must say so. */
     static run_truth truth;
@@ -450,7 +489,8 @@ END_TEST
 
 /* ---------------------------------------------------------------- policy */
 
-START_TEST(test_plan_drops_oldest_half_and_protects) {
+START_TEST(test_plan_drops_oldest_half_and_protects)
+{
     const uint64_t lengths[8] = {100, 100, 100, 100, 100, 100, 100, 100};
     uint8_t keep[8];
     mlt_error err = {0};
@@ -470,7 +510,8 @@ START_TEST(test_plan_drops_oldest_half_and_protects) {
 }
 END_TEST
 
-START_TEST(test_plan_reports_an_impossible_budget) {
+START_TEST(test_plan_reports_an_impossible_budget)
+{
     const uint64_t lengths[4] = {100, 500, 100, 400};
     uint8_t keep[4];
     mlt_error err = {0};
@@ -484,7 +525,8 @@ END_TEST
 
 /* The budget tests' run: seed 9's truth written to a fresh directory, and a
  * reader open on it. */
-static mlt_reader *open_budget_run(run_truth *truth, char **dir, char **in, char **out) {
+static mlt_reader *open_budget_run(run_truth *truth, char **dir, char **in, char **out)
+{
     make_truth(truth, 9);
     *dir = temp_dir();
     *in = write_run(*dir, truth);
@@ -495,13 +537,15 @@ static mlt_reader *open_budget_run(run_truth *truth, char **dir, char **in, char
     return r;
 }
 
-START_TEST(test_compact_to_budget_end_to_end) {
+START_TEST(test_compact_to_budget_end_to_end)
+{
     static run_truth truth;
     char *dir, *in, *out;
     mlt_reader *r = open_budget_run(&truth, &dir, &in, &out);
     mlt_error err = {0};
     uint64_t full = mlt_reader_file_size(r), newest = mlt_reader_image_length(r, IMAGES - 1),
-             protected_length = mlt_reader_image_length(r, 1), header = mlt_reader_image_offset(r, 0);
+             protected_length = mlt_reader_image_length(r, 1),
+             header = mlt_reader_image_offset(r, 0);
     mlt_reader_close(r);
     uint64_t budget = header + newest + protected_length + 64; /* the rewrite may differ a little */
     ck_assert_uint_lt(budget, full);
@@ -527,7 +571,8 @@ END_TEST
 /* The plan counts kept images at their old lengths, but an image re-based
  * onto an older one is rewritten and can grow. Whatever the budget, the
  * result is within it, or the call says the budget cannot be met. */
-START_TEST(test_compact_to_budget_never_exceeds_the_budget) {
+START_TEST(test_compact_to_budget_never_exceeds_the_budget)
+{
     static run_truth truth;
     char *dir, *in, *out;
     mlt_reader *r = open_budget_run(&truth, &dir, &in, &out);
@@ -561,7 +606,8 @@ END_TEST
 
 Suite *compact_suite(void);
 
-Suite *compact_suite(void) {
+Suite *compact_suite(void)
+{
     Suite *s = suite_create("compact");
     TCase *merge = tcase_create("merge");
     tcase_add_test(merge, test_truth_has_reuse_and_every_kind_of_object);

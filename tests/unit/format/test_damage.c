@@ -14,12 +14,14 @@
 Suite *damage_suite(void);
 
 static mlt_status open_status(const char *path, const mlt_reader_options *o, mlt_reader **r,
-                              mlt_error *err) {
+                              mlt_error *err)
+{
     *r = NULL;
     return mlt_reader_open(path, o, r, err);
 }
 
-START_TEST(truncated_at_every_byte) {
+START_TEST(truncated_at_every_byte)
+{
     char *path = write_small_file(3, 0);
     size_t size;
     uint8_t *bytes = read_whole(path, &size);
@@ -46,7 +48,8 @@ START_TEST(truncated_at_every_byte) {
         }
         EXPECT_MSG(st == MLT_OK, "at %zu: %s", length, err.message);
         size_t whole = 0;
-        while (whole < 3 && ends[whole] <= length) whole++;
+        while (whole < 3 && ends[whole] <= length)
+            whole++;
         EXPECT_EQ(mlt_reader_image_count(r), whole);
         const mlt_error *tail = mlt_reader_tail_error(r);
         int at_boundary = length == starts[0] || (whole > 0 && length == ends[whole - 1]);
@@ -73,7 +76,8 @@ START_TEST(truncated_at_every_byte) {
 }
 END_TEST
 
-static void flip_every_bit(int store_only) {
+static void flip_every_bit(int store_only)
+{
     char *path = write_small_file(2, store_only);
     size_t size;
     uint8_t *bytes = read_whole(path, &size);
@@ -103,7 +107,8 @@ static void flip_every_bit(int store_only) {
              * the caller: it must not crash, whatever it decides. */
             if (open_status(flipped, &trusting, &r, &err) == MLT_OK) {
                 size_t good = decode_everything(r, &first);
-                if (good == 2 && !mlt_reader_tail_error(r)) undetected_without_checksums++;
+                if (good == 2 && !mlt_reader_tail_error(r))
+                    undetected_without_checksums++;
                 mlt_reader_close(r);
             }
             fseek(f, (long)at, SEEK_SET);
@@ -119,14 +124,21 @@ static void flip_every_bit(int store_only) {
     free(path);
 }
 
-START_TEST(bit_flips_in_compressed_file) { flip_every_bit(0); }
+START_TEST(bit_flips_in_compressed_file)
+{
+    flip_every_bit(0);
+}
 END_TEST
 
-START_TEST(bit_flips_in_stored_file) { flip_every_bit(1); }
+START_TEST(bit_flips_in_stored_file)
+{
+    flip_every_bit(1);
+}
 END_TEST
 
 /* Byte offset of the trailer tag of the image at [start, start+len). */
-static size_t find_trailer(const uint8_t *bytes, uint64_t start, uint64_t len) {
+static size_t find_trailer(const uint8_t *bytes, uint64_t start, uint64_t len)
+{
     for (uint64_t at = start + len - 24; at > start; at--)
         if (memcmp(bytes + at, "MEND", 4) == 0 &&
             at + 8 + mlt_get_u32(bytes + at + 4) + 16 == start + len)
@@ -139,7 +151,8 @@ static size_t find_trailer(const uint8_t *bytes, uint64_t start, uint64_t len) {
  * with `insert` placed before its trailer and, when summary is not NULL, a new
  * summary. Returns the new file size. */
 static size_t rebuild_last_image(uint8_t **bytes, size_t size, uint64_t start,
-                                 const uint8_t *insert, size_t insert_len, const mlt_buf *summary) {
+                                 const uint8_t *insert, size_t insert_len, const mlt_buf *summary)
+{
     uint64_t len = size - start;
     size_t trailer = find_trailer(*bytes, start, len);
     uint32_t old_summary = mlt_get_u32(*bytes + trailer + 4);
@@ -148,7 +161,8 @@ static size_t rebuild_last_image(uint8_t **bytes, size_t size, uint64_t start,
     size_t new_size = trailer + insert_len + 8 + summary_len + 16;
     uint8_t *out = malloc(new_size);
     memcpy(out, *bytes, trailer);
-    if (insert_len) memcpy(out + trailer, insert, insert_len);
+    if (insert_len)
+        memcpy(out + trailer, insert, insert_len);
     memcpy(out + trailer + insert_len, "MEND", 4);
     mlt_put_u32(out + trailer + insert_len + 4, (uint32_t)summary_len);
     memcpy(out + trailer + insert_len + 8, summary_bytes, summary_len);
@@ -158,7 +172,8 @@ static size_t rebuild_last_image(uint8_t **bytes, size_t size, uint64_t start,
     return new_size;
 }
 
-static size_t block_bytes(uint8_t *out, uint8_t stream, const char *payload) {
+static size_t block_bytes(uint8_t *out, uint8_t stream, const char *payload)
+{
     size_t n = strlen(payload);
     memcpy(out, "MBLK", 4);
     out[4] = stream;
@@ -170,7 +185,8 @@ static size_t block_bytes(uint8_t *out, uint8_t stream, const char *payload) {
     return 16 + n;
 }
 
-static char *file_with_extra_block(uint8_t stream) {
+static char *file_with_extra_block(uint8_t stream)
+{
     char *path = write_small_file(1, 0);
     size_t size;
     uint8_t *bytes = read_whole(path, &size);
@@ -187,7 +203,8 @@ static char *file_with_extra_block(uint8_t stream) {
     return path;
 }
 
-START_TEST(unknown_ancillary_stream_is_skipped) {
+START_TEST(unknown_ancillary_stream_is_skipped)
+{
     char *path = file_with_extra_block(0xC3);
     mlt_reader *r;
     mlt_error err;
@@ -200,7 +217,8 @@ START_TEST(unknown_ancillary_stream_is_skipped) {
 }
 END_TEST
 
-START_TEST(unknown_critical_stream_is_refused) {
+START_TEST(unknown_critical_stream_is_refused)
+{
     char *path = file_with_extra_block(0x42);
     mlt_reader *r;
     mlt_error err;
@@ -219,7 +237,8 @@ START_TEST(unknown_critical_stream_is_refused) {
 }
 END_TEST
 
-static char *file_with_summary(const mlt_image_info *counts, int unknown_field) {
+static char *file_with_summary(const mlt_image_info *counts, int unknown_field)
+{
     char *path = write_small_file(1, 0);
     size_t size;
     uint8_t *bytes = read_whole(path, &size);
@@ -241,7 +260,8 @@ static char *file_with_summary(const mlt_image_info *counts, int unknown_field) 
     return path;
 }
 
-static mlt_image_info small_counts(void) {
+static mlt_image_info small_counts(void)
+{
     mlt_reader *r;
     mlt_error err;
     char *path = write_small_file(1, 0);
@@ -253,7 +273,8 @@ static mlt_image_info small_counts(void) {
     return info;
 }
 
-START_TEST(unknown_summary_fields_are_skipped) {
+START_TEST(unknown_summary_fields_are_skipped)
+{
     mlt_image_info counts = small_counts();
     char *path = file_with_summary(&counts, 1);
     mlt_reader *r;
@@ -267,14 +288,18 @@ START_TEST(unknown_summary_fields_are_skipped) {
 }
 END_TEST
 
-START_TEST(lying_summary_counts_are_refused) {
+START_TEST(lying_summary_counts_are_refused)
+{
     const mlt_image_info base = small_counts();
     for (int field = 0; field < 6; field++) {
         for (int huge = 0; huge < 2; huge++) {
             mlt_image_info counts = base;
-            uint64_t *slot = field == 0 ? &counts.object_count : field == 1 ? &counts.edge_count
-                           : field == 2 ? &counts.root_count : field == 3 ? &counts.type_count
-                           : field == 4 ? &counts.string_count : &counts.preview_count;
+            uint64_t *slot = field == 0   ? &counts.object_count
+                             : field == 1 ? &counts.edge_count
+                             : field == 2 ? &counts.root_count
+                             : field == 3 ? &counts.type_count
+                             : field == 4 ? &counts.string_count
+                                          : &counts.preview_count;
             *slot = huge ? (1ull << 60) : *slot + 1;
             char *path = file_with_summary(&counts, 0);
             mlt_reader *r;
@@ -284,8 +309,8 @@ START_TEST(lying_summary_counts_are_refused) {
             mlt_status first;
             ck_assert_msg(decode_everything(r, &first) == 0, "field %d huge %d accepted", field,
                           huge);
-            ck_assert_msg(first == MLT_ERR_FORMAT || first == MLT_ERR_LIMIT, "field %d: %s",
-                          field, mlt_status_name(first));
+            ck_assert_msg(first == MLT_ERR_FORMAT || first == MLT_ERR_LIMIT, "field %d: %s", field,
+                          mlt_status_name(first));
             mlt_reader_close(r);
             free(path);
         }
@@ -293,7 +318,8 @@ START_TEST(lying_summary_counts_are_refused) {
 }
 END_TEST
 
-static mlt_status open_patched(const uint8_t *bytes, size_t size, mlt_reader **r, mlt_error *err) {
+static mlt_status open_patched(const uint8_t *bytes, size_t size, mlt_reader **r, mlt_error *err)
+{
     char *path = tmp_path("patched.mlt");
     write_whole(path, bytes, size);
     mlt_status st = mlt_reader_open(path, NULL, r, err);
@@ -301,7 +327,8 @@ static mlt_status open_patched(const uint8_t *bytes, size_t size, mlt_reader **r
     return st;
 }
 
-START_TEST(declared_sizes_larger_than_the_file) {
+START_TEST(declared_sizes_larger_than_the_file)
+{
     char *path = write_small_file(1, 1);
     size_t size;
     uint8_t *bytes = read_whole(path, &size);
@@ -312,21 +339,28 @@ START_TEST(declared_sizes_larger_than_the_file) {
     uint8_t *copy = malloc(size);
     mlt_reader *r;
     mlt_error err;
-    struct { uint64_t at; uint32_t value; int resealed; mlt_status header, tail; } cases[] = {
-        {12, UINT32_MAX, 0, MLT_ERR_LIMIT, MLT_OK},              /* header meta_len */
-        {12, 1u << 20, 1, MLT_ERR_TRUNCATED, MLT_OK},            /* within the limit, past EOF */
-        {image + 4, UINT32_MAX, 0, MLT_OK, MLT_ERR_LIMIT},       /* image meta_len */
+    struct {
+        uint64_t at;
+        uint32_t value;
+        int resealed;
+        mlt_status header, tail;
+    } cases[] = {
+        {12, UINT32_MAX, 0, MLT_ERR_LIMIT, MLT_OK},        /* header meta_len */
+        {12, 1u << 20, 1, MLT_ERR_TRUNCATED, MLT_OK},      /* within the limit, past EOF */
+        {image + 4, UINT32_MAX, 0, MLT_OK, MLT_ERR_LIMIT}, /* image meta_len */
         {image + 4, 60000, 0, MLT_OK, MLT_ERR_TRUNCATED},
-        {block + 8, UINT32_MAX, 0, MLT_OK, MLT_ERR_LIMIT},       /* raw_len */
+        {block + 8, UINT32_MAX, 0, MLT_OK, MLT_ERR_LIMIT},          /* raw_len */
         {block + 12, MLT_MAX_BLOCK_RAW, 0, MLT_OK, MLT_ERR_FORMAT}, /* stored != raw */
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         memcpy(copy, bytes, size);
         mlt_put_u32(copy + cases[k].at, cases[k].value);
-        if (cases[k].resealed && size > 16 + (size_t)cases[k].value + 8) reseal_header(copy);
+        if (cases[k].resealed && size > 16 + (size_t)cases[k].value + 8)
+            reseal_header(copy);
         mlt_status st = open_patched(copy, size, &r, &err);
         ck_assert_msg(st == cases[k].header, "case %zu: %s", k, err.message);
-        if (st != MLT_OK) continue;
+        if (st != MLT_OK)
+            continue;
         const mlt_error *tail = mlt_reader_tail_error(r);
         ck_assert_ptr_nonnull(tail);
         ck_assert_msg(tail->code == cases[k].tail, "case %zu: %s", k, tail->message);
@@ -348,7 +382,8 @@ START_TEST(declared_sizes_larger_than_the_file) {
 }
 END_TEST
 
-START_TEST(newer_major_refused_newer_minor_read) {
+START_TEST(newer_major_refused_newer_minor_read)
+{
     char *path = write_small_file(1, 0);
     size_t size;
     uint8_t *bytes = read_whole(path, &size);
@@ -358,7 +393,8 @@ START_TEST(newer_major_refused_newer_minor_read) {
     reseal_header(bytes);
     ck_assert_int_eq(open_patched(bytes, size, &r, &err), MLT_ERR_VERSION);
     ck_assert_msg(strstr(err.message, "written by format 2.x; this reader reads 1.x: upgrade "
-                                      "memalot"), "%s", err.message);
+                                      "memalot"),
+                  "%s", err.message);
     mlt_put_u16(bytes + 8, 1);
     mlt_put_u16(bytes + 10, 9);
     reseal_header(bytes);
@@ -372,7 +408,8 @@ START_TEST(newer_major_refused_newer_minor_read) {
 }
 END_TEST
 
-START_TEST(bad_magic_and_text_mode_damage) {
+START_TEST(bad_magic_and_text_mode_damage)
+{
     char *path = write_small_file(1, 0);
     size_t size;
     uint8_t *bytes = read_whole(path, &size);
@@ -390,7 +427,8 @@ START_TEST(bad_magic_and_text_mode_damage) {
 }
 END_TEST
 
-START_TEST(garbage_after_the_last_image) {
+START_TEST(garbage_after_the_last_image)
+{
     char *path = write_small_file(2, 0);
     size_t size;
     uint8_t *bytes = read_whole(path, &size);
@@ -411,7 +449,8 @@ START_TEST(garbage_after_the_last_image) {
 }
 END_TEST
 
-START_TEST(decompression_bomb_is_refused) {
+START_TEST(decompression_bomb_is_refused)
+{
     char *path = tmp_path("bomb.mlt");
     mlt_file_info info;
     fill_file_info(&info);
@@ -444,7 +483,8 @@ END_TEST
 /* An empty image whose STRINGS stream is replaced by one zstd block built by
  * hand, with the summary announcing one string "abc". */
 static mlt_status open_with_strings_block(const uint8_t *payload, size_t stored, uint32_t raw_len,
-                                          mlt_error *err) {
+                                          mlt_error *err)
+{
     char *path = tmp_path("zstd.mlt");
     mlt_file_info info;
     fill_file_info(&info);
@@ -492,7 +532,8 @@ static mlt_status open_with_strings_block(const uint8_t *payload, size_t stored,
     return st;
 }
 
-static size_t compress_text(uint8_t *out, size_t cap, const char *text, size_t n, int pledge) {
+static size_t compress_text(uint8_t *out, size_t cap, const char *text, size_t n, int pledge)
+{
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, pledge);
     size_t got = ZSTD_compress2(cctx, out, cap, text, n);
@@ -501,7 +542,8 @@ static size_t compress_text(uint8_t *out, size_t cap, const char *text, size_t n
     return got;
 }
 
-START_TEST(zstd_framing_rules) {
+START_TEST(zstd_framing_rules)
+{
     const char record[] = "\003abc";
     uint8_t payload[200];
     mlt_error err;
@@ -523,7 +565,8 @@ START_TEST(zstd_framing_rules) {
 }
 END_TEST
 
-START_TEST(checksum_mismatch_names_the_image) {
+START_TEST(checksum_mismatch_names_the_image)
+{
     char *path = write_small_file(2, 1);
     mlt_reader *r;
     mlt_error err;
@@ -552,13 +595,21 @@ START_TEST(checksum_mismatch_names_the_image) {
 }
 END_TEST
 
-Suite *damage_suite(void) {
-    const TTest *tests[] = {truncated_at_every_byte, bit_flips_in_compressed_file,
-        bit_flips_in_stored_file, unknown_ancillary_stream_is_skipped,
-        unknown_critical_stream_is_refused, unknown_summary_fields_are_skipped,
-        lying_summary_counts_are_refused, declared_sizes_larger_than_the_file,
-        newer_major_refused_newer_minor_read, bad_magic_and_text_mode_damage,
-        garbage_after_the_last_image, decompression_bomb_is_refused, zstd_framing_rules,
-        checksum_mismatch_names_the_image};
+Suite *damage_suite(void)
+{
+    const TTest *tests[] = {truncated_at_every_byte,
+                            bit_flips_in_compressed_file,
+                            bit_flips_in_stored_file,
+                            unknown_ancillary_stream_is_skipped,
+                            unknown_critical_stream_is_refused,
+                            unknown_summary_fields_are_skipped,
+                            lying_summary_counts_are_refused,
+                            declared_sizes_larger_than_the_file,
+                            newer_major_refused_newer_minor_read,
+                            bad_magic_and_text_mode_damage,
+                            garbage_after_the_last_image,
+                            decompression_bomb_is_refused,
+                            zstd_framing_rules,
+                            checksum_mismatch_names_the_image};
     return ts_suite("damage", "damage", 120, tests, TS_COUNT(tests));
 }

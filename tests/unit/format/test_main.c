@@ -10,9 +10,10 @@ Suite *writer_rules_suite(void);
 Suite *writer_fork_suite(void);
 Suite *compact_suite(void);
 
-int main(void) {
+int main(void)
+{
     Suite *suites[] = {roundtrip_suite(), damage_suite(), writer_rules_suite(), writer_fork_suite(),
-        compact_suite()};
+                       compact_suite()};
     int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,7 +9,8 @@
 
 Suite *roundtrip_suite(void);
 
-static mlt_reader *open_ok(const char *path) {
+static mlt_reader *open_ok(const char *path)
+{
     mlt_reader *r;
     mlt_error err;
     ck_assert_msg(mlt_reader_open(path, NULL, &r, &err) == MLT_OK, "%s", err.message);
@@ -17,7 +18,8 @@ static mlt_reader *open_ok(const char *path) {
     return r;
 }
 
-START_TEST(file_info_round_trip) {
+START_TEST(file_info_round_trip)
+{
     char *path = write_small_file(1, 0);
     mlt_reader *r = open_ok(path);
     const mlt_file_info *got = mlt_reader_file_info(r);
@@ -38,7 +40,8 @@ START_TEST(file_info_round_trip) {
     ck_assert_uint_eq(got->run_id, want.run_id);
     ck_assert_int_eq(got->argv_withheld, 0);
     ck_assert_uint_eq(got->argc, 4);
-    for (int i = 0; i < 4; i++) ck_assert_str_eq(got->argv[i], want.argv[i]);
+    for (int i = 0; i < 4; i++)
+        ck_assert_str_eq(got->argv[i], want.argv[i]);
     ck_assert(got->start_time == want.start_time);
     struct stat sb;
     ck_assert_int_eq(stat(path, &sb), 0);
@@ -49,10 +52,14 @@ START_TEST(file_info_round_trip) {
 }
 END_TEST
 
-START_TEST(absent_strings_and_withheld_argv) {
+START_TEST(absent_strings_and_withheld_argv)
+{
     char *path = tmp_path("absent.mlt");
-    mlt_file_info info = {.argv_withheld = 1, .byte_order = MLT_BYTE_ORDER_BIG, .run_id = UINT64_MAX,
-                          .pid = UINT64_MAX, .python_hexversion = UINT64_MAX};
+    mlt_file_info info = {.argv_withheld = 1,
+                          .byte_order = MLT_BYTE_ORDER_BIG,
+                          .run_id = UINT64_MAX,
+                          .pid = UINT64_MAX,
+                          .python_hexversion = UINT64_MAX};
     mlt_writer_options options = {.file_mode = 0640};
     mlt_writer *w;
     mlt_error err;
@@ -77,26 +84,30 @@ START_TEST(absent_strings_and_withheld_argv) {
 }
 END_TEST
 
-static void round_trip(const heap_spec *s, int images, const mlt_writer_options *options) {
+static void round_trip(const heap_spec *s, int images, const mlt_writer_options *options)
+{
     char *path = tmp_path("heap.mlt");
     mlt_file_info info;
     fill_file_info(&info);
     mlt_writer *w;
     mlt_error err;
     ck_assert_int_eq(mlt_writer_open(path, &info, options, &w, &err), MLT_OK);
-    for (int i = 0; i < images; i++) write_heap(w, s, (uint64_t)i);
+    for (int i = 0; i < images; i++)
+        write_heap(w, s, (uint64_t)i);
     uint64_t size = mlt_writer_file_size(w);
     mlt_writer_close(w);
     mlt_reader *r = open_ok(path);
     ck_assert_uint_eq(mlt_reader_file_size(r), size);
     ck_assert_uint_eq(mlt_reader_image_count(r), (size_t)images);
-    for (int i = 0; i < images; i++) check_heap(r, (size_t)i, s, (uint64_t)i);
+    for (int i = 0; i < images; i++)
+        check_heap(r, (size_t)i, s, (uint64_t)i);
     mlt_reader_close(r);
     remove(path);
     free(path);
 }
 
-START_TEST(empty_image) {
+START_TEST(empty_image)
+{
     heap_spec s = {.objects = 0, .types = 0, .strings = 0};
     round_trip(&s, 2, NULL);
 }
@@ -105,7 +116,8 @@ END_TEST
 /* Image kinds: a call delta round-trips with no objects; a "delta" that
  * carries objects is malformed and an unknown kind needs a newer reader, yet
  * both stay listed and the images around them stay readable. */
-START_TEST(call_deltas_and_unknown_kinds) {
+START_TEST(call_deltas_and_unknown_kinds)
+{
     char *path = tmp_path("kinds.mlt");
     mlt_file_info file;
     fill_file_info(&file);
@@ -156,28 +168,48 @@ START_TEST(call_deltas_and_unknown_kinds) {
 }
 END_TEST
 
-START_TEST(small_images_every_block_size) {
+START_TEST(small_images_every_block_size)
+{
     static const uint32_t sizes[] = {1, 2, 3, 7, 64, 4096, 0};
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
-        heap_spec s = {.objects = 300, .types = 7, .strings = 20, .seed = 3,
-                       .addr_base = 0x10000, .roots = 1, .previews = 1, .edges = 1};
+        heap_spec s = {.objects = 300,
+                       .types = 7,
+                       .strings = 20,
+                       .seed = 3,
+                       .addr_base = 0x10000,
+                       .roots = 1,
+                       .previews = 1,
+                       .edges = 1};
         mlt_writer_options options = {.block_size = sizes[k], .store_only = k % 2};
         round_trip(&s, 2, &options);
     }
 }
 END_TEST
 
-START_TEST(addresses_near_two_to_the_64) {
-    heap_spec s = {.objects = 1000, .types = 2, .strings = 3, .seed = 9, .roots = 1,
-                   .previews = 1, .edges = 1};
+START_TEST(addresses_near_two_to_the_64)
+{
+    heap_spec s = {.objects = 1000,
+                   .types = 2,
+                   .strings = 3,
+                   .seed = 9,
+                   .roots = 1,
+                   .previews = 1,
+                   .edges = 1};
     s.addr_base = UINT64_MAX - 48 * (s.objects - 1) - 2 * 16; /* the last object ends at 2^64-1 */
     round_trip(&s, 1, NULL);
 }
 END_TEST
 
-START_TEST(million_objects) {
-    heap_spec s = {.objects = 1000000, .types = 300, .strings = 2000, .seed = 5,
-                   .addr_base = 0x7f1200000000ull, .roots = 1, .previews = 1, .edges = 1};
+START_TEST(million_objects)
+{
+    heap_spec s = {.objects = 1000000,
+                   .types = 300,
+                   .strings = 2000,
+                   .seed = 5,
+                   .addr_base = 0x7f1200000000ull,
+                   .roots = 1,
+                   .previews = 1,
+                   .edges = 1};
     char *path = tmp_path("million.mlt");
     mlt_file_info info;
     fill_file_info(&info);
@@ -191,9 +223,11 @@ START_TEST(million_objects) {
     mlt_image_info got;
     ck_assert_int_eq(mlt_reader_image_info(r, 0, &got, &err), MLT_OK);
     /* A figure for the report, not an assertion: measured in bench/ too. */
-    fprintf(stderr, "format: %llu objects, %llu edges, %llu previews: image %llu bytes = %.2f "
-            "bytes/object\n", (unsigned long long)got.object_count,
-            (unsigned long long)got.edge_count, (unsigned long long)got.preview_count,
+    fprintf(stderr,
+            "format: %llu objects, %llu edges, %llu previews: image %llu bytes = %.2f "
+            "bytes/object\n",
+            (unsigned long long)got.object_count, (unsigned long long)got.edge_count,
+            (unsigned long long)got.preview_count,
             (unsigned long long)mlt_reader_image_length(r, 0),
             (double)mlt_reader_image_length(r, 0) / (double)got.object_count);
     mlt_reader_close(r);
@@ -202,7 +236,8 @@ START_TEST(million_objects) {
 }
 END_TEST
 
-START_TEST(long_and_unicode_strings) {
+START_TEST(long_and_unicode_strings)
+{
     char *path = tmp_path("strings.mlt");
     mlt_file_info info;
     fill_file_info(&info);
@@ -214,7 +249,8 @@ START_TEST(long_and_unicode_strings) {
     fill_image_info(&image, 0);
     size_t big = 1u << 20;
     char *long_name = malloc(big);
-    for (size_t i = 0; i < big; i++) long_name[i] = (char)('a' + (i * 7) % 26);
+    for (size_t i = 0; i < big; i++)
+        long_name[i] = (char)('a' + (i * 7) % 26);
     const char *names[] = {"", "\xe6\x97\xa5\xe6\x9c\xac", "\0nul\0inside", "x"};
     size_t lengths[] = {0, 6, 11, 1};
     uint32_t ids[5];
@@ -249,7 +285,8 @@ START_TEST(long_and_unicode_strings) {
 }
 END_TEST
 
-START_TEST(preview_at_maximum_length) {
+START_TEST(preview_at_maximum_length)
+{
     char *path = tmp_path("preview.mlt");
     mlt_file_info info;
     fill_file_info(&info);
@@ -264,13 +301,20 @@ START_TEST(preview_at_maximum_length) {
     mlt_type t = {.name = sid, .address = UINT64_MAX, .basicsize = UINT64_MAX, .itemsize = 1};
     ck_assert_int_eq(mlt_writer_add_type(w, &t, &type, &err), MLT_OK);
     uint8_t data[MLT_PREVIEW_MAX];
-    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)i;
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)i;
     for (uint64_t i = 0; i < 3; i++) {
-        mlt_object o = {.address = 16 * (i + 1), .type = type, .flags = MLT_OBJ_FLAGS_KNOWN,
-                        .size = UINT64_MAX - i, .refcount = UINT64_MAX};
+        mlt_object o = {.address = 16 * (i + 1),
+                        .type = type,
+                        .flags = MLT_OBJ_FLAGS_KNOWN,
+                        .size = UINT64_MAX - i,
+                        .refcount = UINT64_MAX};
         ck_assert_int_eq(mlt_writer_add_object(w, &o, &err), MLT_OK);
     }
-    mlt_preview p = {.object = 2, .kind = MLT_PREVIEW_BYTES, .truncated = 1, .data = data,
+    mlt_preview p = {.object = 2,
+                     .kind = MLT_PREVIEW_BYTES,
+                     .truncated = 1,
+                     .data = data,
                      .length = MLT_PREVIEW_MAX};
     ck_assert_int_eq(mlt_writer_add_preview(w, &p, &err), MLT_OK);
     ck_assert_int_eq(mlt_writer_end_image(w, UINT64_MAX, &err), MLT_OK);
@@ -301,10 +345,17 @@ START_TEST(preview_at_maximum_length) {
 }
 END_TEST
 
-START_TEST(append_across_sessions) {
+START_TEST(append_across_sessions)
+{
     char *path = tmp_path("append.mlt");
-    heap_spec s = {.objects = 500, .types = 4, .strings = 9, .seed = 2, .addr_base = 4096,
-                   .roots = 1, .previews = 1, .edges = 1};
+    heap_spec s = {.objects = 500,
+                   .types = 4,
+                   .strings = 9,
+                   .seed = 2,
+                   .addr_base = 4096,
+                   .roots = 1,
+                   .previews = 1,
+                   .edges = 1};
     mlt_file_info info;
     fill_file_info(&info);
     mlt_writer_options options = {.append = 1};
@@ -318,13 +369,15 @@ START_TEST(append_across_sessions) {
     }
     mlt_reader *r = open_ok(path);
     ck_assert_uint_eq(mlt_reader_image_count(r), 3);
-    for (int i = 0; i < 3; i++) check_heap(r, (size_t)i, &s, (uint64_t)i);
+    for (int i = 0; i < 3; i++)
+        check_heap(r, (size_t)i, &s, (uint64_t)i);
     mlt_reader_close(r);
     free(path);
 }
 END_TEST
 
-START_TEST(append_cuts_a_torn_tail) {
+START_TEST(append_cuts_a_torn_tail)
+{
     char *path = write_small_file(2, 0);
     size_t size;
     uint8_t *bytes = read_whole(path, &size);
@@ -347,7 +400,8 @@ START_TEST(append_cuts_a_torn_tail) {
 }
 END_TEST
 
-START_TEST(names_are_stable) {
+START_TEST(names_are_stable)
+{
     ck_assert_str_eq(mlt_status_name(MLT_ERR_TRUNCATED), "truncated");
     ck_assert_str_eq(mlt_trigger_name(MLT_TRIGGER_CALL_END), "call-end");
     ck_assert_str_eq(mlt_root_kind_name(MLT_ROOT_MODULE_GLOBAL), "module-global");
@@ -357,10 +411,19 @@ START_TEST(names_are_stable) {
 }
 END_TEST
 
-Suite *roundtrip_suite(void) {
-    const TTest *tests[] = {file_info_round_trip, absent_strings_and_withheld_argv, empty_image,
-        call_deltas_and_unknown_kinds, small_images_every_block_size, addresses_near_two_to_the_64,
-        million_objects, long_and_unicode_strings, preview_at_maximum_length,
-        append_across_sessions, append_cuts_a_torn_tail, names_are_stable};
+Suite *roundtrip_suite(void)
+{
+    const TTest *tests[] = {file_info_round_trip,
+                            absent_strings_and_withheld_argv,
+                            empty_image,
+                            call_deltas_and_unknown_kinds,
+                            small_images_every_block_size,
+                            addresses_near_two_to_the_64,
+                            million_objects,
+                            long_and_unicode_strings,
+                            preview_at_maximum_length,
+                            append_across_sessions,
+                            append_cuts_a_torn_tail,
+                            names_are_stable};
     return ts_suite("roundtrip", "roundtrip", 120, tests, TS_COUNT(tests));
 }

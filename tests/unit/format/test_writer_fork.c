@@ -19,21 +19,45 @@ typedef struct {
     size_t calls;
 } counting;
 
-static void *count_alloc(void *o, size_t n) { ((counting *)o)->calls++; return malloc(n); }
-static void *count_calloc(void *o, size_t c, size_t n) { ((counting *)o)->calls++; return calloc(c, n); }
-static void *count_realloc(void *o, void *p, size_t n) { ((counting *)o)->calls++; return realloc(p, n); }
-static void count_free(void *o, void *p) { (void)o; free(p); }
+static void *count_alloc(void *o, size_t n)
+{
+    ((counting *)o)->calls++;
+    return malloc(n);
+}
+static void *count_calloc(void *o, size_t c, size_t n)
+{
+    ((counting *)o)->calls++;
+    return calloc(c, n);
+}
+static void *count_realloc(void *o, void *p, size_t n)
+{
+    ((counting *)o)->calls++;
+    return realloc(p, n);
+}
+static void count_free(void *o, void *p)
+{
+    (void)o;
+    free(p);
+}
 
-static const heap_spec SPEC = {.objects = 3000, .types = 7, .strings = 40, .seed = 5,
-                               .addr_base = 0x10000, .roots = 1, .previews = 1, .edges = 1};
+static const heap_spec SPEC = {.objects = 3000,
+                               .types = 7,
+                               .strings = 40,
+                               .seed = 5,
+                               .addr_base = 0x10000,
+                               .roots = 1,
+                               .previews = 1,
+                               .edges = 1};
 
 /* In a forked child: rehome, then write image `sequence` (whole, or cut
  * short), send the file size, exit with the number of allocator calls > 0. */
-static void child_writes(mlt_writer *w, uint64_t sequence, int whole, int fd) {
+static void child_writes(mlt_writer *w, uint64_t sequence, int whole, int fd)
+{
     counting c = {0};
     mlt_allocator a = {count_alloc, count_calloc, count_realloc, count_free, &c};
     mlt_error err;
-    if (mlt_writer_rehome(w, &a, &err) != MLT_OK) _exit(10);
+    if (mlt_writer_rehome(w, &a, &err) != MLT_OK)
+        _exit(10);
     if (whole) {
         write_heap(w, &SPEC, sequence);
     } else {
@@ -51,21 +75,25 @@ static void child_writes(mlt_writer *w, uint64_t sequence, int whole, int fd) {
             noise ^= noise >> 7;
             noise ^= noise << 17;
             mlt_object o = {.address = 0x10000 + i * 32, .type = type, .size = noise >> 8};
-            if (mlt_writer_add_object(w, &o, &err) != MLT_OK) _exit(12);
+            if (mlt_writer_add_object(w, &o, &err) != MLT_OK)
+                _exit(12);
         }
         /* stopped here: the image is never ended, as if the child were killed */
     }
     uint64_t size = mlt_writer_file_size(w);
-    if (write(fd, &size, sizeof size) != (ssize_t)sizeof size) _exit(13);
+    if (write(fd, &size, sizeof size) != (ssize_t)sizeof size)
+        _exit(13);
     _exit(c.calls > 0 ? 0 : 14);
 }
 
-static uint64_t fork_and_write(mlt_writer *w, uint64_t sequence, int whole) {
+static uint64_t fork_and_write(mlt_writer *w, uint64_t sequence, int whole)
+{
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
-    if (pid == 0) child_writes(w, sequence, whole, fds[1]);
+    if (pid == 0)
+        child_writes(w, sequence, whole, fds[1]);
     close(fds[1]);
     uint64_t size = 0;
     ck_assert_int_eq(read(fds[0], &size, sizeof size), (ssize_t)sizeof size);
@@ -77,7 +105,8 @@ static uint64_t fork_and_write(mlt_writer *w, uint64_t sequence, int whole) {
 }
 
 /* A writer on a fresh file in a fresh directory. */
-static mlt_writer *open_fresh(const char *name, char **path) {
+static mlt_writer *open_fresh(const char *name, char **path)
+{
     *path = tmp_path(name);
     mlt_file_info info;
     fill_file_info(&info);
@@ -87,7 +116,8 @@ static mlt_writer *open_fresh(const char *name, char **path) {
     return w;
 }
 
-START_TEST(parent_adopts_what_the_child_wrote) {
+START_TEST(parent_adopts_what_the_child_wrote)
+{
     char *path;
     mlt_writer *w = open_fresh("fork.mlt", &path);
     mlt_error err;
@@ -102,14 +132,16 @@ START_TEST(parent_adopts_what_the_child_wrote) {
     mlt_reader *r;
     ck_assert_int_eq(mlt_reader_open(path, NULL, &r, &err), MLT_OK);
     ck_assert_uint_eq(mlt_reader_image_count(r), 3);
-    for (uint64_t i = 0; i < 3; i++) check_heap(r, i, &SPEC, i);
+    for (uint64_t i = 0; i < 3; i++)
+        check_heap(r, i, &SPEC, i);
     ck_assert_ptr_null(mlt_reader_tail_error(r));
     mlt_reader_close(r);
     free(path);
 }
 END_TEST
 
-START_TEST(a_torn_child_image_is_cut_off) {
+START_TEST(a_torn_child_image_is_cut_off)
+{
     char *path;
     mlt_writer *w = open_fresh("torn.mlt", &path);
     mlt_error err;
@@ -134,7 +166,8 @@ START_TEST(a_torn_child_image_is_cut_off) {
 }
 END_TEST
 
-START_TEST(rehome_only_between_images) {
+START_TEST(rehome_only_between_images)
+{
     char *path;
     mlt_writer *w = open_fresh("mid.mlt", &path);
     mlt_error err;
@@ -149,8 +182,9 @@ START_TEST(rehome_only_between_images) {
 }
 END_TEST
 
-Suite *writer_fork_suite(void) {
+Suite *writer_fork_suite(void)
+{
     const TTest *tests[] = {parent_adopts_what_the_child_wrote, a_torn_child_image_is_cut_off,
-        rehome_only_between_images};
+                            rehome_only_between_images};
     return ts_suite("writer_fork", "writer_fork", 0, tests, TS_COUNT(tests));
 }

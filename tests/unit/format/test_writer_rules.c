@@ -19,7 +19,8 @@ typedef struct {
     uint32_t sid, type;
 } fixture;
 
-static void start(fixture *f) {
+static void start(fixture *f)
+{
     f->path = tmp_path("rules.mlt");
     mlt_file_info info;
     fill_file_info(&info);
@@ -32,18 +33,21 @@ static void start(fixture *f) {
     ck_assert_int_eq(mlt_writer_add_type(f->w, &t, &f->type, &f->err), MLT_OK);
 }
 
-static void finish(fixture *f) {
+static void finish(fixture *f)
+{
     mlt_writer_close(f->w);
     free(f->path);
 }
 
-static void expect_usage(mlt_status st, const mlt_error *err, const char *words) {
+static void expect_usage(mlt_status st, const mlt_error *err, const char *words)
+{
     ck_assert_int_eq(st, MLT_ERR_USAGE);
     ck_assert_int_eq(err->code, MLT_ERR_USAGE);
     ck_assert_msg(strstr(err->message, words) != NULL, "'%s' lacks '%s'", err->message, words);
 }
 
-START_TEST(calls_outside_an_image) {
+START_TEST(calls_outside_an_image)
+{
     char *path = tmp_path("outside.mlt");
     mlt_file_info info;
     fill_file_info(&info);
@@ -69,7 +73,8 @@ START_TEST(calls_outside_an_image) {
 }
 END_TEST
 
-START_TEST(addresses_must_increase) {
+START_TEST(addresses_must_increase)
+{
     fixture f;
     start(&f);
     mlt_object o = {.address = 0x100, .type = f.type};
@@ -81,7 +86,8 @@ START_TEST(addresses_must_increase) {
 }
 END_TEST
 
-START_TEST(indices_must_be_in_range) {
+START_TEST(indices_must_be_in_range)
+{
     fixture f;
     start(&f);
     mlt_object o = {.address = 0x100, .type = f.type + 1};
@@ -104,7 +110,8 @@ START_TEST(indices_must_be_in_range) {
 }
 END_TEST
 
-START_TEST(edge_counts_must_match) {
+START_TEST(edge_counts_must_match)
+{
     fixture f;
     start(&f);
     mlt_object o = {.address = 0x100, .type = f.type, .edge_count = 2};
@@ -121,7 +128,8 @@ START_TEST(edge_counts_must_match) {
 }
 END_TEST
 
-START_TEST(targets_checked_at_end) {
+START_TEST(targets_checked_at_end)
+{
     fixture f;
     start(&f);
     mlt_object o = {.address = 0x100, .type = f.type, .edge_count = 1};
@@ -139,7 +147,8 @@ START_TEST(targets_checked_at_end) {
 }
 END_TEST
 
-START_TEST(previews_follow_the_rules) {
+START_TEST(previews_follow_the_rules)
+{
     fixture f;
     start(&f);
     for (uint64_t i = 0; i < 3; i++) {
@@ -160,7 +169,8 @@ START_TEST(previews_follow_the_rules) {
 }
 END_TEST
 
-START_TEST(bad_options_and_paths) {
+START_TEST(bad_options_and_paths)
+{
     mlt_file_info info;
     fill_file_info(&info);
     mlt_writer *w;
@@ -185,7 +195,8 @@ START_TEST(bad_options_and_paths) {
 }
 END_TEST
 
-START_TEST(device_full) {
+START_TEST(device_full)
+{
     mlt_file_info info;
     fill_file_info(&info);
     mlt_writer *w;
@@ -197,7 +208,8 @@ START_TEST(device_full) {
 END_TEST
 
 /* Runs in Check's forked child, so the file size limit dies with it. */
-START_TEST(write_failure_keeps_earlier_images) {
+START_TEST(write_failure_keeps_earlier_images)
+{
     char *path = write_small_file(2, 0);
     struct stat sb;
     ck_assert_int_eq(stat(path, &sb), 0);
@@ -223,7 +235,8 @@ START_TEST(write_failure_keeps_earlier_images) {
         mlt_object o = {.address = 16 * (i + 1), .type = type, .size = i, .refcount = i};
         st = mlt_writer_add_object(w, &o, &err);
     }
-    if (st == MLT_OK) st = mlt_writer_end_image(w, 0, &err);
+    if (st == MLT_OK)
+        st = mlt_writer_end_image(w, 0, &err);
     ck_assert_int_eq(st, MLT_ERR_IO);
     ck_assert_msg(strstr(err.message, path) && strstr(err.message, "offset"), "%s", err.message);
     ck_assert_uint_eq(mlt_writer_file_size(w), good);
@@ -243,10 +256,16 @@ START_TEST(write_failure_keeps_earlier_images) {
 }
 END_TEST
 
-Suite *writer_rules_suite(void) {
-    const TTest *tests[] = {calls_outside_an_image, addresses_must_increase,
-        indices_must_be_in_range, edge_counts_must_match, targets_checked_at_end,
-        previews_follow_the_rules, bad_options_and_paths, device_full,
-        write_failure_keeps_earlier_images};
+Suite *writer_rules_suite(void)
+{
+    const TTest *tests[] = {calls_outside_an_image,
+                            addresses_must_increase,
+                            indices_must_be_in_range,
+                            edge_counts_must_match,
+                            targets_checked_at_end,
+                            previews_follow_the_rules,
+                            bad_options_and_paths,
+                            device_full,
+                            write_failure_keeps_earlier_images};
     return ts_suite("writer_rules", "writer_rules", 0, tests, TS_COUNT(tests));
 }

@@ -209,15 +209,14 @@ void himage_heap(hbuf *out, const himage_meta *meta, const hheap *h, const hcoun
             hb_varint(roots, fields[k]);
     }
     size_t start = himage_begin(out, meta);
-    static const uint8_t ids[STREAMS] = {HS_STRINGS, HS_TYPES, HS_OBJ_ADDR, HS_OBJ_TYPE,
-                                         HS_OBJ_SIZE, HS_OBJ_REFCNT, HS_OBJ_FLAGS, HS_OBJ_EDGES,
+    static const uint8_t ids[STREAMS] = {HS_STRINGS,     HS_TYPES,      HS_OBJ_ADDR,  HS_OBJ_TYPE,
+                                         HS_OBJ_SIZE,    HS_OBJ_REFCNT, HS_OBJ_FLAGS, HS_OBJ_EDGES,
                                          HS_EDGE_TARGET, HS_EDGE_LABEL, HS_ROOTS};
     for (int k = 0; k < STREAMS; k++) {
         stream_block(out, ids[k], &s[k]);
         hb_free(&s[k]);
     }
-    hcounts counts = {h->object_count, edge_total, h->root_count, h->type_count, h->type_count,
-                      0};
+    hcounts counts = {h->object_count, edge_total, h->root_count, h->type_count, h->type_count, 0};
     himage_end(out, start, override ? override : &counts);
 }
 

@@ -26,9 +26,18 @@ void hb_free(hbuf *b);
 
 /* Stream ids of docs/format.md section 5.3. */
 enum {
-    HS_STRINGS = 0x01, HS_TYPES = 0x02, HS_OBJ_ADDR = 0x03, HS_OBJ_TYPE = 0x04,
-    HS_OBJ_SIZE = 0x05, HS_OBJ_REFCNT = 0x06, HS_OBJ_FLAGS = 0x07, HS_OBJ_EDGES = 0x08,
-    HS_EDGE_TARGET = 0x09, HS_EDGE_LABEL = 0x0A, HS_ROOTS = 0x0B, HS_PREVIEWS = 0x80
+    HS_STRINGS = 0x01,
+    HS_TYPES = 0x02,
+    HS_OBJ_ADDR = 0x03,
+    HS_OBJ_TYPE = 0x04,
+    HS_OBJ_SIZE = 0x05,
+    HS_OBJ_REFCNT = 0x06,
+    HS_OBJ_FLAGS = 0x07,
+    HS_OBJ_EDGES = 0x08,
+    HS_EDGE_TARGET = 0x09,
+    HS_EDGE_LABEL = 0x0A,
+    HS_ROOTS = 0x0B,
+    HS_PREVIEWS = 0x80
 };
 
 /* A file header with these pid and run_id (and nothing else recorded). */
@@ -66,9 +75,9 @@ typedef struct {
     size_t object_count;
     const uint64_t *addresses;
     const uint32_t *types;
-    const uint8_t *is_new;       /* NULL: none is new */
-    const uint32_t *edge_start;  /* object_count + 1 entries; NULL: no edges */
-    const uint32_t *targets;     /* may name objects that do not exist */
+    const uint8_t *is_new;      /* NULL: none is new */
+    const uint32_t *edge_start; /* object_count + 1 entries; NULL: no edges */
+    const uint32_t *targets;    /* may name objects that do not exist */
     const uint32_t *roots;
     size_t root_count;
 } hheap;

@@ -14,8 +14,8 @@ static void small_heap(hbuf *out, const uint64_t *addresses, size_t count,
     static const uint32_t types[8] = {0, 1, 0, 1, 0, 1, 0, 1};
     hfile_header(out, 10, 1);
     himage_meta meta = {.run_id = 1, .pid = 10, .monotonic_time = 10, .identity = 1};
-    hheap heap = {two_types, 2, count, addresses, types, NULL, edge_start, targets, roots,
-                  root_count};
+    hheap heap = {two_types, 2,          count,   addresses, types,
+                  NULL,      edge_start, targets, roots,     root_count};
     himage_heap(out, &meta, &heap, override);
 }
 
@@ -74,7 +74,8 @@ void make_bomb(hbuf *out, unsigned blocks)
     for (unsigned b = 0; b < blocks; b++)
         hb_bytes(out, one.data, one.length);
     hb_free(&one);
-    hcounts counts = {.strings = 0}; /* zeros are empty strings: declare none, so they are left over */
+    hcounts counts = {
+        .strings = 0}; /* zeros are empty strings: declare none, so they are left over */
     himage_end(out, start, &counts);
 }
 
@@ -125,12 +126,16 @@ void make_cycles(hbuf *out)
                          survived[] = {0, 0, 0, 0, 0};
     hfile_header(out, 10, 1);
     for (uint64_t image = 0; image < 3; image++) {
-        himage_meta meta = {.sequence = image, .has_base = image > 0,
-                            .base_sequence = image ? image - 1 : 0, .run_id = 1, .pid = 10,
-                            .monotonic_time = 10.0 * (double)(image + 1), .identity = 1};
+        himage_meta meta = {.sequence = image,
+                            .has_base = image > 0,
+                            .base_sequence = image ? image - 1 : 0,
+                            .run_id = 1,
+                            .pid = 10,
+                            .monotonic_time = 10.0 * (double)(image + 1),
+                            .identity = 1};
         const uint8_t *is_new = image == 0 ? first : image == 1 ? created : survived;
-        hheap heap = {names, 3, image ? 5 : 1, addresses, types, is_new, edge_start, targets,
-                      roots, 1};
+        hheap heap = {names,  3,          image ? 5 : 1, addresses, types,
+                      is_new, edge_start, targets,       roots,     1};
         himage_heap(out, &meta, &heap, NULL);
     }
 }
@@ -154,11 +159,17 @@ void make_chain(hbuf *out, uint32_t length)
     static const uint32_t roots[] = {0};
     hfile_header(out, 10, 1);
     for (uint64_t image = 0; image < 3; image++) {
-        himage_meta meta = {.sequence = image, .has_base = image > 0,
-                            .base_sequence = image ? image - 1 : 0, .run_id = 1, .pid = 10,
-                            .monotonic_time = 10.0 * (double)(image + 1), .identity = 1};
-        hheap heap = {names, 1, image ? length : 0, addresses, types,
-                      image == 1 ? created : survived, edge_start, targets, roots, image ? 1 : 0};
+        himage_meta meta = {.sequence = image,
+                            .has_base = image > 0,
+                            .base_sequence = image ? image - 1 : 0,
+                            .run_id = 1,
+                            .pid = 10,
+                            .monotonic_time = 10.0 * (double)(image + 1),
+                            .identity = 1};
+        hheap heap = {names,        1,       image ? length : 0,
+                      addresses,    types,   image == 1 ? created : survived,
+                      edge_start,   targets, roots,
+                      image ? 1 : 0};
         himage_heap(out, &meta, &heap, NULL);
     }
     free(addresses);
@@ -176,8 +187,8 @@ static void runs_image(hbuf *out, const himage_meta *meta, int with_y, int y_new
     static const uint32_t types[] = {0, 1};
     static const uint32_t roots[] = {0, 1};
     uint8_t is_new[2] = {(uint8_t)x_new, (uint8_t)y_new};
-    hheap heap = {two_types, 2, with_y ? 2 : 1, addresses, types, is_new, NULL, NULL, roots,
-                  with_y ? 2 : 1};
+    hheap heap = {two_types, 2,    with_y ? 2 : 1, addresses, types,
+                  is_new,    NULL, NULL,           roots,     with_y ? 2 : 1};
     himage_heap(out, meta, &heap, NULL);
 }
 
@@ -185,35 +196,37 @@ void make_runs(hbuf *out, runs_variant variant)
 {
     hfile_header(out, 10, 1);
     himage_meta m0 = {.sequence = 0, .run_id = 1, .pid = 10, .monotonic_time = 10, .identity = 1};
-    himage_meta m1 = {.sequence = 1, .has_base = 1, .base_sequence = 0, .run_id = 1, .pid = 10,
-                      .monotonic_time = 20, .identity = 1};
-    himage_meta m2 = {.sequence = 2, .has_base = 1, .base_sequence = 1, .run_id = 1, .pid = 10,
-                      .monotonic_time = 30, .identity = 1};
-    himage_meta other = {.sequence = 2, .has_base = 1, .base_sequence = 1, .run_id = 2,
-                         .pid = 77, .monotonic_time = 1000, .identity = 1};
+    himage_meta m1 = {.sequence = 1,
+                      .has_base = 1,
+                      .base_sequence = 0,
+                      .run_id = 1,
+                      .pid = 10,
+                      .monotonic_time = 20,
+                      .identity = 1};
+    himage_meta m2 = {.sequence = 2,
+                      .has_base = 1,
+                      .base_sequence = 1,
+                      .run_id = 1,
+                      .pid = 10,
+                      .monotonic_time = 30,
+                      .identity = 1};
+    himage_meta other = {.sequence = 2,
+                         .has_base = 1,
+                         .base_sequence = 1,
+                         .run_id = 2,
+                         .pid = 77,
+                         .monotonic_time = 1000,
+                         .identity = 1};
     runs_image(out, &m0, 0, 0, 1);
     runs_image(out, &m1, 1, 1, 0);
     switch (variant) {
-    case RUNS_OTHER_RUN_INSERTED:
-        runs_image(out, &other, 1, 0, 0);
-        break;
-    case RUNS_OTHER_RUN_LAST:
-        m2 = other;
-        break;
-    case RUNS_OTHER_PID:
-        m2.pid = 11;
-        break;
-    case RUNS_SEQUENCE_BACKWARDS:
-        m2.sequence = 0;
-        break;
-    case RUNS_BASE_NOT_PREVIOUS:
-        m2.base_sequence = 0;
-        break;
-    case RUNS_CLOCK_BACKWARDS:
-        m2.monotonic_time = 15;
-        break;
-    case RUNS_CONTROL:
-        break;
+    case RUNS_OTHER_RUN_INSERTED: runs_image(out, &other, 1, 0, 0); break;
+    case RUNS_OTHER_RUN_LAST: m2 = other; break;
+    case RUNS_OTHER_PID: m2.pid = 11; break;
+    case RUNS_SEQUENCE_BACKWARDS: m2.sequence = 0; break;
+    case RUNS_BASE_NOT_PREVIOUS: m2.base_sequence = 0; break;
+    case RUNS_CLOCK_BACKWARDS: m2.monotonic_time = 15; break;
+    case RUNS_CONTROL: break;
     }
     runs_image(out, &m2, 1, 0, 0);
 }

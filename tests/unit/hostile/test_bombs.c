@@ -33,8 +33,8 @@ START_TEST(bomb_hits_the_expansion_limit_without_allocating_it)
     const mlt_error *tail = mlt_reader_tail_error(r);
     ck_assert_ptr_nonnull(tail);
     ck_assert_int_eq(tail->code, MLT_ERR_LIMIT);
-    ck_assert_msg(strstr(tail->message, "expan") && strstr(tail->message, path),
-                  "message: %s", tail->message);
+    ck_assert_msg(strstr(tail->message, "expan") && strstr(tail->message, path), "message: %s",
+                  tail->message);
     ck_assert_uint_gt(tail->offset, 0);
     mlt_reader_close(r);
 
@@ -119,7 +119,8 @@ START_TEST(object_bomb_is_refused_by_the_analysis)
     mlt_error err;
     ck_assert_int_eq(mla_analyze_file(path, NULL, &set, &err), MLT_ERR_LIMIT);
     ck_assert_msg(strstr(err.message, "10000000 objects") && strstr(err.message, "bomb") &&
-                  strstr(err.message, path), "message: %s", err.message);
+                      strstr(err.message, path),
+                  "message: %s", err.message);
     mla_object_info *info = NULL;
     ck_assert_int_eq(mla_object_paths(path, -1, 0x10, 0, 0, &info, &err), MLT_ERR_LIMIT);
     long grown = peak_rss_kib() - before;
@@ -149,8 +150,8 @@ START_TEST(giant_object_count_is_refused_before_allocation)
 
     mla_report_set *set = NULL;
     ck_assert_int_eq(mla_analyze_file(path, NULL, &set, &err), MLT_ERR_FORMAT);
-    ck_assert_msg(strstr(err.message, path) && strstr(err.message, "1099511627776"),
-                  "message: %s", err.message);
+    ck_assert_msg(strstr(err.message, path) && strstr(err.message, "1099511627776"), "message: %s",
+                  err.message);
     mla_census *census = NULL;
     ck_assert_int_eq(mla_type_census(path, -1, &census, &err), MLT_ERR_FORMAT);
     long grown = peak_rss_kib() - before;
@@ -181,8 +182,10 @@ Suite *bombs_suite(void);
 Suite *bombs_suite(void)
 {
     const TTest *tests[] = {bomb_hits_the_expansion_limit_without_allocating_it,
-        bomb_below_a_raised_limit_decodes_block_by_block,
-        string_table_bomb_is_refused_by_its_memory, object_bomb_is_refused_by_the_analysis,
-        giant_object_count_is_refused_before_allocation, object_count_over_32_bits_is_refused};
+                            bomb_below_a_raised_limit_decodes_block_by_block,
+                            string_table_bomb_is_refused_by_its_memory,
+                            object_bomb_is_refused_by_the_analysis,
+                            giant_object_count_is_refused_before_allocation,
+                            object_count_over_32_bits_is_refused};
     return ts_suite("bombs", "limits", 120, tests, TS_COUNT(tests));
 }

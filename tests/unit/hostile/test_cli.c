@@ -52,13 +52,12 @@ static char *hostile_file(void (*make)(hbuf *), const char *name)
     return path;
 }
 
-static void expect(const cli_result *r, int status, const char *text, const char *a,
-                   const char *b)
+static void expect(const cli_result *r, int status, const char *text, const char *a, const char *b)
 {
     ck_assert_msg(r->status == status, "exit %d, expected %d; stderr: %s", r->status, status,
                   r->err);
-    ck_assert_msg(strstr(text, a) && (!b || strstr(text, b)), "'%s'/'%s' not in: %s", a,
-                  b ? b : "", text);
+    ck_assert_msg(strstr(text, a) && (!b || strstr(text, b)), "'%s'/'%s' not in: %s", a, b ? b : "",
+                  text);
 }
 
 static void make_bomb_200(hbuf *out)
@@ -217,9 +216,10 @@ Suite *cli_suite(void);
 Suite *cli_suite(void)
 {
     const TTest *tests[] = {bomb_info_warns_report_fails,
-        table_and_object_bombs_report_fails_with_the_limit,
-        giant_count_report_fails_naming_the_field,
-        missing_target_and_duplicate_address_fail_naming_stream_and_record,
-        cycles_report_and_paths_terminate, mixed_runs_and_disorder_report_warns};
+                            table_and_object_bombs_report_fails_with_the_limit,
+                            giant_count_report_fails_naming_the_field,
+                            missing_target_and_duplicate_address_fail_naming_stream_and_record,
+                            cycles_report_and_paths_terminate,
+                            mixed_runs_and_disorder_report_warns};
     return ts_suite("cli", "memalot-analyze", 120, tests, TS_COUNT(tests));
 }

@@ -128,6 +128,7 @@ Suite *cycles_suite(void);
 Suite *cycles_suite(void)
 {
     const TTest *tests[] = {self_reference_and_rootless_cycle_are_reported_once,
-        cycles_under_each_are_reported_in_one_report_only, deep_chain_terminates_and_paths_are_cut};
+                            cycles_under_each_are_reported_in_one_report_only,
+                            deep_chain_terminates_and_paths_are_cut};
     return ts_suite("cycles", "cycles", 120, tests, TS_COUNT(tests));
 }

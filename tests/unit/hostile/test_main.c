@@ -13,8 +13,8 @@ Suite *redact_suite(void);
 
 int main(void)
 {
-    Suite *suites[] = {bombs_suite(), references_suite(), cycles_suite(), runs_suite(), cli_suite(),
-        redact_suite()};
+    Suite *suites[] = {bombs_suite(), references_suite(), cycles_suite(),
+                       runs_suite(),  cli_suite(),        redact_suite()};
     int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -16,13 +16,13 @@ static char *secret_dump(void)
     hbuf none = {0};
     char *path = hwrite_temp(&none, "secret.mlt");
     const char *argv[] = {"app.py", "--token=ARGV-SECRET"};
-    mlt_file_info file = {.producer = "test", .pointer_size = 8, .run_id = 5, .argc = 2,
-                          .argv = argv};
+    mlt_file_info file = {
+        .producer = "test", .pointer_size = 8, .run_id = 5, .argc = 2, .argv = argv};
     mlt_writer *w;
     mlt_error err;
     ck_assert_int_eq(mlt_writer_open(path, &file, NULL, &w, &err), MLT_OK);
-    mlt_image_info info = {.run_id = 5, .pid = 1, .monotonic_time = 1, .identity = 1,
-                           .function = "app.handle_secret"};
+    mlt_image_info info = {
+        .run_id = 5, .pid = 1, .monotonic_time = 1, .identity = 1, .function = "app.handle_secret"};
     ck_assert_int_eq(mlt_writer_begin_image(w, &info, &err), MLT_OK);
     uint32_t dict_name, user_name, attr, key, value_type;
     ck_assert_int_eq(mlt_writer_intern(w, "builtins.dict", 13, &dict_name, &err), MLT_OK);
@@ -30,8 +30,8 @@ static char *secret_dump(void)
     ck_assert_int_eq(mlt_writer_intern(w, "visible_attr", 12, &attr, &err), MLT_OK);
     ck_assert_int_eq(mlt_writer_intern(w, "KEY-SECRET", 10, &key, &err), MLT_OK);
     ck_assert_int_eq(mlt_writer_intern(w, "builtins.str", 12, &value_type, &err), MLT_OK);
-    mlt_type types[3] = {{dict_name, 0x100, 64, 0}, {user_name, 0x200, 48, 0},
-                         {value_type, 0x300, 48, 1}};
+    mlt_type types[3] = {
+        {dict_name, 0x100, 64, 0}, {user_name, 0x200, 48, 0}, {value_type, 0x300, 48, 1}};
     uint32_t index;
     for (int t = 0; t < 3; t++)
         ck_assert_int_eq(mlt_writer_add_type(w, &types[t], &index, &err), MLT_OK);
@@ -45,11 +45,13 @@ static char *secret_dump(void)
     ck_assert_int_eq(mlt_writer_add_object(w, &user, &err), MLT_OK);
     ck_assert_int_eq(mlt_writer_add_edges(w, &user_edge, 1, &err), MLT_OK);
     ck_assert_int_eq(mlt_writer_add_object(w, &text, &err), MLT_OK);
-    mlt_root root = {.kind = MLT_ROOT_MODULE_GLOBAL, .object = 0, .name = attr,
-                     .context = user_name};
+    mlt_root root = {
+        .kind = MLT_ROOT_MODULE_GLOBAL, .object = 0, .name = attr, .context = user_name};
     ck_assert_int_eq(mlt_writer_add_root(w, &root, &err), MLT_OK);
-    mlt_preview preview = {.object = 2, .kind = MLT_PREVIEW_STR,
-                           .data = (const uint8_t *)"VALUE-SECRET", .length = 12};
+    mlt_preview preview = {.object = 2,
+                           .kind = MLT_PREVIEW_STR,
+                           .data = (const uint8_t *)"VALUE-SECRET",
+                           .length = 12};
     ck_assert_int_eq(mlt_writer_add_preview(w, &preview, &err), MLT_OK);
     ck_assert_int_eq(mlt_writer_end_image(w, 0, &err), MLT_OK);
     mlt_writer_close(w);
@@ -184,6 +186,7 @@ Suite *redact_suite(void);
 Suite *redact_suite(void)
 {
     const TTest *tests[] = {redact_drops_argv_and_previews_and_hashes_keys,
-        hashes_are_stable_and_distinct, redact_refuses_its_input_as_output_and_damaged_images};
+                            hashes_are_stable_and_distinct,
+                            redact_refuses_its_input_as_output_and_damaged_images};
     return ts_suite("redact", "redact", 0, tests, TS_COUNT(tests));
 }

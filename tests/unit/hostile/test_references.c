@@ -26,9 +26,11 @@ static mlt_status decode(const char *path, mlt_error *err)
         int rc;
         long got = 0;
         while ((rc = mlt_image_next_object(img, &o, err)) == 1)
-            while ((got = mlt_image_read_edges(img, edges, 8, err)) > 0) {}
+            while ((got = mlt_image_read_edges(img, edges, 8, err)) > 0) {
+            }
         if (rc == 0 && got >= 0)
-            while ((rc = mlt_image_next_root(img, &root, err)) == 1) {}
+            while ((rc = mlt_image_next_root(img, &root, err)) == 1) {
+            }
         st = rc < 0 || got < 0 ? err->code : MLT_OK;
         mlt_image_close(img);
     }
@@ -91,7 +93,8 @@ Suite *references_suite(void);
 Suite *references_suite(void)
 {
     const TTest *tests[] = {edge_to_a_missing_object_names_stream_and_record,
-        duplicate_address_names_stream_and_record, decreasing_address_is_refused_not_wrapped,
-        root_naming_a_missing_object_names_stream_and_record};
+                            duplicate_address_names_stream_and_record,
+                            decreasing_address_is_refused_not_wrapped,
+                            root_naming_a_missing_object_names_stream_and_record};
     return ts_suite("references", "missing and repeated", 0, tests, TS_COUNT(tests));
 }

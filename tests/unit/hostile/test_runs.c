@@ -118,7 +118,8 @@ END_TEST
 START_TEST(base_not_previous_breaks_the_identity_chain)
 {
     runs_result r = analyze_runs(RUNS_BASE_NOT_PREVIOUS);
-    ck_assert(has_warning(r.report, "refers to base image sequence 0", "previous image is "
+    ck_assert(has_warning(r.report, "refers to base image sequence 0",
+                          "previous image is "
                           "sequence 1"));
     ck_assert_uint_eq(r.report->candidate_count, 0);
     runs_free(&r);
@@ -149,9 +150,11 @@ Suite *runs_suite(void);
 Suite *runs_suite(void)
 {
     const TTest *tests[] = {control_reports_y_aged_ten_seconds,
-        image_of_another_run_is_excluded_and_ages_skip_it, other_run_as_last_image_is_not_evaluated,
-        other_pid_breaks_the_identity_chain, base_not_previous_breaks_the_identity_chain,
-        sequence_going_backwards_breaks_the_identity_chain,
-        clock_going_backwards_warns_and_gives_no_negative_age};
+                            image_of_another_run_is_excluded_and_ages_skip_it,
+                            other_run_as_last_image_is_not_evaluated,
+                            other_pid_breaks_the_identity_chain,
+                            base_not_previous_breaks_the_identity_chain,
+                            sequence_going_backwards_breaks_the_identity_chain,
+                            clock_going_backwards_warns_and_gives_no_negative_age};
     return ts_suite("runs", "order and origin", 0, tests, TS_COUNT(tests));
 }
