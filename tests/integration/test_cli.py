@@ -161,12 +161,14 @@ def test_other_documents_name_their_schema(dumps):
 
 
 def test_a_real_program(default_python, dump_dir):
-    """The report on a real dump validates and finds the sample's leak."""
+    """The report on a real dump validates and finds the sample's leak. Six seconds of a
+    1 s lifetime: on a loaded machine the interval slips, and a leak first seen in the first
+    image after the warm-up is not yet a candidate (issue #12 makes that a warning)."""
     check = validator()
     sample = os.path.join(REPO, "samples", "request_log.py")
     folder = os.path.join(dump_dir, "dumps")
     proc = default_python.run(["-m", "memalot", "--lifetime", "1", "--dir", folder, sample],
-                              env=default_python.env(MEMALOT_SAMPLE_SECONDS="3"),
+                              env=default_python.env(MEMALOT_SAMPLE_SECONDS="6"),
                               cwd=os.path.dirname(sample))
     assert proc.returncode == 0, proc.stderr
     files = glob.glob(os.path.join(folder, "*.mlt"))

@@ -72,6 +72,11 @@ def is_open() -> bool:
     return _state.is_open
 
 
+def images_written() -> int:
+    """Images (full or call deltas) appended to the open file so far."""
+    return _state.ledger.images
+
+
 def current_path() -> Optional[str]:
     return _state.path
 
