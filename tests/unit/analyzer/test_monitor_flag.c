@@ -9,15 +9,11 @@
 
 #include "analysis_test_util.h"
 #include "check_suite.h"
+#include "time_options.h"
 
 static mla_options zero_lifetime(int each)
 {
-    mla_options o;
-    mla_options_init(&o);
-    o.criterion.kind = MLT_CRITERION_TIME;
-    o.criterion.lifetime = 0.0;
-    o.criterion.warmup = 0.0;
-    o.warmup_defaulted = 0;
+    mla_options o = ts_time_options(0.0, 0.0);
     o.each = each;
     return o;
 }
