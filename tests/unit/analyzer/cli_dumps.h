@@ -45,11 +45,10 @@ static inline int cli_dumps_run(const char *suite_name, const char *tcase,
 {
     if (cli_dumps_make() != 0)
         return 1;
-    Suite *suites[] = {ts_suite(suite_name, tcase, 120, tests, count)};
-    int failed = ts_run(suites, TS_COUNT(suites));
+    int status = ts_main(suite_name, tcase, 120, tests, count);
     synth_remove_set(cli_dumps_dir, extra, extra_count);
     free(cli_dumps_dir);
-    return failed ? 1 : 0;
+    return status;
 }
 
 #endif /* MEMALOT_TEST_CLI_DUMPS_H */

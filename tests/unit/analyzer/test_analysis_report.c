@@ -1006,8 +1006,5 @@ int main(void)
                             paths_prefer_visible_holders,
                             clock_going_back_warns,
                             progress_reports_phases};
-    Suite *s = ts_suite("analysis-report", "files", 120, tests, TS_COUNT(tests));
-    Suite *suites[] = {s};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ts_main("analysis-report", "files", 120, tests, TS_COUNT(tests));
 }

@@ -98,8 +98,5 @@ int main(void)
 {
     const TTest *tests[] = {monitor_objects_and_what_only_they_reach_are_not_candidates,
                             an_object_that_escapes_the_monitor_is_reported_at_the_next_image};
-    Suite *s = ts_suite("monitor-flag", "files", 60, tests, TS_COUNT(tests));
-    Suite *suites[] = {s};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ts_main("monitor-flag", "files", 60, tests, TS_COUNT(tests));
 }

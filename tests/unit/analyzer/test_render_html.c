@@ -67,8 +67,5 @@ int main(void)
 {
     const TTest *tests[] = {one_row_and_one_series_per_leaking_type, dump_strings_are_escaped,
                             each_gives_one_section_per_report};
-    Suite *suite = ts_suite("render_html", "html", 0, tests, TS_COUNT(tests));
-    Suite *suites[] = {suite};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? 1 : 0;
+    return ts_main("render_html", "html", 0, tests, TS_COUNT(tests));
 }

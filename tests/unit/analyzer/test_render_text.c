@@ -177,8 +177,5 @@ int main(void)
                             long_tables_are_cut_with_a_count,
                             human_sizes_and_times,
                             color_decision_follows_no_color};
-    Suite *suite = ts_suite("render_text", "text", 0, tests, TS_COUNT(tests));
-    Suite *suites[] = {suite};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? 1 : 0;
+    return ts_main("render_text", "text", 0, tests, TS_COUNT(tests));
 }
