@@ -24,3 +24,10 @@ int ts_run(Suite *const *suites, size_t count)
     srunner_free(runner);
     return failed;
 }
+
+int ts_main(const char *name, const char *tcase, int timeout, const TTest *const *tests,
+            size_t count)
+{
+    Suite *suites[] = {ts_suite(name, tcase, timeout, tests, count)};
+    return ts_run(suites, TS_COUNT(suites)) ? 1 : 0;
+}

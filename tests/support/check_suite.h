@@ -16,4 +16,9 @@ Suite *ts_suite(const char *name, const char *tcase, int timeout, const TTest *c
 /* Runs the suites (and frees them); returns how many tests failed. */
 int ts_run(Suite *const *suites, size_t count);
 
+/* The whole main of a program of one suite (see ts_suite): runs it and
+ * returns the exit status, 1 when a test failed. */
+int ts_main(const char *name, const char *tcase, int timeout, const TTest *const *tests,
+            size_t count);
+
 #endif

@@ -15,6 +15,8 @@
 
 #include <stdlib.h>
 
+#include <check.h>
+
 /* Everything written to a temporary file, as a string (caller frees). */
 static inline char *read_back(FILE *file)
 {
@@ -42,5 +44,19 @@ static inline size_t count_occurrences(const char *text, const char *needle)
         count++;
     return count;
 }
+
+/* Each of needles[0..count) occurs in text (present) or none does (absent).
+ * A macro, so that a failure points at the test's line; the text goes to
+ * stderr, since a Check message cannot hold a whole report. */
+#define EXPECT_IN(text, present, needles)                                                          \
+    do {                                                                                           \
+        for (size_t n_ = 0; n_ < sizeof(needles) / sizeof((needles)[0]); n_++) {                   \
+            int found_ = strstr((text), (needles)[n_]) != NULL;                                    \
+            if (found_ != (present))                                                               \
+                fprintf(stderr, "in:\n%s\n", (text));                                              \
+            ck_assert_msg(found_ == (present), "%s \"%s\"", (present) ? "no" : "unwanted",         \
+                          (needles)[n_]);                                                          \
+        }                                                                                          \
+    } while (0)
 
 #endif /* MEMALOT_TEST_RENDER_UNITS_H */

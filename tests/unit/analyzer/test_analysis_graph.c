@@ -490,8 +490,5 @@ int main(void)
                             criterion_defaults,
                             filters,
                             quoting};
-    Suite *s = ts_suite("analysis-graph", "algorithms", 120, tests, TS_COUNT(tests));
-    Suite *suites[] = {s};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ts_main("analysis-graph", "algorithms", 120, tests, TS_COUNT(tests));
 }

@@ -12,6 +12,7 @@
 
 #include "analysis_test_util.h"
 #include "check_suite.h"
+#include "time_options.h"
 
 #define LIST_ADDR 0x10000u
 #define LIST2_ADDR 0x10100u
@@ -60,23 +61,12 @@ static void write_leak(const char *path, int images, uint32_t per_image, int two
     at_dump_close(d);
 }
 
-static mla_options time_options(double lifetime, double warmup)
-{
-    mla_options o;
-    mla_options_init(&o);
-    o.criterion.kind = MLT_CRITERION_TIME;
-    o.criterion.lifetime = lifetime;
-    o.criterion.warmup = warmup;
-    o.warmup_defaulted = 0;
-    return o;
-}
-
 START_TEST(leak_through_list)
 {
     char *path = at_tmp_path("leak.mlt");
     write_leak(path, 5, 250, 0);
     /* E = image 4 (t 40). Warm-up 5: f >= 2. Lifetime 15: t_f <= 25: f = 2. */
-    mla_options o = time_options(15.0, 5.0);
+    mla_options o = ts_time_options(15.0, 5.0);
     mla_report_set *set = at_analyze(path, &o);
     ck_assert_uint_eq(mla_report_set_count(set), 1);
     const mla_report *r = mla_report_set_get(set, 0);
@@ -142,7 +132,7 @@ START_TEST(thousand_in_one_list_two_containers)
 {
     char *path = at_tmp_path("clusters.mlt");
     write_leak(path, 3, 1000, 1);
-    mla_options o = time_options(10.0, 0.0);
+    mla_options o = ts_time_options(10.0, 0.0);
     const char *inc[] = {"Request"};
     o.include = inc;
     o.include_count = 1;
@@ -193,7 +183,7 @@ START_TEST(criterion_from_dump_and_default_warmup)
     /* Warm-up 20: t_{f-1} >= 20 needs f >= 3; lifetime 20 at t 30 needs f <= 1. */
     ck_assert_uint_eq(r->candidate_count, 0);
     mla_report_set_free(set);
-    mla_options o = time_options(20.0, 0.0);
+    mla_options o = ts_time_options(20.0, 0.0);
     set = at_analyze(path, &o);
     r = mla_report_set_get(set, 0);
     ck_assert_uint_eq(r->candidate_count, 1); /* f = 1, age exactly 20 */
@@ -224,7 +214,7 @@ START_TEST(chains_across_ten_images)
         at_image_end(d);
     }
     at_dump_close(d);
-    mla_options o = time_options(50.0, 0.0);
+    mla_options o = ts_time_options(50.0, 0.0);
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
     ck_assert_uint_eq(r->candidate_count, 1);
@@ -234,7 +224,7 @@ START_TEST(chains_across_ten_images)
     ck_assert_uint_eq(r->warning_count, 0);
     mla_report_set_free(set);
     /* Lifetime 40: C (first at image 5, t 50) is exactly 40 old at t 90. */
-    o = time_options(40.0, 0.0);
+    o = ts_time_options(40.0, 0.0);
     set = at_analyze(path, &o);
     r = mla_report_set_get(set, 0);
     ck_assert_uint_eq(r->candidate_count, 2);
@@ -268,7 +258,7 @@ START_TEST(broken_chains_warn)
         at_image_end(d);
     }
     at_dump_close(d);
-    mla_options o = time_options(15.0, 0.0);
+    mla_options o = ts_time_options(15.0, 0.0);
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
     ck_assert(at_has_warning(r, "image 2 refers to base image sequence 0"));
@@ -304,7 +294,7 @@ START_TEST(mixed_runs_excluded)
         at_image_end(d);
     }
     at_dump_close(d);
-    mla_options o = time_options(20.0, 0.0);
+    mla_options o = ts_time_options(20.0, 0.0);
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
     ck_assert(at_has_warning(r, "image 2 belongs to run"));
@@ -450,7 +440,7 @@ START_TEST(path_labels)
         at_image_end(d);
     }
     at_dump_close(d);
-    mla_options o = time_options(0.0, 0.0);
+    mla_options o = ts_time_options(0.0, 0.0);
     const char *inc[] = {"app.Leaf", "app.Local"};
     o.include = inc;
     o.include_count = 2;
@@ -514,7 +504,7 @@ START_TEST(external_root_and_preview)
         at_image_end(d);
     }
     at_dump_close(d);
-    mla_options o = time_options(0.0, 0.0);
+    mla_options o = ts_time_options(0.0, 0.0);
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
     ck_assert_uint_eq(r->candidate_count, 1);
@@ -551,7 +541,7 @@ START_TEST(example_budget)
         at_image_end(d);
     }
     at_dump_close(d);
-    mla_options o = time_options(0.0, 0.0);
+    mla_options o = ts_time_options(0.0, 0.0);
     o.max_object_details = 7;
     o.exclude = (const char *[]){"Root"};
     o.exclude_count = 1;
@@ -583,7 +573,7 @@ START_TEST(each_mode_reports_once)
 {
     char *path = at_tmp_path("each.mlt");
     write_leak(path, 5, 10, 0);
-    mla_options o = time_options(10.0, 0.0);
+    mla_options o = ts_time_options(10.0, 0.0);
     o.each = 1;
     const char *inc[] = {"Request"};
     o.include = inc;
@@ -747,7 +737,7 @@ START_TEST(torn_tail_warns)
     long size = ftell(f);
     fclose(f);
     ck_assert_int_eq(truncate(path, size - 20), 0);
-    mla_options o = time_options(10.0, 0.0);
+    mla_options o = ts_time_options(10.0, 0.0);
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
     ck_assert_uint_eq(r->image_count, 3);
@@ -817,7 +807,7 @@ START_TEST(linked_list_clusters)
         at_image_end(d);
     }
     at_dump_close(d);
-    mla_options o = time_options(0.0, 0.0);
+    mla_options o = ts_time_options(0.0, 0.0);
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
     ck_assert_uint_eq(r->candidate_count, 50);
@@ -884,7 +874,7 @@ START_TEST(empty_images)
         at_image_end(d);
     }
     at_dump_close(d);
-    mla_options o = time_options(0.0, 0.0);
+    mla_options o = ts_time_options(0.0, 0.0);
     o.each = 1;
     mla_report_set *set = at_analyze(path, &o);
     ck_assert_uint_eq(mla_report_set_count(set), 2);
@@ -920,7 +910,7 @@ START_TEST(paths_prefer_visible_holders)
         at_image_end(d);
     }
     at_dump_close(d);
-    mla_options o = time_options(0.0, 0.0);
+    mla_options o = ts_time_options(0.0, 0.0);
     mla_report_set *set = at_analyze(path, &o);
     const mla_report *r = mla_report_set_get(set, 0);
     ck_assert_uint_eq(r->candidate_count, 1);
@@ -980,7 +970,7 @@ START_TEST(progress_reports_phases)
     char *path = at_tmp_path("progress.mlt");
     write_leak(path, 3, 5, 0);
     progress_log log = {0, 0, 0, 0};
-    mla_options o = time_options(10.0, 0.0);
+    mla_options o = ts_time_options(10.0, 0.0);
     o.progress = record_progress;
     o.progress_context = &log;
     mla_report_set *set = at_analyze(path, &o);
@@ -1016,8 +1006,5 @@ int main(void)
                             paths_prefer_visible_holders,
                             clock_going_back_warns,
                             progress_reports_phases};
-    Suite *s = ts_suite("analysis-report", "files", 120, tests, TS_COUNT(tests));
-    Suite *suites[] = {s};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ts_main("analysis-report", "files", 120, tests, TS_COUNT(tests));
 }

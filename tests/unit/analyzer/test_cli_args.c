@@ -161,8 +161,5 @@ int main(void)
 {
     const TTest *tests[] = {values_flags_lists_and_positionals, errors_name_the_option, numbers,
                             image_references, progress_draws_only_when_enabled_and_clears};
-    Suite *suite = ts_suite("cli_args", "args", 0, tests, TS_COUNT(tests));
-    Suite *suites[] = {suite};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? 1 : 0;
+    return ts_main("cli_args", "args", 0, tests, TS_COUNT(tests));
 }

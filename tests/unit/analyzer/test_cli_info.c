@@ -6,31 +6,11 @@
  * DIR: the Python tests (tests/integration/test_cli.py, html/) use it so
  * that they check the same known heaps without a C compiler of their own.
  */
-#include "cli_run.h"
-#include "cli_synth.h"
-#include "check_suite.h"
+#include "cli_dumps.h"
 
 #include <check.h>
 #include <jansson.h>
 
-static char *dir;
-
-/* Runs before the suite, where Check's asserts cannot report. */
-static int make_dumps(void)
-{
-    char message[512];
-    dir = cli_temp_dir();
-    if (!dir || synth_write_set(dir, message, sizeof message) != 0) {
-        fprintf(stderr, "cannot write the synthetic dumps: %s\n", dir ? message : "no temp dir");
-        return -1;
-    }
-    return 0;
-}
-
-static char *dump(const char *name)
-{
-    return cli_join(dir, name);
-}
 
 /* Objects in image k of the default spec: list + requests + evils + strs + temps. */
 static long objects_in_image(long k)
@@ -40,7 +20,7 @@ static long objects_in_image(long k)
 
 START_TEST(info_lists_header_images_and_clean_tail)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *args[] = {"info", path, NULL};
     cli_result r = cli_run(args);
     ck_assert_msg(r.status == 0, "status %d, stderr: %s", r.status, r.err);
@@ -62,7 +42,7 @@ END_TEST
 
 START_TEST(info_json_has_counts_per_image)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *args[] = {"info", "--json", path, NULL};
     cli_result r = cli_run(args);
     ck_assert_int_eq(r.status, 0);
@@ -93,7 +73,7 @@ END_TEST
 
 START_TEST(info_on_torn_file_lists_earlier_images_and_the_tail_error)
 {
-    char *path = dump("torn.mlt");
+    char *path = cli_dump("torn.mlt");
     const char *args[] = {"info", path, NULL};
     cli_result r = cli_run(args);
     ck_assert_msg(r.status == 0, "status %d, stderr: %s", r.status, r.err);
@@ -120,7 +100,7 @@ END_TEST
 
 START_TEST(info_shows_withheld_argv)
 {
-    char *path = dump("withheld.mlt");
+    char *path = cli_dump("withheld.mlt");
     const char *args[] = {"info", path, NULL};
     cli_result r = cli_run(args);
     ck_assert_int_eq(r.status, 0);
@@ -136,7 +116,7 @@ START_TEST(info_bad_input_exits_2_naming_the_file)
 {
     const char *names[] = {"missing.mlt", "notes.txt", "garbage.mlt"};
     for (size_t i = 0; i < 3; i++) {
-        char *path = dump(names[i]);
+        char *path = cli_dump(names[i]);
         const char *args[] = {"info", path, NULL};
         cli_result r = cli_run(args);
         ck_assert_msg(r.status == 2, "%s: status %d", names[i], r.status);
@@ -159,7 +139,7 @@ static void expect_usage_error(const char *const *args, const char *needle)
 
 START_TEST(usage_errors_exit_2_naming_the_option)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *none[] = {NULL};
     expect_usage_error(none, "usage");
     const char *unknown_command[] = {"frobnicate", NULL};
@@ -201,12 +181,12 @@ START_TEST(output_write_failure_exits_2)
 {
     if (access("/dev/full", W_OK) != 0)
         return; /* not on this system: nothing to check */
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *commands[] = {"info", "list", "report"};
     for (size_t i = 0; i < 3; i++) {
         char command[9000];
         snprintf(command, sizeof command, "'%s' %s '%s' > /dev/full 2> /dev/null", cli_binary(),
-                 commands[i], i == 1 ? dir : path);
+                 commands[i], i == 1 ? cli_dumps_dir : path);
         int status = system(command);
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s: status %d", commands[i],
                       status);
@@ -230,7 +210,7 @@ END_TEST
 
 START_TEST(list_shows_dumps_and_errors_and_skips_other_files)
 {
-    const char *args[] = {"list", dir, NULL};
+    const char *args[] = {"list", cli_dumps_dir, NULL};
     cli_result r = cli_run(args);
     ck_assert_msg(r.status == 0, "status %d, stderr %s", r.status, r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "leaky.mlt"));
@@ -248,11 +228,11 @@ END_TEST
 START_TEST(list_json_from_memalot_dir)
 {
     const char *args[] = {"list", "--json", NULL};
-    cli_result r = cli_run_with(args, NULL, 0, "MEMALOT_DIR", dir);
+    cli_result r = cli_run_with(args, NULL, 0, "MEMALOT_DIR", cli_dumps_dir);
     ck_assert_int_eq(r.status, 0);
     json_t *doc = json_loads(r.out, 0, NULL);
     ck_assert_ptr_nonnull(doc);
-    ck_assert_str_eq(json_string_value(json_object_get(doc, "directory")), dir);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "directory")), cli_dumps_dir);
     json_t *dumps = json_object_get(doc, "dumps");
     /* sorted by name; notes.txt and short.txt are skipped, copy.bin has the signature */
     const char *expected[] = {"clean.mlt", "copy.bin", "garbage.mlt",
@@ -281,7 +261,7 @@ END_TEST
 
 START_TEST(list_missing_directory_exits_2)
 {
-    char *missing = dump("no-such-dir");
+    char *missing = cli_dump("no-such-dir");
     const char *args[] = {"list", missing, NULL};
     cli_result r = cli_run(args);
     ck_assert_int_eq(r.status, 2);
@@ -301,8 +281,6 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    if (make_dumps() != 0)
-        return 1;
     const TTest *tests[] = {info_lists_header_images_and_clean_tail,
                             info_json_has_counts_per_image,
                             info_on_torn_file_lists_earlier_images_and_the_tail_error,
@@ -314,10 +292,5 @@ int main(int argc, char **argv)
                             list_shows_dumps_and_errors_and_skips_other_files,
                             list_json_from_memalot_dir,
                             list_missing_directory_exits_2};
-    Suite *suite = ts_suite("cli_info", "info_list_usage", 120, tests, TS_COUNT(tests));
-    Suite *suites[] = {suite};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    synth_remove_set(dir, NULL, 0);
-    free(dir);
-    return failed ? 1 : 0;
+    return cli_dumps_run("cli_info", "info_list_usage", tests, TS_COUNT(tests), NULL, 0);
 }

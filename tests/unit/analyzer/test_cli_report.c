@@ -3,31 +3,11 @@
  * dumps (cli_synth.h): exit statuses, JSON contents, colors on a terminal,
  * the HTML file, and diff numbers that follow from the synthetic heap.
  */
-#include "cli_run.h"
-#include "cli_synth.h"
-#include "check_suite.h"
+#include "cli_dumps.h"
 
 #include <check.h>
 #include <jansson.h>
 
-static char *dir;
-
-/* Runs before the suite, where Check's asserts cannot report. */
-static int make_dumps(void)
-{
-    char message[512];
-    dir = cli_temp_dir();
-    if (!dir || synth_write_set(dir, message, sizeof message) != 0) {
-        fprintf(stderr, "cannot write the synthetic dumps: %s\n", dir ? message : "no temp dir");
-        return -1;
-    }
-    return 0;
-}
-
-static char *dump(const char *name)
-{
-    return cli_join(dir, name);
-}
 
 static json_t *parse(const cli_result *r)
 {
@@ -50,7 +30,7 @@ static json_t *leak_of(json_t *doc, const char *type)
 
 START_TEST(leaks_exit_1_and_exit_zero_turns_it_off)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *args[] = {"report", path, "--lifetime", "5", "--warmup", "0", NULL};
     cli_result r = cli_run(args);
     ck_assert_msg(r.status == 1, "status %d, stderr: %s", r.status, r.err);
@@ -69,7 +49,7 @@ END_TEST
 
 START_TEST(nothing_kept_exits_0)
 {
-    char *path = dump("clean.mlt");
+    char *path = cli_dump("clean.mlt");
     const char *args[] = {"report", path, "--lifetime", "5", "--warmup", "0", NULL};
     cli_result r = cli_run(args);
     ck_assert_msg(r.status == 0, "status %d, stderr: %s", r.status, r.err);
@@ -83,7 +63,7 @@ END_TEST
  * they must be reported with a lifetime of 5 s; image 3's are too young. */
 START_TEST(json_report_has_the_known_leak)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *args[] = {path, "--lifetime", "5", "--warmup", "0", "--json", NULL};
     cli_result r = cli_run(args); /* no subcommand: report is the default */
     ck_assert_int_eq(r.status, 1);
@@ -121,7 +101,7 @@ END_TEST
 
 START_TEST(each_gives_one_report_per_image_after_the_first)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *args[] = {"report", path,     "--lifetime", "5", "--warmup",
                           "0",      "--each", "--json",     NULL};
     cli_result r = cli_run(args);
@@ -141,7 +121,7 @@ END_TEST
 
 START_TEST(include_and_exclude_filter_types)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *include[] = {"report", path,        "--lifetime=5", "--warmup=0",
                              "--json", "--include", "app.",         NULL};
     cli_result r = cli_run(include);
@@ -166,7 +146,7 @@ END_TEST
 
 START_TEST(colors_only_on_a_terminal_and_never_with_no_color)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *args[] = {"report", path, "--lifetime", "5", "--warmup", "0", NULL};
     cli_result r = cli_run_with(args, NULL, 1, NULL, NULL);
     ck_assert_int_eq(r.status, 1);
@@ -196,7 +176,7 @@ END_TEST
 
 START_TEST(html_file_has_one_series_per_leaking_type)
 {
-    char *path = dump("leaky.mlt"), *html_path = dump("report.html");
+    char *path = cli_dump("leaky.mlt"), *html_path = cli_dump("report.html");
     const char *args[] = {"report", path,     "--lifetime", "5",       "--warmup",
                           "0",      "--json", "--html",     html_path, NULL};
     cli_result r = cli_run(args);
@@ -223,7 +203,8 @@ END_TEST
 
 START_TEST(report_bad_input_exits_2)
 {
-    char *missing = dump("missing.mlt"), *garbage = dump("garbage.mlt"), *leaky = dump("leaky.mlt");
+    char *missing = cli_dump("missing.mlt"), *garbage = cli_dump("garbage.mlt"),
+         *leaky = cli_dump("leaky.mlt");
     const char *no_file[] = {"report", missing, NULL};
     cli_result r = cli_run(no_file);
     ck_assert_int_eq(r.status, 2);
@@ -247,7 +228,7 @@ END_TEST
 
 START_TEST(at_evaluates_an_earlier_image)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *args[] = {"report", path, "--lifetime", "5",           "--warmup", "0",
                           "--at",   "2",  "--json",     "--exit-zero", NULL};
     cli_result r = cli_run(args);
@@ -263,7 +244,7 @@ END_TEST
 /* Image 0 -> 3 of the default spec, object sizes from cli_synth.h. */
 START_TEST(diff_counts_follow_the_heap)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     char a[4200], b[4200];
     snprintf(a, sizeof a, "%s@0", path);
     snprintf(b, sizeof b, "%s@3", path);
@@ -310,7 +291,7 @@ END_TEST
 
 START_TEST(paths_lists_the_retainers_of_one_object)
 {
-    char *path = dump("leaky.mlt");
+    char *path = cli_dump("leaky.mlt");
     const char *args[] = {"paths", path, "--id", "0x100000", "--json", NULL};
     cli_result r = cli_run(args);
     ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
@@ -344,8 +325,6 @@ END_TEST
 
 int main(void)
 {
-    if (make_dumps() != 0)
-        return 1;
     const TTest *tests[] = {leaks_exit_1_and_exit_zero_turns_it_off,
                             nothing_kept_exits_0,
                             json_report_has_the_known_leak,
@@ -357,11 +336,7 @@ int main(void)
                             at_evaluates_an_earlier_image,
                             diff_counts_follow_the_heap,
                             paths_lists_the_retainers_of_one_object};
-    Suite *suite = ts_suite("cli_report", "report_diff_paths", 120, tests, TS_COUNT(tests));
-    Suite *suites[] = {suite};
-    int failed = ts_run(suites, TS_COUNT(suites));
     static const char *const html_files[] = {"report.html"};
-    synth_remove_set(dir, html_files, 1);
-    free(dir);
-    return failed ? 1 : 0;
+    return cli_dumps_run("cli_report", "report_diff_paths", tests, TS_COUNT(tests), html_files,
+                         TS_COUNT(html_files));
 }

@@ -9,15 +9,11 @@
 
 #include "analysis_test_util.h"
 #include "check_suite.h"
+#include "time_options.h"
 
 static mla_options zero_lifetime(int each)
 {
-    mla_options o;
-    mla_options_init(&o);
-    o.criterion.kind = MLT_CRITERION_TIME;
-    o.criterion.lifetime = 0.0;
-    o.criterion.warmup = 0.0;
-    o.warmup_defaulted = 0;
+    mla_options o = ts_time_options(0.0, 0.0);
     o.each = each;
     return o;
 }
@@ -102,8 +98,5 @@ int main(void)
 {
     const TTest *tests[] = {monitor_objects_and_what_only_they_reach_are_not_candidates,
                             an_object_that_escapes_the_monitor_is_reported_at_the_next_image};
-    Suite *s = ts_suite("monitor-flag", "files", 60, tests, TS_COUNT(tests));
-    Suite *suites[] = {s};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ts_main("monitor-flag", "files", 60, tests, TS_COUNT(tests));
 }

@@ -112,8 +112,5 @@ int main(void)
 {
     const TTest *tests[] = {required_fields_and_values, each_wraps_reports,
                             invalid_utf8_is_repaired_not_dropped};
-    Suite *suite = ts_suite("render_json", "json", 0, tests, TS_COUNT(tests));
-    Suite *suites[] = {suite};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? 1 : 0;
+    return ts_main("render_json", "json", 0, tests, TS_COUNT(tests));
 }

@@ -44,14 +44,15 @@ START_TEST(table_clusters_and_paths)
     /* count, shallow, retained, growth first -> last, type */
     ck_assert_msg(strstr(text, "        1000    46.9 KiB    3.91 MiB  _~#  0 -> 1000") != NULL,
                   "%s", text);
-    ck_assert_ptr_nonnull(strstr(text, "1000 x app.Request (3.91 MiB retained) held by module "
-                                       "global app.cache -> .items -> [*] -> app.Request"));
-    ck_assert_ptr_nonnull(strstr(text, "        app.cache -> .items -> [3]\n"));
-    ck_assert_ptr_nonnull(strstr(text, "app.main:pending (thread 1) -> ... -> [3]\n"));
-    ck_assert_ptr_nonnull(strstr(text, "age >= 20.5 s / 12 calls"));
-    ck_assert_ptr_nonnull(strstr(text, "(identity approximate)"));
-    ck_assert_ptr_nonnull(strstr(text, "  app.Request (1 of 1000):\n    0x7f0000001000 48 B"));
-    ck_assert_ptr_nonnull(strstr(text, "warning: identities of 3 objects are approximate"));
+    static const char *const shown[] = {"1000 x app.Request (3.91 MiB retained) held by module "
+                                        "global app.cache -> .items -> [*] -> app.Request",
+                                        "        app.cache -> .items -> [3]\n",
+                                        "app.main:pending (thread 1) -> ... -> [3]\n",
+                                        "age >= 20.5 s / 12 calls",
+                                        "(identity approximate)",
+                                        "  app.Request (1 of 1000):\n    0x7f0000001000 48 B",
+                                        "warning: identities of 3 objects are approximate"};
+    EXPECT_IN(text, 1, shown);
     free(text);
 }
 END_TEST
@@ -132,8 +133,8 @@ START_TEST(clean_report_says_so)
     mla_report report = fixture_clean_report();
     char *text = render(&report, 0, 0);
     ck_assert_ptr_nonnull(strstr(text, "No leak candidates."));
-    ck_assert_ptr_null(strstr(text, "Suspects"));
-    ck_assert_ptr_null(strstr(text, "COUNT"));
+    static const char *const table[] = {"Suspects", "COUNT"};
+    EXPECT_IN(text, 0, table);
     free(text);
 }
 END_TEST
@@ -177,8 +178,5 @@ int main(void)
                             long_tables_are_cut_with_a_count,
                             human_sizes_and_times,
                             color_decision_follows_no_color};
-    Suite *suite = ts_suite("render_text", "text", 0, tests, TS_COUNT(tests));
-    Suite *suites[] = {suite};
-    int failed = ts_run(suites, TS_COUNT(suites));
-    return failed ? 1 : 0;
+    return ts_main("render_text", "text", 0, tests, TS_COUNT(tests));
 }

@@ -37,15 +37,30 @@ static void check_run(const mld_bitmap *bm, uintptr_t first, unsigned count, uns
     }
 }
 
+/* An address and whether the map should answer that it is marked. */
+typedef struct {
+    uintptr_t address;
+    int marked;
+} probe;
+
+static void check_probes(const mld_bitmap *bm, const probe *probes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(mld_bitmap_test(bm, probes[i].address) == probes[i].marked,
+                      "0x%llx: marked %d, expected %d", (unsigned long long)probes[i].address,
+                      mld_bitmap_test(bm, probes[i].address), probes[i].marked);
+}
+
 START_TEST(marks_one_granule)
 {
     mld_bitmap *bm = new_map();
     ck_assert_int_eq(mld_bitmap_test(bm, 0x7f0000001000), 0);
     mld_bitmap_set(bm, 0x7f0000001000);
-    ck_assert_int_eq(mld_bitmap_test(bm, 0x7f0000001000), 1);
-    ck_assert_int_eq(mld_bitmap_test(bm, 0x7f0000001008), 1); /* same granule */
-    ck_assert_int_eq(mld_bitmap_test(bm, 0x7f0000001010), 0);
-    ck_assert_int_eq(mld_bitmap_test(bm, 0x7f0000000ff0), 0);
+    static const probe around[] = {{0x7f0000001000, 1},
+                                   {0x7f0000001008, 1}, /* same granule */
+                                   {0x7f0000001010, 0},
+                                   {0x7f0000000ff0, 0}};
+    check_probes(bm, around, TS_COUNT(around));
     mld_bitmap_unset(bm, 0x7f0000001000);
     ck_assert_int_eq(mld_bitmap_test(bm, 0x7f0000001000), 0);
     mld_bitmap_unset(bm, 0x100000000); /* no leaf there: nothing to do */
@@ -103,9 +118,9 @@ START_TEST(addresses_past_the_map_are_lossy_and_new)
     mld_bitmap_clear(bm);
     /* A run that starts in the map and ends past it keeps what it can. */
     mld_bitmap_mark_run(bm, MAP_END - 2 * GRANULE, 4);
-    ck_assert_int_eq(mld_bitmap_test(bm, MAP_END - 2 * GRANULE), 1);
-    ck_assert_int_eq(mld_bitmap_test(bm, MAP_END - GRANULE), 1);
-    ck_assert_int_eq(mld_bitmap_test(bm, MAP_END - 3 * GRANULE), 0);
+    static const probe kept[] = {
+        {MAP_END - 2 * GRANULE, 1}, {MAP_END - GRANULE, 1}, {MAP_END - 3 * GRANULE, 0}};
+    check_probes(bm, kept, TS_COUNT(kept));
     ck_assert_int_eq(mld_bitmap_lossy(bm), 1);
     mld_bitmap_free(bm);
 }

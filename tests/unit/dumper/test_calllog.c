@@ -66,73 +66,87 @@ START_TEST(survivors_keep_birth_order_until_sorted)
 }
 END_TEST
 
-START_TEST(a_reborn_address_counts_once_and_lives)
+/* One event of a scripted call: a creation, a free, or an image that found
+ * the object gone and cleared its mark. */
+typedef enum { BORN, FREED, CLEARED } event_kind;
+typedef struct {
+    event_kind kind;
+    uintptr_t address;
+    size_t preheader; /* BORN only */
+} event;
+
+/* Plays events[0..n) on a fresh log and checks the survivors are want[0..w). */
+static void check_script(const event *events, size_t n, const uintptr_t *want, size_t w)
 {
     fixture f;
     open_log(&f);
-    birth(&f, 0x4000, 0);
-    mld_calllog_freed(&f.log, 0x4000);
-    birth(&f, 0x4000, 0); /* the block came back: the free was the first object's */
-    birth(&f, 0x4100, 0);
-    birth(&f, 0x4100, 0);
-    static const uintptr_t want[] = {0x4000, 0x4100};
-    check_survivors(&f, want, 2);
+    for (size_t i = 0; i < n; i++) {
+        if (events[i].kind == BORN)
+            birth(&f, events[i].address, events[i].preheader);
+        else if (events[i].kind == FREED)
+            mld_calllog_freed(&f.log, events[i].address);
+        else
+            mld_bitmap_unset(f.marks, events[i].address);
+    }
+    check_survivors(&f, want, w);
     close_log(&f);
+}
+
+#define CHECK_SCRIPT(events, want) check_script(events, TS_COUNT(events), want, TS_COUNT(want))
+
+START_TEST(a_reborn_address_counts_once_and_lives)
+{
+    static const event events[] = {
+        {BORN, 0x4000, 0},
+        {FREED, 0x4000, 0},
+        {BORN, 0x4000, 0}, /* the block came back: the free was the first object's */
+        {BORN, 0x4100, 0},
+        {BORN, 0x4100, 0}};
+    static const uintptr_t want[] = {0x4000, 0x4100};
+    CHECK_SCRIPT(events, want);
 }
 END_TEST
 
 START_TEST(a_free_counts_at_the_block_start)
 {
-    fixture f;
-    open_log(&f);
-    birth(&f, 0x5020, 32);             /* block 0x5000 */
-    birth(&f, 0x6020, 32);             /* block 0x6000 */
-    mld_calllog_freed(&f.log, 0x5020); /* not a block start of ours */
-    mld_calllog_freed(&f.log, 0x6000);
+    static const event events[] = {{BORN, 0x5020, 32}, /* block 0x5000 */
+                                   {BORN, 0x6020, 32}, /* block 0x6000 */
+                                   {FREED, 0x5020, 0}, /* not a block start of ours */
+                                   {FREED, 0x6000, 0}};
     static const uintptr_t want[] = {0x5020};
-    check_survivors(&f, want, 1);
-    close_log(&f);
+    CHECK_SCRIPT(events, want);
 }
 END_TEST
 
 START_TEST(a_newer_preheader_kills_what_it_covers)
 {
-    fixture f;
-    open_log(&f);
-    birth(&f, 0x7010, 0);
-    birth(&f, 0x7020, 0);
-    birth(&f, 0x7040, 0);
-    birth(&f, 0x7030, 32); /* block 0x7010: covers 0x7010 and 0x7020 */
+    static const event events[] = {{BORN, 0x7010, 0},
+                                   {BORN, 0x7020, 0},
+                                   {BORN, 0x7040, 0},
+                                   {BORN, 0x7030, 32}}; /* block 0x7010: covers 0x7010 and 0x7020 */
     static const uintptr_t want[] = {0x7030, 0x7040};
-    check_survivors(&f, want, 2);
-    close_log(&f);
+    CHECK_SCRIPT(events, want);
 }
 END_TEST
 
 START_TEST(killed_and_freed_marks_lift_on_rebirth)
 {
-    fixture f;
-    open_log(&f);
-    birth(&f, 0x8030, 32); /* kills 0x8010, 0x8020 */
-    mld_calllog_freed(&f.log, 0x8040);
-    birth(&f, 0x8010, 0); /* starts clean though it was killed */
-    birth(&f, 0x8040, 0); /* its block start was freed before: not its free */
+    static const event events[] = {
+        {BORN, 0x8030, 32}, /* kills 0x8010, 0x8020 */
+        {FREED, 0x8040, 0},
+        {BORN, 0x8010, 0},  /* starts clean though it was killed */
+        {BORN, 0x8040, 0}}; /* its block start was freed before: not its free */
     static const uintptr_t want[] = {0x8010, 0x8030, 0x8040};
-    check_survivors(&f, want, 3);
-    close_log(&f);
+    CHECK_SCRIPT(events, want);
 }
 END_TEST
 
 START_TEST(an_image_that_cleared_the_mark_decides_dead)
 {
-    fixture f;
-    open_log(&f);
-    birth(&f, 0x9000, 0);
-    birth(&f, 0x9100, 0);
-    mld_bitmap_unset(f.marks, 0x9000); /* an image found it gone */
+    static const event events[] = {
+        {BORN, 0x9000, 0}, {BORN, 0x9100, 0}, {CLEARED, 0x9000, 0}}; /* an image found it gone */
     static const uintptr_t want[] = {0x9100};
-    check_survivors(&f, want, 1);
-    close_log(&f);
+    CHECK_SCRIPT(events, want);
 }
 END_TEST
 

@@ -402,3 +402,15 @@ void reseal_header(uint8_t *bytes)
     uint32_t meta_len = mlt_get_u32(bytes + 12);
     mlt_put_u64(bytes + 16 + meta_len, XXH3_64bits(bytes, 16 + meta_len));
 }
+
+void check_reads_clean(const char *path, size_t images)
+{
+    mlt_reader *r;
+    mlt_error err;
+    ck_assert_msg(mlt_reader_open(path, NULL, &r, &err) == MLT_OK, "%s", err.message);
+    ck_assert_uint_eq(mlt_reader_image_count(r), images);
+    ck_assert_ptr_null(mlt_reader_tail_error(r));
+    mlt_status first;
+    ck_assert_uint_eq(decode_everything(r, &first), images);
+    mlt_reader_close(r);
+}

@@ -52,6 +52,10 @@ char *write_small_file(int images, int store_only);
  * *first_error gets the first error code (MLT_OK if none). */
 size_t decode_everything(mlt_reader *r, mlt_status *first_error);
 
+/* Checks that the file at path opens, holds exactly `images` images, has
+ * no tail error and decodes in full. */
+void check_reads_clean(const char *path, size_t images);
+
 uint8_t *read_whole(const char *path, size_t *size);
 void write_whole(const char *path, const uint8_t *bytes, size_t size);
 /* Re-computes the checksum of the image at [start, start+len) in place. */

@@ -379,34 +379,22 @@ START_TEST(test_truth_has_reuse_and_every_kind_of_object)
 }
 END_TEST
 
-START_TEST(test_keep_all_changes_nothing)
-{
-    const uint8_t keep[IMAGES] = {1, 1, 1, 1, 1};
-    compact_and_check(keep, 1);
-}
-END_TEST
+/* Which images a compaction keeps, and the seed of the run it compacts:
+ * each case is one iteration of a Check loop test. */
+static const struct {
+    uint8_t keep[IMAGES];
+    uint64_t seed;
+} keep_cases[] = {
+    {{1, 1, 1, 1, 1}, 1},                       /* keeping all changes nothing */
+    {{1, 0, 0, 1, 1}, 1},                       /* dropping middle images merges identity */
+    {{1, 0, 0, 1, 1}, 2}, {{1, 0, 1, 0, 1}, 3}, /* alternate images */
+    {{0, 0, 1, 0, 1}, 4},                       /* dropping the oldest rebases onto the run start */
+    {{0, 0, 0, 0, 1}, 5},                       /* the newest only */
+};
 
-START_TEST(test_drop_middle_images_merges_identity)
+START_TEST(test_compaction_keeps_what_it_is_told)
 {
-    const uint8_t keep[IMAGES] = {1, 0, 0, 1, 1};
-    compact_and_check(keep, 1);
-    compact_and_check(keep, 2);
-}
-END_TEST
-
-START_TEST(test_drop_alternate_images)
-{
-    const uint8_t keep[IMAGES] = {1, 0, 1, 0, 1};
-    compact_and_check(keep, 3);
-}
-END_TEST
-
-START_TEST(test_drop_oldest_images_rebases_onto_run_start)
-{
-    const uint8_t keep[IMAGES] = {0, 0, 1, 0, 1};
-    compact_and_check(keep, 4);
-    const uint8_t newest_only[IMAGES] = {0, 0, 0, 0, 1};
-    compact_and_check(newest_only, 5);
+    compact_and_check(keep_cases[_i].keep, keep_cases[_i].seed);
 }
 END_TEST
 
@@ -611,10 +599,8 @@ Suite *compact_suite(void)
     Suite *s = suite_create("compact");
     TCase *merge = tcase_create("merge");
     tcase_add_test(merge, test_truth_has_reuse_and_every_kind_of_object);
-    tcase_add_test(merge, test_keep_all_changes_nothing);
-    tcase_add_test(merge, test_drop_middle_images_merges_identity);
-    tcase_add_test(merge, test_drop_alternate_images);
-    tcase_add_test(merge, test_drop_oldest_images_rebases_onto_run_start);
+    tcase_add_loop_test(merge, test_compaction_keeps_what_it_is_told, 0,
+                        (int)(sizeof keep_cases / sizeof keep_cases[0]));
     tcase_add_test(merge, test_call_deltas_are_transparent_to_the_merge);
     suite_add_tcase(s, merge);
     TCase *errors = tcase_create("errors");

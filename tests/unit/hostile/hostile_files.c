@@ -230,3 +230,14 @@ void make_runs(hbuf *out, runs_variant variant)
     }
     runs_image(out, &m2, 1, 0, 0);
 }
+
+mla_report_set *hanalyze_temp(hbuf *bytes, const char *name, const mla_options *options,
+                              char **path)
+{
+    *path = hwrite_temp(bytes, name);
+    hb_free(bytes);
+    mla_report_set *set;
+    mlt_error err;
+    ck_assert_msg(mla_analyze_file(*path, options, &set, &err) == MLT_OK, "%s", err.message);
+    return set;
+}

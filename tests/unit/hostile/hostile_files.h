@@ -4,6 +4,7 @@
 #define MEMALOT_HOSTILE_FILES_H
 
 #include "hostile_bytes.h"
+#include "memalot/analysis.h"
 
 #define BOMB_BLOCK_RAW (4u * 1024u * 1024u) /* MLT_MAX_BLOCK_RAW: the largest legal block */
 
@@ -59,5 +60,11 @@ typedef enum {
     RUNS_CLOCK_BACKWARDS     /* last image: t = 15 */
 } runs_variant;
 void make_runs(hbuf *out, runs_variant variant);
+
+/* Writes `bytes` to a temporary file `name` (its path into *path, for
+ * hremove_temp), frees them and analyzes the file under `options`, which
+ * must succeed. */
+mla_report_set *hanalyze_temp(hbuf *bytes, const char *name, const mla_options *options,
+                              char **path);
 
 #endif

@@ -6,6 +6,7 @@
 #include "hostile_files.h"
 #include "memalot/analysis.h"
 #include "check_suite.h"
+#include "time_options.h"
 
 static const mla_type_leak *find_leak(const mla_report *report, const char *type)
 {
@@ -19,17 +20,9 @@ START_TEST(self_reference_and_rootless_cycle_are_reported_once)
 {
     hbuf bytes = {0};
     make_cycles(&bytes);
-    char *path = hwrite_temp(&bytes, "cycles.mlt");
-    hb_free(&bytes);
-    mla_options options;
-    mla_options_init(&options);
-    options.criterion.kind = MLT_CRITERION_TIME;
-    options.criterion.lifetime = 5;
-    options.criterion.warmup = 0;
-    options.warmup_defaulted = 0;
-    mla_report_set *set;
-    mlt_error err;
-    ck_assert_msg(mla_analyze_file(path, &options, &set, &err) == MLT_OK, "%s", err.message);
+    mla_options options = ts_time_options(5, 0);
+    char *path;
+    mla_report_set *set = hanalyze_temp(&bytes, "cycles.mlt", &options, &path);
     const mla_report *report = mla_report_set_get(set, 0);
     ck_assert_uint_eq(report->evaluated_image, 2);
     ck_assert_uint_eq(report->candidate_count, 4); /* Self + 3 nodes; the rooted anchor is old */
@@ -55,6 +48,7 @@ START_TEST(self_reference_and_rootless_cycle_are_reported_once)
     mla_report_set_free(set);
 
     mla_object_info *info;
+    mlt_error err;
     ck_assert_msg(mla_object_paths(path, -1, CYCLE_NODE_A, 0, 0, &info, &err) == MLT_OK, "%s",
                   err.message);
     ck_assert_uint_eq(info->referrer_count, 1);
@@ -69,18 +63,10 @@ START_TEST(cycles_under_each_are_reported_in_one_report_only)
 {
     hbuf bytes = {0};
     make_cycles(&bytes);
-    char *path = hwrite_temp(&bytes, "cycles-each.mlt");
-    hb_free(&bytes);
-    mla_options options;
-    mla_options_init(&options);
-    options.criterion.kind = MLT_CRITERION_TIME;
-    options.criterion.lifetime = 5;
-    options.criterion.warmup = 0;
-    options.warmup_defaulted = 0;
+    mla_options options = ts_time_options(5, 0);
     options.each = 1;
-    mla_report_set *set;
-    mlt_error err;
-    ck_assert_msg(mla_analyze_file(path, &options, &set, &err) == MLT_OK, "%s", err.message);
+    char *path;
+    mla_report_set *set = hanalyze_temp(&bytes, "cycles-each.mlt", &options, &path);
     ck_assert_uint_eq(mla_report_set_count(set), 2);
     ck_assert_uint_eq(mla_report_set_get(set, 0)->candidate_count, 0);
     ck_assert_uint_eq(mla_report_set_get(set, 1)->candidate_count, 4);
@@ -95,18 +81,10 @@ START_TEST(deep_chain_terminates_and_paths_are_cut)
 {
     hbuf bytes = {0};
     make_chain(&bytes, 200000);
-    char *path = hwrite_temp(&bytes, "chain.mlt");
-    hb_free(&bytes);
-    mla_options options;
-    mla_options_init(&options);
-    options.criterion.kind = MLT_CRITERION_TIME;
-    options.criterion.lifetime = 5;
-    options.criterion.warmup = 0;
-    options.warmup_defaulted = 0;
+    mla_options options = ts_time_options(5, 0);
     options.max_path_length = 16;
-    mla_report_set *set;
-    mlt_error err;
-    ck_assert_msg(mla_analyze_file(path, &options, &set, &err) == MLT_OK, "%s", err.message);
+    char *path;
+    mla_report_set *set = hanalyze_temp(&bytes, "chain.mlt", &options, &path);
     const mla_report *report = mla_report_set_get(set, 0);
     ck_assert_uint_eq(report->candidate_count, 200000);
     ck_assert_uint_eq(report->leak_count, 1);
