@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PRODUCER "memalot 0.1.0"
+/* The file header's producer: the version comes from project(VERSION). */
+#define PRODUCER "memalot " MEMALOT_VERSION
 
 static mld_monitor *g_monitor;
 

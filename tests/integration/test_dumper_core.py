@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from conftest import tool
+from conftest import project_version, tool
 
 NEW, APPROX, GC_TRACKED, IMMORTAL, FROZEN = 0x01, 0x02, 0x04, 0x08, 0x10
 
@@ -701,11 +701,13 @@ def test_file_header_and_append(python, dump_dir):
     _memalot.open_monitor(DUMP + ".3")
     _memalot.close_monitor()
     FACTS["sys_argv"] = sys.argv
+    FACTS["memalot_version"] = _memalot.__version__
     save_facts()
     """
     dump, facts, _ = run_program(python, dump_dir, body)
     info = read_file_info(dump)
-    assert info["producer"] == "memalot 0.1.0"
+    assert info["producer"] == "memalot " + facts["memalot_version"]
+    assert facts["memalot_version"] == project_version()
     assert info["python_version"] == facts["version"]
     assert info["python_hexversion"] == facts["hexversion"]
     assert info["python_implementation"] == "cpython"
