@@ -16,6 +16,14 @@ CRITERION_KINDS: tuple[str, ...]
 PREVIEW_MAX: int
 
 @type_check_only
+class AnalysisDefaults(TypedDict):
+    max_object_details: int
+    max_paths: int
+    max_path_length: int
+
+ANALYSIS_DEFAULTS: AnalysisDefaults  # mla_options_init's values, the one owner
+
+@type_check_only
 class Error(TypedDict):
     error: str
 
@@ -116,7 +124,7 @@ def report(
     each: bool = True,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
-    max_object_details: int = ...,
+    max_object_details: Union[int, None] = None,
     color: bool = False,
 ) -> _ReportResult: ...
 def compact(target_bytes: int, protected_image: Union[int, None] = None) -> _CompactResult: ...
