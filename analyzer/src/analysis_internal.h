@@ -215,6 +215,10 @@ typedef struct {
     size_t image_count;
     double *time;            /* per image: monotonic (or wall) seconds */
     uint8_t *after_warmup;   /* per image f: objects first seen at f were created after warm-up */
+    uint8_t *undated;        /* per image f: f's interval straddles the warm-up's end, so its
+                                objects may predate it; they still count (time criterion) */
+    uint8_t *young;          /* per image f: objects first seen at f may postdate the warm-up
+                                (what a suspect's growth counts) */
     int64_t *created_call;   /* per image f: call that created objects first seen at f, or -1 */
     int64_t *completed_call; /* per image E: last call ended at or before E, or -1 */
     int64_t *call_of;        /* per image f: the call a call-end image ends, or -1 */
@@ -290,10 +294,98 @@ mlt_status mla_shape_hashes(const mla_graph *graph, const mla_bfs *bfs, const ui
 char *mla_shape_text(mla_arena *arena, const mla_graph *graph, const mla_typereg *reg,
                      const mla_bfs *bfs, uint32_t node);
 
+/* -------------------------------------------------------------- suspects */
+
+/* Takes import-time state out of candidate (suspects.c): candidates whose
+ * topmost candidate ancestor is a definition held by a module, or anything
+ * under a global of a module that is new itself; tallies them per module
+ * into report->import_states. */
+struct mla_report_input_s;
+mlt_status mla_split_import_state(mla_arena *arena, const struct mla_report_input_s *in,
+                                  const mla_bfs *bfs, uint8_t *candidate, mla_report *report,
+                                  mlt_error *err);
+
+/* The id of text in the image's string table, or MLT_NO_STRING (a scan). */
+uint32_t mla_string_id(const mla_graph *g, const char *text);
+/* A module, class, function, code object or descriptor; bases is
+ * mla_string_id(g, "__bases__"). */
+int mla_is_definition(const mla_graph *g, const mla_typereg *reg, uint32_t node, uint32_t bases);
+
+#define MLA_SUSPECT_EXAMPLES 3
+
+/* A suspect being built: the public part, its example objects, and the
+ * nodes whose holdings the trend pass follows through the earlier images. */
+typedef struct {
+    mla_suspect pub;
+    uint32_t examples[MLA_SUSPECT_EXAMPLES];
+    uint32_t example_count;
+    uint32_t *probes; /* accumulation points, or heads when there is none (sorted) */
+    uint32_t probe_count;
+    int probes_are_heads; /* a head is a candidate: it counts itself */
+} mla_suspect_draft;
+
+typedef struct {
+    const struct mla_report_input_s *in;
+    const uint8_t *candidate; /* after import-time state was taken out */
+    const mla_bfs *bfs;
+    const mla_domtree *dom; /* retained NULL when skipped */
+    const uint8_t *top;     /* per node: a candidate no other candidate dominates */
+    const uint64_t *shape;  /* per candidate node: path shape hash */
+} mla_suspect_input;
+
+mlt_status mla_group_suspects(mla_arena *arena, const mla_suspect_input *in,
+                              mla_suspect_draft **out, size_t *count, mlt_error *err);
+void mla_suspect_drafts_free(mla_suspect_draft *drafts, size_t count);
+
+/* ----------------------------------------------------------------- trend */
+
+/* One suspect's probes as the trend pass meets them in earlier images: an
+ * object is the probe when its address matches and its identity chain
+ * started at the same image. */
+typedef struct {
+    mla_suspect *suspect; /* in the report's arena: growth and trend are filled in */
+    uint64_t *address;    /* sorted */
+    uint32_t *first;
+    uint32_t count;
+    int inclusive; /* probes are heads: they count themselves */
+    /* No visible holder to follow (heads held from outside the visible heap,
+     * or by nothing): the job counts, at each image, the young objects of
+     * this registry type that something invisible holds, and what they hold. */
+    int by_type;
+    uint32_t type;
+} mla_trend_job;
+
+typedef struct {
+    mla_trend_job *jobs;
+    size_t count, capacity;
+} mla_trend_jobs;
+
+void mla_trend_jobs_free(mla_trend_jobs *jobs);
+
+/* Which analysed images the trend pass samples for evaluated image E: all
+ * of 0..E when few, else MLA_TREND_SAMPLES spread evenly, always with E and
+ * the trend base (the newest image at least a lifetime, or `calls` calls,
+ * before E). sampled has E + 1 entries; returns the base, or SIZE_MAX. */
+#define MLA_TREND_SAMPLES 32
+size_t mla_trend_samples(const mla_criteria *crit, size_t evaluated, uint8_t *sampled);
+
+typedef struct {
+    mlt_reader *reader;
+    const size_t *included;  /* file index of each analysed image */
+    const uint8_t *chain_ok; /* per analysed image: it continues its predecessor's identities */
+    const mla_criteria *criteria;
+    mla_typereg *types;
+    size_t evaluated; /* position of E among the analysed images */
+    mla_arena *arena; /* the report's: growth arrays go there */
+} mla_trend_input;
+
+/* Re-reads images 0..E, fills each job's suspect's growth, trend and rates. */
+mlt_status mla_trend_measure(const mla_trend_input *in, mla_trend_jobs *jobs, mlt_error *err);
+
 /* ---------------------------------------------------------------- report */
 
 /* What the driver hands the report builder for one evaluated image. */
-typedef struct {
+typedef struct mla_report_input_s {
     const mla_options *options;
     const mla_criteria *criteria;
     mla_typereg *types;
@@ -304,11 +396,17 @@ typedef struct {
     uint32_t evaluated;       /* position among analyzed images */
     mlt_reader *reader;       /* for previews; may be NULL */
     size_t file_index;        /* file index of the evaluated image */
+    mla_trend_jobs *trend;    /* where the suspects' trend probes go; NULL: not measured */
 } mla_report_input;
 
 /* Fills leaks, clusters and candidate totals of report (strings in arena). */
 mlt_status mla_build_report(mla_arena *arena, const mla_report_input *input, mla_report *report,
                             mlt_error *err);
+
+/* Folds stable suspects of late-imported modules into import-time state,
+ * then orders the rest growing first (by growth in bytes, then retained),
+ * then stable; ids renumbered to the final positions. -1: out of memory. */
+int mla_order_suspects(mla_arena *arena, mla_report *report);
 
 /* Report sets (report_set.c). */
 struct mla_report_set {

@@ -35,6 +35,8 @@ typedef struct {
     size_t call_deltas;          /* clean monitored calls recorded as call deltas */
     double warmup_from;          /* newest_only: wall time the warm-up counts from, when the
                                    window dropped the run's first image (0: as usual) */
+    uint8_t *chain_ok;           /* per analysed image: linked to its predecessor */
+    mla_trend_jobs trend;        /* the suspects' probes (one report: not in each mode) */
 } analysis;
 
 static mlt_status warn(analysis *a, mlt_error *err, const char *fmt, ...)
@@ -299,8 +301,17 @@ static mlt_status report_image(analysis *a, size_t p, image_state *cur, const ui
     report->call_delta_count = a->call_deltas;
     report->file_image_count = a->file_images;
     report->images = a->summaries;
-    mla_report_input in = {a->opt,    &a->crit,  &a->types,   &cur->graph, cur->first,
-                           cur->bits, candidate, (uint32_t)p, a->reader,   a->included[p]};
+    mla_report_input in = {a->opt,
+                           &a->crit,
+                           &a->types,
+                           &cur->graph,
+                           cur->first,
+                           cur->bits,
+                           candidate,
+                           (uint32_t)p,
+                           a->reader,
+                           a->included[p],
+                           a->opt->each ? NULL : &a->trend};
     for (uint32_t v = 0; v < cur->graph.node_count; v++)
         *approx += candidate[v] && (cur->bits[v] & MLA_ID_APPROX);
     return mla_build_report(a->arena, &in, report, err);
@@ -332,6 +343,7 @@ static mlt_status process_image(analysis *a, size_t p, image_state *prev, image_
     }
     int chain_ok;
     st = check_chain(a, p, &chain_ok, err);
+    a->chain_ok[p] = (uint8_t)chain_ok;
     mla_link_stats stats = {0};
     mla_identity_link(&prev->graph, prev->first, prev->bits, &cur->graph, (uint32_t)p, chain_ok,
                       cur->first, cur->bits, &stats);
@@ -397,6 +409,38 @@ static mlt_status stream_images(analysis *a, mlt_error *err)
     return st;
 }
 
+/* One report: its suspects' trends need a second look at the images before
+ * it (trend.c). Each mode judges no trend: every suspect reads growing. */
+static mlt_status measure_trends(analysis *a, mlt_error *err)
+{
+    if (a->opt->each || a->set->count != 1)
+        return MLT_OK;
+    mla_progress(a->opt, "trends", 0.0);
+    mla_trend_input in = {a->reader, a->included,  a->chain_ok, &a->crit,
+                          &a->types, a->evaluated, a->arena};
+    mlt_status st = mla_trend_measure(&in, &a->trend, err);
+    if (st == MLT_OK && mla_order_suspects(a->arena, &a->set->reports[0]) != 0)
+        st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for suspects");
+    return st;
+}
+
+/* Which image straddles the warm-up's end, for the undated warning. */
+static const char *undated_warning(analysis *a, const mla_report *report)
+{
+    size_t f = 1;
+    while (f < a->count && !a->crit.undated[f])
+        f++;
+    if (f >= a->count)
+        f = 1;
+    return mla_arena_printf(
+        a->arena,
+        "%" PRIu64 " candidates are undated: first seen in image %zu, taken %.3g s after the "
+        "previous image, whose interval contains the warm-up's end (the schedule slipped, or "
+        "no image was taken there), so they may have been made during the warm-up; they "
+        "count, and fail the report",
+        report->undated_count, a->included[f], a->crit.time[f] - a->crit.time[f - 1]);
+}
+
 static mlt_status finish_warnings(analysis *a, mlt_error *err)
 {
     const mlt_error *tail = mlt_reader_tail_error(a->reader);
@@ -421,12 +465,18 @@ static mlt_status finish_warnings(analysis *a, mlt_error *err)
     size_t shared = a->warning_count;
     for (size_t r = 0; st == MLT_OK && r < a->set->count; r++) {
         mla_report *report = &a->set->reports[r];
-        const char **list = mla_arena_alloc(a->arena, (shared + 2) * sizeof *list);
+        const char **list = mla_arena_alloc(a->arena, (shared + 3) * sizeof *list);
         if (!list)
             return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for warnings");
         if (shared)
             memcpy(list, a->warnings, shared * sizeof *list);
         size_t count = shared;
+        if (report->undated_count) {
+            list[count] = undated_warning(a, report);
+            if (!list[count])
+                return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for warnings");
+            count++;
+        }
         if (a->approx_candidates[r]) {
             list[count] = mla_arena_printf(a->arena,
                                            "%" PRIu64 " of %" PRIu64 " candidates rest "
@@ -466,9 +516,12 @@ static mlt_status run(analysis *a, mlt_error *err)
     a->set->count = a->opt->each ? a->count - 1 : 1;
     a->set->reports = mla_arena_alloc(a->arena, (a->set->count + 1) * sizeof *a->set->reports);
     a->approx_candidates = mla_calloc_array(a->set->count, sizeof *a->approx_candidates);
-    if (!a->set->reports || !a->approx_candidates)
+    a->chain_ok = mla_calloc_array(a->count + 1, 1);
+    if (!a->set->reports || !a->approx_candidates || !a->chain_ok)
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for reports");
     st = stream_images(a, err);
+    if (st == MLT_OK)
+        st = measure_trends(a, err);
     if (st == MLT_OK)
         st = finish_warnings(a, err);
     return st;
@@ -501,6 +554,8 @@ mlt_status mla_analyze_file(const char *path, const mla_options *options, mla_re
     free(a.included);
     free(a.warnings);
     free(a.approx_candidates);
+    free(a.chain_ok);
+    mla_trend_jobs_free(&a.trend);
     set->arena = arena;
     if (st != MLT_OK) {
         mla_report_set_free(set);

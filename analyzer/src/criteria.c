@@ -62,11 +62,13 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
     crit->image_count = image_count;
     crit->time = mla_malloc_array(image_count, sizeof *crit->time);
     crit->after_warmup = mla_calloc_array(image_count, sizeof *crit->after_warmup);
+    crit->undated = mla_calloc_array(image_count, sizeof *crit->undated);
+    crit->young = mla_calloc_array(image_count, sizeof *crit->young);
     crit->created_call = mla_malloc_array(image_count, sizeof *crit->created_call);
     crit->completed_call = mla_malloc_array(image_count, sizeof *crit->completed_call);
     crit->call_of = mla_malloc_array(image_count, sizeof *crit->call_of);
-    if (!crit->time || !crit->after_warmup || !crit->created_call || !crit->completed_call ||
-        !crit->call_of) {
+    if (!crit->time || !crit->after_warmup || !crit->undated || !crit->young ||
+        !crit->created_call || !crit->completed_call || !crit->call_of) {
         mla_criteria_free(crit);
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for image times");
     }
@@ -81,6 +83,11 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
                                : -1;
         /* Created in (t[f-1], t[f]]: after the warm-up only if t[f-1] is. */
         crit->after_warmup[f] = f >= 1 && crit->time[f - 1] >= t0 + criterion->warmup;
+        /* (t[f-1], t[f]] straddles the warm-up's end: its objects may be
+         * either side of it. Dropping them would hide a leak (the schedule
+         * slips under load), so they count, undated. */
+        crit->undated[f] = criterion->kind == MLT_CRITERION_TIME && f >= 1 &&
+                           !crit->after_warmup[f] && crit->time[f] > t0 + criterion->warmup;
         crit->created_call[f] = -1;
         if (images[f].trigger == MLT_TRIGGER_CALL_END) {
             completed = (int64_t)images[f].call_counter;
@@ -89,6 +96,13 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
                 images[f - 1].call_counter == images[f].call_counter && images[f].call_counter > 0)
                 crit->created_call[f] = (int64_t)images[f].call_counter;
         }
+        /* Calls: seen first after image f-1, so after the calls completed by then. */
+        if (criterion->kind == MLT_CRITERION_CALLS)
+            crit->young[f] = f >= 1 &&
+                             (criterion->warmup_calls == 0 ||
+                              crit->completed_call[f - 1] >= (int64_t)criterion->warmup_calls);
+        else
+            crit->young[f] = crit->after_warmup[f] || crit->undated[f];
         crit->completed_call[f] = completed;
     }
     return MLT_OK;
@@ -98,6 +112,8 @@ void mla_criteria_free(mla_criteria *crit)
 {
     free(crit->time);
     free(crit->after_warmup);
+    free(crit->undated);
+    free(crit->young);
     free(crit->created_call);
     free(crit->completed_call);
     free(crit->call_of);
@@ -138,7 +154,7 @@ int mla_criteria_qualifies(const mla_criteria *crit, uint32_t first, uint32_t ev
             return 0;
         return m >= k + (int64_t)c->calls - 1;
     }
-    if (!crit->after_warmup[first])
+    if (!crit->after_warmup[first] && !crit->undated[first])
         return 0;
     return at_least(crit->time[evaluated], crit->time[first], c->lifetime);
 }

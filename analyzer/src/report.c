@@ -16,6 +16,7 @@ typedef struct {
 
 typedef struct {
     const mla_report_input *in;
+    uint8_t *candidate; /* the input's, less import-time state */
     mla_arena *arena;
     mla_reverse rev;
     mla_bfs bfs;
@@ -78,11 +79,11 @@ static int candidate_at_or_above(builder *b, uint8_t *state, uint32_t x)
 {
     uint32_t n = b->in->graph->node_count;
     uint32_t top = 0, y = x;
-    while (y < n && !state[y] && !b->in->candidate[y]) {
+    while (y < n && !state[y] && !b->candidate[y]) {
         b->stack[top++] = y;
         y = b->dom.idom[y];
     }
-    uint8_t answer = y < n && (b->in->candidate[y] || state[y] == 2) ? 2 : 1;
+    uint8_t answer = y < n && (b->candidate[y] || state[y] == 2) ? 2 : 1;
     while (top)
         state[b->stack[--top]] = answer;
     return answer == 2;
@@ -101,7 +102,7 @@ static mlt_status mark_top_candidates(builder *b, mlt_error *err)
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %u objects", n);
     }
     for (uint32_t v = 0; v < n; v++) {
-        if (!b->in->candidate[v])
+        if (!b->candidate[v])
             continue;
         uint32_t d = b->dom.idom ? b->dom.idom[v] : n;
         b->top[v] = !(d < n && candidate_at_or_above(b, state, d));
@@ -115,14 +116,14 @@ static mlt_status gather_candidates(builder *b, mlt_error *err)
     const mla_graph *g = b->in->graph;
     uint32_t count = 0;
     for (uint32_t v = 0; v < g->node_count; v++)
-        count += b->in->candidate[v] != 0;
+        count += b->candidate[v] != 0;
     b->cands = mla_malloc_array(count, sizeof *b->cands);
     b->cluster_of = mla_malloc_array(count, sizeof *b->cluster_of);
     if (!b->cands || !b->cluster_of)
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %u candidates", count);
     uint32_t c = 0;
     for (uint32_t v = 0; v < g->node_count; v++) {
-        if (!b->in->candidate[v])
+        if (!b->candidate[v])
             continue;
         cand *x = &b->cands[c++];
         x->type = g->type[v];
@@ -339,6 +340,7 @@ static mlt_status render_example(builder *b, uint32_t node, const mla_raw_path *
     ex->age_calls = mla_criteria_age_calls(in->criteria, f, in->evaluated, in->bits[node]);
     ex->created_in_call = mla_criteria_created_call(in->criteria, f, in->bits[node]);
     ex->identity_approximate = (in->bits[node] & MLA_ID_APPROX) != 0;
+    ex->undated = in->criteria->undated[f] != 0;
     int truncated = 0;
     const char *preview = mla_previews_find(&b->previews, node, &truncated);
     ex->preview = preview ? mla_arena_strdup(b->arena, preview) : NULL;
@@ -359,12 +361,17 @@ static mlt_status render_example(builder *b, uint32_t node, const mla_raw_path *
     return MLT_OK;
 }
 
+/* Renders the examples of the types (slots) and of the suspects (drafts)
+ * in one batch, so previews are read once. */
 static mlt_status build_examples(builder *b, leak_slot *slots, size_t count, const cand *by_type,
-                                 mlt_error *err)
+                                 mla_suspect_draft *drafts, size_t draft_count, mlt_error *err)
 {
-    size_t total = 0;
+    size_t type_total = 0, total;
     for (size_t i = 0; i < count; i++)
-        total += slots[i].quota;
+        type_total += slots[i].quota;
+    total = type_total;
+    for (size_t i = 0; i < draft_count; i++)
+        total += drafts[i].example_count;
     uint32_t per = b->in->options->max_paths;
     uint32_t *nodes = mla_malloc_array(total, sizeof *nodes);
     mla_raw_path *raw = mla_calloc_array(total * per, sizeof *raw);
@@ -378,6 +385,9 @@ static mlt_status build_examples(builder *b, leak_slot *slots, size_t count, con
     for (size_t i = 0; i < count; i++)
         for (uint32_t q = 0; q < slots[i].quota; q++)
             nodes[k++] = by_type[slots[i].start + q].node;
+    for (size_t i = 0; i < draft_count; i++)
+        for (uint32_t q = 0; q < drafts[i].example_count; q++)
+            nodes[k++] = drafts[i].examples[q];
     mla_progress(b->in->options, "paths", 0.0);
     for (size_t i = 0; i < total; i++) {
         int more;
@@ -402,6 +412,18 @@ static mlt_status build_examples(builder *b, leak_slot *slots, size_t count, con
         slots[i].leak.examples = examples;
         slots[i].leak.example_count = slots[i].quota;
     }
+    for (size_t i = 0; st == MLT_OK && i < draft_count; i++) {
+        uint32_t n = drafts[i].example_count;
+        mla_example *examples = mla_arena_alloc(b->arena, (n + 1) * sizeof *examples);
+        if (!examples) {
+            st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for examples");
+            break;
+        }
+        for (uint32_t q = 0; st == MLT_OK && q < n; q++, k++)
+            st = render_example(b, nodes[k], &raw[k * per], raw_count[k], &examples[q], err);
+        drafts[i].pub.examples = examples;
+        drafts[i].pub.example_count = n;
+    }
 out:
     if (raw && raw_count)
         for (size_t i = 0; i < total; i++)
@@ -413,7 +435,8 @@ out:
     return st;
 }
 
-static mlt_status build_leaks(builder *b, mla_report *report, mlt_error *err)
+static mlt_status build_leaks(builder *b, mla_report *report, mla_suspect_draft *drafts,
+                              size_t draft_count, mlt_error *err)
 {
     cand *by_type = mla_malloc_array(b->cand_count, sizeof *by_type);
     if (!by_type)
@@ -424,7 +447,7 @@ static mlt_status build_leaks(builder *b, mla_report *report, mlt_error *err)
     size_t count = 0;
     mlt_status st = collect_leaks(b, by_type, &slots, &count, err);
     if (st == MLT_OK)
-        st = build_examples(b, slots, count, by_type, err);
+        st = build_examples(b, slots, count, by_type, drafts, draft_count, err);
     if (st == MLT_OK) {
         mla_type_leak *leaks = mla_arena_alloc(b->arena, (count + 1) * sizeof *leaks);
         if (!leaks) {
@@ -441,6 +464,149 @@ static mlt_status build_leaks(builder *b, mla_report *report, mlt_error *err)
     return st;
 }
 
+static int suspect_order(const void *a, const void *b)
+{
+    const mla_suspect *x = a, *y = b;
+    if (x->trend != y->trend)
+        return x->trend == MLA_TREND_GROWING ? -1 : 1;
+    if (x->growth_bytes != y->growth_bytes)
+        return x->growth_bytes > y->growth_bytes ? -1 : 1;
+    if (x->retained_bytes != y->retained_bytes)
+        return x->retained_bytes > y->retained_bytes ? -1 : 1;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return x->point_address < y->point_address ? -1 : x->point_address > y->point_address;
+}
+
+static int import_state_order(const void *a, const void *b)
+{
+    const mla_import_state *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->module, y->module);
+}
+
+/* A stable suspect held by a global of a module imported after the warm-up
+ * is that module's state (its tables, __all__, __spec__): one line per
+ * module with the rest of it. A growing one stays a suspect. */
+static int fold_import_state(mla_arena *arena, mla_report *report)
+{
+    mla_suspect *suspects = (mla_suspect *)report->suspects;
+    size_t folded = 0;
+    for (size_t i = 0; i < report->suspect_count; i++)
+        folded += suspects[i].new_module && suspects[i].trend == MLA_TREND_STABLE;
+    if (folded == 0)
+        return 0;
+    size_t capacity = report->import_state_count + folded;
+    mla_import_state *states = mla_arena_alloc(arena, (capacity + 1) * sizeof *states);
+    if (!states)
+        return -1;
+    memcpy(states, report->import_states, report->import_state_count * sizeof *states);
+    size_t count = report->import_state_count, kept = 0;
+    for (size_t i = 0; i < report->suspect_count; i++) {
+        mla_suspect *s = &suspects[i];
+        if (!(s->new_module && s->trend == MLA_TREND_STABLE)) {
+            suspects[kept++] = *s;
+            continue;
+        }
+        size_t m = 0;
+        while (m < count && strcmp(states[m].module, s->new_module) != 0)
+            m++;
+        if (m == count)
+            states[count++] = (mla_import_state){s->new_module, 0, 0};
+        states[m].count += s->count;
+        states[m].shallow_bytes += s->shallow_bytes;
+        report->candidate_count -= s->count;
+        report->candidate_shallow_bytes -= s->shallow_bytes;
+        report->undated_count -= s->undated_count;
+    }
+    report->suspect_count = kept;
+    qsort(states, count, sizeof *states, import_state_order);
+    report->import_states = states;
+    report->import_state_count = count;
+    return 0;
+}
+
+int mla_order_suspects(mla_arena *arena, mla_report *report)
+{
+    if (fold_import_state(arena, report) != 0)
+        return -1;
+    mla_suspect *suspects = (mla_suspect *)report->suspects;
+    qsort(suspects, report->suspect_count, sizeof *suspects, suspect_order);
+    report->growing_count = 0;
+    for (size_t i = 0; i < report->suspect_count; i++) {
+        suspects[i].id = (uint32_t)i;
+        report->growing_count += suspects[i].trend == MLA_TREND_GROWING;
+    }
+    return 0;
+}
+
+/* Heads held from outside the visible heap (or by nothing) have no holder
+ * to follow into earlier images: their type is followed instead. */
+static int followed_by_type(const builder *b, const mla_suspect_draft *d)
+{
+    return d->probes_are_heads && d->probe_count > 0 &&
+           b->bfs.super_kind[d->probes[0]] != MLA_SUPER_RECORD;
+}
+
+static mlt_status add_trend_job(builder *b, mla_suspect *suspect, const mla_suspect_draft *d,
+                                mlt_error *err)
+{
+    mla_trend_jobs *jobs = b->in->trend;
+    if (jobs->count == jobs->capacity) {
+        size_t capacity = jobs->capacity ? jobs->capacity * 2 : 16;
+        mla_trend_job *grown = realloc(jobs->jobs, capacity * sizeof *grown);
+        if (!grown)
+            return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for suspect trends");
+        jobs->jobs = grown;
+        jobs->capacity = capacity;
+    }
+    mla_trend_job *job = &jobs->jobs[jobs->count];
+    memset(job, 0, sizeof *job);
+    job->suspect = suspect;
+    job->inclusive = d->probes_are_heads;
+    job->address = mla_malloc_array(d->probe_count + 1, sizeof *job->address);
+    job->first = mla_malloc_array(d->probe_count + 1, sizeof *job->first);
+    if (!job->address || !job->first) {
+        free(job->address);
+        free(job->first);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for suspect trends");
+    }
+    for (uint32_t i = 0; i < d->probe_count; i++) {
+        job->address[i] = b->in->graph->address[d->probes[i]];
+        job->first[i] = b->in->first[d->probes[i]];
+    }
+    job->count = d->probe_count;
+    job->by_type = followed_by_type(b, d);
+    job->type = d->probe_count > 0 ? b->in->graph->type[d->probes[0]] : 0;
+    jobs->count++;
+    return MLT_OK;
+}
+
+
+static mlt_status publish_suspects(builder *b, mla_report *report, mla_suspect_draft *drafts,
+                                   size_t count, mlt_error *err)
+{
+    mla_suspect *suspects = mla_arena_alloc(b->arena, (count + 1) * sizeof *suspects);
+    if (!suspects)
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for suspects");
+    mlt_status st = MLT_OK;
+    for (size_t i = 0; i < count; i++) {
+        suspects[i] = drafts[i].pub;
+        suspects[i].trend = MLA_TREND_GROWING;
+        if (st == MLT_OK && b->in->trend)
+            st = add_trend_job(b, &suspects[i], &drafts[i], err);
+    }
+    report->suspects = suspects;
+    report->suspect_count = count;
+    for (size_t i = 0; i < count; i++)
+        report->undated_count += suspects[i].undated_count;
+    /* Without a trend pass nothing reads stable: nothing is folded. */
+    if (st == MLT_OK && !b->in->trend && mla_order_suspects(b->arena, report) != 0)
+        st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for suspects");
+    return st;
+}
+
 static void builder_free(builder *b)
 {
     mla_reverse_free(&b->rev);
@@ -452,6 +618,7 @@ static void builder_free(builder *b)
     free(b->cands);
     free(b->cluster_of);
     free(b->stack);
+    free(b->candidate);
 }
 
 mlt_status mla_build_report(mla_arena *arena, const mla_report_input *input, mla_report *report,
@@ -471,16 +638,34 @@ mlt_status mla_build_report(mla_arena *arena, const mla_report_input *input, mla
         st = mla_dominators(g, &b.rev, &b.bfs, &b.dom, err);
     }
     mla_progress(input->options, "clusters", 0.0);
+    if (st == MLT_OK) {
+        b.candidate = mla_malloc_array(g->node_count + 1, 1);
+        if (!b.candidate)
+            st = mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %u objects", g->node_count);
+        else
+            memcpy(b.candidate, input->candidate, g->node_count);
+    }
+    if (st == MLT_OK)
+        st = mla_split_import_state(arena, input, &b.bfs, b.candidate, report, err);
     if (st == MLT_OK)
         st = mark_top_candidates(&b, err);
     if (st == MLT_OK)
-        st = mla_shape_hashes(g, &b.bfs, input->candidate, &b.shape, err);
+        st = mla_shape_hashes(g, &b.bfs, b.candidate, &b.shape, err);
     if (st == MLT_OK)
         st = gather_candidates(&b, err);
     if (st == MLT_OK)
         st = build_clusters(&b, report, err);
+    mla_suspect_draft *drafts = NULL;
+    size_t draft_count = 0;
+    if (st == MLT_OK) {
+        mla_suspect_input sin = {input, b.candidate, &b.bfs, &b.dom, b.top, b.shape};
+        st = mla_group_suspects(arena, &sin, &drafts, &draft_count, err);
+    }
     if (st == MLT_OK)
-        st = build_leaks(&b, report, err);
+        st = build_leaks(&b, report, drafts, draft_count, err);
+    if (st == MLT_OK)
+        st = publish_suspects(&b, report, drafts, draft_count, err);
+    mla_suspect_drafts_free(drafts, draft_count);
     if (st == MLT_OK) {
         report->candidate_count = b.cand_count;
         for (uint32_t i = 0; i < b.cand_count; i++) {

@@ -91,3 +91,19 @@ void mla_progress(const mla_options *options, const char *phase, double fraction
     if (options && options->progress)
         options->progress(options->progress_context, phase, fraction);
 }
+
+const char *mla_report_verdict(const mla_report *report)
+{
+    if (report->growing_count > 0)
+        return "growing";
+    if (report->undated_count > 0)
+        return "undated";
+    return report->suspect_count > 0 ? "stable" : "clean";
+}
+
+int mla_report_fails(const mla_report *report, mla_fail_on rule)
+{
+    if (rule == MLA_FAIL_ON_ANY)
+        return report->suspect_count > 0;
+    return report->growing_count > 0 || report->undated_count > 0;
+}

@@ -108,6 +108,7 @@ typedef struct {
     size_t path_count;
     const mla_path *paths; /* shortest retainer paths from roots */
     uint32_t cluster;      /* index into mla_report.clusters */
+    int undated;           /* 1: first seen in the image straddling the warm-up's end */
 } mla_example;
 
 typedef struct {
@@ -139,6 +140,67 @@ typedef struct {
     uint64_t example_address;
 } mla_cluster;
 
+/* Leak suspects: the candidates grouped by where they accumulate (see
+ * docs/design.md, "Leak suspects"). */
+typedef enum {
+    MLA_TREND_GROWING = 0, /* grew over the last span of at least the lifetime, or cannot tell */
+    MLA_TREND_STABLE = 1   /* did not grow over that span: a bounded cache at its size */
+} mla_trend;
+
+typedef struct {
+    uint32_t image; /* file index of a sampled image */
+    double time;    /* seconds since the first analysed image (time criterion) */
+    uint64_t calls; /* monitored calls completed by then (call criterion) */
+    uint64_t count; /* objects made after the warm-up held at the suspect then */
+    uint64_t bytes; /* their shallow bytes */
+} mla_growth_point;
+
+typedef struct {
+    const char *type;
+    uint64_t count;
+    uint64_t shallow_bytes;
+} mla_suspect_type;
+
+typedef struct {
+    uint32_t id;
+    mla_trend trend;
+    /* The accumulation point: the nearest object on the candidates' shortest
+     * retainer paths that is not a candidate itself (it existed before), or
+     * NULL when the candidates are held by a root directly, from outside the
+     * visible heap, or not at all. Points of one path shape (a dict's many
+     * lists) are one suspect; point_* name the one holding the most. */
+    const char *point_path; /* "module global app.cache", "module global app.state -> .registry" */
+    const char *point_type;
+    uint64_t point_address;
+    uint32_t point_count; /* accumulation points merged into this suspect */
+    const char *shape;    /* the candidates' path shape when there is no point */
+    uint64_t count;       /* candidates */
+    uint64_t shallow_bytes;
+    uint64_t retained_bytes; /* what freeing the candidates would free */
+    uint64_t undated_count; /* of count: first seen in the image that straddles the warm-up's end */
+    size_t type_count;
+    const mla_suspect_type *types; /* most candidates first */
+    size_t growth_count;
+    const mla_growth_point *growth; /* sampled images, oldest first; the last is the evaluated */
+    uint64_t growth_objects;        /* growth over the trend span (0 when it shrank) */
+    uint64_t growth_bytes;
+    double rate_count; /* per second (time criterion) or per call, over the trend span */
+    double rate_bytes;
+    int measured;           /* 0: no accumulation point to follow, the trend is assumed growing */
+    const char *new_module; /* held by a global of a module imported after the warm-up: folded
+                               into import-time state when stable; else NULL */
+    size_t example_count;
+    const mla_example *examples; /* at most 3, of distinct path shapes */
+} mla_suspect;
+
+/* Definitions made after the warm-up (a module imported late: its
+ * functions, classes, code and constants), one line per module. */
+typedef struct {
+    const char *module;
+    uint64_t count;
+    uint64_t shallow_bytes;
+} mla_import_state;
+
 typedef struct {
     const char *path;
     const mlt_file_info *file;       /* owned by the report */
@@ -159,6 +221,13 @@ typedef struct {
     const mla_cluster *clusters; /* sorted by count desc */
     size_t warning_count;
     const char *const *warnings; /* torn tail, approximate identities, mixed runs, ... */
+    size_t suspect_count;
+    const mla_suspect
+        *suspects;          /* growing first (by growth in bytes, then retained), then stable */
+    size_t growing_count;   /* suspects[0 .. growing_count) are growing */
+    uint64_t undated_count; /* candidates that may predate the warm-up's end */
+    size_t import_state_count;
+    const mla_import_state *import_states; /* not candidates: most objects first */
 } mla_report;
 
 typedef struct mla_report_set mla_report_set;
@@ -192,6 +261,18 @@ typedef struct mla_report_set mla_report_set;
  *    (immortal ones excepted) and whatever is still unreachable. */
 mlt_status mla_analyze_file(const char *path, const mla_options *options, mla_report_set **out,
                             mlt_error *err);
+
+/* What fails a job (exit status 1): by default growing suspects and undated
+ * candidates, which may be a leak the schedule could not date; ANY adds the
+ * stable suspects (bounded caches). */
+typedef enum { MLA_FAIL_ON_GROWING = 0, MLA_FAIL_ON_ANY = 1 } mla_fail_on;
+
+/* 1 when report fails under rule. */
+int mla_report_fails(const mla_report *report, mla_fail_on rule);
+
+/* "growing", "undated" (no growing suspect, undated candidates), "stable"
+ * (stable suspects only) or "clean": the verdict word the JSON carries. */
+const char *mla_report_verdict(const mla_report *report);
 
 size_t mla_report_set_count(const mla_report_set *set);
 const mla_report *mla_report_set_get(const mla_report_set *set, size_t index);

@@ -65,8 +65,9 @@ START_TEST(leak_through_list)
 {
     char *path = at_tmp_path("leak.mlt");
     write_leak(path, 5, 250, 0);
-    /* E = image 4 (t 40). Warm-up 5: f >= 2. Lifetime 15: t_f <= 25: f = 2. */
-    mla_options o = ts_time_options(15.0, 5.0);
+    /* E = image 4 (t 40). Warm-up 10 ends on image 1: f >= 2 (with 5, image
+     * 1 would straddle it: test_suspects.c). Lifetime 15: t_f <= 25: f = 2. */
+    mla_options o = ts_time_options(15.0, 10.0);
     mla_report_set *set = at_analyze(path, &o);
     ck_assert_uint_eq(mla_report_set_count(set), 1);
     const mla_report *r = mla_report_set_get(set, 0);

@@ -1,0 +1,454 @@
+/* Leak suspects on synthetic dumps whose answers follow from how they were
+ * built: accumulation points on known graphs (a dict of lists of objects,
+ * nested containers, a cycle, several leaks into one container, many lists
+ * of one shape), the growing/stable rule at its edges, undated candidates
+ * and import-time state.
+ *
+ * Images are taken at t = 10 k. Criterion: lifetime 15 s, warm-up 10 s, so
+ * objects first seen at image f >= 2 are dated after the warm-up, and at E
+ * they qualify when t[E] - t[f] >= 15. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_test_util.h"
+#include "check_suite.h"
+#include "time_options.h"
+
+#define DICT_ADDR 0x10000u
+#define LIST_ADDR 0x10100u
+#define GROUP_BASE 0x20000u
+
+/* Object j born at image `born` lives at a distinct address per (born, j). */
+static uint64_t obj_addr(uint32_t born, uint32_t j, uint32_t kind)
+{
+    return 0x1000000ull + 0x100000ull * kind + 0x1000ull * born + 0x40ull * j;
+}
+
+static uint8_t new_flag(int k, uint32_t born)
+{
+    return k > 0 && (uint32_t)k == born ? MLT_OBJ_NEW : 0;
+}
+
+static const mla_report *analyze(const char *path, double lifetime, double warmup,
+                                 mla_report_set **set)
+{
+    mla_options o = ts_time_options(lifetime, warmup);
+    *set = at_analyze(path, &o);
+    ck_assert_uint_eq(mla_report_set_count(*set), 1);
+    return mla_report_set_get(*set, 0);
+}
+
+static uint64_t type_count(const mla_suspect *s, const char *type)
+{
+    for (size_t i = 0; i < s->type_count; i++)
+        if (strcmp(s->types[i].type, type) == 0)
+            return s->types[i].count;
+    return 0;
+}
+
+/* An old dict app.cache gains `per` app.Request (each with an app.Session)
+ * at every image k >= 1; nothing dies. */
+static void write_growing_cache(const char *path, int images, uint32_t per, int two_types)
+{
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < images; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 1000);
+        uint32_t next = dict + 1;
+        for (uint32_t born = 1; born <= (uint32_t)k; born++)
+            for (uint32_t j = 0; j < per; j++) {
+                uint32_t req = at_obj(d, obj_addr(born, j, 0), "app.Request", new_flag(k, born),
+                                      48);
+                at_edge(d, dict, req, MLT_LABEL_KEY_STR, "x", 0);
+                next = req + 1;
+            }
+        if (two_types)
+            for (uint32_t born = 1; born <= (uint32_t)k; born++)
+                for (uint32_t j = 0; j < per; j++) {
+                    uint32_t s = at_obj(d, obj_addr(born, j, 1), "app.Session", new_flag(k, born),
+                                        32);
+                    at_edge(d, dict, s, MLT_LABEL_NONE, NULL, 0);
+                }
+        (void)next;
+        at_root(d, dict, MLT_ROOT_MODULE_GLOBAL, "cache", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(one_growing_suspect_at_the_cache)
+{
+    char *path = at_tmp_path("grow.mlt");
+    write_growing_cache(path, 6, 30, 0);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    /* E = 5: f in {2, 3} qualify. */
+    ck_assert_uint_eq(r->candidate_count, 60);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    ck_assert_uint_eq(r->growing_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_int_eq(s->trend, MLA_TREND_GROWING);
+    ck_assert_str_eq(s->point_path, "module global app.cache");
+    ck_assert_str_eq(s->point_type, "builtins.dict");
+    ck_assert_uint_eq(s->count, 60);
+    ck_assert_uint_eq(type_count(s, "app.Request"), 60);
+    /* Base: image 3 (50 - 30 >= 15) held f = 2, 3; E holds f = 2..5. */
+    ck_assert_uint_eq(s->growth_count, 6);
+    ck_assert_uint_eq(s->growth[3].count, 60);
+    ck_assert_uint_eq(s->growth[5].count, 120);
+    ck_assert_uint_eq(s->growth_objects, 60);
+    ck_assert_uint_eq(s->growth_bytes, 60 * 48);
+    ck_assert(s->rate_count > 2.99 && s->rate_count < 3.01); /* 60 in 20 s */
+    ck_assert_uint_eq(s->example_count, 1);                  /* one shape */
+    ck_assert(mla_report_fails(r, MLA_FAIL_ON_GROWING));
+    ck_assert_str_eq(mla_report_verdict(r), "growing");
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+START_TEST(several_leaks_into_one_container_are_one_suspect)
+{
+    char *path = at_tmp_path("two.mlt");
+    write_growing_cache(path, 6, 10, 1);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_uint_eq(s->count, 40);
+    ck_assert_uint_eq(s->type_count, 2);
+    ck_assert_uint_eq(type_count(s, "app.Request"), 20);
+    ck_assert_uint_eq(type_count(s, "app.Session"), 20);
+    /* Two path shapes: an example of each. */
+    ck_assert_uint_eq(s->example_count, 2);
+    ck_assert_str_ne(s->examples[0].type, s->examples[1].type);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+/* app.state (old dict) -> ['items'] -> old list -> new requests, each of
+ * which holds a new body and sits in a two-object cycle with a new tag. */
+static void write_nested(const char *path, int images, uint32_t per)
+{
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < images; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 200);
+        uint32_t list = at_obj(d, LIST_ADDR, "builtins.list", 0, 100);
+        at_edge(d, dict, list, MLT_LABEL_KEY_STR, "items", 0);
+        for (uint32_t born = 1; born <= (uint32_t)k; born++)
+            for (uint32_t j = 0; j < per; j++) {
+                uint32_t req = at_obj(d, obj_addr(born, 2 * j, 0), "app.Request", new_flag(k, born),
+                                      48);
+                uint32_t tag = at_obj(d, obj_addr(born, 2 * j + 1, 0), "app.Tag", new_flag(k, born),
+                                      24);
+                at_edge(d, list, req, MLT_LABEL_INDEX, NULL, 0);
+                at_edge(d, req, tag, MLT_LABEL_ATTR, "tag", 0);
+                at_edge(d, tag, req, MLT_LABEL_ATTR, "owner", 0);
+            }
+        at_root(d, dict, MLT_ROOT_MODULE_GLOBAL, "state", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(nested_containers_and_a_cycle_accumulate_at_the_old_list)
+{
+    char *path = at_tmp_path("nested.mlt");
+    write_nested(path, 6, 5);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_str_eq(s->point_path, "module global app.state -> ['items']");
+    ck_assert_str_eq(s->point_type, "builtins.list");
+    ck_assert_uint_eq(type_count(s, "app.Request"), 10);
+    ck_assert_uint_eq(type_count(s, "app.Tag"), 10); /* the cycle's other half */
+    ck_assert_int_eq(s->trend, MLA_TREND_GROWING);
+    ck_assert_uint_eq(s->growth[5].count, 40); /* f = 2..5, two objects each */
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+/* app.registry (old dict) -> ['u<k>'] -> a list made at image k -> requests
+ * made with it: the lists are candidates too, so the dict is the point. */
+static void write_dict_of_new_lists(const char *path, int images, uint32_t per)
+{
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < images; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 200);
+        for (uint32_t born = 1; born <= (uint32_t)k; born++) {
+            uint32_t list = at_obj(d, obj_addr(born, 0, 0), "builtins.list", new_flag(k, born), 88);
+            char key[16];
+            snprintf(key, sizeof key, "u%u", born);
+            at_edge(d, dict, list, MLT_LABEL_KEY_STR, key, 0);
+            for (uint32_t j = 0; j < per; j++) {
+                uint32_t req = at_obj(d, obj_addr(born, j + 1, 0), "app.Request", new_flag(k, born),
+                                      48);
+                at_edge(d, list, req, MLT_LABEL_INDEX, NULL, j);
+            }
+        }
+        at_root(d, dict, MLT_ROOT_MODULE_GLOBAL, "registry", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(a_dict_of_lists_of_objects_is_one_suspect)
+{
+    char *path = at_tmp_path("dictlists.mlt");
+    write_dict_of_new_lists(path, 6, 4);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_str_eq(s->point_path, "module global app.registry");
+    ck_assert_uint_eq(type_count(s, "builtins.list"), 2);
+    ck_assert_uint_eq(type_count(s, "app.Request"), 8);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+/* app.groups (old dict) -> 20 data-like keys -> 20 old lists, each gaining
+ * one request per image: 20 points of one shape. */
+static void write_many_lists(const char *path, int images)
+{
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < images; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 2000);
+        for (uint32_t g = 0; g < 20; g++) {
+            uint32_t list = at_obj(d, GROUP_BASE + 0x40u * g, "builtins.list", 0, 88);
+            char key[16];
+            snprintf(key, sizeof key, "group-%u", g);
+            at_edge(d, dict, list, MLT_LABEL_KEY_STR, key, 0);
+        }
+        for (uint32_t born = 1; born <= (uint32_t)k; born++)
+            for (uint32_t g = 0; g < 20; g++) {
+                uint32_t req = at_obj(d, obj_addr(born, g, 0), "app.Request", new_flag(k, born),
+                                      48);
+                at_edge(d, dict + 1 + g, req, MLT_LABEL_INDEX, NULL, born);
+            }
+        at_root(d, dict, MLT_ROOT_MODULE_GLOBAL, "groups", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(points_of_one_shape_merge)
+{
+    char *path = at_tmp_path("many.mlt");
+    write_many_lists(path, 6);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_uint_eq(s->point_count, 20);
+    ck_assert_uint_eq(s->count, 40);
+    ck_assert_ptr_nonnull(strstr(s->point_path, "module global app.groups -> ['group-"));
+    ck_assert_uint_eq(s->growth[5].count, 80);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+/* A bounded cache: app.lru (old dict) holds the entries of the last `life`
+ * images, `per` made at each; at the last image `extra` more. */
+static void write_bounded(const char *path, int images, uint32_t per, int life, uint32_t extra)
+{
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < images; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 1000);
+        int oldest = k - life + 1 < 1 ? 1 : k - life + 1;
+        for (int born = oldest; born <= k; born++) {
+            uint32_t n = per + (born == images - 1 && k == images - 1 ? extra : 0);
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t e = at_obj(d, obj_addr((uint32_t)born, j, 0), "app.Entry",
+                                    new_flag(k, (uint32_t)born), 40);
+                at_edge(d, dict, e, MLT_LABEL_KEY_STR, "k", 0);
+            }
+        }
+        at_root(d, dict, MLT_ROOT_MODULE_GLOBAL, "lru", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(a_bounded_cache_at_its_size_is_stable)
+{
+    char *path = at_tmp_path("lru.mlt");
+    /* E = 8 (t 80): alive f = 6, 7, 8; f = 6 qualifies. Base: image 6,
+     * which held f = 4, 5, 6: the same 3 x per. */
+    write_bounded(path, 9, 10, 3, 0);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->candidate_count, 10);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    ck_assert_uint_eq(r->growing_count, 0);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_int_eq(s->trend, MLA_TREND_STABLE);
+    ck_assert_uint_eq(s->growth_objects, 0);
+    ck_assert(!mla_report_fails(r, MLA_FAIL_ON_GROWING));
+    ck_assert(mla_report_fails(r, MLA_FAIL_ON_ANY));
+    ck_assert_str_eq(mla_report_verdict(r), "stable");
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+START_TEST(one_more_entry_than_at_the_base_is_growing)
+{
+    char *path = at_tmp_path("lru1.mlt");
+    write_bounded(path, 9, 10, 3, 1);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->growing_count, 1);
+    ck_assert_uint_eq(r->suspects[0].growth_objects, 1);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+START_TEST(the_base_is_the_newest_image_a_lifetime_back)
+{
+    /* Lifetime 25: the base is image 5 (80 - 50 >= 25), which held f = 3, 4,
+     * 5; entries then live 3 images, so still stable. Lifetime 15 with life
+     * 2 but a cache still filling at the base would be growing: checked
+     * by the previous test's extra entry. */
+    char *path = at_tmp_path("lru25.mlt");
+    write_bounded(path, 9, 10, 4, 0);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 25.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    ck_assert_int_eq(r->suspects[0].trend, MLA_TREND_STABLE);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+START_TEST(candidates_across_the_warm_up_end_count_as_undated)
+{
+    char *path = at_tmp_path("undated.mlt");
+    write_growing_cache(path, 6, 30, 0);
+    mla_report_set *set;
+    /* Warm-up 5 ends inside (0, 10]: image 1's objects may predate it. */
+    const mla_report *r = analyze(path, 15.0, 5.0, &set);
+    ck_assert_uint_eq(r->candidate_count, 90); /* f = 1 (undated), 2, 3 */
+    ck_assert_uint_eq(r->undated_count, 30);
+    ck_assert_uint_eq(r->suspects[0].undated_count, 30);
+    ck_assert(at_has_warning(r, "30 candidates are undated: first seen in image 1"));
+    mla_report_set_free(set);
+    /* With the warm-up's end on an image, nothing is undated. */
+    r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->undated_count, 0);
+    ck_assert(!at_has_warning(r, "undated"));
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+START_TEST(undated_candidates_alone_fail_the_report)
+{
+    char *path = at_tmp_path("undated-stable.mlt");
+    /* A cache filled at image 1 only (life 99): stable, but with warm-up 5
+     * its entries are undated. */
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < 6; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 1000);
+        for (uint32_t j = 0; k >= 1 && j < 7; j++) {
+            uint32_t e = at_obj(d, obj_addr(1, j, 0), "app.Entry", new_flag(k, 1), 40);
+            at_edge(d, dict, e, MLT_LABEL_KEY_STR, "k", 0);
+        }
+        at_root(d, dict, MLT_ROOT_MODULE_GLOBAL, "table", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 5.0, &set);
+    ck_assert_uint_eq(r->growing_count, 0);
+    ck_assert_uint_eq(r->undated_count, 7);
+    ck_assert(mla_report_fails(r, MLA_FAIL_ON_GROWING));
+    ck_assert_str_eq(mla_report_verdict(r), "undated");
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+/* A module `late` imported at image 1: the module object, a function global
+ * with its code, and a data list global that grows. */
+static void write_late_import(const char *path, int images)
+{
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < images; k++) {
+        at_image_begin(d, 10.0 * k);
+        if (k >= 2) {
+            uint8_t flag = new_flag(k, 2);
+            uint32_t module = at_obj(d, obj_addr(2, 0, 3), "builtins.module", flag, 72);
+            uint32_t func = at_obj(d, obj_addr(2, 1, 3), "builtins.function", flag, 150);
+            uint32_t code = at_obj(d, obj_addr(2, 2, 3), "builtins.code", flag, 200);
+            uint32_t name = at_obj(d, obj_addr(2, 3, 3), "builtins.str", flag, 60);
+            uint32_t list = at_obj(d, obj_addr(2, 4, 3), "builtins.list", flag, 88);
+            at_edge(d, func, code, MLT_LABEL_ATTR, "__code__", 0);
+            at_edge(d, code, name, MLT_LABEL_ATTR, "co_name", 0);
+            at_root(d, module, MLT_ROOT_MODULE, "late", NULL, 0);
+            at_root(d, func, MLT_ROOT_MODULE_GLOBAL, "handler", "late", 0);
+            at_root(d, list, MLT_ROOT_MODULE_GLOBAL, "seen", "late", 0);
+            for (uint32_t born = 2; born <= (uint32_t)k; born++)
+                for (uint32_t j = 0; j < 5; j++) {
+                    uint32_t o = at_obj(d, obj_addr(born, j, 4), "late.Seen", new_flag(k, born),
+                                        32);
+                    at_edge(d, list, o, MLT_LABEL_INDEX, NULL, j);
+                }
+        }
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(a_late_import_is_one_line_but_its_growing_global_is_a_suspect)
+{
+    char *path = at_tmp_path("late.mlt");
+    write_late_import(path, 7);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    /* E = 6 (t 60): f in {2, 3, 4} qualify. */
+    ck_assert_uint_eq(r->import_state_count, 1);
+    ck_assert_str_eq(r->import_states[0].module, "late");
+    ck_assert_uint_eq(r->import_states[0].count, 4); /* module, function, code, name */
+    ck_assert_uint_eq(r->suspect_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_int_eq(s->trend, MLA_TREND_GROWING);
+    ck_assert_uint_eq(type_count(s, "late.Seen"), 15);
+    ck_assert_uint_eq(type_count(s, "builtins.list"), 1);
+    ck_assert_ptr_nonnull(s->shape);
+    ck_assert_ptr_nonnull(strstr(s->shape, "module global late.seen"));
+    ck_assert_uint_eq(r->candidate_count, 16);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+int main(void)
+{
+    const TTest *tests[] = {one_growing_suspect_at_the_cache,
+                            several_leaks_into_one_container_are_one_suspect,
+                            nested_containers_and_a_cycle_accumulate_at_the_old_list,
+                            a_dict_of_lists_of_objects_is_one_suspect,
+                            points_of_one_shape_merge,
+                            a_bounded_cache_at_its_size_is_stable,
+                            one_more_entry_than_at_the_base_is_growing,
+                            the_base_is_the_newest_image_a_lifetime_back,
+                            candidates_across_the_warm_up_end_count_as_undated,
+                            undated_candidates_alone_fail_the_report,
+                            a_late_import_is_one_line_but_its_growing_global_is_a_suspect};
+    return ts_main("suspects", "suspects", 60, tests, TS_COUNT(tests));
+}
