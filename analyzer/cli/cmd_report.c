@@ -1,7 +1,8 @@
 /*
  * `memalot-analyze report FILE [options]`: runs the analysis and renders it
- * as text, JSON and/or HTML. Exit 1 when leak candidates were found so a CI
- * job fails on a leak; --exit-zero keeps 0 for jobs that only collect.
+ * as text, JSON and/or HTML. Exit 1 when a leak suspect grows (or candidates
+ * could not be dated) so a CI job fails on a leak; --fail-on=any also on
+ * stable suspects; --exit-zero keeps 0 for jobs that only collect.
  */
 #include <errno.h>
 #include <limits.h>
@@ -49,6 +50,8 @@ static const cli_opt_spec report_options[] = {
     {"no-retained", CLI_OPT_FLAG, NULL, "skip dominators (faster; retained sizes are 0)", NULL},
     {"json", CLI_OPT_FLAG, NULL, "print JSON (schema memalot-report/1) instead of text", NULL},
     {"html", CLI_OPT_VALUE, "FILE", "also write a self-contained HTML report to FILE", NULL},
+    {"fail-on", CLI_OPT_VALUE, "WHAT",
+     "exit 1 on: growing (growing suspects or undated candidates; default) or any suspect", NULL},
     {"exit-zero", CLI_OPT_FLAG, NULL, "exit 0 even when leaks are found", NULL},
     {"color", CLI_OPT_FLAG, NULL, "force ANSI colors", NULL},
     {"no-color", CLI_OPT_FLAG, NULL, "no ANSI colors (also: NO_COLOR set)", NULL},
@@ -62,6 +65,7 @@ typedef struct {
     int json;
     const char *html_path;
     int exit_zero;
+    mla_fail_on fail_on;
     mlr_color_mode color;
 } report_request;
 
@@ -178,6 +182,14 @@ static int parse_request(const cli_args *args, report_request *request, char *me
     request->json = cli_args_count(args, "json") > 0;
     request->html_path = cli_args_value(args, "html");
     request->exit_zero = cli_args_count(args, "exit-zero") > 0;
+    const char *fail_on = cli_args_value(args, "fail-on");
+    if (fail_on && strcmp(fail_on, "growing") != 0 && strcmp(fail_on, "any") != 0) {
+        snprintf(message, message_size, "option --fail-on: expected growing or any, got '%s'",
+                 fail_on);
+        return -1;
+    }
+    request->fail_on = fail_on && strcmp(fail_on, "any") == 0 ? MLA_FAIL_ON_ANY
+                                                              : MLA_FAIL_ON_GROWING;
     return 0;
 }
 
@@ -257,7 +269,7 @@ static int analyze(const report_request *request)
     int leaks = 0;
     for (size_t i = 0; i < count; i++) {
         reports[i] = mla_report_set_get(set, i);
-        leaks |= reports[i]->candidate_count > 0;
+        leaks |= mla_report_fails(reports[i], request->fail_on);
     }
     int rendered = render(request, reports, count);
     free(reports);
@@ -283,7 +295,8 @@ const cli_command cli_command_report = {
     .description =
         "Reports objects that outlived a time or call threshold, with the paths that keep\n"
         "them alive. Without --lifetime/--calls the criterion recorded in the dump is used.\n"
-        "Exit status: 0 no leaks, 1 leaks found, 2 usage or input error.",
+        "Exit status: 0 no leaks (stable suspects only, unless --fail-on=any), 1 a growing\n"
+        "suspect or undated candidates, 2 usage or input error.",
     .options = report_options,
     .option_count = REPORT_OPTION_COUNT,
     .min_positionals = 1,

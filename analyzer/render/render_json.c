@@ -67,7 +67,7 @@ static json_t *example_json(const mla_example *example)
     for (size_t i = 0; paths && i < example->path_count; i++)
         json_array_append_new(paths, mlr_path_json(&example->paths[i]));
     return json_pack(
-        "{s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:I, s:o}", "address",
+        "{s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:I, s:o, s:b}", "address",
         mlr_json_hex(example->address), "type", mlr_json_string(example->type), "shallow_bytes",
         (json_int_t)example->shallow_bytes, "retained_bytes", (json_int_t)example->retained_bytes,
         "age_seconds", mlr_json_real(example->age_seconds), "age_calls",
@@ -75,7 +75,7 @@ static json_t *example_json(const mla_example *example)
         optional_integer(example->created_in_call), "identity_approximate",
         example->identity_approximate ? 1 : 0, "preview", mlr_json_string(example->preview),
         "preview_truncated", example->preview_truncated ? 1 : 0, "cluster",
-        (json_int_t)example->cluster, "paths", paths);
+        (json_int_t)example->cluster, "paths", paths, "undated", example->undated ? 1 : 0);
 }
 
 static json_t *leak_json(const mla_type_leak *leak, size_t image_count)
@@ -102,6 +102,69 @@ static json_t *cluster_json(const mla_cluster *cluster)
                      mlr_json_hex(cluster->example_address));
 }
 
+static json_t *point_json(const mla_suspect *s)
+{
+    if (!s->point_path)
+        return json_null();
+    return json_pack("{s:o, s:o, s:o, s:I}", "path", mlr_json_string(s->point_path), "type",
+                     mlr_json_string(s->point_type), "address", mlr_json_hex(s->point_address),
+                     "merged", (json_int_t)s->point_count);
+}
+
+static json_t *growth_json(const mla_suspect *s)
+{
+    json_t *growth = json_array();
+    for (size_t i = 0; growth && i < s->growth_count; i++) {
+        const mla_growth_point *g = &s->growth[i];
+        json_array_append_new(
+            growth, json_pack("{s:I, s:o, s:I, s:I, s:I}", "image", (json_int_t)g->image, "time",
+                              mlr_json_real(g->time), "calls", (json_int_t)g->calls, "count",
+                              (json_int_t)g->count, "bytes", (json_int_t)g->bytes));
+    }
+    return growth;
+}
+
+static json_t *suspect_json(const mla_suspect *s, const mlt_criterion *criterion)
+{
+    json_t *types = json_object(), *examples = json_array();
+    for (size_t i = 0; types && i < s->type_count; i++)
+        json_object_set_new(types, s->types[i].type, json_integer((json_int_t)s->types[i].count));
+    for (size_t i = 0; examples && i < s->example_count; i++)
+        json_array_append_new(examples, example_json(&s->examples[i]));
+    const char *per = criterion->kind == MLT_CRITERION_CALLS ? "call" : "second";
+    return json_pack(
+        "{s:I, s:s, s:b, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:I}, "
+        "s:{s:s, s:o, s:o}, s:o}",
+        "id", (json_int_t)s->id, "trend", s->trend == MLA_TREND_STABLE ? "stable" : "growing",
+        "measured", s->measured ? 1 : 0, "count", (json_int_t)s->count, "shallow_bytes",
+        (json_int_t)s->shallow_bytes, "retained_bytes", (json_int_t)s->retained_bytes, "undated",
+        (json_int_t)s->undated_count, "types", types, "accumulation_point", point_json(s), "shape",
+        mlr_json_string(s->shape), "growth", growth_json(s), "growth_total", "count",
+        (json_int_t)s->growth_objects, "bytes", (json_int_t)s->growth_bytes, "rate", "per", per,
+        "count", mlr_json_real(s->rate_count), "bytes", mlr_json_real(s->rate_bytes), "examples",
+        examples);
+}
+
+static json_t *import_state_json(const mla_report *report)
+{
+    json_t *array = json_array();
+    for (size_t i = 0; array && i < report->import_state_count; i++) {
+        const mla_import_state *m = &report->import_states[i];
+        json_array_append_new(
+            array, json_pack("{s:o, s:I, s:I}", "module", mlr_json_string(m->module), "count",
+                             (json_int_t)m->count, "shallow_bytes", (json_int_t)m->shallow_bytes));
+    }
+    return array;
+}
+
+static json_t *suspects_json(const mla_report *report)
+{
+    json_t *array = json_array();
+    for (size_t i = 0; array && i < report->suspect_count; i++)
+        json_array_append_new(array, suspect_json(&report->suspects[i], &report->criterion));
+    return array;
+}
+
 json_t *mlr_report_json(const mla_report *report)
 {
     json_t *images = json_array(), *leaks = json_array(), *clusters = json_array();
@@ -111,12 +174,15 @@ json_t *mlr_report_json(const mla_report *report)
         json_array_append_new(leaks, leak_json(&report->leaks[i], report->image_count));
     for (size_t i = 0; clusters && i < report->cluster_count; i++)
         json_array_append_new(clusters, cluster_json(&report->clusters[i]));
-    json_t *summary = json_pack("{s:I, s:I, s:I, s:I}", "candidates",
-                                (json_int_t)report->candidate_count, "types",
-                                (json_int_t)report->leak_count, "shallow_bytes",
-                                (json_int_t)report->candidate_shallow_bytes, "retained_bytes",
-                                (json_int_t)report->candidate_retained_bytes);
-    return json_pack(
+    json_t *summary = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "candidates",
+        (json_int_t)report->candidate_count, "types", (json_int_t)report->leak_count,
+        "shallow_bytes", (json_int_t)report->candidate_shallow_bytes, "retained_bytes",
+        (json_int_t)report->candidate_retained_bytes, "suspects", (json_int_t)report->suspect_count,
+        "growing", (json_int_t)report->growing_count, "stable",
+        (json_int_t)(report->suspect_count - report->growing_count), "undated",
+        (json_int_t)report->undated_count);
+    json_t *json = json_pack(
         "{s:s, s:{s:s, s:s}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "schema",
         MLA_REPORT_SCHEMA, "tool", "name", "memalot-analyze", "version", MEMALOT_VERSION, "file",
         report->file ? mlr_file_info_json(report->file, report->path) : json_null(), "criterion",
@@ -125,6 +191,12 @@ json_t *mlr_report_json(const mla_report *report)
         "images", images, "summary", summary, "clusters", clusters, "leaks", leaks, "warnings",
         strings_json(report->warnings, report->warning_count), "leaks_found",
         json_boolean(report->candidate_count > 0));
+    if (json) {
+        json_object_set_new(json, "suspects", suspects_json(report));
+        json_object_set_new(json, "import_time", import_state_json(report));
+        json_object_set_new(json, "verdict", json_string(mla_report_verdict(report)));
+    }
+    return json;
 }
 
 json_t *mlr_render_json(const mla_report *const *reports, size_t count, int each)

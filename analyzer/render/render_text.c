@@ -1,6 +1,8 @@
 /*
- * The text report for people: what is suspected first, then the evidence
- * (per-type table, clustered findings, examples with retainer paths), so the
+ * The text report for people: the growing leak suspects first, each in a few
+ * lines (where it accumulates, what it holds, how fast it grows, what it
+ * retains, up to three example paths of distinct shapes), then the stable
+ * ones and late imports in a line each, then the per-type table, so the
  * first screen answers "is there a leak and where".
  */
 #include <string.h>
@@ -10,8 +12,9 @@
 #define SPARK_MAX_POINTS 16
 /* The first screen should stay readable; --json and --html list every type. */
 #define TABLE_MAX_ROWS 25
-#define CLUSTER_MAX_ROWS 10
-#define GROWTH_WIDTH 30 /* 16 sparkline points and "  N -> M" */
+#define STABLE_MAX_ROWS 10
+#define MLA_TREND_SAMPLES_MAX 40 /* more than the analysis samples (32, plus base and E) */
+#define GROWTH_WIDTH 30          /* 16 sparkline points and "  N -> M" */
 
 typedef enum { STYLE_BOLD, STYLE_RED, STYLE_YELLOW, STYLE_GREEN, STYLE_CYAN } ansi_style;
 
@@ -98,17 +101,25 @@ static void print_summary(FILE *out, const mla_report *report, const mlr_text_st
                 color_off(style->color));
         return;
     }
-    fprintf(out, "%sSuspects: %llu candidate%s in %zu type%s, %s shallow, %s retained%s\n",
-            color_on(style->color, STYLE_RED), (unsigned long long)report->candidate_count,
+    size_t stable = report->suspect_count - report->growing_count;
+    int alarm = report->growing_count > 0 || report->undated_count > 0;
+    fprintf(out, "%s%zu leak suspect%s%s", color_on(style->color, alarm ? STYLE_RED : STYLE_GREEN),
+            report->growing_count, report->growing_count == 1 ? "" : "s",
+            report->growing_count ? " growing" : "");
+    if (stable)
+        fprintf(out, ", %zu stable", stable);
+    fprintf(out, "%s: %llu candidate%s in %zu type%s, %s shallow, %s retained\n",
+            color_off(style->color), (unsigned long long)report->candidate_count,
             report->candidate_count == 1 ? "" : "s", report->leak_count,
-            report->leak_count == 1 ? "" : "s", shallow, retained, color_off(style->color));
+            report->leak_count == 1 ? "" : "s", shallow, retained);
 }
 
 static void print_type_table(FILE *out, const mla_report *report, const mlr_text_style *style)
 {
     if (report->leak_count == 0)
         return;
-    fprintf(out, "\n%s%12s %11s %11s  %-*s %s%s\n", color_on(style->color, STYLE_BOLD), "COUNT",
+    fprintf(out, "\n%sBy type:%s\n", color_on(style->color, STYLE_BOLD), color_off(style->color));
+    fprintf(out, "%s%12s %11s %11s  %-*s %s%s\n", color_on(style->color, STYLE_BOLD), "COUNT",
             "SHALLOW", "RETAINED", GROWTH_WIDTH, "GROWTH", "TYPE", color_off(style->color));
     size_t shown = report->leak_count < TABLE_MAX_ROWS ? report->leak_count : TABLE_MAX_ROWS;
     for (size_t i = 0; i < shown; i++) {
@@ -136,80 +147,177 @@ static void print_type_table(FILE *out, const mla_report *report, const mlr_text
     }
 }
 
-static void print_clusters(FILE *out, const mla_report *report, const mlr_text_style *style)
+/* Counts of a suspect's growth points, for the sparkline. */
+static size_t growth_counts(const mla_suspect *suspect, uint64_t *counts, size_t max)
 {
-    if (report->cluster_count == 0)
-        return;
-    fprintf(out, "\n%s%zu finding%s:%s\n", color_on(style->color, STYLE_BOLD),
-            report->cluster_count, report->cluster_count == 1 ? "" : "s", color_off(style->color));
-    size_t shown = report->cluster_count < CLUSTER_MAX_ROWS ? report->cluster_count
-                                                            : CLUSTER_MAX_ROWS;
-    for (size_t i = 0; i < shown; i++) {
-        const mla_cluster *cluster = &report->clusters[i];
-        char retained[MLR_FMT_SIZE_MAX];
-        fprintf(out, "  %s%llu x ", color_on(style->color, STYLE_YELLOW),
-                (unsigned long long)cluster->count);
-        mlr_put_terminal(out, cluster->type);
-        fprintf(out, "%s (%s retained) held by ", color_off(style->color),
-                mlr_fmt_size(cluster->retained_bytes, retained, sizeof retained));
-        mlr_put_terminal(out, cluster->shape);
-        fputc('\n', out);
-    }
-    if (shown < report->cluster_count)
-        fprintf(out, "  ... %zu smaller findings (--json or --html lists them)\n",
-                report->cluster_count - shown);
+    size_t n = suspect->growth_count < max ? suspect->growth_count : max;
+    for (size_t i = 0; i < n; i++)
+        counts[i] = suspect->growth[i].count;
+    return n;
 }
 
-static void print_path(FILE *out, const mla_path *path, const mlr_text_style *style)
+static void print_where(FILE *out, const mla_suspect *suspect)
 {
-    fprintf(out, "        %s", color_on(style->color, STYLE_CYAN));
-    mlr_put_terminal(out, path->root);
-    fputs(color_off(style->color), out);
-    mlr_put_path_steps(out, path);
+    if (suspect->point_path && strncmp(suspect->point_path, "held ", 5) == 0) {
+        fputs("at a ", out); /* "at a builtins.dict held outside the visible heap" */
+        mlr_put_terminal(out, suspect->point_type);
+        fputc(' ', out);
+        mlr_put_terminal(out, suspect->point_path);
+        if (suspect->point_count > 1)
+            fprintf(out, " and %u more of that shape", suspect->point_count - 1);
+    } else if (suspect->point_path) {
+        fputs("at ", out);
+        mlr_put_terminal(out, suspect->point_path);
+        fputs(" (", out);
+        mlr_put_terminal(out, suspect->point_type);
+        fputc(')', out);
+        if (suspect->point_count > 1)
+            fprintf(out, " and %u more of that shape", suspect->point_count - 1);
+    } else {
+        const char *shape = suspect->shape ? suspect->shape : "?";
+        /* "held outside the visible heap (T)", "unreachable ...": already a verb */
+        if (strncmp(shape, "held ", 5) != 0 && strncmp(shape, "unreachable", 11) != 0)
+            fputs("held by ", out);
+        mlr_put_terminal(out, shape);
+    }
+}
+
+static void print_types(FILE *out, const mla_suspect *suspect)
+{
+    fputs("    holds:    ", out);
+    size_t shown = suspect->type_count < 4 ? suspect->type_count : 4;
+    for (size_t i = 0; i < shown; i++) {
+        fprintf(out, "%s%llu ", i ? ", " : "", (unsigned long long)suspect->types[i].count);
+        mlr_put_terminal(out, suspect->types[i].type);
+    }
+    if (shown < suspect->type_count)
+        fprintf(out, ", and %zu more types", suspect->type_count - shown);
     fputc('\n', out);
 }
 
-/* The analysis renders previews already (quoted, with an ellipsis when cut). */
-static void print_example(FILE *out, const mla_example *example, const mlr_text_style *style)
+static void print_growth(FILE *out, const mla_report *report, const mla_suspect *suspect,
+                         const mlr_text_style *style)
+{
+    char bytes[MLR_FMT_SIZE_MAX], rate[MLR_FMT_SIZE_MAX], retained[MLR_FMT_SIZE_MAX];
+    const char *per = report->criterion.kind == MLT_CRITERION_CALLS ? "call" : "s";
+    if (suspect->growth_count > 0) {
+        uint64_t counts[MLA_TREND_SAMPLES_MAX];
+        size_t n = growth_counts(suspect, counts, MLA_TREND_SAMPLES_MAX);
+        char spark[SPARK_MAX_POINTS * 3 + 64];
+        format_growth(spark, sizeof spark, counts, n, style);
+        fprintf(out, "    growth:   %s held; +%llu objects (%.4g/%s), +%s (%s/%s)\n", spark,
+                (unsigned long long)suspect->growth_objects, suspect->rate_count, per,
+                mlr_fmt_size(suspect->growth_bytes, bytes, sizeof bytes),
+                mlr_fmt_size((uint64_t)suspect->rate_bytes, rate, sizeof rate), per);
+    } else {
+        fputs("    growth:   not measured (no accumulation point to follow)\n", out);
+    }
+    fprintf(out, "    retains:  %s",
+            mlr_fmt_size(suspect->retained_bytes, retained, sizeof retained));
+    if (suspect->undated_count)
+        fprintf(out, "; %llu undated (may predate the warm-up's end)",
+                (unsigned long long)suspect->undated_count);
+    fputc('\n', out);
+}
+
+/* One line per example: its path, then what it is. */
+static void print_suspect_example(FILE *out, const mla_example *example, int first,
+                                  const mlr_text_style *style)
 {
     char shallow[MLR_FMT_SIZE_MAX], age[MLR_FMT_TIME_MAX];
-    fprintf(out, "    %s0x%llx%s %s, age >= %s", color_on(style->color, STYLE_BOLD),
-            (unsigned long long)example->address, color_off(style->color),
-            mlr_fmt_size(example->shallow_bytes, shallow, sizeof shallow),
+    fputs(first ? "    e.g.      " : "              ", out);
+    if (example->path_count > 0) {
+        fputs(color_on(style->color, STYLE_CYAN), out);
+        mlr_put_terminal(out, example->paths[0].root);
+        fputs(color_off(style->color), out);
+        mlr_put_path_steps(out, &example->paths[0]);
+    } else {
+        fputs("(no retainer path found)", out);
+    }
+    fputs("  (", out);
+    mlr_put_terminal(out, example->type);
+    fprintf(out, ", %s, age >= %s", mlr_fmt_size(example->shallow_bytes, shallow, sizeof shallow),
             mlr_fmt_duration(example->age_seconds, age, sizeof age));
     if (example->age_calls >= 0)
         fprintf(out, " / %lld call%s", (long long)example->age_calls,
                 example->age_calls == 1 ? "" : "s");
-    if (example->identity_approximate)
-        fputs(" (identity approximate)", out);
     if (example->preview) {
         fputs(", value ", out);
         mlr_put_terminal(out, example->preview);
     }
-    fputc('\n', out);
-    if (example->path_count == 0)
-        fputs("        (no retainer path found)\n", out);
-    for (size_t i = 0; i < example->path_count; i++)
-        print_path(out, &example->paths[i], style);
+    fputs(")\n", out);
 }
 
-static void print_examples(FILE *out, const mla_report *report, const mlr_text_style *style)
+static void print_suspect(FILE *out, const mla_report *report, const mla_suspect *suspect,
+                          const mlr_text_style *style)
 {
-    int heading = 0;
-    for (size_t i = 0; i < report->leak_count; i++) {
-        const mla_type_leak *leak = &report->leaks[i];
-        if (leak->example_count == 0)
-            continue;
-        if (!heading)
-            fprintf(out, "\n%sExamples:%s\n", color_on(style->color, STYLE_BOLD),
-                    color_off(style->color));
-        heading = 1;
-        fputs("  ", out);
-        mlr_put_terminal(out, leak->type);
-        fprintf(out, " (%zu of %llu):\n", leak->example_count, (unsigned long long)leak->count);
-        for (size_t j = 0; j < leak->example_count; j++)
-            print_example(out, &leak->examples[j], style);
+    fprintf(out, "\n%s#%u growing%s: %llu candidate%s ", color_on(style->color, STYLE_RED),
+            suspect->id + 1, color_off(style->color), (unsigned long long)suspect->count,
+            suspect->count == 1 ? "" : "s");
+    print_where(out, suspect);
+    fputc('\n', out);
+    print_types(out, suspect);
+    print_growth(out, report, suspect, style);
+    for (size_t i = 0; i < suspect->example_count; i++)
+        print_suspect_example(out, &suspect->examples[i], i == 0, style);
+}
+
+static void print_stable(FILE *out, const mla_report *report, const mlr_text_style *style)
+{
+    size_t stable = report->suspect_count - report->growing_count;
+    if (stable == 0)
+        return;
+    fprintf(out,
+            "\n%sStable%s (held no more than a trend span ago: bounded caches and tables, "
+            "not failing the report):\n",
+            color_on(style->color, STYLE_BOLD), color_off(style->color));
+    size_t shown = stable < STABLE_MAX_ROWS ? stable : STABLE_MAX_ROWS;
+    for (size_t i = 0; i < shown; i++) {
+        const mla_suspect *suspect = &report->suspects[report->growing_count + i];
+        char retained[MLR_FMT_SIZE_MAX];
+        fprintf(out, "  #%u %llu candidate%s ", suspect->id + 1, (unsigned long long)suspect->count,
+                suspect->count == 1 ? "" : "s");
+        print_where(out, suspect);
+        fprintf(out, ", %s retained\n",
+                mlr_fmt_size(suspect->retained_bytes, retained, sizeof retained));
     }
+    if (shown < stable)
+        fprintf(out, "  ... %zu more stable suspects (--json or --html lists them)\n",
+                stable - shown);
+}
+
+static void print_import_state(FILE *out, const mla_report *report, const mlr_text_style *style)
+{
+    if (report->import_state_count == 0)
+        return;
+    fprintf(out, "\n%sImported after the warm-up%s (module state, not leaks):\n",
+            color_on(style->color, STYLE_BOLD), color_off(style->color));
+    size_t shown = report->import_state_count < STABLE_MAX_ROWS ? report->import_state_count
+                                                                : STABLE_MAX_ROWS;
+    for (size_t i = 0; i < shown; i++) {
+        const mla_import_state *m = &report->import_states[i];
+        char bytes[MLR_FMT_SIZE_MAX];
+        int named = m->module[0] != '(';
+        fputs(named ? "  module `" : "  ", out);
+        mlr_put_terminal(out, m->module);
+        fprintf(out, "%s: %llu objects, %s\n", named ? "`" : "", (unsigned long long)m->count,
+                mlr_fmt_size(m->shallow_bytes, bytes, sizeof bytes));
+    }
+    if (shown < report->import_state_count) {
+        uint64_t rest = 0;
+        for (size_t i = shown; i < report->import_state_count; i++)
+            rest += report->import_states[i].count;
+        fprintf(out, "  ... %zu more modules, %llu objects\n", report->import_state_count - shown,
+                (unsigned long long)rest);
+    }
+}
+
+static void print_suspects(FILE *out, const mla_report *report, const mlr_text_style *style)
+{
+    for (size_t i = 0; i < report->growing_count; i++)
+        print_suspect(out, report, &report->suspects[i], style);
+    print_stable(out, report, style);
+    print_import_state(out, report, style);
 }
 
 /* Warnings are mostly about the file, so with --each every report repeats
@@ -249,9 +357,8 @@ void mlr_render_text(FILE *out, const mla_report *const *reports, size_t count, 
             fprintf(out, "\n%s=== image %u ===%s\n", color_on(style->color, STYLE_BOLD),
                     report->evaluated_image, color_off(style->color));
         print_summary(out, report, style);
+        print_suspects(out, report, style);
         print_type_table(out, report, style);
-        print_clusters(out, report, style);
-        print_examples(out, report, style);
     }
     print_warnings(out, reports, count, style);
 }

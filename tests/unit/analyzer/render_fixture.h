@@ -55,9 +55,10 @@ static const mla_path fixture_evil_paths[1] = {
 
 static const mla_example fixture_request_examples[1] = {
     {0x7f0000001000ull, "app.Request", 48, 4096, 20.5, 12, 3, 0, "'\x1b[31mred\x1b[0m\xe2\x80\xa6'",
-     1, 2, fixture_request_paths, 0}};
-static const mla_example fixture_evil_examples[1] = {
-    {0x7f0000009000ull, FIXTURE_EVIL, 32, 32, 10.0, -1, -1, 1, NULL, 0, 1, fixture_evil_paths, 1}};
+     1, 2, fixture_request_paths, 0, 0}};
+static const mla_example fixture_evil_examples[1] = {{0x7f0000009000ull, FIXTURE_EVIL, 32, 32, 10.0,
+                                                      -1, -1, 1, NULL, 0, 1, fixture_evil_paths, 1,
+                                                      0}};
 
 static const mla_type_leak fixture_leaks[2] = {
     {"app.Request", 1000, 48000, 4096000, fixture_growth_request, 1, fixture_request_examples},
@@ -70,6 +71,63 @@ static const mla_cluster fixture_clusters[2] = {
      0x7f0000009000ull}};
 
 static const char *const fixture_warnings[] = {"identities of 3 objects are approximate"};
+
+static const mla_suspect_type fixture_request_suspect_types[1] = {{"app.Request", 1000, 48000}};
+static const mla_suspect_type fixture_evil_suspect_types[1] = {{FIXTURE_EVIL, 40, 1280}};
+static const mla_growth_point fixture_request_trend[3] = {
+    {0, 0.0, 0, 0, 0}, {1, 10.0, 0, 400, 19200}, {2, 20.0, 0, 1000, 48000}};
+static const mla_growth_point fixture_evil_trend[3] = {
+    {0, 0.0, 0, 40, 1280}, {1, 10.0, 0, 40, 1280}, {2, 20.0, 0, 40, 1280}};
+
+/* One growing suspect at app.cache's items, one stable one without a point. */
+static const mla_suspect fixture_suspects[2] = {{0,
+                                                 MLA_TREND_GROWING,
+                                                 "module global app.cache -> .items",
+                                                 "builtins.list",
+                                                 0x7f0000000100ull,
+                                                 1,
+                                                 NULL,
+                                                 1000,
+                                                 48000,
+                                                 4096000,
+                                                 25,
+                                                 1,
+                                                 fixture_request_suspect_types,
+                                                 3,
+                                                 fixture_request_trend,
+                                                 600,
+                                                 28800,
+                                                 60.0,
+                                                 2880.0,
+                                                 1,
+                                                 NULL,
+                                                 1,
+                                                 fixture_request_examples},
+                                                {1,
+                                                 MLA_TREND_STABLE,
+                                                 NULL,
+                                                 NULL,
+                                                 0,
+                                                 0,
+                                                 "sys.modules -> ['<b>key</b>'] -> " FIXTURE_EVIL,
+                                                 40,
+                                                 1280,
+                                                 1280,
+                                                 0,
+                                                 1,
+                                                 fixture_evil_suspect_types,
+                                                 3,
+                                                 fixture_evil_trend,
+                                                 0,
+                                                 0,
+                                                 0.0,
+                                                 0.0,
+                                                 1,
+                                                 NULL,
+                                                 1,
+                                                 fixture_evil_examples}};
+
+static const mla_import_state fixture_imports[1] = {{"urllib.parse", 1204, 150000}};
 
 static inline mla_report fixture_report(void)
 {
@@ -94,6 +152,12 @@ static inline mla_report fixture_report(void)
     report.clusters = fixture_clusters;
     report.warning_count = 1;
     report.warnings = fixture_warnings;
+    report.suspect_count = 2;
+    report.suspects = fixture_suspects;
+    report.growing_count = 1;
+    report.undated_count = 25;
+    report.import_state_count = 1;
+    report.import_states = fixture_imports;
     return report;
 }
 
@@ -103,6 +167,8 @@ static inline mla_report fixture_clean_report(void)
     mla_report report = fixture_report();
     report.candidate_count = report.candidate_shallow_bytes = report.candidate_retained_bytes = 0;
     report.leak_count = report.cluster_count = report.warning_count = 0;
+    report.suspect_count = report.growing_count = report.import_state_count = 0;
+    report.undated_count = 0;
     return report;
 }
 
