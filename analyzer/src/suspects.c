@@ -462,11 +462,20 @@ static int by_type_index(const void *a, const void *b)
     return x->node < y->node ? -1 : x->node > y->node;
 }
 
+static int is_builtin(const char *type)
+{
+    return strncmp(type, "builtins.", 9) == 0;
+}
+
+/* Most first; on a tie the program's own type before builtins (a Request
+ * and its dict and str: the Request is what the user can act on). */
 static int type_order(const void *a, const void *b)
 {
     const mla_suspect_type *x = a, *y = b;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
+    if (is_builtin(x->type) != is_builtin(y->type))
+        return is_builtin(x->type) ? 1 : -1;
     return strcmp(x->type, y->type);
 }
 
@@ -637,6 +646,44 @@ static mlt_status build_one(mla_arena *arena, const mla_suspect_input *in, const
     return MLT_OK;
 }
 
+static int by_retained_desc(const void *a, const void *b)
+{
+    const mla_suspect_draft *const *x = a, *const *y = b;
+    uint64_t p = (*x)->pub.retained_bytes, q = (*y)->pub.retained_bytes;
+    return p != q ? (p > q ? -1 : 1) : 0;
+}
+
+/* max_object_details bounds the examples of all suspects together: one
+ * each first, largest retained first, then a second each, and so on. */
+static void share_examples(mla_suspect_draft *drafts, size_t count, uint32_t budget)
+{
+    mla_suspect_draft **order = mla_malloc_array(count + 1, sizeof *order);
+    uint32_t *granted = mla_calloc_array(count + 1, sizeof *granted);
+    if (!order || !granted) { /* keep the picks: a longer report, not a wrong one */
+        free(order);
+        free(granted);
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        order[i] = &drafts[i];
+    qsort(order, count, sizeof *order, by_retained_desc);
+    for (int more = 1; more && budget > 0;) {
+        more = 0;
+        for (size_t i = 0; i < count && budget > 0; i++) {
+            size_t d = (size_t)(order[i] - drafts);
+            if (granted[d] < order[i]->example_count) {
+                granted[d]++;
+                budget--;
+                more = 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < count; i++)
+        drafts[i].example_count = granted[i];
+    free(order);
+    free(granted);
+}
+
 mlt_status mla_group_suspects(mla_arena *arena, const mla_suspect_input *in,
                               mla_suspect_draft **out, size_t *out_count, mlt_error *err)
 {
@@ -677,6 +724,7 @@ mlt_status mla_group_suspects(mla_arena *arena, const mla_suspect_input *in,
         mla_suspect_drafts_free(drafts, k);
         return st;
     }
+    share_examples(drafts, groups, in->in->options->max_object_details);
     *out = drafts;
     *out_count = groups;
     return MLT_OK;

@@ -64,7 +64,7 @@ TESTS = textwrap.dedent(
             memalot.assert_no_leaks(request_log.handle, 7, iterations=4)
         # Calls 2, 3 and 4 come after the warm-up call; each keeps one Request.
         assert caught.value.candidates == 9  # a Request, its headers dict and its path str each
-        assert "3 x request_log.Request" in str(caught.value)
+        assert "holds:    3 request_log.Request" in str(caught.value)
 
 
     def test_function_leak_filtered_out_by_type():

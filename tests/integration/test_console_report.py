@@ -81,7 +81,7 @@ import json, sys
 import memalot
 from memalot import _memalot
 
-kept = []
+kept, also = [], {}
 
 class Order:
     pass
@@ -89,6 +89,7 @@ class Order:
 @memalot.leak_monitor(max_object_age_calls=1, warmup_calls=1, dump_file=sys.argv[1], report=False)
 def handle():
     kept.extend(Order() for _ in range(50))
+    also[len(also)] = Order()  # a second suspect: max_object_details=1 shows one example in all
 
 for _ in range(3):
     handle()
