@@ -390,6 +390,7 @@ typedef struct {
     uint32_t type;
     uint32_t node;
     uint32_t point; /* MLA_NONE: no point */
+    uint32_t owner; /* the object the point belongs to (owner_of) */
     uint64_t retained;
 } member;
 
@@ -407,26 +408,76 @@ static int by_key_then_retained(const void *a, const void *b)
 #define KEY_POINT 0x1ull
 #define KEY_HEAD 0x2ull
 
-static mlt_status point_shapes(const mla_graph *g, const mla_bfs *bfs, const uint32_t *head,
-                               const uint8_t *candidate, uint64_t **out, mlt_error *err)
+static const char *const container_types[] = {
+    "builtins.dict",      "builtins.list",     "builtins.tuple",          "builtins.set",
+    "builtins.frozenset", "collections.deque", "collections.OrderedDict", "collections.defaultdict",
+};
+
+static int is_container(const mla_graph *g, const mla_typereg *reg, uint32_t node)
 {
-    uint32_t n = g->node_count;
-    uint8_t *wanted = mla_calloc_array(n, 1);
-    if (!wanted)
+    return type_in(node_type_name(g, reg, node), container_types,
+                   sizeof container_types / sizeof container_types[0]);
+}
+
+/* The object a point belongs to: a point that is an attribute of an object
+ * (an instance's __dict__ entry or slot, or a field a C object holds
+ * without a label, such as an lru_cache's dict) stands for that object, so
+ * the several structures one object keeps for one leak (a signal's
+ * receivers and its by-receiver index) are one suspect. */
+static uint32_t owner_of(const mla_graph *g, const mla_typereg *reg, const mla_bfs *bfs,
+                         uint32_t point, uint32_t dict_role)
+{
+    uint32_t up = bfs->parent[point];
+    if (up == MLA_NONE || up >= g->node_count)
+        return point;
+    uint8_t kind = g->edge_kind[bfs->parent_edge[point]];
+    if (kind == MLT_LABEL_ATTR || (kind == MLT_LABEL_NONE && !is_container(g, reg, up)))
+        return up;
+    uint32_t above = bfs->parent[up];
+    if (kind == MLT_LABEL_KEY_STR && above != MLA_NONE && above < g->node_count &&
+        g->edge_kind[bfs->parent_edge[up]] == MLT_LABEL_OTHER &&
+        g->edge_label[bfs->parent_edge[up]] == dict_role)
+        return above; /* obj -> __dict__ -> ['name'] */
+    return point;
+}
+
+/* owner[p] for every point p (MLA_NONE elsewhere) and the path shapes of
+ * the owners, which key the suspects. */
+static mlt_status point_owners(const mla_suspect_input *in, const uint32_t *head,
+                               uint32_t **owner_out, uint64_t **shape_out, mlt_error *err)
+{
+    const mla_graph *g = in->in->graph;
+    const mla_bfs *bfs = in->bfs;
+    uint32_t n = g->node_count, dict_role = mla_string_id(g, "__dict__");
+    uint8_t *wanted = mla_calloc_array(n + 1, 1);
+    uint32_t *owner = mla_malloc_array(n + 1, sizeof *owner);
+    if (!wanted || !owner) {
+        free(wanted);
+        free(owner);
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for accumulation points");
-    for (uint32_t v = 0; v < n; v++) {
-        uint32_t p = candidate[v] ? point_of_head(bfs, head[v]) : MLA_NONE;
-        if (p != MLA_NONE && p < n)
-            wanted[p] = 1;
     }
-    mlt_status st = mla_shape_hashes(g, bfs, wanted, out, err);
+    for (uint32_t v = 0; v < n; v++)
+        owner[v] = MLA_NONE;
+    for (uint32_t v = 0; v < n; v++) {
+        uint32_t p = in->candidate[v] ? point_of_head(bfs, head[v]) : MLA_NONE;
+        if (p == MLA_NONE || p >= n || owner[p] != MLA_NONE)
+            continue;
+        owner[p] = owner_of(g, in->in->types, bfs, p, dict_role);
+        wanted[owner[p]] = 1;
+    }
+    mlt_status st = mla_shape_hashes(g, bfs, wanted, shape_out, err);
     free(wanted);
-    return st;
+    if (st != MLT_OK) {
+        free(owner);
+        return st;
+    }
+    *owner_out = owner;
+    return MLT_OK;
 }
 
 static mlt_status gather_members(const mla_suspect_input *in, const uint32_t *head,
-                                 const uint64_t *pshape, member **out, size_t *out_count,
-                                 mlt_error *err)
+                                 const uint32_t *owner, const uint64_t *pshape, member **out,
+                                 size_t *out_count, mlt_error *err)
 {
     const mla_graph *g = in->in->graph;
     size_t count = 0;
@@ -444,7 +495,8 @@ static mlt_status gather_members(const mla_suspect_input *in, const uint32_t *he
         x->node = v;
         x->type = g->type[v];
         x->point = p < g->node_count ? p : MLA_NONE;
-        x->key = x->point != MLA_NONE ? (pshape[x->point] << 2) | KEY_POINT
+        x->owner = x->point != MLA_NONE ? owner[x->point] : MLA_NONE;
+        x->key = x->point != MLA_NONE ? (pshape[x->owner] << 2) | KEY_POINT
                                       : (in->shape[h] << 2) | KEY_HEAD;
         x->retained = in->dom->retained ? in->dom->retained[v] : 0;
     }
@@ -544,15 +596,16 @@ static int by_node(const void *a, const void *b)
 }
 
 /* Probes for the trend pass: the distinct points (or, without a point, the
- * distinct heads), and the point holding the most members as the face. */
+ * distinct heads); the face is the owner holding the most members, and
+ * faces counts the distinct owners. */
 static mlt_status fill_probes(const uint32_t *head, const member *group, size_t count,
-                              mla_suspect_draft *d, uint32_t *face, mlt_error *err)
+                              mla_suspect_draft *d, uint32_t *face, uint32_t *faces, mlt_error *err)
 {
     uint32_t *nodes = mla_malloc_array(count, sizeof *nodes);
     if (!nodes)
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for suspect probes");
     for (size_t i = 0; i < count; i++)
-        nodes[i] = group[i].point != MLA_NONE ? group[i].point : head[group[i].node];
+        nodes[i] = group[i].point != MLA_NONE ? group[i].owner : head[group[i].node];
     qsort(nodes, count, sizeof *nodes, by_node);
     uint32_t distinct = 0, best = MLA_NONE, best_run = 0, run = 0;
     for (size_t i = 0; i < count; i++) {
@@ -564,9 +617,23 @@ static mlt_status fill_probes(const uint32_t *head, const member *group, size_t 
         if (i == 0 || nodes[i] != nodes[i - 1])
             nodes[distinct++] = nodes[i];
     }
+    *face = best;
+    *faces = distinct;
+    if (group[0].point == MLA_NONE) {
+        d->probes = nodes;
+        d->probe_count = distinct;
+        return MLT_OK;
+    }
+    /* The trend follows the points themselves. */
+    for (size_t i = 0; i < count; i++)
+        nodes[i] = group[i].point;
+    qsort(nodes, count, sizeof *nodes, by_node);
+    distinct = 0;
+    for (size_t i = 0; i < count; i++)
+        if (i == 0 || nodes[i] != nodes[i - 1])
+            nodes[distinct++] = nodes[i];
     d->probes = nodes;
     d->probe_count = distinct;
-    *face = best;
     return MLT_OK;
 }
 
@@ -622,15 +689,15 @@ static mlt_status build_one(mla_arena *arena, const mla_suspect_input *in, const
             s->retained_bytes += group[i].retained;
         s->undated_count += in->in->criteria->undated[in->in->first[v]] != 0;
     }
-    uint32_t face = MLA_NONE;
-    mlt_status st = fill_probes(head, group, count, d, &face, err);
+    uint32_t face = MLA_NONE, faces = 0;
+    mlt_status st = fill_probes(head, group, count, d, &face, &faces, err);
     if (st == MLT_OK)
         st = fill_types(arena, in, group, count, s, err);
     if (st != MLT_OK)
         return st;
     d->probes_are_heads = group[0].point == MLA_NONE;
     if (!d->probes_are_heads) {
-        s->point_count = d->probe_count;
+        s->point_count = faces;
         s->point_address = g->address[face];
         s->point_type = in->in->types->names[g->type[face]];
         s->point_path = path_text(arena, in, face);
@@ -690,7 +757,7 @@ mlt_status mla_group_suspects(mla_arena *arena, const mla_suspect_input *in,
     *out = NULL;
     *out_count = 0;
     const mla_graph *g = in->in->graph;
-    uint32_t *head = NULL;
+    uint32_t *head = NULL, *owner = NULL;
     uint64_t *pshape = NULL;
     member *m = NULL;
     size_t count = 0;
@@ -700,9 +767,9 @@ mlt_status mla_group_suspects(mla_arena *arena, const mla_suspect_input *in,
                                          g->node_count);
     free(climbable);
     if (st == MLT_OK)
-        st = point_shapes(g, in->bfs, head, in->candidate, &pshape, err);
+        st = point_owners(in, head, &owner, &pshape, err);
     if (st == MLT_OK)
-        st = gather_members(in, head, pshape, &m, &count, err);
+        st = gather_members(in, head, owner, pshape, &m, &count, err);
     size_t groups = 0;
     for (size_t i = 0; st == MLT_OK && i < count; i++)
         groups += i == 0 || m[i].key != m[i - 1].key;
@@ -718,6 +785,7 @@ mlt_status mla_group_suspects(mla_arena *arena, const mla_suspect_input *in,
         i = j;
     }
     free(head);
+    free(owner);
     free(pshape);
     free(m);
     if (st != MLT_OK) {

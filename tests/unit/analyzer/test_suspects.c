@@ -437,6 +437,51 @@ START_TEST(a_late_import_is_one_line_but_its_growing_global_is_a_suspect)
 }
 END_TEST
 
+/* app.signal (an old app.Signal) -> __dict__ -> ['receivers'] and
+ * ['by_receiver']: two old lists, each gaining one object per image. */
+static void write_two_attributes(const char *path, int images)
+{
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < images; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t sig = at_obj(d, DICT_ADDR, "app.Signal", 0, 48);
+        uint32_t dict = at_obj(d, DICT_ADDR + 0x40, "builtins.dict", 0, 200);
+        uint32_t a = at_obj(d, DICT_ADDR + 0x80, "builtins.list", 0, 88);
+        uint32_t b = at_obj(d, DICT_ADDR + 0xc0, "builtins.list", 0, 88);
+        at_edge(d, sig, dict, MLT_LABEL_OTHER, "__dict__", 0);
+        at_edge(d, dict, a, MLT_LABEL_KEY_STR, "receivers", 0);
+        at_edge(d, dict, b, MLT_LABEL_KEY_STR, "by_receiver", 0);
+        for (uint32_t born = 1; born <= (uint32_t)k; born++) {
+            uint32_t r = at_obj(d, obj_addr(born, 0, 0), "app.Receiver", new_flag(k, born), 32);
+            uint32_t t = at_obj(d, obj_addr(born, 1, 0), "builtins.tuple", new_flag(k, born), 56);
+            at_edge(d, a, r, MLT_LABEL_INDEX, NULL, born);
+            at_edge(d, b, t, MLT_LABEL_INDEX, NULL, born);
+        }
+        at_root(d, sig, MLT_ROOT_MODULE_GLOBAL, "signal", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(structures_one_object_keeps_are_one_suspect)
+{
+    char *path = at_tmp_path("signal.mlt");
+    write_two_attributes(path, 6);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_str_eq(s->point_path, "module global app.signal");
+    ck_assert_str_eq(s->point_type, "app.Signal");
+    ck_assert_uint_eq(s->point_count, 1);
+    ck_assert_uint_eq(type_count(s, "app.Receiver"), 2);
+    ck_assert_uint_eq(type_count(s, "builtins.tuple"), 2);
+    ck_assert_uint_eq(s->growth[5].count, 8); /* both lists followed: f = 2..5, two each */
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     const TTest *tests[] = {one_growing_suspect_at_the_cache,
@@ -449,6 +494,7 @@ int main(void)
                             the_base_is_the_newest_image_a_lifetime_back,
                             candidates_across_the_warm_up_end_count_as_undated,
                             undated_candidates_alone_fail_the_report,
-                            a_late_import_is_one_line_but_its_growing_global_is_a_suspect};
+                            a_late_import_is_one_line_but_its_growing_global_is_a_suspect,
+                            structures_one_object_keeps_are_one_suspect};
     return ts_main("suspects", "suspects", 60, tests, TS_COUNT(tests));
 }
