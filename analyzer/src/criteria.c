@@ -53,6 +53,29 @@ static double warmup_origin(const mla_criteria *crit, const mlt_image_info *imag
     return crit->time[0] - before_first;
 }
 
+/* When the warm-up ends, on crit->time's clock: at the image the monitor
+ * took to end it (trigger warmup-end) when the warm-up applied is the one
+ * it was taken for, so the warm-up lasts until that image, a scheduling
+ * delay longer, and no interval straddles its end; else at t0 + warmup. */
+static double warmup_end_time(const mla_criteria *crit, const mlt_criterion *criterion,
+                              const mlt_image_info *images, size_t image_count, double t0)
+{
+    double nominal = t0 + criterion->warmup;
+    for (size_t f = 0; f < image_count; f++) {
+        const mlt_criterion *recorded = &images[f].criterion;
+        if (images[f].trigger != MLT_TRIGGER_WARMUP_END)
+            continue;
+        /* A few ms early is the clocks of the schedule and of image 0 disagreeing. */
+        double early = 0.005 + 0.01 * criterion->warmup;
+        if (recorded->kind == MLT_CRITERION_TIME &&
+            fabs(recorded->warmup - criterion->warmup) <= 1e-9 * fmax(1.0, criterion->warmup) &&
+            crit->time[f] >= nominal - early)
+            return crit->time[f];
+        break;
+    }
+    return nominal;
+}
+
 mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
                              const mlt_image_info *images, size_t image_count, double run_start,
                              mlt_error *err)
@@ -76,18 +99,19 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
     for (size_t i = 0; i < image_count; i++)
         crit->time[i] = crit->uses_monotonic ? images[i].monotonic_time : images[i].wall_time;
     double t0 = image_count ? warmup_origin(crit, images, run_start) : 0.0;
+    double warmup_end = warmup_end_time(crit, criterion, images, image_count, t0);
     int64_t completed = -1;
     for (size_t f = 0; f < image_count; f++) {
         crit->call_of[f] = images[f].trigger == MLT_TRIGGER_CALL_END
                                ? (int64_t)images[f].call_counter
                                : -1;
         /* Created in (t[f-1], t[f]]: after the warm-up only if t[f-1] is. */
-        crit->after_warmup[f] = f >= 1 && crit->time[f - 1] >= t0 + criterion->warmup;
+        crit->after_warmup[f] = f >= 1 && crit->time[f - 1] >= warmup_end;
         /* (t[f-1], t[f]] straddles the warm-up's end: its objects may be
          * either side of it. Dropping them would hide a leak (the schedule
          * slips under load), so they count, undated. */
         crit->undated[f] = criterion->kind == MLT_CRITERION_TIME && f >= 1 &&
-                           !crit->after_warmup[f] && crit->time[f] > t0 + criterion->warmup;
+                           !crit->after_warmup[f] && crit->time[f] > warmup_end;
         crit->created_call[f] = -1;
         if (images[f].trigger == MLT_TRIGGER_CALL_END) {
             completed = (int64_t)images[f].call_counter;

@@ -20,6 +20,7 @@ static const char *const TRIGGER_NAMES[] = {
     [MLT_TRIGGER_MANUAL] = "manual",
     [MLT_TRIGGER_SIGNAL] = "signal",
     [MLT_TRIGGER_EXIT] = "exit",
+    [MLT_TRIGGER_WARMUP_END] = "warmup-end",
 };
 _Static_assert(NAME_COUNT(TRIGGER_NAMES) == MLT_TRIGGER_LAST + 1, "a name for every trigger");
 

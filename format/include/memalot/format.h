@@ -105,9 +105,12 @@ typedef enum {
     MLT_TRIGGER_CALL_END = 3,
     MLT_TRIGGER_MANUAL = 4,
     MLT_TRIGGER_SIGNAL = 5,
-    MLT_TRIGGER_EXIT = 6
+    MLT_TRIGGER_EXIT = 6,
+    /* The periodic image that ends the warm-up (added within 1.0): readers
+     * date objects first seen after it as made after the warm-up */
+    MLT_TRIGGER_WARMUP_END = 7
 } mlt_trigger;
-#define MLT_TRIGGER_LAST MLT_TRIGGER_EXIT
+#define MLT_TRIGGER_LAST MLT_TRIGGER_WARMUP_END
 
 typedef enum {
     MLT_CRITERION_NONE = 0,

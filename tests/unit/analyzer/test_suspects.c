@@ -383,6 +383,58 @@ START_TEST(undated_candidates_alone_fail_the_report)
 }
 END_TEST
 
+/* Images at t = 0, 7, 12, 20, 30, 40, 50; the cache gains 10 requests at
+ * each. Image 2 (t 12) straddles a 10 s warm-up's end; with warmup_image it
+ * is the monitor's warm-up-end image, taken 2 s late. */
+static void write_late_warmup_image(const char *path, int warmup_image)
+{
+    static const double times[] = {0, 7, 12, 20, 30, 40, 50};
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < 7; k++) {
+        mlt_image_info *info = at_image_begin(d, times[k]);
+        info->criterion.kind = MLT_CRITERION_TIME;
+        info->criterion.lifetime = 15.0;
+        info->criterion.warmup = 10.0;
+        if (k == 2 && warmup_image)
+            info->trigger = MLT_TRIGGER_WARMUP_END;
+        uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 1000);
+        for (uint32_t born = 1; born <= (uint32_t)k; born++)
+            for (uint32_t j = 0; j < 10; j++) {
+                uint32_t req = at_obj(d, obj_addr(born, j, 0), "app.Request", new_flag(k, born),
+                                      48);
+                at_edge(d, dict, req, MLT_LABEL_KEY_STR, "x", 0);
+            }
+        at_root(d, dict, MLT_ROOT_MODULE_GLOBAL, "cache", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(the_warm_up_ends_at_the_monitors_warm_up_image)
+{
+    char *path = at_tmp_path("warmup-image.mlt");
+    mla_report_set *set;
+    /* E = 6 (t 50), lifetime 15: f with t <= 35 qualify: 2 (12), 3 (20), 4 (30). */
+    write_late_warmup_image(path, 1);
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->undated_count, 0); /* image 2 belongs to the warm-up */
+    ck_assert_uint_eq(r->candidate_count, 20);
+    ck_assert(!at_has_warning(r, "undated"));
+    mla_report_set_free(set);
+    /* Another warm-up than the image was taken for: back to t0 + warm-up. */
+    r = analyze(path, 15.0, 9.0, &set);
+    ck_assert_uint_eq(r->undated_count, 10);
+    mla_report_set_free(set);
+    /* Without the monitor's image the straddling image is undated. */
+    write_late_warmup_image(path, 0);
+    r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->undated_count, 10);
+    ck_assert_uint_eq(r->candidate_count, 30);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
 /* A module `late` imported at image 1: the module object, a function global
  * with its code, and a data list global that grows. */
 static void write_late_import(const char *path, int images)
@@ -495,6 +547,7 @@ int main(void)
                             candidates_across_the_warm_up_end_count_as_undated,
                             undated_candidates_alone_fail_the_report,
                             a_late_import_is_one_line_but_its_growing_global_is_a_suspect,
-                            structures_one_object_keeps_are_one_suspect};
+                            structures_one_object_keeps_are_one_suspect,
+                            the_warm_up_ends_at_the_monitors_warm_up_image};
     return ts_main("suspects", "suspects", 60, tests, TS_COUNT(tests));
 }
