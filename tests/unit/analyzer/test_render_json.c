@@ -78,6 +78,43 @@ START_TEST(required_fields_and_values)
 }
 END_TEST
 
+START_TEST(suspects_import_time_and_verdict)
+{
+    mla_report report = fixture_report();
+    json_t *doc = mlr_report_json(&report);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_str_eq(json_string_value(GET(doc, "verdict")), "growing");
+    json_t *suspects = GET(doc, "suspects");
+    ck_assert_int_eq(json_array_size(suspects), 2);
+    json_t *first = json_array_get(suspects, 0), *second = json_array_get(suspects, 1);
+    ck_assert_str_eq(json_string_value(GET(first, "trend")), "growing");
+    ck_assert_int_eq(json_integer_value(GET(GET(first, "types"), "app.Request")), 1000);
+    json_t *point = GET(first, "accumulation_point");
+    ck_assert_str_eq(json_string_value(GET(point, "path")), "module global app.cache -> .items");
+    ck_assert_str_eq(json_string_value(GET(point, "type")), "builtins.list");
+    ck_assert_int_eq(json_integer_value(GET(first, "undated")), 25);
+    json_t *growth = GET(first, "growth");
+    ck_assert_int_eq(json_array_size(growth), 3);
+    ck_assert(json_real_value(GET(json_array_get(growth, 1), "time")) == 10.0);
+    ck_assert_int_eq(json_integer_value(GET(json_array_get(growth, 2), "count")), 1000);
+    ck_assert_str_eq(json_string_value(GET(GET(first, "rate"), "per")), "second");
+    ck_assert(json_real_value(GET(GET(first, "rate"), "count")) == 60.0);
+    ck_assert_int_eq(json_array_size(GET(first, "examples")), 1);
+    ck_assert_str_eq(json_string_value(GET(second, "trend")), "stable");
+    ck_assert(json_is_null(GET(second, "accumulation_point")));
+    ck_assert_ptr_nonnull(strstr(json_string_value(GET(second, "shape")), "sys.modules"));
+    json_t *imports = GET(doc, "import_time");
+    ck_assert_str_eq(json_string_value(GET(json_array_get(imports, 0), "module")), "urllib.parse");
+    ck_assert_int_eq(json_integer_value(GET(GET(doc, "summary"), "growing")), 1);
+    ck_assert_int_eq(json_integer_value(GET(GET(doc, "summary"), "stable")), 1);
+    json_decref(doc);
+    report = fixture_clean_report();
+    doc = mlr_report_json(&report);
+    ck_assert_str_eq(json_string_value(GET(doc, "verdict")), "clean");
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(each_wraps_reports)
 {
     mla_report first = fixture_clean_report(), second = fixture_report();
@@ -111,6 +148,6 @@ END_TEST
 int main(void)
 {
     const TTest *tests[] = {required_fields_and_values, each_wraps_reports,
-                            invalid_utf8_is_repaired_not_dropped};
+                            invalid_utf8_is_repaired_not_dropped, suspects_import_time_and_verdict};
     return ts_main("render_json", "json", 0, tests, TS_COUNT(tests));
 }
