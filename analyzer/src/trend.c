@@ -74,20 +74,40 @@ typedef struct {
     tally *tallies;
     uint32_t *stamp; /* per node: job + 1 that last visited it at this image */
     uint32_t *stack;
-    uint32_t class_role, bases_role; /* string ids in the image at hand */
+    /* string ids in the image at hand */
+    uint32_t class_role, bases_role, globals_role, builtins_role;
 } pass;
 
-/* Held there: made after the warm-up, not the monitor's, and not a
- * definition (a young instance's class leads to its module's whole state). */
+/* Held there: made after the warm-up and not the monitor's. */
 static int counts(const pass *ps, const mla_graph *g, const uint32_t *first, uint32_t v)
 {
-    return ps->crit->young[first[v]] && !(g->flags[v] & MLT_OBJ_MONITOR) &&
-           !mla_is_definition(g, ps->types, v, ps->bases_role);
+    return ps->crit->young[first[v]] && !(g->flags[v] & MLT_OBJ_MONITOR);
 }
 
+/* Modules, classes and code count but are not looked into: their
+ * namespaces are their module's state, not what the point holds. A
+ * function or a bound method is (its closure, its __self__), but not
+ * through its globals (followed() skips those). */
+static int expands(const pass *ps, const mla_graph *g, uint32_t v)
+{
+    const char *type = g->type[v] < ps->types->count ? ps->types->names[g->type[v]] : "";
+    if (strcmp(type, "builtins.module") == 0 || strcmp(type, "builtins.code") == 0)
+        return 0;
+    for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++)
+        if (g->edge_kind[e] == MLT_LABEL_OTHER && g->edge_label[e] == ps->bases_role)
+            return 0; /* a class */
+    return 1;
+}
+
+/* An instance's class, a function's globals and builtins lead out of what
+ * the point holds into module state. */
 static int followed(const pass *ps, const mla_graph *g, uint32_t e)
 {
-    return !(g->edge_kind[e] == MLT_LABEL_OTHER && g->edge_label[e] == ps->class_role);
+    uint8_t kind = g->edge_kind[e];
+    uint32_t label = g->edge_label[e];
+    if (kind != MLT_LABEL_OTHER && kind != MLT_LABEL_ATTR)
+        return 1;
+    return label != ps->class_role && label != ps->globals_role && label != ps->builtins_role;
 }
 
 /* Objects reachable from node through objects made after the warm-up. */
@@ -105,6 +125,8 @@ static void hold(pass *ps, const mla_graph *g, const uint32_t *first, uint32_t n
     ps->stack[top++] = node;
     while (top) {
         uint32_t v = ps->stack[--top];
+        if (v != node && !expands(ps, g, v))
+            continue;
         for (uint32_t e = g->edge_start[v]; e < g->edge_start[v + 1]; e++) {
             uint32_t u = g->edge_target[e];
             if (u >= g->node_count || ps->stamp[u] == mark || !followed(ps, g, e) ||
@@ -146,6 +168,8 @@ static void measure_image(pass *ps, const mla_graph *g, const uint32_t *first, s
 {
     ps->class_role = mla_string_id(g, "__class__");
     ps->bases_role = mla_string_id(g, "__bases__");
+    ps->globals_role = mla_string_id(g, "__globals__");
+    ps->builtins_role = mla_string_id(g, "__builtins__");
     uint32_t *referrers = NULL;
     for (size_t j = 0; j < ps->jobs->count; j++)
         if (ps->jobs->jobs[j].by_type && !referrers)
@@ -319,6 +343,8 @@ mlt_status mla_trend_measure(const mla_trend_input *in, mla_trend_jobs *jobs, ml
                mla_calloc_array(jobs->count, sizeof(tally)),
                NULL,
                NULL,
+               MLT_NO_STRING,
+               MLT_NO_STRING,
                MLT_NO_STRING,
                MLT_NO_STRING};
     mlt_status st = ps.tallies ? MLT_OK

@@ -435,6 +435,63 @@ START_TEST(the_warm_up_ends_at_the_monitors_warm_up_image)
 }
 END_TEST
 
+/* app.callbacks (an old list) gains one closure per image k >= 1: a
+ * function -> __closure__ -> tuple -> cell -> payload; every function's
+ * __globals__ is one dict made at image 2 holding 50 strings. */
+static void write_closures(const char *path, int images)
+{
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < images; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t list = at_obj(d, LIST_ADDR, "builtins.list", 0, 88);
+        uint32_t globals = MLA_NONE;
+        if (k >= 2) { /* made after the warm-up: counted if followed */
+            globals = at_obj(d, obj_addr(2, 0, 5), "builtins.dict", new_flag(k, 2), 2000);
+            for (uint32_t j = 0; j < 50; j++) {
+                uint32_t str = at_obj(d, obj_addr(2, j + 1, 5), "builtins.str", new_flag(k, 2), 50);
+                at_edge(d, globals, str, MLT_LABEL_KEY_STR, "g", 0);
+            }
+        }
+        for (uint32_t born = 1; born <= (uint32_t)k; born++) {
+            uint8_t flag = new_flag(k, born);
+            uint32_t fn = at_obj(d, obj_addr(born, 0, 6), "builtins.function", flag, 150);
+            uint32_t cells = at_obj(d, obj_addr(born, 1, 6), "builtins.tuple", flag, 48);
+            uint32_t cell = at_obj(d, obj_addr(born, 2, 6), "builtins.cell", flag, 40);
+            uint32_t payload = at_obj(d, obj_addr(born, 3, 6), "builtins.bytes", flag, 4000);
+            at_edge(d, list, fn, MLT_LABEL_INDEX, NULL, born);
+            if (globals != MLA_NONE)
+                at_edge(d, fn, globals, MLT_LABEL_ATTR, "__globals__", 0);
+            at_edge(d, fn, cells, MLT_LABEL_ATTR, "__closure__", 0);
+            at_edge(d, cells, cell, MLT_LABEL_INDEX, NULL, 0);
+            at_edge(d, cell, payload, MLT_LABEL_CELL, "payload", 0);
+        }
+        at_root(d, list, MLT_ROOT_MODULE_GLOBAL, "callbacks", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(callbacks_grow_with_what_their_closures_hold_not_their_globals)
+{
+    char *path = at_tmp_path("closures.mlt");
+    write_closures(path, 6);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    const mla_suspect *s = NULL;
+    for (size_t i = 0; i < r->suspect_count; i++)
+        if (r->suspects[i].point_path &&
+            strcmp(r->suspects[i].point_path, "module global app.callbacks") == 0)
+            s = &r->suspects[i];
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->trend, MLA_TREND_GROWING);
+    /* f = 2..5 made after the warm-up, four objects each; not the globals. */
+    ck_assert_uint_eq(s->growth[5].count, 16);
+    ck_assert_uint_eq(s->growth[3].count, 8);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
 /* A module `late` imported at image 1: the module object, a function global
  * with its code, and a data list global that grows. */
 static void write_late_import(const char *path, int images)
@@ -548,6 +605,7 @@ int main(void)
                             undated_candidates_alone_fail_the_report,
                             a_late_import_is_one_line_but_its_growing_global_is_a_suspect,
                             structures_one_object_keeps_are_one_suspect,
-                            the_warm_up_ends_at_the_monitors_warm_up_image};
+                            the_warm_up_ends_at_the_monitors_warm_up_image,
+                            callbacks_grow_with_what_their_closures_hold_not_their_globals};
     return ts_main("suspects", "suspects", 60, tests, TS_COUNT(tests));
 }
