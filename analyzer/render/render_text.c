@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "memalot/render.h"
+#include "suspect_where.h"
 
 #define SPARK_MAX_POINTS 16
 /* The first screen should stay readable; --json and --html list every type. */
@@ -156,32 +157,6 @@ static size_t growth_counts(const mla_suspect *suspect, uint64_t *counts, size_t
     return n;
 }
 
-static void print_where(FILE *out, const mla_suspect *suspect)
-{
-    if (suspect->point_path && strncmp(suspect->point_path, "held ", 5) == 0) {
-        fputs("at a ", out); /* "at a builtins.dict held outside the visible heap" */
-        mlr_put_terminal(out, suspect->point_type);
-        fputc(' ', out);
-        mlr_put_terminal(out, suspect->point_path);
-        if (suspect->point_count > 1)
-            fprintf(out, " and %u more of that shape", suspect->point_count - 1);
-    } else if (suspect->point_path) {
-        fputs("at ", out);
-        mlr_put_terminal(out, suspect->point_path);
-        fputs(" (", out);
-        mlr_put_terminal(out, suspect->point_type);
-        fputc(')', out);
-        if (suspect->point_count > 1)
-            fprintf(out, " and %u more of that shape", suspect->point_count - 1);
-    } else {
-        const char *shape = suspect->shape ? suspect->shape : "?";
-        /* "held outside the visible heap (T)", "unreachable ...": already a verb */
-        if (strncmp(shape, "held ", 5) != 0 && strncmp(shape, "unreachable", 11) != 0)
-            fputs("held by ", out);
-        mlr_put_terminal(out, shape);
-    }
-}
-
 static void print_types(FILE *out, const mla_suspect *suspect)
 {
     fputs("    holds:    ", out);
@@ -254,7 +229,7 @@ static void print_suspect(FILE *out, const mla_report *report, const mla_suspect
     fprintf(out, "\n%s#%u growing%s: %llu candidate%s ", color_on(style->color, STYLE_RED),
             suspect->id + 1, color_off(style->color), (unsigned long long)suspect->count,
             suspect->count == 1 ? "" : "s");
-    print_where(out, suspect);
+    mlr_internal_put_where(out, suspect, mlr_put_terminal);
     fputc('\n', out);
     print_types(out, suspect);
     print_growth(out, report, suspect, style);
@@ -277,7 +252,7 @@ static void print_stable(FILE *out, const mla_report *report, const mlr_text_sty
         char retained[MLR_FMT_SIZE_MAX];
         fprintf(out, "  #%u %llu candidate%s ", suspect->id + 1, (unsigned long long)suspect->count,
                 suspect->count == 1 ? "" : "s");
-        print_where(out, suspect);
+        mlr_internal_put_where(out, suspect, mlr_put_terminal);
         fprintf(out, ", %s retained\n",
                 mlr_fmt_size(suspect->retained_bytes, retained, sizeof retained));
     }

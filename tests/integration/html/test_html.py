@@ -1,25 +1,25 @@
 """The --html report in a real browser (headless Chromium): it renders, the
-summary table has one row per leaking type, the growth chart one series per
-leaking type, no script from the dump made it into the page, and the page
-logs nothing to the console (a blocked resource or script would).
+summary table has one row per leaking type with its own sparkline, no
+script or image from the dump made it into the page, and the page logs
+nothing to the console (a blocked resource or script would). The suspects
+of real programs are checked in test_html_suspects.py.
 
 Dumps come from `test_cli_info --write-dumps DIR` (see test_cli.py); the
 synthetic heap includes a type named <script>alert('type')</script>.
 """
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
-from html.parser import HTMLParser
 
 import pytest
+
+from browser import Dom, browse, classes, write_logging_page
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 BUILD = os.environ.get("MEMALOT_BUILD_DIR", os.path.join(REPO, "build"))
-CONSOLE = re.compile(r":CONSOLE[:(]")
 
 
 def built(name):
@@ -29,53 +29,31 @@ def built(name):
     return path
 
 
-def chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.skip("no Chromium found (Debian package 'chromium')")
-
-
-def browse(page, *extra):
-    """Returns (dom, console lines) of page loaded headless."""
-    proc = subprocess.run([chromium(), "--headless", "--disable-gpu", "--no-sandbox",
-                           "--enable-logging=stderr", "--v=0", *extra,
-                           "--dump-dom", "file://" + page],
-                          capture_output=True, text=True, timeout=180)
-    console = [line for line in proc.stderr.splitlines() if CONSOLE.search(line)]
-    return proc.stdout, console
-
-
-class Census(HTMLParser):
+class Census(Dom):
     """Counts what the browser's DOM holds."""
 
     def __init__(self):
         super().__init__()
-        self.rows, self.series, self.scripts, self.details = [], [], 0, 0
-        self.in_summary = False
+        self.rows, self.series, self.scripts, self.images = [], [], 0, 0
+        self.type_examples = self.suspect_examples = 0
         self.sections = []  # series per <section class="report">
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "section" and attrs.get("class") == "report":
+    def start(self, tag, attrs, stack):
+        inside = [classes(a) for _, a in stack]
+        if tag == "section" and classes(attrs) == ["report"]:
             self.sections.append([])
-        if tag == "table" and "summary" in (attrs.get("class") or ""):
-            self.in_summary = True
-        if tag == "tr" and self.in_summary and attrs.get("class") == "leak":
+        if tag == "tr" and classes(attrs) == ["leak"] and ["summary"] in inside:
             self.rows.append(attrs.get("data-type"))
-        if tag in ("polyline", "path") and attrs.get("class") == "series":
+        if tag == "polyline" and classes(attrs) == ["series"]:
+            assert ["type-spark"] in inside  # every type in its own small chart
             self.series.append(attrs.get("data-type"))
             if self.sections:
                 self.sections[-1].append(attrs.get("data-type"))
-        if tag == "script":
-            self.scripts += 1
-        if tag == "details":
-            self.details += 1
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self.in_summary = False
+        if tag == "div" and classes(attrs) == ["example"]:
+            self.type_examples += ["type-examples"] in inside
+            self.suspect_examples += ["suspect-examples"] in inside
+        self.scripts += tag == "script"
+        self.images += tag == "img"
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +73,7 @@ def test_console_capture_works(report):
     """The check below can fail: a page that logs is seen logging."""
     folder = report[2]
     control = os.path.join(folder, "control.html")
-    with open(control, "w") as f:
-        f.write("<!DOCTYPE html><title>c</title><script>console.error('boom')</script>")
+    write_logging_page(control)
     _, console = browse(control)
     assert any("boom" in line for line in console), console
 
@@ -112,8 +89,11 @@ def test_renders_one_row_and_one_series_per_leaking_type(report):
     assert census.rows == leaking
     assert sorted(census.series) == sorted(leaking)
     examples = sum(len(leak["examples"]) for leak in document["leaks"])
-    assert census.details == examples
+    assert census.type_examples == examples
+    assert census.suspect_examples == sum(len(s["examples"]) for s in document["suspects"]) > 0
     assert census.scripts == 0  # the hostile type name stayed text
+    assert census.images == 0  # so did the attribute named <img src=x onerror=alert(1)>
+    assert "<img src=x onerror=alert(1)>" in dom.replace("&lt;", "<").replace("&gt;", ">")
     assert "<script>alert('type')</script>" in leaking
 
 
