@@ -104,9 +104,12 @@ static void print_summary(FILE *out, const mla_report *report, const mlr_text_st
     }
     size_t stable = report->suspect_count - report->growing_count;
     int alarm = report->growing_count > 0 || report->undated_count > 0;
-    fprintf(out, "%s%zu leak suspect%s%s", color_on(style->color, alarm ? STYLE_RED : STYLE_GREEN),
-            report->growing_count, report->growing_count == 1 ? "" : "s",
-            report->growing_count ? " growing" : "");
+    fputs(color_on(style->color, alarm ? STYLE_RED : STYLE_GREEN), out);
+    if (report->growing_count)
+        fprintf(out, "%zu leak suspect%s growing", report->growing_count,
+                report->growing_count == 1 ? "" : "s");
+    else
+        fputs("No growing leak suspect", out);
     if (stable)
         fprintf(out, ", %zu stable", stable);
     fprintf(out, "%s: %llu candidate%s in %zu type%s, %s shallow, %s retained\n",
