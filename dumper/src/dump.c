@@ -55,9 +55,12 @@ static void fill_info(mld_monitor *m, const mld_dump_args *a, mlt_image_info *in
     info->identity = m->source;
 }
 
-/* Identity inputs of the walk: without a base every object is NEW. */
+/* Identity inputs of the walk: without a base every object is NEW. The
+ * segments of the loaded objects are read here, in the parent: the loader's
+ * lock and malloc are off limits to the image child. */
 static void prepare_walk(mld_monitor *m, int marks_lost)
 {
+    mld_static_ranges_refresh(&m->statics);
     m->walker.marks = m->has_previous ? m->bitmap : NULL;
     m->walker.approx_floats = mld_identity_floats_unseen();
     m->walker.approx_all = marks_lost;

@@ -181,6 +181,9 @@ static void describe(mld_walker *w, uint32_t index)
     if (w->monitor_held_count != 0 && is_monitor_held(w, op)) {
         o->flags |= MLT_OBJ_MONITOR;
     }
+    if (w->statics != NULL && mld_static_ranges_contains(w->statics, (uintptr_t)op)) {
+        o->flags |= MLT_OBJ_STATIC;
+    }
 }
 
 static void intern_common_strings(mld_walker *w)

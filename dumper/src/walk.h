@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "bitmap.h"
 #include "snapshot.h"
+#include "static_ranges.h"
 
 typedef struct {
     PyTypeObject *tp;
@@ -28,15 +29,16 @@ typedef struct {
 typedef struct {
     /* inputs */
     mld_snapshot *snap;
-    const mld_bitmap *marks;    /* NULL: every object is flagged NEW */
-    int approx_floats;          /* flag unmarked exact floats APPROX (3.11/3.12) */
-    int approx_all;             /* flag every unmarked object APPROX (lost marks) */
-    const uintptr_t *call_born; /* sorted addresses of the ending call's surviving births: */
-    size_t call_born_count;     /* NEW objects there are flagged MLT_OBJ_CALL_BORN */
-    size_t value_cap;           /* 0: no previews */
-    PyObject *sizeof_name;      /* interned "__sizeof__" */
-    PyObject *module_name;      /* interned "__module__" */
-    PyObject *own_code;         /* tuple of the monitoring package's code objects, or NULL:
+    const mld_bitmap *marks;          /* NULL: every object is flagged NEW */
+    int approx_floats;                /* flag unmarked exact floats APPROX (3.11/3.12) */
+    int approx_all;                   /* flag every unmarked object APPROX (lost marks) */
+    const uintptr_t *call_born;       /* sorted addresses of the ending call's surviving births: */
+    size_t call_born_count;           /* NEW objects there are flagged MLT_OBJ_CALL_BORN */
+    const mld_static_ranges *statics; /* objects inside them are flagged MLT_OBJ_STATIC */
+    size_t value_cap;                 /* 0: no previews */
+    PyObject *sizeof_name;            /* interned "__sizeof__" */
+    PyObject *module_name;            /* interned "__module__" */
+    PyObject *own_code;               /* tuple of the monitoring package's code objects, or NULL:
                               * their frames at the top of the dumping thread's stack are
                               * the monitor's, not the program's (see roots.c) */
     /* scratch kept between images, its memory from alloc (NULL: libc) */
