@@ -66,7 +66,7 @@ typedef struct {
     /* common strings */
     uint32_t s_key, s_dict, s_class, s_bases, s_name, s_qualname, s_slots, s_cell_contents,
         s_localsplusnames, s_locals, s_function, s_frame, s_sys, s_builtins, s_thread_dict,
-        s_context;
+        s_context, s_small_ints, s_interned;
 } mld_walker;
 
 void mld_walker_init(mld_walker *w);
@@ -104,6 +104,11 @@ void mld_walk_collect_edges(mld_walker *w, PyObject *op, const mld_typeinfo *ti)
 /* Roots: modules and globals, sys/builtins, threads and their frames. Fills
  * w->monitor_held (sorted) with what the monitor's own frames hold. */
 void mld_walk_collect_roots(mld_walker *w);
+
+/* Roots for the objects only the interpreter's caches hold (3.10's small
+ * ints, 3.12+'s interned strs): called once everything else was described,
+ * adds those the walk has not reached. */
+void mld_walk_collect_late_roots(mld_walker *w);
 
 /* Type table entry for tp (computed once per image). NULL on OOM. */
 const mld_typeinfo *mld_walk_typeinfo(mld_walker *w, PyTypeObject *tp);

@@ -273,7 +273,51 @@ def test_roots(python, dump_dir, mode):
     modules = {r["name"] for r in img.roots if r["root"] == "module"}
     assert {"sys", "builtins", "__main__", "collections"} <= modules
     sys_roots = {r["name"] for r in img.roots if r["root"] == "sys"}
-    assert sys_roots == {"sys", "builtins"}
+    assert {"sys", "builtins"} <= sys_roots <= {"sys", "builtins", "(small ints)", "(interned)"}
+
+
+def test_objects_only_the_interpreter_holds_are_rooted(python, dump_dir):
+    # 3.10's small ints are heap objects the interpreter keeps in an array,
+    # 3.12+'s compiler-interned strs are immortal and kept by the interned
+    # dict: without a root for them an image misses those nothing else holds,
+    # and the next image, where the program holds one, shows it "existed at
+    # the previous image but was not in it".
+    body = '''
+    import secrets
+    name = "memalot_probe_" + secrets.token_hex(8)
+    namespace = {}
+    exec(compile(name + " = 1", "<probe>", "exec"), namespace)
+    interned = next(key for key in namespace if key.startswith("memalot_probe_"))
+    record("interned", interned)
+    FACTS["small"] = [id(n) for n in range(-5, 257)]
+    del namespace, interned
+    _memalot.open_monitor(DUMP, use_fork=False)
+    dump_ok()
+    _memalot.close_monitor()
+    save_facts()
+    '''
+    dump, facts, _ = run_program(python, dump_dir, body)
+    [img] = read_dump(dump)
+    late = {}
+    for r in img.roots:
+        if r["root"] == "sys" and r["name"] in ("(small ints)", "(interned)"):
+            late.setdefault(img.objects[r["o"]]["a"], []).append(r["name"])
+    rooted = {r["o"] for r in img.roots if r["name"] not in ("(small ints)", "(interned)")}
+    referenced = {t for o in img.objects for t, _, _ in o["e"]}
+    for address, names in late.items():
+        assert len(names) == 1  # one late root per object, and only for what nothing else reached
+        assert img.by_address[address] not in rooted | referenced
+    version = version_of(python)
+    if version < (3, 11):
+        assert all(address in img.by_address for address in facts["small"])
+        assert all(img.type_of(a) == "builtins.int" for a, n in late.items() if n == ["(small ints)"])
+    else:
+        assert "(small ints)" not in {n for names in late.values() for n in names}
+    if version >= (3, 12):
+        assert late.get(facts["interned"]["id"]) == ["(interned)"]
+        assert img.type_of(facts["interned"]["id"]) == "builtins.str"
+    else:
+        assert "(interned)" not in {n for names in late.values() for n in names}
 
 
 def test_previews_and_flags(python, dump_dir, mode):
