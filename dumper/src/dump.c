@@ -135,6 +135,7 @@ static void dump_in_process(mld_monitor *m, const mld_dump_args *a, mld_dump_res
     image_taken(m, &info);
     r->ok = 1;
     r->sequence = info.sequence;
+    r->monotonic_time = info.monotonic_time;
     r->objects = stats.objects;
     r->edges = stats.edges;
     r->roots = stats.roots;
@@ -367,6 +368,7 @@ static int dump_forked(mld_monitor *m, const mld_dump_args *a, mld_dump_result *
     image_taken(m, &info);
     r->ok = 1;
     r->sequence = info.sequence;
+    r->monotonic_time = info.monotonic_time;
     r->objects = rep.objects;
     r->edges = rep.edges;
     r->roots = rep.roots;
@@ -406,6 +408,7 @@ static void write_call_delta(mld_monitor *m, const mld_dump_args *a, mld_dump_re
     m->next_sequence = info.sequence + 1;
     r->ok = 1;
     r->sequence = info.sequence;
+    r->monotonic_time = info.monotonic_time;
     r->image_bytes = size;
     r->file_size = mlt_writer_file_size(m->writer);
     r->kind = MLT_IMAGE_CALL_DELTA;

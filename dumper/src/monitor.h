@@ -96,6 +96,7 @@ typedef struct {
     int ok;
     char error[640];
     uint64_t sequence, objects, edges, roots, image_bytes, file_size;
+    double monotonic_time; /* what the image header records (CLOCK_MONOTONIC seconds) */
     uint64_t pause_ns, total_ns;
     int forked;
     int discarded;       /* ok, but no image: the child overran (error says why) */
