@@ -18,6 +18,7 @@ import pytest
 from conftest import project_version, tool
 
 NEW, APPROX, GC_TRACKED, IMMORTAL, FROZEN = 0x01, 0x02, 0x04, 0x08, 0x10
+STATIC = 0x80
 
 PRELUDE = textwrap.dedent(
     """
@@ -274,6 +275,43 @@ def test_roots(python, dump_dir, mode):
     assert {"sys", "builtins", "__main__", "collections"} <= modules
     sys_roots = {r["name"] for r in img.roots if r["root"] == "sys"}
     assert {"sys", "builtins"} <= sys_roots <= {"sys", "builtins", "(small ints)", "(interned)"}
+
+
+def test_objects_outside_the_heap_are_flagged_static(python, dump_dir):
+    # Static types of the core and of a C extension, a runtime-static singleton,
+    # and on 3.11/3.12 a deep-frozen code object (os is a frozen module there;
+    # 3.13 unmarshals frozen code onto the heap): never allocated, so never
+    # marked NEW, and possibly unreachable at the previous image.
+    body = """
+    import _datetime, posixpath
+    extension_type = _datetime.date
+    record("int_type", int)
+    record("none", None)
+    record("extension_type", extension_type)
+    record("frozen_code", posixpath.join.__code__, frozen=posixpath.__spec__.origin == "frozen")
+    heap_list = [1, 2, 3]
+    record("heap_list", heap_list)
+    record("heap_type", type("HeapType", (), {}))
+    _memalot.open_monitor(DUMP, use_fork=False)
+    dump_ok()
+    dump_ok()
+    _memalot.close_monitor()
+    save_facts()
+    """
+    dump, facts, _ = run_program(python, dump_dir, body)
+    images = read_dump(dump)
+    assert len(images) == 2
+    for img in images:
+        for name in ("int_type", "none", "extension_type"):
+            assert img.obj(facts[name]["id"])["f"] & STATIC, name
+        for name in ("heap_list", "heap_type"):
+            assert not img.obj(facts[name]["id"])["f"] & STATIC, name
+        code = img.obj(facts["frozen_code"]["id"])
+        if version_of(python)[:2] in ((3, 11), (3, 12)) and facts["frozen_code"]["frozen"]:
+            assert code["f"] & STATIC
+        # The first image flags everything NEW (no base); later ones never flag a static object NEW.
+        if img.header["has_base"]:
+            assert not any(o["f"] & STATIC and o["f"] & NEW for o in img.objects)
 
 
 def test_objects_only_the_interpreter_holds_are_rooted(python, dump_dir):
