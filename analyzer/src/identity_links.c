@@ -1,5 +1,11 @@
 /* Chains "same object as the base image had at this address" links into each
- * object's first image, by a merge join over the two sorted address arrays. */
+ * object's first image, by a merge join over the two sorted address arrays.
+ *
+ * A STATIC object (outside the heap: static types, runtime-static strs and
+ * ints, deep-frozen code) is the same object for the whole process, born
+ * before the run: it is dated at the first image whatever the flags and the
+ * chain say, so it is never new and never a leak candidate. It may be missing
+ * from the previous image (unreachable then), which is no contradiction. */
 #include <string.h>
 
 #include "analysis_internal.h"
@@ -12,6 +18,11 @@ void mla_identity_link(const mla_graph *prev, const uint32_t *prev_first, const 
     for (uint32_t i = 0; i < cur->node_count; i++) {
         uint8_t flags = cur->flags[i];
         uint8_t approx = (flags & MLT_OBJ_APPROX) ? MLA_ID_APPROX : 0;
+        if (flags & MLT_OBJ_STATIC) {
+            first[i] = 0;
+            bits[i] = 0;
+            continue;
+        }
         first[i] = image;
         bits[i] = (uint8_t)(approx | ((flags & MLT_OBJ_CALL_BORN) ? MLA_ID_CALL_BORN : 0));
         if (!chain_ok || (flags & MLT_OBJ_NEW))

@@ -41,6 +41,13 @@ int mld_internals_managed_attrs(PyObject *op, mld_attr_fn attr, void *arg, PyObj
 PyObject *mld_internals_sysdict(void);
 PyObject *mld_internals_builtins(void);
 
+/* What the interpreter keeps alive that no object the walk reaches may hold:
+ * the interned dict when its strs are immortal (3.12+, else NULL) and the
+ * preallocated small ints when they are heap objects (3.10: the count and
+ * *items; 0 otherwise). Borrowed. */
+PyObject *mld_internals_interned(void);
+size_t mld_internals_small_ints(PyObject *const **items);
+
 /* Thread state fields. */
 PyObject *mld_internals_thread_dict(PyThreadState *ts);
 PyObject *mld_internals_thread_context(PyThreadState *ts);

@@ -134,6 +134,26 @@ PyObject *mld_internals_builtins(void)
     return current_interp()->builtins;
 }
 
+PyObject *mld_internals_interned(void)
+{
+#if MLD_SUPPORTED && MLD_PY_AT_LEAST(3, 12)
+    return _Py_INTERP_CACHED_OBJECT(current_interp(), interned_strings);
+#else
+    return NULL;   /* interned strs are mortal before 3.12: they die with their last holder */
+#endif
+}
+
+size_t mld_internals_small_ints(PyObject *const **items)
+{
+#if MLD_SUPPORTED && !MLD_PY_AT_LEAST(3, 11)
+    *items = (PyObject *const *)current_interp()->small_ints;
+    return _PY_NSMALLNEGINTS + _PY_NSMALLPOSINTS;
+#else
+    *items = NULL; /* statically allocated from 3.11 on */
+    return 0;
+#endif
+}
+
 PyObject *mld_internals_thread_dict(PyThreadState *ts)
 {
     return ts->dict;

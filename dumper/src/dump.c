@@ -55,9 +55,12 @@ static void fill_info(mld_monitor *m, const mld_dump_args *a, mlt_image_info *in
     info->identity = m->source;
 }
 
-/* Identity inputs of the walk: without a base every object is NEW. */
+/* Identity inputs of the walk: without a base every object is NEW. The
+ * segments of the loaded objects are read here, in the parent: the loader's
+ * lock and malloc are off limits to the image child. */
 static void prepare_walk(mld_monitor *m, int marks_lost)
 {
+    mld_static_ranges_refresh(&m->statics);
     m->walker.marks = m->has_previous ? m->bitmap : NULL;
     m->walker.approx_floats = mld_identity_floats_unseen();
     m->walker.approx_all = marks_lost;
@@ -132,6 +135,7 @@ static void dump_in_process(mld_monitor *m, const mld_dump_args *a, mld_dump_res
     image_taken(m, &info);
     r->ok = 1;
     r->sequence = info.sequence;
+    r->monotonic_time = info.monotonic_time;
     r->objects = stats.objects;
     r->edges = stats.edges;
     r->roots = stats.roots;
@@ -364,6 +368,7 @@ static int dump_forked(mld_monitor *m, const mld_dump_args *a, mld_dump_result *
     image_taken(m, &info);
     r->ok = 1;
     r->sequence = info.sequence;
+    r->monotonic_time = info.monotonic_time;
     r->objects = rep.objects;
     r->edges = rep.edges;
     r->roots = rep.roots;
@@ -403,6 +408,7 @@ static void write_call_delta(mld_monitor *m, const mld_dump_args *a, mld_dump_re
     m->next_sequence = info.sequence + 1;
     r->ok = 1;
     r->sequence = info.sequence;
+    r->monotonic_time = info.monotonic_time;
     r->image_bytes = size;
     r->file_size = mlt_writer_file_size(m->writer);
     r->kind = MLT_IMAGE_CALL_DELTA;

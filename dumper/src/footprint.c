@@ -31,7 +31,8 @@ void mld_monitor_footprint(const mld_monitor *m, mld_footprint *out)
     out->marks = bitmap_bytes(m->bitmap);
     out->visited = bitmap_bytes(w->visited);
     out->maps = map_bytes(&w->str_ids) + map_bytes(&w->type_ids) + map_bytes(&w->labelled) +
-                ARRAY_BYTES(w->types) + ARRAY_BYTES(w->members) + w->text_capacity;
+                ARRAY_BYTES(w->types) + ARRAY_BYTES(w->members) + w->text_capacity +
+                ARRAY_BYTES(m->statics);
     out->snapshot = snapshot_bytes(&m->snap);
     out->calllog = m->calllog.capacity * sizeof(*m->calllog.entries) +
                    bitmap_bytes(m->calllog.freed) + bitmap_bytes(m->calllog.killed);

@@ -9,9 +9,9 @@
 #include <stddef.h>
 
 typedef struct {
-    size_t marks;    /* identity bitmap */
-    size_t visited;  /* the walk's visited set */
-    size_t maps;     /* the walk's address maps, type and member tables, text scratch */
+    size_t marks;   /* identity bitmap */
+    size_t visited; /* the walk's visited set */
+    size_t maps; /* the walk's address maps, type and member tables, text scratch, static ranges */
     size_t snapshot; /* image buffers kept for the next in-process image */
     size_t calllog;  /* births log and its freed/killed maps (3.13+) */
     size_t total;

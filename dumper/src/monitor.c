@@ -159,6 +159,7 @@ static void free_monitor(mld_monitor *m)
     mld_snapshot_free(&m->snap);
     mld_bitmap_free(m->bitmap);
     mld_calllog_free(&m->calllog);
+    mld_static_ranges_free(&m->statics);
     if (m->lock != NULL) {
         PyThread_free_lock(m->lock);
     }
@@ -180,6 +181,8 @@ static int prepare_walker(mld_monitor *m, PyObject *own_code)
     m->walker.value_cap = (size_t)m->value_cap;
     m->walker.sizeof_name = m->sizeof_name;
     m->walker.module_name = m->module_name;
+    mld_static_ranges_init(&m->statics);
+    m->walker.statics = &m->statics;
     Py_XINCREF(own_code);
     m->walker.own_code = own_code;
     return 0;

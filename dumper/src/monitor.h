@@ -9,6 +9,7 @@
 #include "calllog.h"
 #include "memalot/format.h"
 #include "snapshot.h"
+#include "static_ranges.h"
 #include "walk.h"
 
 #include <pythread.h>
@@ -37,6 +38,7 @@ typedef struct {
     int waiters;             /* dumps waiting for the lock (changed under the GIL) */
     mld_snapshot snap;
     mld_walker walker;
+    mld_static_ranges statics; /* the loaded ELF objects' segments, reread before each walk */
     PyObject *sizeof_name, *module_name; /* interned strs, owned */
     /* Per-call delta images (3.13+, calls.c). */
     int call_deltas; /* on: call-start arms the births log, clean calls write deltas */
@@ -94,6 +96,7 @@ typedef struct {
     int ok;
     char error[640];
     uint64_t sequence, objects, edges, roots, image_bytes, file_size;
+    double monotonic_time; /* what the image header records (CLOCK_MONOTONIC seconds) */
     uint64_t pause_ns, total_ns;
     int forked;
     int discarded;       /* ok, but no image: the child overran (error says why) */

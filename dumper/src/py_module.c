@@ -168,14 +168,15 @@ static PyObject *result_dict(const mld_dump_result *r)
         return Py_BuildValue("{s:O,s:s,s:K}", "image", Py_None, "kind", "armed", "total_ns",
                              (unsigned long long)r->total_ns);
     }
-    return Py_BuildValue(
-        "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:s,s:s,s:K}", "image", (unsigned long long)r->sequence,
-        "objects", (unsigned long long)r->objects, "edges", (unsigned long long)r->edges, "roots",
-        (unsigned long long)r->roots, "bytes", (unsigned long long)r->image_bytes, "file_size",
-        (unsigned long long)r->file_size, "pause_ns", (unsigned long long)r->pause_ns, "total_ns",
-        (unsigned long long)r->total_ns, "mode", r->forked ? "fork" : "inprocess", "kind",
-        r->kind == MLT_IMAGE_CALL_DELTA ? "delta" : "full", "call_born",
-        (unsigned long long)r->call_born);
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:s,s:s,s:K,s:d}", "image",
+                         (unsigned long long)r->sequence, "objects", (unsigned long long)r->objects,
+                         "edges", (unsigned long long)r->edges, "roots",
+                         (unsigned long long)r->roots, "bytes", (unsigned long long)r->image_bytes,
+                         "file_size", (unsigned long long)r->file_size, "pause_ns",
+                         (unsigned long long)r->pause_ns, "total_ns",
+                         (unsigned long long)r->total_ns, "mode", r->forked ? "fork" : "inprocess",
+                         "kind", r->kind == MLT_IMAGE_CALL_DELTA ? "delta" : "full", "call_born",
+                         (unsigned long long)r->call_born, "monotonic_time", r->monotonic_time);
 }
 
 /* dump()'s arguments from a vectorcall: positional, then by keyword. Done

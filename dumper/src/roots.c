@@ -1,7 +1,8 @@
 /* Roots of an image: every module in sys.modules (MODULE) and each of its
  * globals (MODULE_GLOBAL "name" in context "module"), the sys and builtins
  * dicts (SYS), and per thread its dict, its contextvars context (THREAD) and
- * the locals of each frame (FRAME_LOCAL, context = function qualname). Frames
+ * the locals of each frame (FRAME_LOCAL, context = function qualname); last,
+ * the interpreter's own caches for what nothing else reached (SYS). Frames
  * are read from the thread state directly: PyThreadState_GetFrame and
  * PyFrame_GetLocals would allocate or run code. */
 #include "cpython_internals.h"
@@ -163,6 +164,35 @@ static void thread_roots(mld_walker *w)
         mld_internals_walk_frames(ts, frame_roots, &fw);
     }
     mld_sort(w->monitor_held, w->monitor_held_count, sizeof(w->monitor_held[0]), compare_addresses);
+}
+
+/* A root for what only the interpreter holds, added once everything else is
+ * reached so that an object the program holds keeps its own path. Without
+ * them such an object is missing from one image and present in the next,
+ * with no NEW mark: the analyzer's "existed at the previous image" warning. */
+static void late_root(mld_walker *w, PyObject *object, uint32_t name)
+{
+    if (object != NULL && !mld_bitmap_test(w->visited, (uintptr_t)object)) {
+        add_root(w, MLT_ROOT_SYS, object, name, MLT_NO_STRING, 0, 0);
+    }
+}
+
+void mld_walk_collect_late_roots(mld_walker *w)
+{
+    PyObject *const *small_ints;
+    size_t count = mld_internals_small_ints(&small_ints);
+    for (size_t i = 0; i < count; i++) {
+        late_root(w, small_ints[i], w->s_small_ints);
+    }
+    PyObject *interned = mld_internals_interned();
+    if (interned == NULL || !PyDict_Check(interned)) {
+        return;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(interned, &pos, &key, &value)) {
+        late_root(w, key, w->s_interned);
+    }
 }
 
 void mld_walk_collect_roots(mld_walker *w)

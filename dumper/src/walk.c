@@ -181,6 +181,9 @@ static void describe(mld_walker *w, uint32_t index)
     if (w->monitor_held_count != 0 && is_monitor_held(w, op)) {
         o->flags |= MLT_OBJ_MONITOR;
     }
+    if (w->statics != NULL && mld_static_ranges_contains(w->statics, (uintptr_t)op)) {
+        o->flags |= MLT_OBJ_STATIC;
+    }
 }
 
 static void intern_common_strings(mld_walker *w)
@@ -201,6 +204,8 @@ static void intern_common_strings(mld_walker *w)
     w->s_builtins = mld_walk_cstr_id(w, "builtins");
     w->s_thread_dict = mld_walk_cstr_id(w, "(thread dict)");
     w->s_context = mld_walk_cstr_id(w, "(context)");
+    w->s_small_ints = mld_walk_cstr_id(w, "(small ints)");
+    w->s_interned = mld_walk_cstr_id(w, "(interned)");
 }
 
 static PyCFunction object_sizeof_of(mld_walker *w)
@@ -260,7 +265,12 @@ int mld_walk_heap(mld_walker *w, char *message, size_t message_size)
         w->snap->out_of_memory = 1;
     }
     mld_walk_collect_roots(w);
-    for (uint32_t i = 0; i < w->snap->objects.count && !w->snap->out_of_memory; i++) {
+    uint32_t i = 0;
+    for (; i < w->snap->objects.count && !w->snap->out_of_memory; i++) {
+        describe(w, i);
+    }
+    mld_walk_collect_late_roots(w);
+    for (; i < w->snap->objects.count && !w->snap->out_of_memory; i++) {
         describe(w, i);
     }
     PyErr_Restore(exc_type, exc_value, exc_tb);

@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "bitmap.h"
 #include "snapshot.h"
+#include "static_ranges.h"
 
 typedef struct {
     PyTypeObject *tp;
@@ -28,15 +29,16 @@ typedef struct {
 typedef struct {
     /* inputs */
     mld_snapshot *snap;
-    const mld_bitmap *marks;    /* NULL: every object is flagged NEW */
-    int approx_floats;          /* flag unmarked exact floats APPROX (3.11/3.12) */
-    int approx_all;             /* flag every unmarked object APPROX (lost marks) */
-    const uintptr_t *call_born; /* sorted addresses of the ending call's surviving births: */
-    size_t call_born_count;     /* NEW objects there are flagged MLT_OBJ_CALL_BORN */
-    size_t value_cap;           /* 0: no previews */
-    PyObject *sizeof_name;      /* interned "__sizeof__" */
-    PyObject *module_name;      /* interned "__module__" */
-    PyObject *own_code;         /* tuple of the monitoring package's code objects, or NULL:
+    const mld_bitmap *marks;          /* NULL: every object is flagged NEW */
+    int approx_floats;                /* flag unmarked exact floats APPROX (3.11/3.12) */
+    int approx_all;                   /* flag every unmarked object APPROX (lost marks) */
+    const uintptr_t *call_born;       /* sorted addresses of the ending call's surviving births: */
+    size_t call_born_count;           /* NEW objects there are flagged MLT_OBJ_CALL_BORN */
+    const mld_static_ranges *statics; /* objects inside them are flagged MLT_OBJ_STATIC */
+    size_t value_cap;                 /* 0: no previews */
+    PyObject *sizeof_name;            /* interned "__sizeof__" */
+    PyObject *module_name;            /* interned "__module__" */
+    PyObject *own_code;               /* tuple of the monitoring package's code objects, or NULL:
                               * their frames at the top of the dumping thread's stack are
                               * the monitor's, not the program's (see roots.c) */
     /* scratch kept between images, its memory from alloc (NULL: libc) */
@@ -64,7 +66,7 @@ typedef struct {
     /* common strings */
     uint32_t s_key, s_dict, s_class, s_bases, s_name, s_qualname, s_slots, s_cell_contents,
         s_localsplusnames, s_locals, s_function, s_frame, s_sys, s_builtins, s_thread_dict,
-        s_context;
+        s_context, s_small_ints, s_interned;
 } mld_walker;
 
 void mld_walker_init(mld_walker *w);
@@ -102,6 +104,11 @@ void mld_walk_collect_edges(mld_walker *w, PyObject *op, const mld_typeinfo *ti)
 /* Roots: modules and globals, sys/builtins, threads and their frames. Fills
  * w->monitor_held (sorted) with what the monitor's own frames hold. */
 void mld_walk_collect_roots(mld_walker *w);
+
+/* Roots for the objects only the interpreter's caches hold (3.10's small
+ * ints, 3.12+'s interned strs): called once everything else was described,
+ * adds those the walk has not reached. */
+void mld_walk_collect_late_roots(mld_walker *w);
 
 /* Type table entry for tp (computed once per image). NULL on OOM. */
 const mld_typeinfo *mld_walk_typeinfo(mld_walker *w, PyTypeObject *tp);

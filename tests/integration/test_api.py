@@ -7,6 +7,7 @@ still runs and writes the file), and prints one JSON line with what it saw.
 When the build has mlt-dumpjson, the file itself is read back too.
 """
 import json
+import math
 import os
 import stat
 import subprocess
@@ -15,7 +16,7 @@ import textwrap
 
 import pytest
 
-from conftest import BUILD
+from conftest import BUILD, tool
 
 # Wraps the extension's dump so the program can report every image request
 # and the extension's answer; the wrapped call is the real one.
@@ -151,6 +152,86 @@ def test_periodic_thread_writes_images_with_the_time_criterion(python, dump_dir)
     assert os.path.basename(path).startswith("-c-") is False
     assert "writing heap images to %s" % path in proc.stderr
     check_file_matches_record(path, record)
+
+
+def image_times(path):
+    """Monotonic times of the file's images, as the analyzer reads them."""
+    proc = subprocess.run([tool("memalot-analyze"), "report", "--json", "--exit-zero", path],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return [image["monotonic_time"] for image in json.loads(proc.stdout)["images"]]
+
+
+def test_periodic_images_keep_a_fixed_grid_and_one_at_the_warmup_end(python, dump_dir):
+    # Every third image overruns the next slot (the wrapper sleeps after the real
+    # dump, as a slow walk on a loaded machine would). The images must stay on the
+    # grid start + k * interval, the thread never sleeping through a slot it did
+    # not overrun and never catching up in a burst, and one more image must mark
+    # the warm-up's end (off the grid here: 1.5 s = 2.5 intervals). Tolerances are
+    # wide: a loaded machine wakes the thread late.
+    interval, warmup = 0.6, 1.5
+    slack = 0.25 * interval
+    proc, result = run_program(python, """
+        import time
+        _inner_dump = _ext_module.dump
+        ENDS = []  # when each dump call returned to the thread, as RECORD lists them
+        def _slow_dump(trigger, **kw):
+            answer = _inner_dump(trigger, **kw)
+            if len(RECORD) %% 3 == 2:
+                time.sleep(%(interval)r * 1.4)
+            ENDS.append(time.monotonic())
+            return answer
+        _ext_module.dump = _slow_dump
+        memalot.start_leak_monitoring(1.0, warmup_time=%(warmup)r, interval=%(interval)r, report=False)
+        path = memalot.dump_path()
+        while len(ENDS) < 9:  # no timing asserted: as long as the images take
+            time.sleep(0.05)
+        memalot.stop_leak_monitoring()
+        report(path=path, ends=ENDS)
+    """ % dict(interval=interval, warmup=warmup), dump_dir)
+    result = expect_ok(proc, result)
+    times = image_times(result["path"])
+    written = [(entry["result"]["monotonic_time"], end) for entry, end in zip(result["record"], result["ends"])
+               if entry in images_of(result["record"])]
+    assert len(written) >= 9 and [t for t, _ in written] == times[: len(written)]  # dump() says what the file holds
+    start, warmup_end = times[0], times[0] + warmup
+    shown = [round(t - start, 3) for t in times]
+    warmup_image = next(t for t in times if t >= warmup_end)
+    grid = [t for t in times if t != warmup_image]
+    for t in grid:
+        k = round((t - start) / interval)
+        assert abs(t - (start + k * interval)) < slack, ("off the grid", round(t - start, 3), shown)
+    for (_, ended), (began, _) in zip(written, written[1:]):
+        # Nothing was due between the end of one image and the start of the next.
+        k = math.floor((ended + slack - start) / interval) + 1
+        assert start + k * interval > began - slack, ("slept through a slot", round(ended - start, 3), shown)
+        if ended + slack < warmup_end < began - slack:
+            raise AssertionError(("slept through the warm-up's end", shown))
+    assert warmup_image - warmup_end < 0.25 or any(
+        began == warmup_image and warmup_image - ended < slack for (_, ended), (began, _) in zip(written, written[1:])
+    ), ("no image at the warm-up's end", shown)
+    for earlier, later in zip(times, times[1:]):
+        if warmup_image not in (earlier, later):
+            assert later - earlier > interval / 2, ("a burst", shown)
+
+
+def test_periodic_schedule_arithmetic(python):
+    # The schedule's arithmetic on its own (no thread, no clock): what the
+    # timing test above can only sample.
+    proc = python.run(["-c", textwrap.dedent("""
+        from memalot._periodic import next_image_time as due, SAME_TIME
+        assert due(10.0, 1.0, 10.0, None) == 11.0
+        assert due(10.0, 1.0, 10.999, None) == 11.0
+        assert due(10.0, 1.0, 13.7, None) == 14.0           # slots overrun are skipped
+        assert due(10.0, 1.0, 10.2, 12.5) == 11.0           # a slot before the warm-up's end
+        assert due(10.0, 1.0, 12.1, 12.5) == 12.5           # the warm-up's end before the next slot
+        assert due(10.0, 1.0, 12.6, 12.5) == 12.6           # passed (a late image): at once
+        assert due(10.0, 1.0, 12.6, 13.0 - SAME_TIME / 2) == 13.0   # one image for both
+        assert due(10.0, 1.0, 12.6, 13.0 + SAME_TIME / 2) == 13.0 + SAME_TIME / 2
+        assert due(10.0, 1.0, 12.6, 13.0 - 2 * SAME_TIME) == 13.0 - 2 * SAME_TIME
+        print("ok")
+    """)], env=python.env())
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
 
 
 def test_second_start_returns_the_running_monitor(python, dump_dir):

@@ -18,6 +18,7 @@ import pytest
 from conftest import project_version, tool
 
 NEW, APPROX, GC_TRACKED, IMMORTAL, FROZEN = 0x01, 0x02, 0x04, 0x08, 0x10
+STATIC = 0x80
 
 PRELUDE = textwrap.dedent(
     """
@@ -273,7 +274,88 @@ def test_roots(python, dump_dir, mode):
     modules = {r["name"] for r in img.roots if r["root"] == "module"}
     assert {"sys", "builtins", "__main__", "collections"} <= modules
     sys_roots = {r["name"] for r in img.roots if r["root"] == "sys"}
-    assert sys_roots == {"sys", "builtins"}
+    assert {"sys", "builtins"} <= sys_roots <= {"sys", "builtins", "(small ints)", "(interned)"}
+
+
+def test_objects_outside_the_heap_are_flagged_static(python, dump_dir):
+    # Static types of the core and of a C extension, a runtime-static singleton,
+    # and on 3.11/3.12 a deep-frozen code object (os is a frozen module there;
+    # 3.13 unmarshals frozen code onto the heap): never allocated, so never
+    # marked NEW, and possibly unreachable at the previous image.
+    body = """
+    import _datetime, posixpath
+    extension_type = _datetime.date
+    record("int_type", int)
+    record("none", None)
+    record("extension_type", extension_type)
+    record("frozen_code", posixpath.join.__code__, frozen=posixpath.__spec__.origin == "frozen")
+    heap_list = [1, 2, 3]
+    record("heap_list", heap_list)
+    record("heap_type", type("HeapType", (), {}))
+    _memalot.open_monitor(DUMP, use_fork=False)
+    dump_ok()
+    dump_ok()
+    _memalot.close_monitor()
+    save_facts()
+    """
+    dump, facts, _ = run_program(python, dump_dir, body)
+    images = read_dump(dump)
+    assert len(images) == 2
+    for img in images:
+        for name in ("int_type", "none", "extension_type"):
+            assert img.obj(facts[name]["id"])["f"] & STATIC, name
+        for name in ("heap_list", "heap_type"):
+            assert not img.obj(facts[name]["id"])["f"] & STATIC, name
+        code = img.obj(facts["frozen_code"]["id"])
+        if version_of(python)[:2] in ((3, 11), (3, 12)) and facts["frozen_code"]["frozen"]:
+            assert code["f"] & STATIC
+        # The first image flags everything NEW (no base); later ones never flag a static object NEW.
+        if img.header["has_base"]:
+            assert not any(o["f"] & STATIC and o["f"] & NEW for o in img.objects)
+
+
+def test_objects_only_the_interpreter_holds_are_rooted(python, dump_dir):
+    # 3.10's small ints are heap objects the interpreter keeps in an array,
+    # 3.12+'s compiler-interned strs are immortal and kept by the interned
+    # dict: without a root for them an image misses those nothing else holds,
+    # and the next image, where the program holds one, shows it "existed at
+    # the previous image but was not in it".
+    body = '''
+    import secrets
+    name = "memalot_probe_" + secrets.token_hex(8)
+    namespace = {}
+    exec(compile(name + " = 1", "<probe>", "exec"), namespace)
+    interned = next(key for key in namespace if key.startswith("memalot_probe_"))
+    record("interned", interned)
+    FACTS["small"] = [id(n) for n in range(-5, 257)]
+    del namespace, interned
+    _memalot.open_monitor(DUMP, use_fork=False)
+    dump_ok()
+    _memalot.close_monitor()
+    save_facts()
+    '''
+    dump, facts, _ = run_program(python, dump_dir, body)
+    [img] = read_dump(dump)
+    late = {}
+    for r in img.roots:
+        if r["root"] == "sys" and r["name"] in ("(small ints)", "(interned)"):
+            late.setdefault(img.objects[r["o"]]["a"], []).append(r["name"])
+    rooted = {r["o"] for r in img.roots if r["name"] not in ("(small ints)", "(interned)")}
+    referenced = {t for o in img.objects for t, _, _ in o["e"]}
+    for address, names in late.items():
+        assert len(names) == 1  # one late root per object, and only for what nothing else reached
+        assert img.by_address[address] not in rooted | referenced
+    version = version_of(python)
+    if version < (3, 11):
+        assert all(address in img.by_address for address in facts["small"])
+        assert all(img.type_of(a) == "builtins.int" for a, n in late.items() if n == ["(small ints)"])
+    else:
+        assert "(small ints)" not in {n for names in late.values() for n in names}
+    if version >= (3, 12):
+        assert late.get(facts["interned"]["id"]) == ["(interned)"]
+        assert img.type_of(facts["interned"]["id"]) == "builtins.str"
+    else:
+        assert "(interned)" not in {n for names in late.values() for n in names}
 
 
 def test_previews_and_flags(python, dump_dir, mode):

@@ -18,8 +18,9 @@ from typing import Any, Dict, Optional
 
 class FileLedger:
     """What the budget knows of the open file: images written, file size,
-    stored size of the newest image (the file growth it caused) and the
-    image the budget keeps (the first after the warm-up, -1: none yet).
+    stored size of the newest image (the file growth it caused), the
+    image the budget keeps (the first after the warm-up, -1: none yet) and
+    the time of the first image (for the periodic schedule's warm-up image).
 
     Kept in preallocated machine words: an int above 256 stored in an
     attribute is a new object that would live from one image to the next,
@@ -28,6 +29,7 @@ class FileLedger:
 
     def __init__(self) -> None:
         self._counts = array.array("q", [0, 0, 0, -1])
+        self._first_image_time = array.array("d", [0.0])
 
     @property
     def images(self) -> int:
@@ -63,6 +65,12 @@ class FileLedger:
     def protected_image(self, value: Optional[int]) -> None:
         self._counts[3] = -1 if value is None else value
 
+    @property
+    def first_image_time(self) -> Optional[float]:
+        """The monotonic time the file's first image records (None: no image
+        yet): the analyzer measures the warm-up from it."""
+        return self._first_image_time[0] if self.images > 0 else None
+
     def start(self, path: str) -> None:
         """A new file: no images yet, its size as the header left it."""
         self.images = 0
@@ -72,6 +80,8 @@ class FileLedger:
 
     def record_image(self, result: Dict[str, Any], after_warmup: bool) -> None:
         """An image was appended; result is the extension's answer for it."""
+        if self.images == 0:
+            self._first_image_time[0] = float(result.get("monotonic_time", 0.0) or 0.0)
         self.images += 1
         size = int(result.get("file_size", 0) or 0)
         self.last_image_bytes = max(0, size - self.file_size)

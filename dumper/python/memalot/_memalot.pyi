@@ -40,6 +40,7 @@ class ImageWritten(TypedDict):
     mode: Literal["fork", "inprocess"]
     kind: Literal["full", "delta"]
     call_born: int
+    monotonic_time: float
 
 @type_check_only
 class ImageArmed(TypedDict):

@@ -77,6 +77,11 @@ def images_written() -> int:
     return _state.ledger.images
 
 
+def first_image_time() -> Optional[float]:
+    """Monotonic time recorded by the open file's first image, None before it."""
+    return _state.ledger.first_image_time
+
+
 def current_path() -> Optional[str]:
     return _state.path
 

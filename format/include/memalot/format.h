@@ -173,10 +173,14 @@ typedef struct {
     0x20 /* held by the monitor itself while the image was taken (its
                                    * own frames on the dumping thread): not a leak candidate in
                                    * this image. Added in 1.0 as an ignorable bit (docs/format.md) */
-#define MLT_OBJ_CALL_BORN                                                                          \
-    0x40                         /* created during the monitored call this call-end image
-                                     ends, as the writer's allocation tracking proved */
-#define MLT_OBJ_FLAGS_KNOWN 0x7F /* writers set no other bit; readers ignore others */
+/* Created during the monitored call this call-end image ends, as the writer's
+ * allocation tracking proved. */
+#define MLT_OBJ_CALL_BORN 0x40
+/* Lives outside the heap (statically allocated or deep-frozen): it existed
+ * before the run and never dies; readers treat it as old, never new. Added in
+ * 1.0 as an ignorable bit (docs/format.md). */
+#define MLT_OBJ_STATIC 0x80
+#define MLT_OBJ_FLAGS_KNOWN 0xFF /* every bit now has a meaning */
 
 typedef struct {
     uint64_t address; /* strictly increasing within an image */

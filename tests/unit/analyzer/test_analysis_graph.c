@@ -283,6 +283,42 @@ START_TEST(identity_merge_join)
 }
 END_TEST
 
+/* Static objects (outside the heap) date from the first image: one missing
+ * from the previous image is no contradiction, NEW/APPROX from the writer do
+ * not make it new, and a broken chain does not restart it. */
+START_TEST(identity_static_objects_are_never_new)
+{
+    const uint8_t S = MLT_OBJ_STATIC;
+    static const uint64_t a0[] = {16, 32, 64};
+    const uint8_t f0[] = {(uint8_t)(S | MLT_OBJ_NEW), MLT_OBJ_NEW, MLT_OBJ_NEW};
+    /* 8: static, unseen at image 0; 16: static, seen; 32 survives; 48: static
+     * flagged NEW and APPROX; 80: not static, unseen (still a contradiction). */
+    static const uint64_t a1[] = {8, 16, 32, 48, 80};
+    const uint8_t f1[] = {S, S, 0, (uint8_t)(S | MLT_OBJ_NEW | MLT_OBJ_APPROX), 0};
+    mla_graph g0, g1;
+    compact_graph(&g0, 3, a0, f0);
+    compact_graph(&g1, 5, a1, f1);
+    uint32_t first0[3], first1[5], first2[5];
+    uint8_t bits0[3], bits1[5], bits2[5];
+    mla_link_stats stats = {0};
+    mla_identity_link(NULL, NULL, NULL, &g0, 0, 0, first0, bits0, &stats);
+    mla_identity_link(&g0, first0, bits0, &g1, 1, 1, first1, bits1, &stats);
+    static const uint32_t dated[] = {0, 0, 0, 0, 1};
+    for (int i = 0; i < 5; i++)
+        ck_assert_uint_eq(first1[i], dated[i]);
+    ck_assert_uint_eq(bits1[0] | bits1[1] | bits1[3], 0);
+    ck_assert_uint_eq(bits1[4] & MLA_ID_APPROX, MLA_ID_APPROX);
+    ck_assert_uint_eq(stats.contradictions, 1); /* 80 only */
+    /* A broken chain restarts the heap objects, not the static ones. */
+    mla_identity_link(&g1, first1, bits1, &g1, 2, 0, first2, bits2, NULL);
+    ck_assert_uint_eq(first2[0], 0);
+    ck_assert_uint_eq(first2[3], 0);
+    ck_assert_uint_eq(first2[2], 2);
+    mla_graph_free(&g0);
+    mla_graph_free(&g1);
+}
+END_TEST
+
 static mlt_image_info image_at(double t, mlt_trigger trigger, uint64_t calls)
 {
     mlt_image_info info;
@@ -483,6 +519,7 @@ int main(void)
                             deep_chain,
                             shortest_paths_distinct,
                             identity_merge_join,
+                            identity_static_objects_are_never_new,
                             time_criterion_boundaries,
                             warmup_measured_from_the_run_after_compaction,
                             call_criterion_boundaries,

@@ -9,5 +9,6 @@ Suite *sort_suite(void);
 Suite *bitmap_suite(void);
 Suite *ptrmap_suite(void);
 Suite *calllog_suite(void);
+Suite *static_ranges_suite(void);
 
 #endif

@@ -6,8 +6,8 @@
 
 int main(void)
 {
-    Suite *suites[] = {child_memory_suite(), sort_suite(), bitmap_suite(), ptrmap_suite(),
-                       calllog_suite()};
+    Suite *suites[] = {child_memory_suite(), sort_suite(),    bitmap_suite(),
+                       ptrmap_suite(),       calllog_suite(), static_ranges_suite()};
     int failed = ts_run(suites, TS_COUNT(suites));
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
