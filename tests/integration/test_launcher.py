@@ -276,7 +276,7 @@ def test_attach_starts_monitoring_in_a_running_process(python, dump_dir, program
     files = dump_files(dumps)
     assert len(files) == 1 and "PATH " + files[0] in out
     images = dumpjson(files[0])
-    assert len(images) >= 10 and {i["trigger"] for i in images} == {"periodic"}
+    assert len(images) >= 10 and {i["trigger"] for i in images} <= {"periodic", "warmup-end"}
     # The objects the loop kept appending outlived the lifetime: reported.
     report = subprocess.run([tool("memalot-analyze"), "report", "--json", "--exit-zero", files[0]],
                             capture_output=True, text=True, timeout=300)

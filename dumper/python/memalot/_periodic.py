@@ -11,10 +11,10 @@ instant the analyzer measures ages and the warm-up from). An image that ends
 late does not push the later ones back: the next one is the first slot still
 ahead (slots it overran are skipped, never caught up in a burst). One more
 image is due at the end of the warm-up (the file's first image + warmup),
-unless a slot falls within SAME_TIME of it, when that one image serves both:
-the analyzer dates an object "created after the warm-up" only when the image
-before its first one is, so without it the interval straddling the warm-up's
-end loses its objects (docs/user-guide.md, start_leak_monitoring).
+unless a slot falls within SAME_TIME of it, when that one image serves both.
+That image has trigger "warmup-end": the analyzer ends the warm-up at it, so
+no interval straddles the warm-up's end and nothing is left undated
+(docs/user-guide.md, start_leak_monitoring; docs/format.md 4.4).
 """
 
 from __future__ import annotations
@@ -99,8 +99,14 @@ class PeriodicMonitor(Stoppable):
         if not self._warmup_image_written:
             end = self.warmup_end()
             after_warmup = self.warmup <= 0 if end is None else time.monotonic() >= end
-        result = _session.dump(trigger, 0, None, self._criterion, after_warmup)
-        if after_warmup and result is not None and "error" not in result and result.get("image") is not None:
+        # The scheduled image that ends the warm-up says so (trigger 7): the
+        # analyzer then ends the warm-up at it, however late it ran, and no
+        # interval straddles the warm-up's end (docs/format.md 4.4).
+        ends_warmup = after_warmup and trigger == "periodic" and self.warmup > 0
+        result = _session.dump("warmup-end" if ends_warmup else trigger, 0, None, self._criterion, after_warmup)
+        if ends_warmup and result is not None and "error" not in result and result.get("image") is not None:
+            self._warmup_image_written = True
+        elif after_warmup and self.warmup <= 0:
             self._warmup_image_written = True
         return result
 
