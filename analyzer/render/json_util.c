@@ -48,7 +48,7 @@ json_t *mlr_file_info_json(const mlt_file_info *file, const char *path)
 {
     char version[32];
     snprintf(version, sizeof version, "%u.%u", file->format_major, file->format_minor);
-    return json_pack(
+    json_t *json = json_pack(
         "{s:o, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:s, s:I, s:o, s:b, s:o, "
         "s:o}",
         "path", mlr_json_string(path), "format_version", version, "producer",
@@ -60,6 +60,12 @@ json_t *mlr_file_info_json(const mlt_file_info *file, const char *path)
         file->byte_order == MLT_BYTE_ORDER_BIG ? "big" : "little", "pid", (json_int_t)file->pid,
         "run_id", mlr_json_hex(file->run_id), "argv_withheld", file->argv_withheld ? 1 : 0, "argv",
         argv_json(file), "start_time", mlr_json_real(file->start_time));
+    if (json && file->launch_id != 0) { /* lineage, when the writer recorded it */
+        json_object_set_new(json, "parent_pid", json_integer((json_int_t)file->parent_pid));
+        json_object_set_new(json, "parent_run_id", mlr_json_hex(file->parent_run_id));
+        json_object_set_new(json, "launch_id", mlr_json_hex(file->launch_id));
+    }
+    return json;
 }
 
 int mlr_json_dump(json_t *document, FILE *out)

@@ -66,7 +66,10 @@ enum {
     MLT_FM_RUN_ID = 11,
     MLT_FM_ARGV_WITHHELD = 12,
     MLT_FM_ARGV = 13,
-    MLT_FM_START_TIME = 14
+    MLT_FM_START_TIME = 14,
+    MLT_FM_PARENT_PID = 15,
+    MLT_FM_PARENT_RUN_ID = 16,
+    MLT_FM_LAUNCH_ID = 17
 };
 enum {
     MLT_IM_SEQUENCE = 1,

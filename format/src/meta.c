@@ -27,7 +27,12 @@ int mlt_encode_file_info(const mlt_file_info *info, mlt_buf *out)
     for (uint32_t i = 0; !bad && info->argv && i < info->argc; i++)
         bad = mlt_tlv_bytes(out, MLT_FM_ARGV, info->argv[i] ? info->argv[i] : "",
                             info->argv[i] ? strlen(info->argv[i]) : 0);
-    return bad || mlt_tlv_double(out, MLT_FM_START_TIME, info->start_time);
+    bad = bad || mlt_tlv_double(out, MLT_FM_START_TIME, info->start_time);
+    if (!bad && info->launch_id != 0) /* lineage: written together or not at all */
+        bad = mlt_tlv_varint(out, MLT_FM_PARENT_PID, info->parent_pid) ||
+              mlt_tlv_fixed64(out, MLT_FM_PARENT_RUN_ID, info->parent_run_id) ||
+              mlt_tlv_fixed64(out, MLT_FM_LAUNCH_ID, info->launch_id);
+    return bad;
 }
 
 int mlt_encode_image_info(const mlt_image_info *info, mlt_buf *out)
@@ -135,10 +140,16 @@ static mlt_status file_field(const mlt_tlv_field *f, mlt_file_info *info, mlt_st
     }
     case MLT_FM_RUN_ID:
     case MLT_FM_START_TIME:
+    case MLT_FM_PARENT_RUN_ID:
+    case MLT_FM_LAUNCH_ID:
         if (!wire_ok(f, MLT_WIRE_FIXED64))
             return bad_field(err, where, offset, "file metadata", f, "fixed64 (wire 1)");
         if (f->field == MLT_FM_RUN_ID)
             info->run_id = f->value;
+        else if (f->field == MLT_FM_PARENT_RUN_ID)
+            info->parent_run_id = f->value;
+        else if (f->field == MLT_FM_LAUNCH_ID)
+            info->launch_id = f->value;
         else
             info->start_time = mlt_bits_to_double(f->value);
         return MLT_OK;
@@ -147,6 +158,7 @@ static mlt_status file_field(const mlt_tlv_field *f, mlt_file_info *info, mlt_st
     case MLT_FM_PTR_SIZE:
     case MLT_FM_BYTE_ORDER:
     case MLT_FM_PID:
+    case MLT_FM_PARENT_PID:
     case MLT_FM_ARGV_WITHHELD:
         if (!wire_ok(f, MLT_WIRE_VARINT))
             return bad_field(err, where, offset, "file metadata", f, "varint (wire 0)");
@@ -162,6 +174,8 @@ static mlt_status file_field(const mlt_tlv_field *f, mlt_file_info *info, mlt_st
             info->byte_order = f->value ? MLT_BYTE_ORDER_BIG : MLT_BYTE_ORDER_LITTLE;
         else if (f->field == MLT_FM_PID)
             info->pid = f->value;
+        else if (f->field == MLT_FM_PARENT_PID)
+            info->parent_pid = f->value;
         else
             info->argv_withheld = f->value != 0;
         return MLT_OK;

@@ -92,6 +92,13 @@ typedef struct {
     uint32_t argc;
     const char *const *argv;
     double start_time; /* Unix time the monitoring started */
+    /* Lineage (added within 1.0; 0 when absent): the process this one was
+     * forked or started from, and the run_id of the first process of the
+     * launch (its own run_id for that process), which groups one launch's
+     * files. A writer that records none writes none of the three. */
+    uint64_t parent_pid;
+    uint64_t parent_run_id;
+    uint64_t launch_id;
 } mlt_file_info;
 
 /* ---------------------------------------------------------- image metadata */

@@ -30,7 +30,10 @@ static const mlt_file_info fixture_file = {1,
                                            0,
                                            1,
                                            fixture_argv,
-                                           1700000000.0};
+                                           1700000000.0,
+                                           0,
+                                           0,
+                                           0};
 
 static const mla_image_summary fixture_images[3] = {
     {0, 0, 1700000010.0, 10.0, MLT_TRIGGER_PERIODIC, 0, NULL, 5000, 9000, 40000},

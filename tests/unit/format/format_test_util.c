@@ -34,6 +34,9 @@ void fill_file_info(mlt_file_info *info)
     info->byte_order = MLT_BYTE_ORDER_LITTLE;
     info->argc = 4;
     info->argv = test_argv;
+    info->parent_pid = 4000; /* a forked worker of a launch */
+    info->parent_run_id = 0x1122334455667788ull;
+    info->launch_id = 0x1122334455667788ull;
 }
 
 void fill_image_info(mlt_image_info *info, uint64_t sequence)

@@ -43,6 +43,9 @@ START_TEST(file_info_round_trip)
     for (int i = 0; i < 4; i++)
         ck_assert_str_eq(got->argv[i], want.argv[i]);
     ck_assert(got->start_time == want.start_time);
+    ck_assert_uint_eq(got->parent_pid, 4000);
+    ck_assert_uint_eq(got->parent_run_id, want.parent_run_id);
+    ck_assert_uint_eq(got->launch_id, want.launch_id);
     struct stat sb;
     ck_assert_int_eq(stat(path, &sb), 0);
     ck_assert_int_eq(sb.st_mode & 0777, 0600);
