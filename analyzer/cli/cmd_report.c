@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "dump_paths.h"
 #include "memalot/render.h"
 #include "memalot/render_json.h"
 #include "progress.h"
@@ -61,6 +62,7 @@ static const cli_opt_spec report_options[] = {
 
 typedef struct {
     const char *path;
+    cli_dump_paths dumps; /* several files, or a directory: a fleet report */
     mla_options analysis;
     int json;
     const char *html_path;
@@ -243,6 +245,37 @@ static int render(const report_request *request, const mla_report *const *report
     return failed || ferror(stdout) ? -1 : 0;
 }
 
+/* Several processes' dumps: one fleet report (memalot/fleet.h). */
+static int analyze_fleet(const report_request *request)
+{
+    mla_fleet *fleet = NULL;
+    mlt_error err;
+    memset(&err, 0, sizeof err);
+    mlt_status status = mla_analyze_fleet((const char *const *)request->dumps.paths,
+                                          request->dumps.count, &request->analysis, &fleet, &err);
+    if (status != MLT_OK) {
+        cli_print_failure(status, &err);
+        return CLI_EXIT_ERROR;
+    }
+    int failed = 0;
+    if (request->json) {
+        json_t *document = mlr_fleet_json(fleet);
+        failed = mlr_json_dump(document, stdout) != 0;
+        json_decref(document);
+    } else {
+        mlr_text_style style = {mlr_color_enabled(request->color, stdout), is_utf8_locale()};
+        mlr_render_fleet_text(stdout, fleet, &style);
+    }
+    fflush(stdout);
+    int leaks = mla_fleet_fails(fleet, request->fail_on);
+    mla_fleet_free(fleet);
+    if (failed || ferror(stdout)) {
+        fprintf(stderr, "%s: writing the fleet report failed\n", CLI_PROGRAM);
+        return CLI_EXIT_ERROR;
+    }
+    return leaks && !request->exit_zero ? CLI_EXIT_LEAKS : CLI_EXIT_OK;
+}
+
 static int analyze(const report_request *request)
 {
     cli_progress progress;
@@ -279,28 +312,59 @@ static int analyze(const report_request *request)
     return leaks && !request->exit_zero ? CLI_EXIT_LEAKS : CLI_EXIT_OK;
 }
 
+/* --at, --each and --html are about one process's images. */
+static int check_fleet_options(const report_request *request, char *message, size_t message_size)
+{
+    const char *which = request->analysis.each            ? "--each"
+                        : request->analysis.at_image >= 0 ? "--at"
+                        : request->html_path              ? "--html"
+                                                          : NULL;
+    if (!which)
+        return 0;
+    snprintf(message, message_size,
+             "%s takes one dump file; got %zu (a fleet report covers several processes)", which,
+             request->dumps.count);
+    return -1;
+}
+
 static int run(const cli_args *args, char *message, size_t message_size)
 {
     report_request request;
     memset(&request, 0, sizeof request);
     if (parse_request(args, &request, message, message_size) != 0)
         return CLI_FAIL_MESSAGE;
-    return analyze(&request);
+    if (cli_dump_paths_collect(args->positionals, args->positional_count, &request.dumps, message,
+                               message_size) != 0)
+        return CLI_FAIL_MESSAGE;
+    int status;
+    if (request.dumps.count == 1 && !request.dumps.had_directory) {
+        status = analyze(&request);
+    } else if (check_fleet_options(&request, message, message_size) != 0) {
+        cli_dump_paths_free(&request.dumps);
+        return CLI_FAIL_MESSAGE;
+    } else {
+        status = analyze_fleet(&request);
+    }
+    cli_dump_paths_free(&request.dumps);
+    return status;
 }
 
 const cli_command cli_command_report = {
     .name = "report",
     .summary = "find leaks: objects that outlived a time or call threshold",
-    .usage = "report FILE [options]\n       " CLI_PROGRAM " FILE [options]",
+    .usage = "report FILE... [options]\n       " CLI_PROGRAM " FILE [options]",
     .description =
         "Reports objects that outlived a time or call threshold, with the paths that keep\n"
         "them alive. Without --lifetime/--calls the criterion recorded in the dump is used.\n"
+        "Several files, or a directory (every *.mlt inside, recursively), make one fleet\n"
+        "report: the same leak in several processes is one suspect with each one's count,\n"
+        "and the master's state is reported apart.\n"
         "Exit status: 0 no leaks (stable suspects only, unless --fail-on=any), 1 a growing\n"
         "suspect or undated candidates, 2 usage or input error.",
     .options = report_options,
     .option_count = REPORT_OPTION_COUNT,
     .min_positionals = 1,
-    .max_positionals = 1,
-    .positionals = "one dump FILE",
+    .max_positionals = 65536,
+    .positionals = "dump FILEs or directories",
     .run = run,
 };

@@ -208,3 +208,83 @@ json_t *mlr_render_json(const mla_report *const *reports, size_t count, int each
         json_array_append_new(array, mlr_report_json(reports[i]));
     return json_pack("{s:s, s:b, s:o}", "schema", MLA_REPORT_SCHEMA, "each", 1, "reports", array);
 }
+
+/* ------------------------------------------------------------- fleets */
+
+static const char *role_name(mla_process_role role)
+{
+    switch (role) {
+    case MLA_ROLE_MASTER: return "master";
+    case MLA_ROLE_WORKER: return "worker";
+    case MLA_ROLE_PROCESS: break;
+    }
+    return "process";
+}
+
+static json_t *process_json(const mla_process *p)
+{
+    return json_pack("{s:o, s:I, s:I, s:o, s:o, s:o, s:s, s:s, s:I, s:I}", "path",
+                     mlr_json_string(p->path), "pid", (json_int_t)p->pid, "parent_pid",
+                     (json_int_t)p->parent_pid, "run_id", mlr_json_hex(p->run_id), "parent_run_id",
+                     mlr_json_hex(p->parent_run_id), "launch_id", mlr_json_hex(p->launch_id),
+                     "role", role_name(p->role), "verdict", p->verdict, "candidates",
+                     (json_int_t)p->candidates, "suspects", (json_int_t)p->suspect_count);
+}
+
+static json_t *types_json(const mla_suspect_type *types, size_t count)
+{
+    json_t *object = json_object();
+    for (size_t i = 0; object && i < count; i++)
+        json_object_set_new(object, types[i].type, json_integer((json_int_t)types[i].count));
+    return object;
+}
+
+static json_t *fleet_suspect_json(const mla_fleet_suspect *s, const mlt_criterion *criterion)
+{
+    json_t *json = suspect_json(&s->merged, criterion);
+    json_t *shares = json_array();
+    for (size_t i = 0; shares && i < s->share_count; i++)
+        json_array_append_new(shares,
+                              json_pack("{s:I, s:o, s:I, s:o}", "pid", (json_int_t)s->shares[i].pid,
+                                        "path", mlr_json_string(s->shares[i].path), "count",
+                                        (json_int_t)s->shares[i].count, "types",
+                                        types_json(s->shares[i].types, s->shares[i].type_count)));
+    if (json) {
+        json_object_set_new(json, "processes", json_integer((json_int_t)s->processes));
+        json_object_set_new(json, "per_process", shares);
+    }
+    return json;
+}
+
+static json_t *master_json(const mla_process *m, const mlt_criterion *criterion)
+{
+    if (!m)
+        return json_null();
+    json_t *suspects = json_array();
+    for (size_t i = 0; suspects && i < m->suspect_count; i++)
+        json_array_append_new(suspects, suspect_json(&m->suspects[i], criterion));
+    return json_pack("{s:I, s:o, s:s, s:o}", "pid", (json_int_t)m->pid, "path",
+                     mlr_json_string(m->path), "verdict", m->verdict, "suspects", suspects);
+}
+
+static const char *fleet_verdict(const mla_fleet *f)
+{
+    if (mla_fleet_fails(f, MLA_FAIL_ON_GROWING))
+        return f->growing_count > 0 ? "growing" : "undated";
+    return mla_fleet_fails(f, MLA_FAIL_ON_ANY) ? "stable" : "clean";
+}
+
+json_t *mlr_fleet_json(const mla_fleet *fleet)
+{
+    json_t *processes = json_array(), *suspects = json_array();
+    for (size_t i = 0; processes && i < fleet->process_count; i++)
+        json_array_append_new(processes, process_json(&fleet->processes[i]));
+    for (size_t i = 0; suspects && i < fleet->suspect_count; i++)
+        json_array_append_new(suspects, fleet_suspect_json(&fleet->suspects[i], &fleet->criterion));
+    return json_pack(
+        "{s:s, s:{s:s, s:s}, s:b, s:o, s:o, s:o, s:o, s:s, s:o}", "schema", MLA_REPORT_SCHEMA,
+        "tool", "name", "memalot-analyze", "version", MEMALOT_VERSION, "fleet", 1, "criterion",
+        mlr_criterion_json(&fleet->criterion, "dump"), "processes", processes, "suspects", suspects,
+        "master", master_json(fleet->master, &fleet->criterion), "verdict", fleet_verdict(fleet),
+        "warnings", strings_json(fleet->warnings, fleet->warning_count));
+}

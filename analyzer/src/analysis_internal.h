@@ -403,6 +403,10 @@ typedef struct mla_report_input_s {
 mlt_status mla_build_report(mla_arena *arena, const mla_report_input *input, mla_report *report,
                             mlt_error *err);
 
+/* Deep copy of a suspect (strings, types, growth, examples) into arena
+ * (suspect_copy.c); -1 when out of memory. */
+int mla_copy_suspect(mla_arena *arena, const mla_suspect *from, mla_suspect *to);
+
 /* Folds stable suspects of late-imported modules into import-time state,
  * then orders the rest growing first (by growth in bytes, then retained),
  * then stable; ids renumbered to the final positions. -1: out of memory. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "memalot/analysis.h"
+#include "memalot/fleet.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,10 @@ typedef struct {
 /* Text report(s) to out. With `each`, reports are separated by a heading. */
 void mlr_render_text(FILE *out, const mla_report *const *reports, size_t count, int each,
                      const mlr_text_style *style);
+
+/* A fleet report (several processes' dumps): the processes, the merged
+ * suspects with each process's share, then the master's own. */
+void mlr_render_fleet_text(FILE *out, const mla_fleet *fleet, const mlr_text_style *style);
 
 /* A self-contained HTML document; returns 0 or -1 (write error). */
 int mlr_render_html(FILE *out, const mla_report *const *reports, size_t count, int each);

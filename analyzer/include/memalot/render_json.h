@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "memalot/analysis.h"
+#include "memalot/fleet.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,6 +25,9 @@ json_t *mlr_report_json(const mla_report *report);
 /* The document --json prints: the report itself, or with `each`
  * {"schema": ..., "each": true, "reports": [...]}. */
 json_t *mlr_render_json(const mla_report *const *reports, size_t count, int each);
+
+/* A fleet report (memalot-report/1 with "fleet": true; docs/report-schema.md). */
+json_t *mlr_fleet_json(const mla_fleet *fleet);
 
 /* The file header as JSON, shared by `report` and `info`. */
 json_t *mlr_file_info_json(const mlt_file_info *file, const char *path);

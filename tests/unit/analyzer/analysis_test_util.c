@@ -39,6 +39,7 @@ typedef struct {
 
 struct at_dump {
     mlt_writer *w;
+    sd_run run;
     uint64_t images;
     mlt_image_info info;
     obj_rec *objs;
@@ -76,10 +77,25 @@ static const sd_run test_run = {"analysis tests", 77, 1234, 1000.0};
 
 at_dump *at_dump_open(const char *path)
 {
+    return at_dump_open_process(path, NULL);
+}
+
+at_dump *at_dump_open_process(const char *path, const at_process *process)
+{
     at_dump *d = calloc(1, sizeof *d);
     ck_assert_ptr_nonnull(d);
+    d->run = test_run;
     mlt_file_info info;
-    sd_file_info(&info, &test_run);
+    if (process) {
+        d->run.run_id = process->run_id;
+        d->run.pid = process->pid;
+    }
+    sd_file_info(&info, &d->run);
+    if (process) {
+        info.parent_pid = process->parent_pid;
+        info.parent_run_id = process->parent_run_id;
+        info.launch_id = process->launch_id;
+    }
     mlt_error err;
     mlt_status st = mlt_writer_open(path, &info, NULL, &d->w, &err);
     ck_assert_msg(st == MLT_OK, "writer open: %s", err.message);
@@ -88,7 +104,7 @@ at_dump *at_dump_open(const char *path)
 
 mlt_image_info *at_image_begin(at_dump *d, double time)
 {
-    sd_image_info(&d->info, &test_run, d->images);
+    sd_image_info(&d->info, &d->run, d->images);
     d->info.wall_time = 1700000000.0 + time;
     d->info.monotonic_time = time;
     d->nobjs = d->nedges = d->nroots = d->npreviews = 0;

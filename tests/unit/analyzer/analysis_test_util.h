@@ -21,6 +21,12 @@ char *at_tmp_path(const char *name);
 
 /* Opens a dump for writing; run_id 77, pid 1234. */
 at_dump *at_dump_open(const char *path);
+
+/* One process of a fleet: its ids and lineage (launch_id 0: none written). */
+typedef struct {
+    uint64_t run_id, pid, parent_pid, parent_run_id, launch_id;
+} at_process;
+at_dump *at_dump_open_process(const char *path, const at_process *process);
 /* Image metadata defaults: sequence = images written so far, base = sequence-1
  * (no base for the first), wall = mono = time, trigger periodic, identity
  * reftracer. The caller may patch the returned info before adding objects. */
