@@ -35,9 +35,11 @@ typedef struct {
     mlt_error error; /* when !ok */
     char *program;   /* argv[0] or NULL (withheld) */
     uint64_t pid;
+    uint64_t run_id, parent_pid, parent_run_id, launch_id; /* lineage: 0 when absent */
     double start_time;
     size_t images;
     int tail_torn;
+    unsigned depth; /* in its launch's process tree (0: the first process) */
 } dump_entry;
 
 static int has_dump_suffix(const char *name)
@@ -91,6 +93,10 @@ static int examine(dump_entry *entry)
     entry->program = !file->argv_withheld && file->argv && file->argc ? copy_string(file->argv[0])
                                                                       : NULL;
     entry->pid = file->pid;
+    entry->run_id = file->run_id;
+    entry->parent_pid = file->parent_pid;
+    entry->parent_run_id = file->parent_run_id;
+    entry->launch_id = file->launch_id;
     entry->start_time = file->start_time;
     entry->images = mlt_reader_image_count(reader);
     entry->tail_torn = mlt_reader_tail_error(reader) != NULL;
@@ -154,6 +160,78 @@ static int collect(const char *directory, dump_entry **out, size_t *out_count)
     return 0;
 }
 
+/* ---------------------------------------------------- launches and trees
+ *
+ * One launch (a server's master and its workers) writes files that share a
+ * launch_id; they are listed together, each child under its parent (depth,
+ * siblings by start time), at the place of the first process's name. */
+
+static uint64_t launch_of(const dump_entry *e)
+{
+    return !e->ok ? 0 : e->launch_id ? e->launch_id : e->run_id;
+}
+
+static int parent_listed(const dump_entry *entries, size_t count, const dump_entry *e)
+{
+    for (size_t i = 0; e->parent_run_id && i < count; i++)
+        if (entries[i].ok && entries[i].run_id == e->parent_run_id && &entries[i] != e)
+            return 1;
+    return 0;
+}
+
+/* Appends e and, depth first, its children (by start time) to order. */
+static void place(const dump_entry *entries, size_t count, size_t e, unsigned depth,
+                  uint8_t *placed, size_t *order, size_t *n, unsigned *depths)
+{
+    placed[e] = 1;
+    depths[*n] = depth;
+    order[(*n)++] = e;
+    for (;;) {
+        size_t best = count;
+        for (size_t i = 0; i < count; i++)
+            if (!placed[i] && entries[i].ok && entries[i].parent_run_id == entries[e].run_id &&
+                launch_of(&entries[i]) == launch_of(&entries[e]) &&
+                (best == count || entries[i].start_time < entries[best].start_time))
+                best = i;
+        if (best == count)
+            return;
+        place(entries, count, best, depth + 1 < 32 ? depth + 1 : depth, placed, order, n, depths);
+    }
+}
+
+/* Reorders entries by launch and process tree; quadratic, fine for a run
+ * folder (it is the reading of each file that costs). Keeps the name
+ * order on failure. */
+static void order_by_launch(dump_entry *entries, size_t count)
+{
+    uint8_t *placed = calloc(count + 1, 1);
+    size_t *order = malloc((count + 1) * sizeof *order);
+    unsigned *depths = malloc((count + 1) * sizeof *depths);
+    dump_entry *sorted = malloc((count + 1) * sizeof *sorted);
+    size_t n = 0;
+    while (placed && order && depths && sorted && n < count) {
+        size_t first = count; /* the first root by name not placed yet */
+        for (size_t i = 0; i < count && first == count; i++)
+            if (!placed[i] && !(entries[i].ok && parent_listed(entries, count, &entries[i])))
+                first = i;
+        if (first == count) /* a cycle in the lineage: place what is left as it comes */
+            for (size_t i = 0; i < count && first == count; i++)
+                first = placed[i] ? count : i;
+        place(entries, count, first, 0, placed, order, &n, depths);
+    }
+    if (placed && order && depths && sorted && n == count) {
+        for (size_t i = 0; i < count; i++) {
+            sorted[i] = entries[order[i]];
+            sorted[i].depth = depths[i];
+        }
+        memcpy(entries, sorted, count * sizeof *entries);
+    }
+    free(placed);
+    free(order);
+    free(depths);
+    free(sorted);
+}
+
 static json_t *entry_json(const dump_entry *entry)
 {
     char time_text[MLR_FMT_TIME_MAX];
@@ -170,6 +248,11 @@ static json_t *entry_json(const dump_entry *entry)
                         entry->program ? mlr_json_string(entry->program) : json_null());
     json_object_set_new(object, "argv_withheld", json_boolean(entry->program == NULL));
     json_object_set_new(object, "pid", json_integer((json_int_t)entry->pid));
+    json_object_set_new(object, "run_id", mlr_json_hex(entry->run_id));
+    json_object_set_new(object, "parent_pid", json_integer((json_int_t)entry->parent_pid));
+    json_object_set_new(object, "parent_run_id", mlr_json_hex(entry->parent_run_id));
+    json_object_set_new(object, "launch_id", mlr_json_hex(launch_of(entry)));
+    json_object_set_new(object, "depth", json_integer((json_int_t)entry->depth));
     json_object_set_new(object, "start_time", mlr_json_real(entry->start_time));
     json_object_set_new(object, "started",
                         json_string(mlr_fmt_time(entry->start_time, time_text, sizeof time_text)));
@@ -225,10 +308,16 @@ static void print_text(const char *directory, const dump_entry *entries, size_t 
             continue;
         }
         any_torn |= entry->tail_torn;
+        if (i > 0 && entry->depth == 0 && launch_of(&entries[i - 1]) != launch_of(entry) &&
+            entries[i - 1].depth > 0)
+            putchar('\n'); /* a blank line after each process tree */
         printf("%-24s %8llu %6zu%s %10s  ",
                mlr_fmt_time(entry->start_time, time_text, sizeof time_text),
                (unsigned long long)entry->pid, entry->images, entry->tail_torn ? "+" : " ", size);
-        put_padded(entry->program ? entry->program : "(withheld)", 20);
+        for (unsigned d = 0; d < entry->depth; d++)
+            fputs("  ", stdout); /* a child under its parent */
+        put_padded(entry->program ? entry->program : "(withheld)",
+                   20 - 2 * (int)(entry->depth < 10 ? entry->depth : 10));
         putchar(' ');
         mlr_put_terminal(stdout, entry->name);
         putchar('\n');
@@ -262,6 +351,7 @@ static int run(const cli_args *args, char *message, size_t message_size)
                 strerror(errno));
         return CLI_EXIT_ERROR;
     }
+    order_by_launch(entries, count);
     int status = CLI_EXIT_OK;
     if (cli_args_count(args, "json"))
         status = print_json(directory, entries, count);

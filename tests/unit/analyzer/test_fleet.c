@@ -130,9 +130,47 @@ START_TEST(nothing_analysable_is_an_error)
 }
 END_TEST
 
+/* list puts a launch's workers under its master, whatever their names. */
+START_TEST(list_shows_each_launch_as_a_tree)
+{
+    char *a = at_tmp_path("a-other.mlt");
+    char *dir = strdup(a);
+    *strrchr(dir, '/') = '\0';
+    char b[4096], c[4096], d[4096];
+    snprintf(b, sizeof b, "%s/b-worker.mlt", dir);
+    snprintf(c, sizeof c, "%s/c-master.mlt", dir);
+    snprintf(d, sizeof d, "%s/d-worker.mlt", dir);
+    at_process other = {0x900, 90, 1, 0, 0x900};
+    at_process pm = {MASTER_RUN, 10, 1, 0, MASTER_RUN};
+    at_process p1 = {0x201, 11, 10, MASTER_RUN, MASTER_RUN};
+    at_process p2 = {0x202, 12, 10, MASTER_RUN, MASTER_RUN};
+    write_process(a, &other, 0);
+    write_process(b, &p1, 0);
+    write_process(c, &pm, 0);
+    write_process(d, &p2, 0);
+    const char *tool = getenv("MEMALOT_ANALYZE");
+    ck_assert_ptr_nonnull(tool);
+    char command[9000];
+    snprintf(command, sizeof command, "'%s' list '%s'", tool, dir);
+    FILE *out = popen(command, "r");
+    ck_assert_ptr_nonnull(out);
+    char text[16384];
+    size_t got = fread(text, 1, sizeof text - 1, out);
+    text[got] = '\0';
+    ck_assert_int_eq(pclose(out), 0);
+    const char *pa = strstr(text, "a-other.mlt"), *pb = strstr(text, "b-worker.mlt"),
+               *pc = strstr(text, "c-master.mlt"), *pd = strstr(text, "d-worker.mlt");
+    ck_assert_msg(pa && pb && pc && pd, "%s", text);
+    ck_assert_msg(pa < pc && pc < pb && pb < pd, "workers under their master:\n%s", text);
+    free(a);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     const TTest *tests[] = {workers_merge_and_the_master_stands_apart,
-                            a_leaking_master_is_its_own_entry, nothing_analysable_is_an_error};
+                            a_leaking_master_is_its_own_entry, nothing_analysable_is_an_error,
+                            list_shows_each_launch_as_a_tree};
     return ts_main("fleet", "fleet", 60, tests, TS_COUNT(tests));
 }
