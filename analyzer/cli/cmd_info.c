@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "dump_paths.h"
 #include "memalot/render.h"
 #include "memalot/render_json.h"
 
@@ -58,7 +59,7 @@ static json_t *tail_json(const mlt_error *tail)
                      "offset", (json_int_t)tail->offset, "message", mlr_json_string(tail->message));
 }
 
-static int print_json(mlt_reader *reader, const char *path)
+static json_t *info_json(mlt_reader *reader, const char *path)
 {
     const mlt_file_info *file = mlt_reader_file_info(reader);
     json_t *images = json_array();
@@ -68,17 +69,14 @@ static int print_json(mlt_reader *reader, const char *path)
         if (mlt_reader_image_info(reader, i, &info, &err) != MLT_OK) {
             fprintf(stderr, "%s: %s\n", CLI_PROGRAM, err.message);
             json_decref(images);
-            return CLI_EXIT_ERROR;
+            return NULL;
         }
         json_array_append_new(images, image_json(reader, i, &info, file->start_time));
     }
-    json_t *document = json_pack("{s:s, s:o, s:I, s:o, s:o}", "schema", INFO_SCHEMA, "file",
-                                 mlr_file_info_json(file, path), "file_size",
-                                 (json_int_t)mlt_reader_file_size(reader), "images", images, "tail",
-                                 tail_json(mlt_reader_tail_error(reader)));
-    int failed = mlr_json_dump(document, stdout);
-    json_decref(document);
-    return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+    return json_pack("{s:s, s:o, s:I, s:o, s:o}", "schema", INFO_SCHEMA, "file",
+                     mlr_file_info_json(file, path), "file_size",
+                     (json_int_t)mlt_reader_file_size(reader), "images", images, "tail",
+                     tail_json(mlt_reader_tail_error(reader)));
 }
 
 static void print_text_field(const char *label, const char *value)
@@ -107,6 +105,10 @@ static void print_header(const mlt_file_info *file, const char *path, uint64_t f
            file->byte_order == MLT_BYTE_ORDER_BIG ? "big" : "little");
     printf("%-16s %llu\n", "pid", (unsigned long long)file->pid);
     printf("%-16s 0x%016llx\n", "run id", (unsigned long long)file->run_id);
+    if (file->launch_id) /* lineage: a process of a launch (a server's worker, say) */
+        printf("%-16s pid %llu, run 0x%016llx; launch 0x%016llx\n", "parent",
+               (unsigned long long)file->parent_pid, (unsigned long long)file->parent_run_id,
+               (unsigned long long)file->launch_id);
     printf("%-16s ", "argv");
     if (file->argv_withheld || !file->argv) {
         fputs("(withheld)", stdout);
@@ -179,11 +181,9 @@ static int print_text(mlt_reader *reader, const char *path)
     return CLI_EXIT_OK;
 }
 
-static int run(const cli_args *args, char *message, size_t message_size)
+/* One file: its text, or its JSON document into *json. */
+static int info_one(const char *path, int json_wanted, json_t **json)
 {
-    (void)message;
-    (void)message_size;
-    const char *path = args->positionals[0];
     mlt_reader *reader = NULL;
     mlt_error err;
     if (mlt_reader_open(path, NULL, &reader, &err) != MLT_OK) {
@@ -194,20 +194,56 @@ static int run(const cli_args *args, char *message, size_t message_size)
     if (tail)
         fprintf(stderr, "%s: warning: %s: only the first %zu image(s) are readable: %s\n",
                 CLI_PROGRAM, path, mlt_reader_image_count(reader), tail->message);
-    int status = cli_args_count(args, "json") ? print_json(reader, path) : print_text(reader, path);
+    int status = CLI_EXIT_OK;
+    if (json_wanted)
+        status = (*json = info_json(reader, path)) ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+    else
+        status = print_text(reader, path);
     mlt_reader_close(reader);
+    return status;
+}
+
+/* Several files (or directories): each in turn; with --json one document
+ * {"schema": "memalot-info/1", "files": [...]} holding each file's. */
+static int run(const cli_args *args, char *message, size_t message_size)
+{
+    cli_dump_paths dumps;
+    if (cli_dump_paths_collect(args->positionals, args->positional_count, &dumps, message,
+                               message_size) != 0)
+        return CLI_FAIL_MESSAGE;
+    int json_wanted = cli_args_count(args, "json") > 0, status = CLI_EXIT_OK;
+    int one = dumps.count == 1 && !dumps.had_directory;
+    json_t *files = json_wanted && !one ? json_array() : NULL;
+    for (size_t i = 0; i < dumps.count; i++) {
+        json_t *document = NULL;
+        if (!json_wanted && !one)
+            printf("%s==> %s <==\n", i ? "\n" : "", dumps.paths[i]);
+        int got = info_one(dumps.paths[i], json_wanted, &document);
+        status = got != CLI_EXIT_OK ? got : status;
+        if (document && one && mlr_json_dump(document, stdout) != 0)
+            status = CLI_EXIT_ERROR;
+        if (document && !one)
+            json_array_append(files, document);
+        json_decref(document);
+    }
+    if (files) {
+        json_t *wrapper = json_pack("{s:s, s:o}", "schema", INFO_SCHEMA, "files", files);
+        status = mlr_json_dump(wrapper, stdout) != 0 ? CLI_EXIT_ERROR : status;
+        json_decref(wrapper);
+    }
+    cli_dump_paths_free(&dumps);
     return status;
 }
 
 const cli_command cli_command_info = {
     .name = "info",
     .summary = "show a dump's header, its images and whether its tail is intact",
-    .usage = "info FILE [--json]",
+    .usage = "info FILE... [--json]",
     .description = "Shows the file header, one line per image and whether the file ends cleanly.",
     .options = info_options,
     .option_count = INFO_OPTION_COUNT,
     .min_positionals = 1,
-    .max_positionals = 1,
-    .positionals = "one FILE",
+    .max_positionals = 65536,
+    .positionals = "dump FILEs or directories",
     .run = run,
 };

@@ -127,7 +127,7 @@ def test_exit_statuses(dumps):
         (["report", leaky, "--warmup", "3"], "--warmup needs --lifetime"),
         (["report", leaky, "--at", "1", "--each"], "--at and --each"),
         (["report", leaky, "--color", "--no-color"], "--color and --no-color"),
-        (["report"], "expected one dump FILE"),
+        (["report"], "expected dump FILEs or directories"),
         (["info", os.path.join(dumps, "notes.txt")], "notes.txt"),
     ]:
         proc = analyze(*args)

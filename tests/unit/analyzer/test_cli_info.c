@@ -159,7 +159,7 @@ START_TEST(usage_errors_exit_2_naming_the_option)
     const char *flag_value[] = {"report", path, "--json=yes", NULL};
     expect_usage_error(flag_value, "--json takes no value");
     const char *no_file[] = {"info", NULL};
-    expect_usage_error(no_file, "expected one FILE");
+    expect_usage_error(no_file, "expected dump FILEs or directories");
     const char *no_id[] = {"paths", path, NULL};
     expect_usage_error(no_id, "--id");
     const char *bad_id[] = {"paths", path, "--id", "zz", NULL};
