@@ -224,7 +224,8 @@ static void order_by_launch(dump_entry *entries, size_t count)
             sorted[i] = entries[order[i]];
             sorted[i].depth = depths[i];
         }
-        memcpy(entries, sorted, count * sizeof *entries);
+        if (count)
+            memcpy(entries, sorted, count * sizeof *entries);
     }
     free(placed);
     free(order);

@@ -149,7 +149,8 @@ static int add_types(mla_arena *arena, mla_suspect *into, const mla_suspect *fro
     mla_suspect_type *types = mla_arena_alloc(arena, (cap + 1) * sizeof *types);
     if (!types)
         return -1;
-    memcpy(types, into->types, into->type_count * sizeof *types);
+    if (into->type_count)
+        memcpy(types, into->types, into->type_count * sizeof *types);
     size_t n = into->type_count;
     for (size_t i = 0; i < from->type_count; i++) {
         size_t k = 0;
@@ -204,7 +205,8 @@ static int merge_group(mla_arena *arena, const entry *group, size_t n, mla_fleet
         shares[i] = (mla_process_share){group[i].process->pid, group[i].process->path, s->count,
                                         s->type_count, s->types};
     }
-    qsort((mla_suspect_type *)m->types, m->type_count, sizeof *m->types, type_order);
+    if (m->type_count > 1)
+        qsort((mla_suspect_type *)m->types, m->type_count, sizeof *m->types, type_order);
     out->processes = (uint32_t)n;
     out->shares = shares;
     out->share_count = n;
@@ -248,7 +250,8 @@ static int merge_suspects(builder *b)
             }
         }
     }
-    qsort(entries, total, sizeof *entries, by_key_then_count);
+    if (total > 1)
+        qsort(entries, total, sizeof *entries, by_key_then_count);
     size_t groups = 0;
     int failed = 0;
     for (size_t i = 0; i < total && !failed;) {
@@ -261,7 +264,8 @@ static int merge_suspects(builder *b)
     free(entries);
     if (failed)
         return -1;
-    qsort(merged, groups, sizeof *merged, fleet_order);
+    if (groups > 1)
+        qsort(merged, groups, sizeof *merged, fleet_order);
     mla_fleet *f = &b->box->pub;
     for (size_t i = 0; i < groups; i++) {
         merged[i].merged.id = (uint32_t)i;

@@ -501,7 +501,8 @@ static int fold_import_state(mla_arena *arena, mla_report *report)
     mla_import_state *states = mla_arena_alloc(arena, (capacity + 1) * sizeof *states);
     if (!states)
         return -1;
-    memcpy(states, report->import_states, report->import_state_count * sizeof *states);
+    if (report->import_state_count)
+        memcpy(states, report->import_states, report->import_state_count * sizeof *states);
     size_t count = report->import_state_count, kept = 0;
     for (size_t i = 0; i < report->suspect_count; i++) {
         mla_suspect *s = &suspects[i];
@@ -521,7 +522,8 @@ static int fold_import_state(mla_arena *arena, mla_report *report)
         report->undated_count -= s->undated_count;
     }
     report->suspect_count = kept;
-    qsort(states, count, sizeof *states, import_state_order);
+    if (count > 1)
+        qsort(states, count, sizeof *states, import_state_order);
     report->import_states = states;
     report->import_state_count = count;
     return 0;
@@ -532,7 +534,8 @@ int mla_order_suspects(mla_arena *arena, mla_report *report)
     if (fold_import_state(arena, report) != 0)
         return -1;
     mla_suspect *suspects = (mla_suspect *)report->suspects;
-    qsort(suspects, report->suspect_count, sizeof *suspects, suspect_order);
+    if (report->suspect_count > 1)
+        qsort(suspects, report->suspect_count, sizeof *suspects, suspect_order);
     report->growing_count = 0;
     for (size_t i = 0; i < report->suspect_count; i++) {
         suspects[i].id = (uint32_t)i;

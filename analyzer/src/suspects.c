@@ -295,7 +295,8 @@ static int import_order(const void *a, const void *b)
 static mlt_status tally_modules(mla_arena *arena, const mla_graph *g, import_member *members,
                                 size_t count, mla_report *report, mlt_error *err)
 {
-    qsort(members, count, sizeof *members, by_module);
+    if (count > 1)
+        qsort(members, count, sizeof *members, by_module);
     size_t groups = 0;
     for (size_t i = 0; i < count; i++)
         groups += i == 0 || members[i].module != members[i - 1].module;
@@ -313,7 +314,8 @@ static mlt_status tally_modules(mla_arena *arena, const mla_graph *g, import_mem
         states[k - 1].count++;
         states[k - 1].shallow_bytes += g->size[members[i].node];
     }
-    qsort(states, groups, sizeof *states, import_order);
+    if (groups > 1)
+        qsort(states, groups, sizeof *states, import_order);
     report->import_states = states;
     report->import_state_count = groups;
     return MLT_OK;
@@ -500,7 +502,8 @@ static mlt_status gather_members(const mla_suspect_input *in, const uint32_t *he
                                       : (in->shape[h] << 2) | KEY_HEAD;
         x->retained = in->dom->retained ? in->dom->retained[v] : 0;
     }
-    qsort(m, count, sizeof *m, by_key_then_retained);
+    if (count > 1)
+        qsort(m, count, sizeof *m, by_key_then_retained);
     *out = m;
     *out_count = count;
     return MLT_OK;
@@ -540,7 +543,8 @@ static mlt_status fill_types(mla_arena *arena, const mla_suspect_input *in, cons
     if (!copy)
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for suspect types");
     memcpy(copy, group, count * sizeof *copy);
-    qsort(copy, count, sizeof *copy, by_type_index);
+    if (count > 1)
+        qsort(copy, count, sizeof *copy, by_type_index);
     size_t kinds = 0;
     for (size_t i = 0; i < count; i++)
         kinds += i == 0 || copy[i].type != copy[i - 1].type;
@@ -557,7 +561,8 @@ static mlt_status fill_types(mla_arena *arena, const mla_suspect_input *in, cons
         types[k - 1].shallow_bytes += in->in->graph->size[copy[i].node];
     }
     free(copy);
-    qsort(types, kinds, sizeof *types, type_order);
+    if (kinds > 1)
+        qsort(types, kinds, sizeof *types, type_order);
     s->types = types;
     s->type_count = kinds;
     return MLT_OK;
@@ -606,7 +611,8 @@ static mlt_status fill_probes(const uint32_t *head, const member *group, size_t 
         return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for suspect probes");
     for (size_t i = 0; i < count; i++)
         nodes[i] = group[i].point != MLA_NONE ? group[i].owner : head[group[i].node];
-    qsort(nodes, count, sizeof *nodes, by_node);
+    if (count > 1)
+        qsort(nodes, count, sizeof *nodes, by_node);
     uint32_t distinct = 0, best = MLA_NONE, best_run = 0, run = 0;
     for (size_t i = 0; i < count; i++) {
         run = i > 0 && nodes[i] == nodes[i - 1] ? run + 1 : 1;
@@ -627,7 +633,8 @@ static mlt_status fill_probes(const uint32_t *head, const member *group, size_t 
     /* The trend follows the points themselves. */
     for (size_t i = 0; i < count; i++)
         nodes[i] = group[i].point;
-    qsort(nodes, count, sizeof *nodes, by_node);
+    if (count > 1)
+        qsort(nodes, count, sizeof *nodes, by_node);
     distinct = 0;
     for (size_t i = 0; i < count; i++)
         if (i == 0 || nodes[i] != nodes[i - 1])
@@ -733,7 +740,8 @@ static void share_examples(mla_suspect_draft *drafts, size_t count, uint32_t bud
     }
     for (size_t i = 0; i < count; i++)
         order[i] = &drafts[i];
-    qsort(order, count, sizeof *order, by_retained_desc);
+    if (count > 1)
+        qsort(order, count, sizeof *order, by_retained_desc);
     for (int more = 1; more && budget > 0;) {
         more = 0;
         for (size_t i = 0; i < count && budget > 0; i++) {
