@@ -1,6 +1,7 @@
 """Shared plumbing of the field programs (samples/field/): how long to run,
-the side file of leaked-object creation times, the rotating cache key, a
-free loopback port and a server thread that stops cleanly.
+the side file of leaked-object creation times, the rotating cache key and
+the thread a server runs in. (The servers bind port 0 themselves, so no
+other process can take the port between choosing and binding it.)
 
 Kept out of the programs so each reads as the service it imitates. Nothing
 here keeps per-request Python objects alive: the side file is written line by
@@ -8,7 +9,6 @@ line through one open file, so the log itself leaks nothing the analyzer could
 report.
 """
 import os
-import socket
 import threading
 import time
 
@@ -60,12 +60,6 @@ class CreationLog:
     def close(self):
         if self._file is not None:
             self._file.close()
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def in_thread(target, name):
