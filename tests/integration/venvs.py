@@ -21,7 +21,10 @@ VENV_ROOT = os.path.join(BUILD, "test-venvs")
 
 def venv_with(python, packages):
     """Path of a python (python.version) that can import `packages`."""
-    key = hashlib.sha256(" ".join(sorted(packages)).encode()).hexdigest()[:12]
+    # The interpreter is part of the key: two of the same version (pyenv's
+    # 3.11 and Debian's) would otherwise share the first one's venv.
+    key = hashlib.sha256(" ".join([os.path.realpath(python.executable)] + sorted(packages))
+                         .encode()).hexdigest()[:12]
     folder = os.path.join(VENV_ROOT, "py%s-%s" % (python.version, key))
     venv_python = os.path.join(folder, "bin", "python")
     ready = os.path.join(folder, "memalot-test-ready")
