@@ -16,7 +16,10 @@ come from the report's `images`. An object is first seen at image f, the
 first with t[f] >= its creation time, and is a candidate at the evaluated
 image E iff it was created after the warm-up and t[E] - t[f] >= lifetime:
 
-- "first-seen" (the rule of the suspects change): t[f] > t[0] + warmup;
+- "first-seen" (the rule of the suspects change): f - 1 >= w, w the image
+  the monitor marked warmup-end (the warm-up ends there, however late it
+  ran); without one, t[f] > t[0] + warmup (the straddling image's objects
+  count, as undated);
 - "image-before" (the analyzer before it): t[f-1] >= t[0] + warmup.
 
 The dumper reads an image's time and takes the image under the GIL, so only
@@ -242,11 +245,14 @@ def possible_first_images(times, before, after):
     return list(range(lo, hi + 1))
 
 
-def is_candidate(times, f, evaluated, lifetime, warmup, rule):
+def is_candidate(times, f, evaluated, lifetime, warmup, rule, warmup_image=None):
     if f is None or f < 1 or f > evaluated:
         return False
-    if rule == "first-seen":
-        after_warmup = times[f] > times[0] + warmup
+    if rule == "first-seen" and warmup_image is not None:
+        # The monitor's warm-up-end image (trigger warmup-end) ends the warm-up.
+        after_warmup = f - 1 >= warmup_image
+    elif rule == "first-seen":
+        after_warmup = times[f] > times[0] + warmup  # straddling: undated, still counted
     else:
         after_warmup = times[f - 1] >= times[0] + warmup
     return after_warmup and times[evaluated] - times[f] >= lifetime - AGE_EPSILON
@@ -258,9 +264,12 @@ def expected_count(report, params, created, rule):
     for which an image inside the interval makes it depend on that moment."""
     times = image_times(report)
     evaluated = report["evaluated_image"]
+    warmup_image = next((i for i, image in enumerate(report["images"])
+                         if image["trigger"] == "warmup-end"), None)
     sure = unsure = 0
     for before, after in created:
-        verdicts = {is_candidate(times, f, evaluated, params["lifetime"], params["warmup"], rule)
+        verdicts = {is_candidate(times, f, evaluated, params["lifetime"], params["warmup"], rule,
+                                 warmup_image)
                     for f in possible_first_images(times, before, after)}
         if verdicts == {True}:
             sure += 1
