@@ -6,8 +6,7 @@ Suite *ts_suite(const char *name, const char *tcase, int timeout, const TTest *c
 {
     Suite *s = suite_create(name);
     TCase *tc = tcase_create(tcase);
-    if (timeout > 0)
-        tcase_set_timeout(tc, timeout);
+    tcase_set_timeout(tc, timeout > 0 ? timeout : TS_DEFAULT_TIMEOUT);
     for (size_t i = 0; i < count; i++)
         tcase_add_test(tc, tests[i]);
     suite_add_tcase(s, tc);
