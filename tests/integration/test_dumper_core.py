@@ -651,7 +651,7 @@ def test_open_monitor_errors(python, dump_dir):
     assert "trigger" in facts["bad_trigger"]
     assert facts["result_keys"] == sorted(["image", "objects", "edges", "roots", "bytes",
                                            "file_size", "pause_ns", "total_ns", "mode", "kind",
-                                           "call_born"])
+                                           "call_born", "monotonic_time"])
     assert "error" in facts["no_monitor"]
     [img] = read_dump(dump, addresses=set())
     assert img.header["trigger"] == "call-end" and img.header["call_counter"] == 3
