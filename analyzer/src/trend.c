@@ -10,9 +10,10 @@
  * read as flat: at its size it holds the same number of entries at every
  * image while each entry ages in and out of candidacy.
  *
- * A suspect is stable when it held no more at E than at the trend base, the
- * newest image at least a lifetime (or `calls` calls) before E. Without a
- * base (a run shorter than that) nothing can be shown flat: growing. */
+ * A suspect is stable when it held no more at E than the most it held at or
+ * before the trend base, the newest image at least a lifetime (or `calls`
+ * calls) before E. Without a base (a run shorter than that) nothing can be
+ * shown flat: growing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,8 +268,14 @@ static void judge(mla_suspect *s, const mla_criteria *crit, const size_t *positi
     size_t last = samples - 1, from = base_slot != SIZE_MAX ? base_slot : 0;
     const mla_growth_point *g = s->growth;
     s->measured = 1;
-    s->trend = base_slot != SIZE_MAX && g[last].count <= g[from].count ? MLA_TREND_STABLE
-                                                                       : MLA_TREND_GROWING;
+    /* Against the most held at or before the base: a bounded cache whose
+     * entries vary in size (more strs in one than another) wobbles around
+     * its size, and one object more than at the base alone is not growth. */
+    uint64_t high = 0;
+    for (size_t k = 0; base_slot != SIZE_MAX && k <= base_slot; k++)
+        high = g[k].count > high ? g[k].count : high;
+    s->trend = base_slot != SIZE_MAX && g[last].count <= high ? MLA_TREND_STABLE
+                                                              : MLA_TREND_GROWING;
     s->growth_objects = g[last].count > g[from].count ? g[last].count - g[from].count : 0;
     s->growth_bytes = g[last].bytes > g[from].bytes ? g[last].bytes - g[from].bytes : 0;
     double span = span_of(crit, positions[from], positions[last]);

@@ -317,6 +317,42 @@ START_TEST(one_more_entry_than_at_the_base_is_growing)
 }
 END_TEST
 
+START_TEST(a_cache_that_wobbles_below_its_earlier_high_is_stable)
+{
+    /* Entries live four images, 10 made at each, 12 at image 2 and 11 at
+     * image 8. Held: image 5 42 (f = 2..5), the base (image 6) 40, E (image
+     * 8) 41: more than the base, no more than the most held by then. */
+    char *path = at_tmp_path("wobble.mlt");
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < 9; k++) {
+        at_image_begin(d, 10.0 * k);
+        uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 1000);
+        int oldest = k - 3 < 1 ? 1 : k - 3;
+        for (int born = oldest; born <= k; born++) {
+            uint32_t n = born == 2 ? 12 : born == 8 ? 11 : 10;
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t e = at_obj(d, obj_addr((uint32_t)born, j, 0), "app.Entry",
+                                    new_flag(k, (uint32_t)born), 40);
+                at_edge(d, dict, e, MLT_LABEL_KEY_STR, "k", 0);
+            }
+        }
+        at_root(d, dict, MLT_ROOT_MODULE_GLOBAL, "lru", "app", 0);
+        at_image_end(d);
+    }
+    at_dump_close(d);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_uint_eq(s->growth[5].count, 42);
+    ck_assert_uint_eq(s->growth[6].count, 40);
+    ck_assert_uint_eq(s->growth[8].count, 41);
+    ck_assert_int_eq(s->trend, MLA_TREND_STABLE);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
 START_TEST(the_base_is_the_newest_image_a_lifetime_back)
 {
     /* Lifetime 25: the base is image 5 (80 - 50 >= 25), which held f = 3, 4,
@@ -601,6 +637,7 @@ int main(void)
                             a_bounded_cache_at_its_size_is_stable,
                             one_more_entry_than_at_the_base_is_growing,
                             the_base_is_the_newest_image_a_lifetime_back,
+                            a_cache_that_wobbles_below_its_earlier_high_is_stable,
                             candidates_across_the_warm_up_end_count_as_undated,
                             undated_candidates_alone_fail_the_report,
                             a_late_import_is_one_line_but_its_growing_global_is_a_suspect,
