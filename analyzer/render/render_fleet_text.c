@@ -43,18 +43,6 @@ static void print_shares(FILE *out, const mla_fleet_suspect *s)
     fputc('\n', out);
 }
 
-static void print_types(FILE *out, const mla_suspect *s)
-{
-    fputs("    holds:    ", out);
-    size_t shown = s->type_count < 4 ? s->type_count : 4;
-    for (size_t i = 0; i < shown; i++) {
-        fprintf(out, "%s%llu ", i ? ", " : "", (unsigned long long)s->types[i].count);
-        mlr_put_terminal(out, s->types[i].type);
-    }
-    if (shown < s->type_count)
-        fprintf(out, ", and %zu more types", s->type_count - shown);
-    fputs(" (all processes)\n", out);
-}
 
 static void print_suspect(FILE *out, const mla_fleet_suspect *fs)
 {
@@ -65,7 +53,7 @@ static void print_suspect(FILE *out, const mla_fleet_suspect *fs)
     mlr_internal_put_where(out, s, mlr_put_terminal);
     fputc('\n', out);
     print_shares(out, fs);
-    print_types(out, s);
+    mlr_internal_put_holds(out, s, " (all processes)");
     fprintf(out, "    retains:  %s in all",
             mlr_fmt_size(s->retained_bytes, retained, sizeof retained));
     if (s->undated_count)

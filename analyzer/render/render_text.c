@@ -160,18 +160,6 @@ static size_t growth_counts(const mla_suspect *suspect, uint64_t *counts, size_t
     return n;
 }
 
-static void print_types(FILE *out, const mla_suspect *suspect)
-{
-    fputs("    holds:    ", out);
-    size_t shown = suspect->type_count < 4 ? suspect->type_count : 4;
-    for (size_t i = 0; i < shown; i++) {
-        fprintf(out, "%s%llu ", i ? ", " : "", (unsigned long long)suspect->types[i].count);
-        mlr_put_terminal(out, suspect->types[i].type);
-    }
-    if (shown < suspect->type_count)
-        fprintf(out, ", and %zu more types", suspect->type_count - shown);
-    fputc('\n', out);
-}
 
 static void print_growth(FILE *out, const mla_report *report, const mla_suspect *suspect,
                          const mlr_text_style *style)
@@ -234,7 +222,7 @@ static void print_suspect(FILE *out, const mla_report *report, const mla_suspect
             suspect->count == 1 ? "" : "s");
     mlr_internal_put_where(out, suspect, mlr_put_terminal);
     fputc('\n', out);
-    print_types(out, suspect);
+    mlr_internal_put_holds(out, suspect, "");
     print_growth(out, report, suspect, style);
     for (size_t i = 0; i < suspect->example_count; i++)
         print_suspect_example(out, &suspect->examples[i], i == 0, style);

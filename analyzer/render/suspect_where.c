@@ -1,6 +1,7 @@
 /* Where a leak suspect accumulates, in words (suspect_where.h). */
 #include <string.h>
 
+#include "memalot/render.h"
 #include "suspect_where.h"
 
 static void put_merged(FILE *out, const mla_suspect *suspect)
@@ -32,4 +33,18 @@ void mlr_internal_put_where(FILE *out, const mla_suspect *suspect,
             fputs("held by ", out);
         put_name(out, shape);
     }
+}
+
+void mlr_internal_put_holds(FILE *out, const mla_suspect *suspect, const char *suffix)
+{
+    fputs("    holds:    ", out);
+    size_t shown = suspect->type_count < 4 ? suspect->type_count : 4;
+    for (size_t i = 0; i < shown; i++) {
+        fprintf(out, "%s%llu ", i ? ", " : "", (unsigned long long)suspect->types[i].count);
+        mlr_put_terminal(out, suspect->types[i].type);
+    }
+    if (shown < suspect->type_count)
+        fprintf(out, ", and %zu more types", suspect->type_count - shown);
+    fputs(suffix, out);
+    fputc('\n', out);
 }

@@ -16,4 +16,8 @@
 void mlr_internal_put_where(FILE *out, const mla_suspect *suspect,
                             void (*put_name)(FILE *out, const char *text));
 
+/* Writes "    holds:    N TYPE, M TYPE, ..." (four types at most) and then
+ * suffix and a newline: the line the text and fleet reports share. */
+void mlr_internal_put_holds(FILE *out, const mla_suspect *suspect, const char *suffix);
+
 #endif /* MEMALOT_RENDER_SUSPECT_WHERE_H */

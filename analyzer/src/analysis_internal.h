@@ -403,6 +403,10 @@ typedef struct mla_report_input_s {
 mlt_status mla_build_report(mla_arena *arena, const mla_report_input *input, mla_report *report,
                             mlt_error *err);
 
+/* The order suspects are listed in: growing first, then by growth in
+ * bytes, retained bytes, count (qsort-style result). */
+int mla_suspect_compare(const mla_suspect *x, const mla_suspect *y);
+
 /* Deep copy of a suspect (strings, types, growth, examples) into arena
  * (suspect_copy.c); -1 when out of memory. */
 int mla_copy_suspect(mla_arena *arena, const mla_suspect *from, mla_suspect *to);

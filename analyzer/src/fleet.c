@@ -215,15 +215,8 @@ static int merge_group(mla_arena *arena, const entry *group, size_t n, mla_fleet
 
 static int fleet_order(const void *a, const void *b)
 {
-    const mla_suspect *x = &((const mla_fleet_suspect *)a)->merged;
-    const mla_suspect *y = &((const mla_fleet_suspect *)b)->merged;
-    if (x->trend != y->trend)
-        return x->trend == MLA_TREND_GROWING ? -1 : 1;
-    if (x->growth_bytes != y->growth_bytes)
-        return x->growth_bytes > y->growth_bytes ? -1 : 1;
-    if (x->retained_bytes != y->retained_bytes)
-        return x->retained_bytes > y->retained_bytes ? -1 : 1;
-    return x->count > y->count ? -1 : x->count < y->count;
+    return mla_suspect_compare(&((const mla_fleet_suspect *)a)->merged,
+                               &((const mla_fleet_suspect *)b)->merged);
 }
 
 static int merge_suspects(builder *b)

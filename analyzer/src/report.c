@@ -464,9 +464,8 @@ static mlt_status build_leaks(builder *b, mla_report *report, mla_suspect_draft 
     return st;
 }
 
-static int suspect_order(const void *a, const void *b)
+int mla_suspect_compare(const mla_suspect *x, const mla_suspect *y)
 {
-    const mla_suspect *x = a, *y = b;
     if (x->trend != y->trend)
         return x->trend == MLA_TREND_GROWING ? -1 : 1;
     if (x->growth_bytes != y->growth_bytes)
@@ -476,6 +475,11 @@ static int suspect_order(const void *a, const void *b)
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
     return x->point_address < y->point_address ? -1 : x->point_address > y->point_address;
+}
+
+static int suspect_order(const void *a, const void *b)
+{
+    return mla_suspect_compare(a, b);
 }
 
 static int import_state_order(const void *a, const void *b)
