@@ -365,7 +365,7 @@ void mla_trend_jobs_free(mla_trend_jobs *jobs);
 /* Which analysed images the trend pass samples for evaluated image E: all
  * of 0..E when few, else MLA_TREND_SAMPLES spread evenly, always with E and
  * the trend base (the newest image at least a lifetime, or `calls` calls,
- * before E). sampled has E + 1 entries; returns the base, or SIZE_MAX. */
+ * and at least half the span watched since the warm-up, before E). sampled has E + 1 entries; returns the base, or SIZE_MAX. */
 #define MLA_TREND_SAMPLES 32
 size_t mla_trend_samples(const mla_criteria *crit, size_t evaluated, uint8_t *sampled);
 

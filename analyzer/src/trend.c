@@ -11,9 +11,10 @@
  * image while each entry ages in and out of candidacy.
  *
  * A suspect is stable when it held no more at E than the most it held at or
- * before the trend base, the newest image at least a lifetime (or `calls`
- * calls) before E. Without a base (a run shorter than that) nothing can be
- * shown flat: growing. */
+ * before the trend base: the newest image at least a lifetime (or `calls`
+ * calls) before E, and at least half the watched span (warm-up's end to E)
+ * before it. Without a base (a run shorter than that) nothing can be shown
+ * flat: growing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,19 +30,45 @@ void mla_trend_jobs_free(mla_trend_jobs *jobs)
     memset(jobs, 0, sizeof *jobs);
 }
 
-static int span_reached(const mla_criteria *crit, size_t from, size_t to)
+/* The plateau a stable verdict needs, in seconds or calls: a lifetime (or
+ * `calls` calls), and at least half of what was watched since the warm-up.
+ * A point that grew for most of the run and then held still for its last
+ * stretch (traffic stopped, the service idled before it exited) has shown
+ * no bound yet; a cache that filled and then held for the longer part of
+ * the run has. */
+#define MLA_PLATEAU_SHARE 0.5
+
+static double position_of(const mla_criteria *crit, size_t image)
+{
+    if (crit->criterion.kind == MLT_CRITERION_CALLS)
+        return (double)crit->completed_call[image];
+    return crit->time[image];
+}
+
+/* The last image whose objects predate the warm-up: where watching starts. */
+static size_t warmup_image(const mla_criteria *crit, size_t evaluated)
+{
+    size_t w = 0;
+    while (w < evaluated && !crit->young[w + 1])
+        w++;
+    return w;
+}
+
+static double plateau_needed(const mla_criteria *crit, size_t evaluated)
 {
     const mlt_criterion *c = &crit->criterion;
-    if (c->kind == MLT_CRITERION_CALLS)
-        return crit->completed_call[to] - crit->completed_call[from] >= (int64_t)c->calls;
-    return crit->time[to] - crit->time[from] >= c->lifetime;
+    double span = c->kind == MLT_CRITERION_CALLS ? (double)c->calls : c->lifetime;
+    double watched = position_of(crit, evaluated) -
+                     position_of(crit, warmup_image(crit, evaluated));
+    return watched * MLA_PLATEAU_SHARE > span ? watched * MLA_PLATEAU_SHARE : span;
 }
 
 size_t mla_trend_samples(const mla_criteria *crit, size_t evaluated, uint8_t *sampled)
 {
     size_t base = SIZE_MAX;
+    double needed = plateau_needed(crit, evaluated);
     for (size_t p = evaluated; p-- > 0;) {
-        if (span_reached(crit, p, evaluated)) {
+        if (position_of(crit, evaluated) - position_of(crit, p) >= needed) {
             base = p;
             break;
         }

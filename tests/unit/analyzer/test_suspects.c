@@ -51,14 +51,17 @@ static uint64_t type_count(const mla_suspect *s, const char *type)
 
 /* An old dict app.cache gains `per` app.Request (each with an app.Session)
  * at every image k >= 1; nothing dies. */
-static void write_growing_cache(const char *path, int images, uint32_t per, int two_types)
+/* A leak that gains `per` entries at each image up to image last_born. */
+static void write_leak_until(const char *path, int images, uint32_t per, int two_types,
+                             int last_born)
 {
     at_dump *d = at_dump_open(path);
     for (int k = 0; k < images; k++) {
         at_image_begin(d, 10.0 * k);
         uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 1000);
         uint32_t next = dict + 1;
-        for (uint32_t born = 1; born <= (uint32_t)k; born++)
+        int newest = k < last_born ? k : last_born;
+        for (uint32_t born = 1; born <= (uint32_t)newest; born++)
             for (uint32_t j = 0; j < per; j++) {
                 uint32_t req = at_obj(d, obj_addr(born, j, 0), "app.Request", new_flag(k, born),
                                       48);
@@ -66,7 +69,7 @@ static void write_growing_cache(const char *path, int images, uint32_t per, int 
                 next = req + 1;
             }
         if (two_types)
-            for (uint32_t born = 1; born <= (uint32_t)k; born++)
+            for (uint32_t born = 1; born <= (uint32_t)newest; born++)
                 for (uint32_t j = 0; j < per; j++) {
                     uint32_t s = at_obj(d, obj_addr(born, j, 1), "app.Session", new_flag(k, born),
                                         32);
@@ -77,6 +80,11 @@ static void write_growing_cache(const char *path, int images, uint32_t per, int 
         at_image_end(d);
     }
     at_dump_close(d);
+}
+
+static void write_growing_cache(const char *path, int images, uint32_t per, int two_types)
+{
+    write_leak_until(path, images, per, two_types, images);
 }
 
 START_TEST(one_growing_suspect_at_the_cache)
@@ -285,9 +293,10 @@ static void write_bounded(const char *path, int images, uint32_t per, int life, 
 START_TEST(a_bounded_cache_at_its_size_is_stable)
 {
     char *path = at_tmp_path("lru.mlt");
-    /* E = 8 (t 80): alive f = 6, 7, 8; f = 6 qualifies. Base: image 6,
-     * which held f = 4, 5, 6: the same 3 x per. */
-    write_bounded(path, 9, 10, 3, 0);
+    /* E = 16 (t 160): alive f = 14, 15, 16; f = 14 qualifies. Watched
+     * from image 1 (t 10): the base is image 8, half of that back, which
+     * held f = 6, 7, 8: the same 3 x per. */
+    write_bounded(path, 17, 10, 3, 0);
     mla_report_set *set;
     const mla_report *r = analyze(path, 15.0, 10.0, &set);
     ck_assert_uint_eq(r->candidate_count, 10);
@@ -307,7 +316,7 @@ END_TEST
 START_TEST(one_more_entry_than_at_the_base_is_growing)
 {
     char *path = at_tmp_path("lru1.mlt");
-    write_bounded(path, 9, 10, 3, 1);
+    write_bounded(path, 17, 10, 3, 1);
     mla_report_set *set;
     const mla_report *r = analyze(path, 15.0, 10.0, &set);
     ck_assert_uint_eq(r->growing_count, 1);
@@ -320,16 +329,16 @@ END_TEST
 START_TEST(a_cache_that_wobbles_below_its_earlier_high_is_stable)
 {
     /* Entries live four images, 10 made at each, 12 at image 2 and 11 at
-     * image 8. Held: image 5 42 (f = 2..5), the base (image 6) 40, E (image
-     * 8) 41: more than the base, no more than the most held by then. */
+     * image 16. Held: image 5 42 (f = 2..5), the base (image 8) 40, E (image
+     * 16) 41: more than the base, no more than the most held by then. */
     char *path = at_tmp_path("wobble.mlt");
     at_dump *d = at_dump_open(path);
-    for (int k = 0; k < 9; k++) {
+    for (int k = 0; k < 17; k++) {
         at_image_begin(d, 10.0 * k);
         uint32_t dict = at_obj(d, DICT_ADDR, "builtins.dict", 0, 1000);
         int oldest = k - 3 < 1 ? 1 : k - 3;
         for (int born = oldest; born <= k; born++) {
-            uint32_t n = born == 2 ? 12 : born == 8 ? 11 : 10;
+            uint32_t n = born == 2 ? 12 : born == 16 ? 11 : 10;
             for (uint32_t j = 0; j < n; j++) {
                 uint32_t e = at_obj(d, obj_addr((uint32_t)born, j, 0), "app.Entry",
                                     new_flag(k, (uint32_t)born), 40);
@@ -345,26 +354,46 @@ START_TEST(a_cache_that_wobbles_below_its_earlier_high_is_stable)
     ck_assert_uint_eq(r->suspect_count, 1);
     const mla_suspect *s = &r->suspects[0];
     ck_assert_uint_eq(s->growth[5].count, 42);
-    ck_assert_uint_eq(s->growth[6].count, 40);
-    ck_assert_uint_eq(s->growth[8].count, 41);
+    ck_assert_uint_eq(s->growth[8].count, 40);
+    ck_assert_uint_eq(s->growth[16].count, 41);
     ck_assert_int_eq(s->trend, MLA_TREND_STABLE);
     mla_report_set_free(set);
     free(path);
 }
 END_TEST
 
-START_TEST(the_base_is_the_newest_image_a_lifetime_back)
+START_TEST(a_cache_at_its_size_for_less_than_half_the_run_is_growing)
 {
-    /* Lifetime 25: the base is image 5 (80 - 50 >= 25), which held f = 3, 4,
-     * 5; entries then live 3 images, so still stable. Lifetime 15 with life
-     * 2 but a cache still filling at the base would be growing: checked
-     * by the previous test's extra entry. */
-    char *path = at_tmp_path("lru25.mlt");
+    /* Entries living four images, over 9 images: young entries fill the
+     * cache by image 5 and it holds still for the 30 s to E (t 80), over the
+     * lifetime (15 s) but under half the 70 s watched since the warm-up: the
+     * base is image 4, which held 30 young entries, E 40. The analyzer
+     * before the half-span rule took image 6 (a lifetime back) and read it
+     * stable. Over 17 images (the first test) a cache reads stable. */
+    char *path = at_tmp_path("lru-short.mlt");
     write_bounded(path, 9, 10, 4, 0);
     mla_report_set *set;
-    const mla_report *r = analyze(path, 25.0, 10.0, &set);
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
     ck_assert_uint_eq(r->suspect_count, 1);
-    ck_assert_int_eq(r->suspects[0].trend, MLA_TREND_STABLE);
+    ck_assert_int_eq(r->suspects[0].trend, MLA_TREND_GROWING);
+    ck_assert_uint_eq(r->suspects[0].growth_objects, 10);
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+START_TEST(a_leak_that_stopped_for_its_last_stretch_is_still_growing)
+{
+    /* 10 leaked per image through image 6, none after, E = 9 (t 90). The
+     * base a lifetime back (image 7) already held all 60; half the 80 s
+     * watched back (image 5) held 50: growing, by 10. */
+    char *path = at_tmp_path("stopped.mlt");
+    write_leak_until(path, 10, 10, 0, 6);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    ck_assert_int_eq(r->suspects[0].trend, MLA_TREND_GROWING);
+    ck_assert_uint_eq(r->suspects[0].growth_objects, 10);
     mla_report_set_free(set);
     free(path);
 }
@@ -636,7 +665,8 @@ int main(void)
                             points_of_one_shape_merge,
                             a_bounded_cache_at_its_size_is_stable,
                             one_more_entry_than_at_the_base_is_growing,
-                            the_base_is_the_newest_image_a_lifetime_back,
+                            a_cache_at_its_size_for_less_than_half_the_run_is_growing,
+                            a_leak_that_stopped_for_its_last_stretch_is_still_growing,
                             a_cache_that_wobbles_below_its_earlier_high_is_stable,
                             candidates_across_the_warm_up_end_count_as_undated,
                             undated_candidates_alone_fail_the_report,
