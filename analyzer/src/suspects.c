@@ -83,6 +83,123 @@ static uint32_t point_of_head(const mla_bfs *bfs, uint32_t head)
     return bfs->parent[head];
 }
 
+/* ---------------------------------------------------- descending */
+
+/* A head held straight from a root has no older object above it: the
+ * program made the whole structure after the warm-up (its start-up ran past
+ * it), so the head is an application object and the growth piles up further
+ * down (app.state's sessions dict). As Eclipse MAT descends from a suspect
+ * to its accumulation point, the walk follows the BFS child that holds most
+ * of the head's candidates while it holds at least MLA_DESCENT_SHARE of
+ * them. A step that repeats an earlier step's (type, label, type) is a
+ * recursive structure (a linked list's next): the walk stops where the
+ * repetition began, at the list's first node. */
+#define MLA_DESCENT_SHARE 0.8
+#define MLA_DESCENT_MAX_STEPS 64
+/* Bounds on picking examples below such a point (pick_examples). */
+#define MLA_EXAMPLE_LOOKS 4096
+#define MLA_EXAMPLE_CLIMB 256
+
+typedef struct {
+    uint32_t *below;      /* per node: candidates of its head in its BFS subtree, itself included */
+    uint32_t *main_child; /* per node: the child of the same head with the most of them */
+} descent;
+
+static void descent_free(descent *d)
+{
+    free(d->below);
+    free(d->main_child);
+    memset(d, 0, sizeof *d);
+}
+
+/* Nodes with a head, deepest first (a counting sort on BFS distance). */
+static uint32_t *deepest_first(const mla_graph *g, const mla_bfs *bfs, const uint32_t *head,
+                               size_t *out_count)
+{
+    uint32_t n = g->node_count, max_dist = 0;
+    for (uint32_t v = 0; v < n; v++)
+        if (head[v] != MLA_NONE && bfs->dist[v] > max_dist)
+            max_dist = bfs->dist[v];
+    size_t *start = mla_calloc_array((size_t)max_dist + 2, sizeof *start);
+    uint32_t *order = mla_malloc_array(n + 1, sizeof *order);
+    if (!start || !order) {
+        free(start);
+        free(order);
+        return NULL;
+    }
+    for (uint32_t v = 0; v < n; v++)
+        if (head[v] != MLA_NONE)
+            start[max_dist - bfs->dist[v] + 1]++;
+    for (size_t k = 1; k <= (size_t)max_dist + 1; k++)
+        start[k] += start[k - 1];
+    for (uint32_t v = 0; v < n; v++)
+        if (head[v] != MLA_NONE)
+            order[start[max_dist - bfs->dist[v]]++] = v;
+    *out_count = start[max_dist];
+    free(start);
+    return order;
+}
+
+static mlt_status descent_build(const mla_graph *g, const mla_bfs *bfs, const uint8_t *candidate,
+                                const uint32_t *head, descent *d, mlt_error *err)
+{
+    uint32_t n = g->node_count;
+    size_t count = 0;
+    uint32_t *order = deepest_first(g, bfs, head, &count);
+    d->below = mla_calloc_array(n + 1, sizeof *d->below);
+    d->main_child = mla_malloc_array(n + 1, sizeof *d->main_child);
+    if (!order || !d->below || !d->main_child) {
+        free(order);
+        descent_free(d);
+        return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for accumulation points");
+    }
+    for (uint32_t v = 0; v < n; v++)
+        d->main_child[v] = MLA_NONE;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t v = order[i], p = bfs->parent[v];
+        d->below[v] += candidate[v] != 0;
+        if (v == head[v] || p == MLA_NONE || p >= n || head[p] != head[v])
+            continue;
+        d->below[p] += d->below[v];
+        if (d->main_child[p] == MLA_NONE || d->below[v] > d->below[d->main_child[p]])
+            d->main_child[p] = v;
+    }
+    free(order);
+    return MLT_OK;
+}
+
+typedef struct {
+    uint32_t from_type, kind, label, to_type;
+} descent_step;
+
+static descent_step step_into(const mla_graph *g, const mla_bfs *bfs, uint32_t child)
+{
+    uint32_t e = bfs->parent_edge[child];
+    descent_step s = {g->type[bfs->parent[child]], g->edge_kind[e], g->edge_label[e],
+                      g->type[child]};
+    return s;
+}
+
+static uint32_t descend(const mla_graph *g, const mla_bfs *bfs, const descent *d, uint32_t head)
+{
+    descent_step steps[MLA_DESCENT_MAX_STEPS];
+    uint32_t path[MLA_DESCENT_MAX_STEPS + 1];
+    uint32_t x = head;
+    path[0] = head;
+    for (size_t k = 0; k < MLA_DESCENT_MAX_STEPS; k++) {
+        uint32_t c = d->main_child[x];
+        if (c == MLA_NONE || (double)d->below[c] < MLA_DESCENT_SHARE * (double)d->below[x])
+            return x;
+        steps[k] = step_into(g, bfs, c);
+        for (size_t j = 0; j < k; j++)
+            if (memcmp(&steps[j], &steps[k], sizeof steps[k]) == 0)
+                return path[j];
+        x = c;
+        path[k + 1] = c;
+    }
+    return x;
+}
+
 /* ------------------------------------------------- import-time state */
 
 static const char *const definition_types[] = {
@@ -669,22 +786,48 @@ static const char *new_module_of(mla_arena *arena, const mla_suspect_input *in, 
 
 /* Up to MLA_SUSPECT_EXAMPLES members of distinct path shapes, the largest
  * retained first (group is sorted that way). */
+/* Whether v is strictly below `below` in the BFS tree, looking at most
+ * MLA_EXAMPLE_CLIMB steps up. */
+static int under(const mla_bfs *bfs, uint32_t v, uint32_t below)
+{
+    if (v == below)
+        return 0;
+    for (uint32_t steps = 0; v != MLA_NONE && steps <= MLA_EXAMPLE_CLIMB; steps++) {
+        if (v == below)
+            return 1;
+        if (bfs->dist[v] <= bfs->dist[below])
+            return 0;
+        v = bfs->parent[v];
+    }
+    return 0;
+}
+
+/* Examples of distinct shapes, largest retained first; below a point the
+ * walk descended to, the objects that pile up there, not the structure
+ * above it (the app object that holds everything). The members looked at
+ * for those are bounded: examples illustrate, a huge suspect must not make
+ * them quadratic. */
 static void pick_examples(const mla_suspect_input *in, const member *group, size_t count,
-                          mla_suspect_draft *d)
+                          uint32_t below, mla_suspect_draft *d)
 {
     d->example_count = 0;
+    size_t looked = 0;
     for (size_t i = 0; i < count && d->example_count < MLA_SUSPECT_EXAMPLES; i++) {
-        uint64_t shape = in->shape[group[i].node];
+        uint32_t v = group[i].node;
+        uint64_t shape = in->shape[v];
         int seen = 0;
         for (uint32_t j = 0; j < d->example_count; j++)
             seen |= in->shape[d->examples[j]] == shape;
+        if (!seen && below != MLA_NONE && looked++ < MLA_EXAMPLE_LOOKS)
+            seen = !under(in->bfs, v, below);
         if (!seen)
-            d->examples[d->example_count++] = group[i].node;
+            d->examples[d->example_count++] = v;
     }
 }
 
 static mlt_status build_one(mla_arena *arena, const mla_suspect_input *in, const uint32_t *head,
-                            const member *group, size_t count, mla_suspect_draft *d, mlt_error *err)
+                            const descent *down, const member *group, size_t count,
+                            mla_suspect_draft *d, mlt_error *err)
 {
     const mla_graph *g = in->in->graph;
     mla_suspect *s = &d->pub;
@@ -703,6 +846,7 @@ static mlt_status build_one(mla_arena *arena, const mla_suspect_input *in, const
     if (st != MLT_OK)
         return st;
     d->probes_are_heads = group[0].point == MLA_NONE;
+    uint32_t below = MLA_NONE; /* a point the walk descended to */
     if (!d->probes_are_heads) {
         s->point_count = faces;
         s->point_address = g->address[face];
@@ -715,8 +859,21 @@ static mlt_status build_one(mla_arena *arena, const mla_suspect_input *in, const
         if (!s->shape)
             return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory rendering a suspect's shape");
         s->new_module = new_module_of(arena, in, head[group[0].node]);
+        /* One head: where its candidates pile up below it. The trend still
+         * follows the head, which holds all of them. */
+        below = faces == 1 ? descend(g, in->bfs, down, face) : face;
+        if (below == face)
+            below = MLA_NONE;
+        if (below != MLA_NONE) {
+            s->point_count = 1;
+            s->point_address = g->address[below];
+            s->point_type = in->in->types->names[g->type[below]];
+            s->point_path = path_text(arena, in, below);
+            if (!s->point_path)
+                return mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory rendering a suspect's path");
+        }
     }
-    pick_examples(in, group, count, d);
+    pick_examples(in, group, count, below, d);
     return MLT_OK;
 }
 
@@ -774,6 +931,9 @@ mlt_status mla_group_suspects(mla_arena *arena, const mla_suspect_input *in,
                               : mlt_fail(err, MLT_ERR_NOMEM, 0, "out of memory for %u objects",
                                          g->node_count);
     free(climbable);
+    descent down = {NULL, NULL};
+    if (st == MLT_OK)
+        st = descent_build(g, in->bfs, in->candidate, head, &down, err);
     if (st == MLT_OK)
         st = point_owners(in, head, &owner, &pshape, err);
     if (st == MLT_OK)
@@ -789,9 +949,10 @@ mlt_status mla_group_suspects(mla_arena *arena, const mla_suspect_input *in,
         size_t j = i + 1;
         while (j < count && m[j].key == m[i].key)
             j++;
-        st = build_one(arena, in, head, &m[i], j - i, &drafts[k++], err);
+        st = build_one(arena, in, head, &down, &m[i], j - i, &drafts[k++], err);
         i = j;
     }
+    descent_free(&down);
     free(head);
     free(owner);
     free(pshape);

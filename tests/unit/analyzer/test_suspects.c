@@ -656,6 +656,77 @@ START_TEST(structures_one_object_keeps_are_one_suspect)
 }
 END_TEST
 
+/* A structure the program made after the warm-up (its start-up ran past
+ * it): a global app.App made at image 2, whose .state holds a dict
+ * .sessions that gains `per` app.Session per image from image 2. With
+ * chain, the sessions are instead a linked list (each .next the one
+ * before). */
+static void write_young_app(const char *path, int images, uint32_t per, int chain)
+{
+    at_dump *d = at_dump_open(path);
+    for (int k = 0; k < images; k++) {
+        at_image_begin(d, 10.0 * k);
+        if (k >= 2) {
+            uint32_t app = at_obj(d, obj_addr(0, 0, 0), "app.App", new_flag(k, 2), 56);
+            uint32_t state = at_obj(d, obj_addr(0, 1, 0), "app.State", new_flag(k, 2), 56);
+            uint32_t sessions = at_obj(d, obj_addr(0, 2, 0), "builtins.dict", new_flag(k, 2), 640);
+            at_edge(d, app, state, MLT_LABEL_ATTR, "state", 0);
+            at_edge(d, state, sessions, MLT_LABEL_ATTR, "sessions", 0);
+            uint32_t previous = sessions;
+            for (uint32_t born = 2; born <= (uint32_t)k; born++)
+                for (uint32_t j = 0; j < per; j++) {
+                    uint32_t one = at_obj(d, obj_addr(born, j, 0), "app.Session", new_flag(k, born),
+                                          48);
+                    if (chain)
+                        at_edge(d, previous, one, MLT_LABEL_ATTR, "next", 0);
+                    else
+                        at_edge(d, sessions, one, MLT_LABEL_KEY_STR, "tok", 0);
+                    previous = one;
+                }
+            at_root(d, app, MLT_ROOT_MODULE_GLOBAL, "app", "main", 0);
+        }
+        at_image_end(d);
+    }
+    at_dump_close(d);
+}
+
+START_TEST(a_structure_made_after_the_warm_up_accumulates_where_it_fans_out)
+{
+    char *path = at_tmp_path("young-app.mlt");
+    write_young_app(path, 9, 10, 0);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_int_eq(s->trend, MLA_TREND_GROWING);
+    ck_assert_uint_eq(type_count(s, "app.Session"), 50); /* born 2..6 qualify at E = 8 */
+    ck_assert_ptr_nonnull(s->point_path);
+    ck_assert_str_eq(s->point_type, "builtins.dict");
+    ck_assert_ptr_nonnull(strstr(s->point_path, "sessions"));
+    ck_assert_uint_eq(s->point_address, obj_addr(0, 2, 0));
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
+START_TEST(a_young_linked_list_accumulates_at_its_head)
+{
+    /* Each .next step repeats the one before: the walk stops at the list's
+     * first node (the first session), not at its tail. */
+    char *path = at_tmp_path("young-list.mlt");
+    write_young_app(path, 9, 10, 1);
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    const mla_suspect *s = &r->suspects[0];
+    ck_assert_ptr_nonnull(s->point_path);
+    ck_assert_str_eq(s->point_type, "app.Session");
+    ck_assert_uint_eq(s->point_address, obj_addr(2, 0, 0));
+    mla_report_set_free(set);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     const TTest *tests[] = {one_growing_suspect_at_the_cache,
@@ -673,6 +744,8 @@ int main(void)
                             a_late_import_is_one_line_but_its_growing_global_is_a_suspect,
                             structures_one_object_keeps_are_one_suspect,
                             the_warm_up_ends_at_the_monitors_warm_up_image,
-                            callbacks_grow_with_what_their_closures_hold_not_their_globals};
+                            callbacks_grow_with_what_their_closures_hold_not_their_globals,
+                            a_structure_made_after_the_warm_up_accumulates_where_it_fans_out,
+                            a_young_linked_list_accumulates_at_its_head};
     return ts_main("suspects", "suspects", 60, tests, TS_COUNT(tests));
 }
