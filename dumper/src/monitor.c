@@ -245,6 +245,9 @@ int mld_monitor_open(const mld_open_args *args)
     fill_python_info(m);
     m->info.run_id = args->run_id;
     m->info.start_time = args->start_time > 0 ? args->start_time : mld_wall_time();
+    m->info.parent_pid = args->parent_pid;
+    m->info.parent_run_id = args->parent_run_id;
+    m->info.launch_id = args->launch_id;
     if (m->path == NULL || m->lock == NULL || m->bitmap == NULL) {
         free_monitor(m);
         PyErr_NoMemory();

@@ -67,6 +67,9 @@ typedef struct {
     double fork_timeout; /* seconds to wait for an image child; 0: derived */
     PyObject *own_code;  /* tuple of code objects (the package's functions) or NULL */
     int call_deltas;     /* per-call delta images where supported (3.13+) */
+    /* Lineage for the header (0: none): the process this one was forked
+     * from and its run, and the first run of the launch. */
+    unsigned long long parent_pid, parent_run_id, launch_id;
 } mld_open_args;
 
 /* Sets a Python exception and returns -1 on failure. */

@@ -38,13 +38,15 @@ static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {
         "path",        "compression_level", "value_cap", "argv",     "argv_withheld",
         "run_id",      "start_time",        "append",    "use_fork", "own_code",
-        "call_deltas", "fork_timeout",      NULL};
+        "call_deltas", "fork_timeout",      "parent_pid", "parent_run_id", "launch_id", NULL};
     PyObject *path_bytes = NULL;
-    mld_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, 0.0, NULL, 1};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppOpd", kwlist, PyUnicode_FSConverter,
-                                     &path_bytes, &a.compression_level, &a.value_cap, &a.argv,
-                                     &a.argv_withheld, &a.run_id, &a.start_time, &a.append,
-                                     &a.use_fork, &a.own_code, &a.call_deltas, &a.fork_timeout)) {
+    mld_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, 0.0, NULL, 1, 0, 0, 0};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppOpdKKK", kwlist,
+                                     PyUnicode_FSConverter, &path_bytes, &a.compression_level,
+                                     &a.value_cap, &a.argv, &a.argv_withheld, &a.run_id,
+                                     &a.start_time, &a.append, &a.use_fork, &a.own_code,
+                                     &a.call_deltas, &a.fork_timeout, &a.parent_pid,
+                                     &a.parent_run_id, &a.launch_id)) {
         return NULL;
     }
     if (!(a.fork_timeout >= 0.0) || a.fork_timeout > 1e6) {
@@ -336,7 +338,7 @@ static PyMethodDef METHODS[] = {
     {"open_monitor", (PyCFunction)(void (*)(void))open_monitor, METH_VARARGS | METH_KEYWORDS,
      "open_monitor(path, *, compression_level=3, value_cap=0, argv=None, argv_withheld=False, "
      "run_id=0, start_time=0.0, append=False, use_fork=True, own_code=None, "
-     "call_deltas=True, fork_timeout=0.0)\n--\n\n"
+     "call_deltas=True, fork_timeout=0.0, parent_pid=0, parent_run_id=0, launch_id=0)\n--\n\n"
      "Open the single monitor: write the file header and install the identity hooks."},
     {"dump", (PyCFunction)(void (*)(void))dump, METH_FASTCALL | METH_KEYWORDS,
      "dump(trigger, *, call_counter=0, function=None, criterion=None, fork=None)\n--\n\n"

@@ -7,6 +7,7 @@ still runs and writes the file), and prints one JSON line with what it saw.
 When the build has mlt-dumpjson, the file itself is read back too.
 """
 import json
+import re
 import math
 import os
 import stat
@@ -555,32 +556,40 @@ def test_disk_budget_stops_images_before_the_file_outgrows_it(python, dump_dir):
 # --------------------------------------------------------------------- fork
 
 
-def test_forked_child_stops_monitoring_cleanly(python, dump_dir):
+FORK_PROGRAM = """
+    import threading, time
+    memalot.start_leak_monitoring(1.0, interval=0.5, follow_fork=FOLLOW)
+    @memalot.leak_monitor
+    def work():
+        return 5
+    work()
+    before = len(RECORD)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        value = work()
+        time.sleep(0.8)  # past the followed child's grace: its periodic images
+        seen = dict(value=value, path=memalot.dump_path(), images=len(RECORD) - before,
+                    threads=[t.name for t in threading.enumerate()], pid=os.getpid())
+        memalot.stop_leak_monitoring()
+        os.write(write_end, json.dumps(seen).encode())
+        os._exit(0)
+    os.close(write_end)
+    child = json.loads(os.read(read_end, 65536).decode())
+    _, status = os.waitpid(pid, 0)
+    work()
+    parent_path = memalot.dump_path()
+    memalot.stop_leak_monitoring()
+    report(child=child, status=status, parent_images=len(RECORD) - before, parent_path=parent_path,
+           pid=os.getpid())
+"""
+
+
+def test_forked_child_without_follow_fork_stops_monitoring_cleanly(python, dump_dir):
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
-    proc, result = run_program(python, """
-        import time
-        memalot.start_leak_monitoring(1.0, interval=0.5)
-        @memalot.leak_monitor
-        def work():
-            return 5
-        work()
-        before = len(RECORD)
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read_end)
-            seen = dict(value=work(), path=memalot.dump_path(), images=len(RECORD) - before,
-                        threads=[t.name for t in __import__("threading").enumerate()])
-            os.write(write_end, json.dumps(seen).encode())
-            os._exit(0)
-        os.close(write_end)
-        child = json.loads(os.read(read_end, 65536).decode())
-        _, status = os.waitpid(pid, 0)
-        work()
-        memalot.stop_leak_monitoring()
-        report(child=child, status=status, parent_images=len(RECORD) - before)
-    """, dump_dir)
+    proc, result = run_program(python, "FOLLOW = False\n" + textwrap.dedent(FORK_PROGRAM), dump_dir)
     result = expect_ok(proc, result)
     child = result["child"]
     assert result["status"] == 0
@@ -590,6 +599,37 @@ def test_forked_child_stops_monitoring_cleanly(python, dump_dir):
     files = dump_files(dump_dir)
     assert len(files) == 1  # the child opened nothing of its own
     check_file_matches_record(files[0], result["record"])
+
+
+def file_info(path):
+    proc = subprocess.run([tool("memalot-analyze"), "info", "--json", path], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_forked_child_follows_into_a_file_of_its_own(python, dump_dir):
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    proc, result = run_program(python, "FOLLOW = True\n" + textwrap.dedent(FORK_PROGRAM), dump_dir)
+    result = expect_ok(proc, result)
+    child, parent_path = result["child"], result["parent_path"]
+    assert result["status"] == 0 and child["value"] == 5
+    assert child["path"] is not None and child["path"] != parent_path
+    assert os.path.dirname(child["path"]) == os.path.dirname(parent_path)  # one launch, one folder
+    assert re.match(r"python-%d-%d-\d{8}-\d{6}\.mlt$" % (child["pid"], result["pid"]),
+                    os.path.basename(child["path"])), child["path"]  # PROGRAM-PID-PARENTPID-STAMP
+    assert child["images"] >= 2  # its call's images and its own periodic monitor's
+    assert "memalot-monitor" in child["threads"]
+    assert result["parent_images"] >= 2
+    assert sorted(dump_files(dump_dir)) == sorted([parent_path, child["path"]])
+    parent, mine = file_info(parent_path), file_info(child["path"])
+    assert mine["file"]["pid"] == child["pid"]
+    assert mine["file"]["parent_pid"] == result["pid"]
+    assert mine["file"]["parent_run_id"] == parent["file"]["run_id"]
+    assert mine["file"]["launch_id"] == parent["file"]["launch_id"] == parent["file"]["run_id"]
+    assert len(mine["images"]) >= 2
+    check_file_matches_record(parent_path, result["record"])  # only the parent's images
 
 
 # ------------------------------------------- an interpreter it cannot monitor

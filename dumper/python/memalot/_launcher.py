@@ -39,9 +39,10 @@ ENVIRONMENT = {
     "no_argv": "MEMALOT_NO_ARGV",
     "no_fork": "MEMALOT_NO_FORK",
     "fork_timeout": "MEMALOT_FORK_TIMEOUT",
+    "no_follow_fork": "MEMALOT_NO_FOLLOW_FORK",
     "quiet": "MEMALOT_QUIET",
 }
-BOOLEAN_OPTIONS = ("no_argv", "no_fork", "quiet")
+BOOLEAN_OPTIONS = ("no_argv", "no_fork", "no_follow_fork", "quiet")
 EXIT_USAGE = 2
 
 
@@ -76,13 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     add("--no-argv", action="store_const", const=True, help="do not record the program's argv in the dump (MEMALOT_NO_ARGV=1)")
     add("--no-fork", action="store_const", const=True, help="walk the heap in-process instead of in a forked child (MEMALOT_NO_FORK=1)")
     add("--fork-timeout", metavar="SECONDS", help="kill an image child that runs longer and take later images in-process (default: 10x the previous image, at least 20; MEMALOT_FORK_TIMEOUT)")
+    add("--no-follow-fork", action="store_const", const=True, help="a forked child (a server's worker) stops monitoring instead of writing a file of its own (MEMALOT_NO_FOLLOW_FORK=1)")
     add("--quiet", action="store_const", const=True, help="print nothing but warnings (MEMALOT_QUIET=1)")
     add("-m", dest="module", metavar="MODULE", help="run a library module as a script, like python -m")
     add("--version", action="version", version="%(prog)s " + __version__)
     return parser
 
 
-FLAGS_WITHOUT_VALUE = ("--no-argv", "--no-fork", "--quiet", "-h", "--help", "--version")
+FLAGS_WITHOUT_VALUE = ("--no-argv", "--no-fork", "--no-follow-fork", "--quiet", "-h", "--help", "--version")
 
 
 def split_command_line(argv: Sequence[str]) -> Tuple[List[str], Optional[str], List[str]]:
@@ -217,6 +219,7 @@ def build_config(args: argparse.Namespace, environ: Dict[str, str]) -> Config:
         options["compression_level"] = _integer("--compression-level", merged["compression_level"])
     options["record_argv"] = not merged["no_argv"]
     options["use_fork"] = not merged["no_fork"]
+    options["follow_fork"] = not merged["no_follow_fork"]
     if merged["fork_timeout"] is not None:
         options["fork_timeout"] = _number("--fork-timeout", merged["fork_timeout"])
     options["quiet"] = config.quiet = bool(merged["quiet"])
@@ -325,7 +328,9 @@ def _install_signal_handler(signum: Optional[int], monitor: Any) -> None:
 
     def on_signal(number: int, frame: Any) -> None:
         try:
-            monitor.write_image("signal")
+            # A followed forked child has a monitor of its own.
+            current = api.current_periodic_monitor() or monitor
+            current.write_image("signal")
         except Exception:
             pass
         if callable(previous):
@@ -341,9 +346,12 @@ def _install_signal_handler(signum: Optional[int], monitor: Any) -> None:
 
 def _final_image_at_exit(monitor: Any, pid: int) -> None:
     """Runs after the program's own atexit handlers (ours was registered
-    first). A forked child inherits this handler but not the dump file."""
+    first). A forked child inherits this handler; when it follows its parent
+    (a server's worker that exits), its own monitor writes its exit image."""
     if os.getpid() != pid:
-        return
+        monitor = api.current_periodic_monitor()
+        if monitor is None or not _session.is_open():
+            return
     try:
         monitor.stop()
         monitor.join(30.0)

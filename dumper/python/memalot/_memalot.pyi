@@ -105,6 +105,9 @@ def open_monitor(
     own_code: Union[tuple[CodeType, ...], None] = None,
     call_deltas: bool = True,
     fork_timeout: float = 0.0,
+    parent_pid: int = 0,
+    parent_run_id: int = 0,
+    launch_id: int = 0,
 ) -> None: ...
 def dump(
     trigger: str,

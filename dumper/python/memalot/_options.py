@@ -67,6 +67,7 @@ class Settings:
     use_fork: bool = True
     fork_timeout: Optional[float] = None  # seconds to wait for an image child; None: derived
     call_deltas: bool = True  # a clean monitored call writes a tiny delta, not a full image
+    follow_fork: bool = True  # a forked child keeps monitoring, into a file of its own
     record_argv: bool = True
     quiet: bool = False
     program_name: Optional[str] = None  # names the dump file; default from sys.argv[0]
@@ -177,6 +178,7 @@ def make_settings(
     use_fork: Any = None,
     fork_timeout: Any = None,
     call_deltas: Any = True,
+    follow_fork: Any = True,
     record_argv: Any = True,
     quiet: Any = False,
     program_name: Any = None,
@@ -218,6 +220,7 @@ def make_settings(
         use_fork=_check_bool("use_fork", default_use_fork() if use_fork is None else use_fork),
         fork_timeout=None if fork_timeout is None else check_seconds("fork_timeout", fork_timeout, allow_zero=False),
         call_deltas=_check_bool("call_deltas", call_deltas),
+        follow_fork=_check_bool("follow_fork", follow_fork),
         record_argv=_check_bool("record_argv", record_argv),
         quiet=_check_bool("quiet", quiet),
         program_name=program_name,

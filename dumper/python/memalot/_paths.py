@@ -26,9 +26,17 @@ def _program_name(settings: Settings) -> str:
     return name[:64]
 
 
+def _stamp(now: Optional[float]) -> str:
+    return time.strftime("%Y%m%d-%H%M%S", time.localtime(time.time() if now is None else now))
+
+
 def default_file_name(settings: Settings, now: Optional[float] = None) -> str:
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(time.time() if now is None else now))
-    return "%s-%d-%s.mlt" % (_program_name(settings), os.getpid(), stamp)
+    return "%s-%d-%s.mlt" % (_program_name(settings), os.getpid(), _stamp(now))
+
+
+def child_file_name(settings: Settings, parent_pid: int, now: Optional[float] = None) -> str:
+    """A followed child's file: PROGRAM-PID-PARENTPID-STAMP.mlt."""
+    return "%s-%d-%d-%s.mlt" % (_program_name(settings), os.getpid(), parent_pid, _stamp(now))
 
 
 def _make_private_directory(path: str) -> None:
@@ -59,6 +67,18 @@ def _unused_path(directory: str, name: str) -> str:
         candidate = os.path.join(directory, "%s-%d%s" % (stem, counter, ext))
         counter += 1
     return candidate
+
+
+def child_path(settings: Settings, parent_path: str, parent_pid: int) -> Tuple[str, Optional[str]]:
+    """A forked child's file, beside its parent's (one launch, one folder),
+    never the parent's own: an explicit --output names the parent's file only.
+    With save_reports=False, a temporary directory of its own (the parent
+    removes its directory when it closes)."""
+    name = child_file_name(settings, parent_pid)
+    if not settings.save_reports:
+        temp_dir = tempfile.mkdtemp(prefix="memalot-")
+        return os.path.join(temp_dir, name), temp_dir
+    return _unused_path(os.path.dirname(parent_path), name), None
 
 
 def choose_path(settings: Settings, explicit: Optional[str]) -> Tuple[str, Optional[str]]:

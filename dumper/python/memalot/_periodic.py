@@ -3,7 +3,8 @@
 The thread only decides when; the extension stops the world (it holds the
 GIL while walking the heap), so no other Python code runs during a walk.
 The first image is written right away so objects created after the start
-can be dated against it.
+can be dated against it (in a followed forked child, FOLLOW_GRACE after the
+fork: its warm-up and ages are measured from there).
 
 The schedule is a fixed-rate grid on the monotonic clock: image k is due at
 start + k * interval, start being the time the first image records (the
@@ -26,10 +27,15 @@ import time
 from typing import Any, Dict, Optional
 
 from memalot import _messages, _session
+from memalot._options import Settings
 
 _session.count_as_monitor_code(__name__)  # the thread's frames are on the stack of every periodic image
 
 SAME_TIME = 0.005  # seconds: a slot this close to the warm-up's end is the warm-up image
+# Seconds a followed forked child runs before its first image (and its file):
+# a fork that execs (subprocess with preexec_fn, os.fork + os.exec*) or exits
+# at once leaves nothing behind; a server's worker lives far longer.
+FOLLOW_GRACE = 0.2
 
 
 def next_image_time(start: float, interval: float, now: float, warmup_end: Optional[float]) -> float:
@@ -56,10 +62,13 @@ class Stoppable:
 
 
 class PeriodicMonitor(Stoppable):
-    def __init__(self, lifetime: float, warmup: float, interval: float) -> None:
+    def __init__(self, lifetime: float, warmup: float, interval: float, follows: Optional[Settings] = None) -> None:
+        """follows: in a forked child, the parent's settings; the thread opens
+        the child's own file with them, FOLLOW_GRACE after the fork."""
         self.lifetime = lifetime
         self.warmup = warmup
         self.interval = interval
+        self._follows = follows
         self._criterion = ("time", lifetime, warmup)  # built once: nothing new in flight per image
         self._stop = threading.Event()
         # The grid's start, in a preallocated array: a float stored in an
@@ -87,6 +96,11 @@ class PeriodicMonitor(Stoppable):
     def is_alive(self) -> bool:
         return self._thread.is_alive()
 
+    def stopped(self) -> bool:
+        """Asked to stop (what a forked child can still tell: its copy of the
+        thread is gone either way)."""
+        return self._stop.is_set()
+
     def warmup_end(self) -> Optional[float]:
         """Monotonic time the warm-up ends, measured like the analyzer does
         from the file's first image; None before any image."""
@@ -112,6 +126,12 @@ class PeriodicMonitor(Stoppable):
 
     def _run(self) -> None:
         try:
+            if self._follows is not None:
+                # A child that execs or exits within the grace leaves no file.
+                if not self._wait_until(time.monotonic() + FOLLOW_GRACE):
+                    return
+                if not _session.ensure_open(self._follows):
+                    return
             attempted = time.monotonic()
             # Not kept in a local: while the thread waits, another thread's
             # image sees its frame as an ordinary one, and the dict would be

@@ -32,6 +32,17 @@ from memalot import _console, _disk_budget, _ext, _messages, _paths
 from memalot._options import Settings
 
 
+class _Parent:
+    """What a followed child knows of the session it was forked from."""
+
+    def __init__(self, settings: Settings, path: str, pid: int, run_id: int, launch_id: int) -> None:
+        self.settings = settings
+        self.path = path
+        self.pid = pid
+        self.run_id = run_id
+        self.launch_id = launch_id
+
+
 class _State:
     """Mutable state of the session; replaced wholesale in a forked child."""
 
@@ -46,7 +57,10 @@ class _State:
         self.disabled_reason: Optional[str] = None
         self.ledger = _disk_budget.FileLedger()  # images and sizes, for the disk budget
         self.run_id = 0
-        self.forked_child = False  # monitors inherited through fork stay silent
+        self.launch_id = 0  # the run_id of the launch's first process
+        self.pid = 0  # the process that opened the file
+        self.parent: Optional[_Parent] = None  # set in a followed child until its file opens
+        self.forked_child = False  # monitors inherited through fork stay silent (follow_fork off)
 
 
 _state = _State()
@@ -94,6 +108,13 @@ def in_forked_child() -> bool:
     return _state.forked_child
 
 
+def followed_parent_settings() -> Optional[Settings]:
+    """In a forked child that follows its parent: the parent's settings, which
+    its own file opens with; None elsewhere."""
+    parent = _state.parent
+    return parent.settings if parent is not None else None
+
+
 def current_settings() -> Optional[Settings]:
     """The settings of the open (or last opened) session: its output_func and
     quiet apply to messages about it."""
@@ -112,12 +133,17 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
             return _state.disabled_reason is None
         if _state.disabled_reason is not None:
             return False
+        parent = _state.parent
         try:
-            chosen, temp_dir = _paths.choose_path(settings, path)
+            if parent is not None and path is None:
+                chosen, temp_dir = _paths.child_path(settings, parent.path, parent.pid)
+            else:
+                chosen, temp_dir = _paths.choose_path(settings, path)
         except OSError as exc:
             _disable("cannot create the dump directory (%s)" % exc, settings)
             return False
         run_id = secrets.randbits(64)
+        launch_id = parent.launch_id if parent is not None else run_id
         try:
             ext.open_monitor(
                 chosen,
@@ -132,6 +158,9 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
                 fork_timeout=settings.fork_timeout or 0.0,
                 own_code=_monitor_code(),
                 call_deltas=settings.call_deltas,
+                parent_pid=parent.pid if parent is not None else 0,
+                parent_run_id=parent.run_id if parent is not None else 0,
+                launch_id=launch_id,
             )
         except Exception as exc:  # OSError: the file; RuntimeError: the extension's own state
             if temp_dir is not None:
@@ -143,6 +172,9 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
         _state.temp_dir = temp_dir
         _state.is_open = True
         _state.run_id = run_id
+        _state.launch_id = launch_id
+        _state.pid = os.getpid()
+        _state.parent = None
         _state.ledger.start(chosen)
         _state.forked_child = False
         where = chosen if temp_dir is None else chosen + " (temporary: save_reports=False)"
@@ -270,10 +302,18 @@ def dump(
 
 def _after_fork_in_child() -> None:
     """A forked child must not write into the parent's file (two writers would
-    corrupt it) and has no monitor thread: it stops monitoring. It may start
-    its own monitoring, which opens a new file named with its own pid."""
+    corrupt it), and its parent's monitor thread does not exist here. With
+    follow_fork (the default) it keeps monitoring into a file of its own,
+    beside the parent's, opened at its first image (api restarts the periodic
+    monitor; call monitors open it at their next call), so a child that
+    execs or exits at once leaves no file. Without, it stops monitoring; it
+    may start its own, which opens a new file named with its own pid."""
     global _state
     was_active = _state.is_open or _state.forked_child
+    parent = None
+    settings = _state.settings
+    if _state.is_open and _state.disabled_reason is None and settings is not None and settings.follow_fork:
+        parent = _Parent(settings, _state.path or "", _state.pid, _state.run_id, _state.launch_id)
     ext = _ext.loaded()
     if ext is not None:
         try:
@@ -281,7 +321,8 @@ def _after_fork_in_child() -> None:
         except Exception:
             pass
     _state = _State()
-    _state.forked_child = was_active
+    _state.parent = parent
+    _state.forked_child = was_active and parent is None
     _messages.forget_warnings()
 
 

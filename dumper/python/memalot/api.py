@@ -184,10 +184,23 @@ atexit.register(_close_at_exit)
 
 def _after_fork_in_child() -> None:
     """The periodic thread does not exist in a forked child; its lock may have
-    been held by another parent thread at the fork."""
+    been held by another parent thread at the fork. A child that follows its
+    parent (follow_fork, _session's fork handler ran first) gets a periodic
+    monitor of its own with the parent's criterion and interval, its warm-up
+    measured from the fork."""
     global _periodic_lock, _periodic
+    inherited = _periodic
     _periodic_lock = threading.Lock()
     _periodic = None
+    follows = _session.followed_parent_settings()
+    if inherited is None or follows is None or inherited.stopped():
+        return
+    try:
+        monitor = PeriodicMonitor(inherited.lifetime, inherited.warmup, inherited.interval, follows=follows)
+        monitor.start()
+        _periodic = monitor
+    except Exception:  # never raise into the program's fork
+        _messages.warn_once("fork-follow", "memalot could not keep monitoring the forked child", follows)
 
 
 if hasattr(os, "register_at_fork"):
