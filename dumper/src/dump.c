@@ -230,10 +230,10 @@ static uint64_t child_deadline_ns(const mld_monitor *m)
 static int reap(pid_t pid, int *wait_status, int options)
 {
     pid_t got;
-    while ((got = waitpid(pid, wait_status, options)) < 0 && errno == EINTR) {
+    while ((got = mld_wait_quiet(pid, wait_status, options)) < 0 && errno == EINTR) {
     }
-    /* ECHILD counts as reaped: the program may reap children itself (SIGCHLD
-     * ignored, or a waitpid(-1) loop); the pipe tells the outcome. */
+    /* ECHILD counts as reaped (a program that reaps with __WALL, or SIGCHLD
+     * ignored, which auto-reaps): the pipe tells the outcome. */
     return got == pid || (got < 0 && errno == ECHILD);
 }
 

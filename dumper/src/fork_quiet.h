@@ -16,4 +16,7 @@
 /* fork()'s return values, no handlers run in parent or child. */
 pid_t mld_fork_quiet(void);
 
+/* waitpid() for a child of mld_fork_quiet(). */
+pid_t mld_wait_quiet(pid_t pid, int *status, int options);
+
 #endif

@@ -112,9 +112,26 @@ STOPPER = textwrap.dedent(
                     continue
                 for pid in pids:
                     os.kill(int(pid), signal.SIGSTOP)
-                    print("stopped an image child", file=sys.stderr, flush=True)
-                    return
+                    if stopped(pid):
+                        print("stopped an image child", file=sys.stderr, flush=True)
+                        return
             time.sleep(0.01)
+
+    def stopped(pid):
+        # A child seen as it exited (a zombie until it is reaped) cannot be
+        # stopped: wait for the next one.
+        for _ in range(100):
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                return False
+            if state in "tT":
+                return True
+            if state in "ZX":
+                return False
+            time.sleep(0.001)
+        return False
 
     threading.Thread(target=stop_first_child, daemon=True).start()
     deadline = time.monotonic() + float(sys.argv[1])
@@ -144,3 +161,66 @@ def test_stuck_image_child_is_killed_and_the_program_goes_on(python, tmp_path):
     assert len(images) >= 4, images
     sequences = [image["sequence"] for image in images]
     assert sequences == sorted(sequences)
+
+
+# The program's own children, reaped the ways programs reap them, while images
+# are taken every 50 ms: a thread blocked in os.wait(), a SIGCHLD handler that
+# reaps with waitpid(-1, WNOHANG) (multiprocessing's forkserver, gunicorn's
+# master) and counts what it reaps. Neither may ever be handed an image child.
+REAPER = textwrap.dedent(
+    """
+    import os, signal, sys, threading, time
+
+    mine, reaped = set(), []
+
+    def on_sigchld(number, frame):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            reaped.append(pid)
+
+    deadline = time.monotonic() + float(sys.argv[1])
+    waited = []
+    while time.monotonic() < deadline:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        child = os.fork()
+        if child == 0:
+            time.sleep(0.3)
+            os._exit(7)
+        got = {}
+        waiter = threading.Thread(target=lambda: got.update(zip(("pid", "status"), os.wait())))
+        waiter.start()
+        churn = [[object() for _ in range(50)] for _ in range(2000)]
+        waiter.join()
+        waited.append((got["pid"] == child, os.waitstatus_to_exitcode(got["status"])))
+        signal.signal(signal.SIGCHLD, on_sigchld)
+        child = os.fork()
+        if child == 0:
+            time.sleep(0.3)
+            os._exit(0)
+        mine.add(child)
+        end = time.monotonic() + 0.6
+        while time.monotonic() < end:
+            churn = [[object() for _ in range(50)] for _ in range(200)]
+    time.sleep(0.5)
+    print("waited", sorted(set(waited)))
+    print("foreign", sorted(set(reaped) - mine))
+    """
+)
+
+
+def test_the_programs_wait_never_sees_an_image_child(python, tmp_path):
+    script = tmp_path / "reaper.py"
+    script.write_text(REAPER)
+    dump = str(tmp_path / "reaper.mlt")
+    command_args = [str(script), "4"]
+    proc = subprocess.run([python.executable, "-m", "memalot", "--lifetime", "1", "--interval",
+                           "0.05", "--no-follow-fork", "-o", dump, "--quiet"] + command_args,
+                          env=fork_mode_env(python), capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == "waited [(True, 7)]\nforeign []\n", proc.stdout
+    assert len(images_of(dump)) >= 10  # images were taken while it reaped
