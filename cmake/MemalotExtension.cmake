@@ -13,13 +13,21 @@ function(memalot_package_files out)
   set(${out} ${files} PARENT_SCOPE)
 endfunction()
 
+# The folder --follow-children puts first on PYTHONPATH (memalot/_children.py):
+# a sitecustomize, kept apart from the package's modules.
+function(memalot_bootstrap_files out)
+  file(GLOB files CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/dumper/python/memalot/_bootstrap/*.py")
+  set(${out} ${files} PARENT_SCOPE)
+endfunction()
+
 # Copies the package's files into package_dir on every build, and writes its
 # _version.py (memalot.__version__, memalot-dump --version) from project(VERSION).
 function(memalot_copy_package target package_dir)
   memalot_package_files(files)
+  memalot_bootstrap_files(bootstrap)
   set(outputs "")
-  foreach(src ${files})
-    get_filename_component(name "${src}" NAME)
+  foreach(src ${files} ${bootstrap})
+    file(RELATIVE_PATH name "${PROJECT_SOURCE_DIR}/dumper/python/memalot" "${src}")
     add_custom_command(OUTPUT "${package_dir}/${name}"
                        COMMAND ${CMAKE_COMMAND} -E copy "${src}" "${package_dir}/${name}"
                        DEPENDS "${src}" VERBATIM)

@@ -207,3 +207,51 @@ def test_without_follow_fork_only_the_master_writes(python, tmp_path):
     assert len(names) == 1, names
     report = fleet_report(run_dir)
     assert not [s for s in report["suspects"] if "audit_service.AuditRecord" in s["types"]]
+
+
+# ------------------------------------------------------------ multiprocessing
+
+POOL_WORKERS = 2
+POOL_JOBS = 150
+
+
+def run_pool(python, tmp_path, method, follow_children=True):
+    skip_if_sanitized(SANITIZER_REASON)
+    run_dir = str(tmp_path / "run")
+    command = [tool("memalot-dump"), "--lifetime", str(LIFETIME), "--warmup", str(WARMUP),
+               "--interval", str(INTERVAL), "--compression-level", "1", "--quiet", "--dir", run_dir]
+    if follow_children:
+        command.append("--follow-children")
+    command += [os.path.join(SAMPLE_DIR, "pool_jobs.py"), method, str(POOL_WORKERS), str(POOL_JOBS)]
+    proc = subprocess.run(command, env=python.env(), capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+    assert lines.get("exit") == "codes [0]", proc.stdout + proc.stderr[-2000:]
+    assert "warning" not in proc.stderr.lower(), proc.stderr  # forkserver's "unexpected pid" above all
+    return [int(pid) for pid in lines["workers"].split()], run_dir
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_multiprocessing_workers_are_followed(python, tmp_path, method):
+    workers, run_dir = run_pool(python, tmp_path, method)
+    report = fleet_report(run_dir)
+    leaks = [s for s in report["suspects"] if s["trend"] == "growing"
+             and "RESULTS" in (s.get("accumulation_point") or {}).get("path", "")]
+    assert len(leaks) == 1, [((s.get("accumulation_point") or {}).get("path"), s["types"])
+                             for s in report["suspects"]]
+    held = {share["pid"]: share["types"].get("pool_jobs.JobResult", 0) +
+            share["types"].get("__mp_main__.JobResult", 0) + share["types"].get("__main__.JobResult", 0)
+            for share in leaks[0]["per_process"]}
+    assert held == {pid: POOL_JOBS for pid in workers}, "every job's result, in its worker"
+    by_pid = {p["pid"]: p for p in report["processes"]}
+    assert set(workers) <= set(by_pid), "each worker wrote a file"
+    master = next(p for p in report["processes"] if p["role"] == "master")
+    # Forked workers (and the forkserver's) name their parent; spawned ones the master.
+    for pid in workers:
+        assert by_pid[pid]["launch_id"] == master["launch_id"]
+        assert by_pid[pid]["parent_pid"] in by_pid
+
+
+def test_spawned_workers_are_not_followed_without_follow_children(python, tmp_path):
+    workers, run_dir = run_pool(python, tmp_path, "spawn", follow_children=False)
+    assert len(os.listdir(run_dir)) == 1, os.listdir(run_dir)

@@ -22,7 +22,7 @@ import sys
 import types
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from memalot import __version__, _attach, _messages, _options, _session, api
+from memalot import __version__, _attach, _children, _messages, _options, _session, api
 
 # (flag dest, environment variable)
 ENVIRONMENT = {
@@ -40,9 +40,10 @@ ENVIRONMENT = {
     "no_fork": "MEMALOT_NO_FORK",
     "fork_timeout": "MEMALOT_FORK_TIMEOUT",
     "no_follow_fork": "MEMALOT_NO_FOLLOW_FORK",
+    "follow_children": "MEMALOT_FOLLOW_CHILDREN",
     "quiet": "MEMALOT_QUIET",
 }
-BOOLEAN_OPTIONS = ("no_argv", "no_fork", "no_follow_fork", "quiet")
+BOOLEAN_OPTIONS = ("no_argv", "no_fork", "no_follow_fork", "follow_children", "quiet")
 EXIT_USAGE = 2
 
 
@@ -78,13 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     add("--no-fork", action="store_const", const=True, help="walk the heap in-process instead of in a forked child (MEMALOT_NO_FORK=1)")
     add("--fork-timeout", metavar="SECONDS", help="kill an image child that runs longer and take later images in-process (default: 10x the previous image, at least 20; MEMALOT_FORK_TIMEOUT)")
     add("--no-follow-fork", action="store_const", const=True, help="a forked child (a server's worker) stops monitoring instead of writing a file of its own (MEMALOT_NO_FOLLOW_FORK=1)")
+    add("--follow-children", action="store_const", const=True, help="also monitor Python children started through a new interpreter of this Python (multiprocessing spawn/forkserver, subprocess, uvicorn --workers), each into its own file (MEMALOT_FOLLOW_CHILDREN=1)")
     add("--quiet", action="store_const", const=True, help="print nothing but warnings (MEMALOT_QUIET=1)")
     add("-m", dest="module", metavar="MODULE", help="run a library module as a script, like python -m")
     add("--version", action="version", version="%(prog)s " + __version__)
     return parser
 
 
-FLAGS_WITHOUT_VALUE = ("--no-argv", "--no-fork", "--no-follow-fork", "--quiet", "-h", "--help", "--version")
+FLAGS_WITHOUT_VALUE = ("--no-argv", "--no-fork", "--no-follow-fork", "--follow-children", "--quiet", "-h", "--help", "--version")
 
 
 def split_command_line(argv: Sequence[str]) -> Tuple[List[str], Optional[str], List[str]]:
@@ -188,6 +190,7 @@ class Config:
         self.signal: Optional[int] = getattr(signal, "SIGUSR2", None)
         self.options: Dict[str, Any] = {}
         self.quiet = False
+        self.follow_children = False
 
 
 def build_config(args: argparse.Namespace, environ: Dict[str, str]) -> Config:
@@ -220,6 +223,7 @@ def build_config(args: argparse.Namespace, environ: Dict[str, str]) -> Config:
     options["record_argv"] = not merged["no_argv"]
     options["use_fork"] = not merged["no_fork"]
     options["follow_fork"] = not merged["no_follow_fork"]
+    config.follow_children = bool(merged["follow_children"])
     if merged["fork_timeout"] is not None:
         options["fork_timeout"] = _number("--fork-timeout", merged["fork_timeout"])
     options["quiet"] = config.quiet = bool(merged["quiet"])
@@ -420,6 +424,9 @@ def _run_monitored(module: Optional[str], target: List[str], config: Config, lau
     else:
         program, program_argv = os.path.splitext(os.path.basename(target[0]))[0], list(target)
     sys.argv[:] = program_argv  # recorded in the dump file's header as the program will see it
+    if config.follow_children:
+        os.environ.update(_children.environment_for_children(
+            config.lifetime, config.warmup, config.interval, dict(config.options, program_name=program), os.environ))
     try:
         monitor = api.start_leak_monitoring(
             config.lifetime, config.warmup, interval=config.interval, program_name=program, **config.options

@@ -69,16 +69,17 @@ def _unused_path(directory: str, name: str) -> str:
     return candidate
 
 
-def child_path(settings: Settings, parent_path: str, parent_pid: int) -> Tuple[str, Optional[str]]:
-    """A forked child's file, beside its parent's (one launch, one folder),
-    never the parent's own: an explicit --output names the parent's file only.
-    With save_reports=False, a temporary directory of its own (the parent
-    removes its directory when it closes)."""
+def child_path(settings: Settings, directory: str, parent_pid: int) -> Tuple[str, Optional[str]]:
+    """A followed child's file, in its parent's folder (one launch, one
+    folder), never the parent's own: an explicit --output names the parent's
+    file only. With save_reports=False, a temporary directory of its own (the
+    parent removes its directory when it closes)."""
     name = child_file_name(settings, parent_pid)
     if not settings.save_reports:
         temp_dir = tempfile.mkdtemp(prefix="memalot-")
         return os.path.join(temp_dir, name), temp_dir
-    return _unused_path(os.path.dirname(parent_path), name), None
+    _make_private_directory(directory)
+    return _unused_path(directory, name), None
 
 
 def choose_path(settings: Settings, explicit: Optional[str]) -> Tuple[str, Optional[str]]:

@@ -82,6 +82,11 @@ class PeriodicMonitor(Stoppable):
     def criterion(self) -> tuple:
         return self._criterion
 
+    @property
+    def follows(self) -> Optional[Settings]:
+        """The settings a followed child's file opens with; None elsewhere."""
+        return self._follows
+
     def start(self) -> None:
         self._thread.start()
 

@@ -28,8 +28,8 @@ import threading
 import time
 from typing import Any, Dict, List, Optional
 
-from memalot import _console, _disk_budget, _ext, _messages, _paths
-from memalot._options import Settings
+from memalot import _children, _console, _disk_budget, _ext, _messages, _paths
+from memalot._options import Settings, dump_directory
 
 
 class _Parent:
@@ -70,7 +70,9 @@ _state = _State()
 # the ones it imports, and the monitors above it, which add themselves with
 # count_as_monitor_code() when they are imported, so this module imports none
 # of them.
-_monitor_modules: List[str] = [__name__] + [m.__name__ for m in (_console, _disk_budget, _messages, _paths)]
+_monitor_modules: List[str] = [__name__] + [
+    m.__name__ for m in (_children, _console, _disk_budget, _messages, _paths)
+]
 
 
 def count_as_monitor_code(module_name: str) -> None:
@@ -133,17 +135,25 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
             return _state.disabled_reason is None
         if _state.disabled_reason is not None:
             return False
-        parent = _state.parent
+        parent = _state.parent  # forked from a monitored process
+        spawned = _children.lineage() if parent is None else None  # started by one (--follow-children)
         try:
             if parent is not None and path is None:
-                chosen, temp_dir = _paths.child_path(settings, parent.path, parent.pid)
+                chosen, temp_dir = _paths.child_path(settings, os.path.dirname(parent.path), parent.pid)
+            elif spawned is not None and path is None:
+                chosen, temp_dir = _paths.child_path(settings, dump_directory(settings), spawned[0])
             else:
                 chosen, temp_dir = _paths.choose_path(settings, path)
         except OSError as exc:
             _disable("cannot create the dump directory (%s)" % exc, settings)
             return False
         run_id = secrets.randbits(64)
-        launch_id = parent.launch_id if parent is not None else run_id
+        if parent is not None:
+            parent_pid, parent_run_id, launch_id = parent.pid, parent.run_id, parent.launch_id
+        elif spawned is not None:
+            parent_pid, parent_run_id, launch_id = spawned
+        else:
+            parent_pid, parent_run_id, launch_id = 0, 0, run_id
         try:
             ext.open_monitor(
                 chosen,
@@ -158,8 +168,8 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
                 fork_timeout=settings.fork_timeout or 0.0,
                 own_code=_monitor_code(),
                 call_deltas=settings.call_deltas,
-                parent_pid=parent.pid if parent is not None else 0,
-                parent_run_id=parent.run_id if parent is not None else 0,
+                parent_pid=parent_pid,
+                parent_run_id=parent_run_id,
                 launch_id=launch_id,
             )
         except Exception as exc:  # OSError: the file; RuntimeError: the extension's own state
@@ -175,6 +185,7 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
         _state.launch_id = launch_id
         _state.pid = os.getpid()
         _state.parent = None
+        _children.note_open(chosen, _state.pid, run_id, launch_id)
         _state.ledger.start(chosen)
         _state.forked_child = False
         where = chosen if temp_dir is None else chosen + " (temporary: save_reports=False)"

@@ -196,12 +196,36 @@ def _after_fork_in_child() -> None:
     if inherited is None or follows is None or inherited.stopped():
         return
     try:
-        monitor = PeriodicMonitor(inherited.lifetime, inherited.warmup, inherited.interval, follows=follows)
-        monitor.start()
-        _periodic = monitor
+        start_followed(inherited.lifetime, inherited.warmup, inherited.interval, follows)
     except Exception:  # never raise into the program's fork
         _messages.warn_once("fork-follow", "memalot could not keep monitoring the forked child", follows)
 
 
+def start_followed(lifetime: float, warmup: float, interval: float, settings: Any) -> PeriodicMonitor:
+    """Time-based monitoring of a followed child (forked, or spawned with
+    --follow-children): its thread opens the file after FOLLOW_GRACE, so a
+    child that execs or exits at once leaves none."""
+    global _periodic
+    with _periodic_lock:
+        monitor = PeriodicMonitor(lifetime, warmup, interval, follows=settings)
+        monitor.start()
+        _periodic = monitor
+    return monitor
+
+
+def _before_fork() -> None:
+    """A followed child still in its grace (no file yet) that forks (a
+    forkserver handing out workers) opens its file now, so its own children
+    can follow it and name it as their parent."""
+    monitor = _periodic
+    follows = monitor.follows if monitor is not None else None
+    if follows is None or monitor.stopped() or _session.is_open():
+        return
+    try:
+        _session.ensure_open(follows)
+    except Exception:
+        pass
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
