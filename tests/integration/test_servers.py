@@ -1,5 +1,8 @@
 """Prefork servers under memalot-dump: every worker is followed into a file
 of its own, and the fleet report finds a leak that lives only in workers.
+gunicorn's workers are forked (followed by default); uvicorn --workers and
+multiprocessing's spawn and forkserver workers are new interpreters
+(followed with --follow-children).
 
 samples/servers/audit_service.py runs on gunicorn (from PyPI, in a venv of
 each Python; skipped with pip's message when PyPI cannot be reached), with
@@ -25,6 +28,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -45,6 +49,9 @@ INTERVAL = 0.5
 # (0.2 s) after its fork, its warm-up ends WARMUP later.
 AFTER_HEALTH = WARMUP + 2.0
 AFTER_ORDERS = LIFETIME + 1.5
+# A spawned uvicorn worker imports FastAPI after its first image: its
+# warm-up must cover that start-up, as a user's would.
+UVICORN_WARMUP = 5.0
 BOOT_TIMEOUT = 90
 CLIENT_TIMEOUT = 10
 EXIT_TIMEOUT = 90
@@ -52,20 +59,33 @@ EXIT_TIMEOUT = 90
 SANITIZER_REASON = "gunicorn's workers under ASan take images too slowly for a bounded run"
 
 
-class Server:
-    """memalot-dump -m gunicorn ..., its port read from gunicorn's log."""
+def gunicorn_command(worker_args):
+    return ["-m", "gunicorn", "--chdir", SAMPLE_DIR, "-b", "127.0.0.1:0", "--log-level", "info",
+            "--graceful-timeout", "30"] + worker_args + ["audit_service:app"]
 
-    def __init__(self, venv_python, python, run_dir, worker_args, follow=True):
+
+def free_port():
+    """uvicorn --workers logs the port it was given, not the one bound: pick one."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def uvicorn_command(port, workers):
+    return ["-m", "uvicorn", "--app-dir", SAMPLE_DIR, "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--log-level", "info", "fastapi_audit:app"]
+
+
+class Server:
+    """memalot-dump -m SERVER ..., its port read from the server's log."""
+
+    def __init__(self, venv_python, python, run_dir, server_args, flags=(), warmup=WARMUP):
         venv = os.path.dirname(os.path.dirname(venv_python))
         env = python.env(VIRTUAL_ENV=venv,
                          PATH=os.path.join(venv, "bin") + os.pathsep + os.environ["PATH"])
-        command = [tool("memalot-dump"), "--lifetime", str(LIFETIME), "--warmup", str(WARMUP),
+        command = [tool("memalot-dump"), "--lifetime", str(LIFETIME), "--warmup", str(warmup),
                    "--interval", str(INTERVAL), "--compression-level", "1", "--dir", run_dir]
-        if not follow:
-            command.append("--no-follow-fork")
-        command += ["-m", "gunicorn", "--chdir", SAMPLE_DIR, "-b", "127.0.0.1:0",
-                    "--log-level", "info", "--graceful-timeout", "30"] + worker_args + [
-                    "audit_service:app"]
+        command += list(flags) + server_args
         self.proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         self.lines = []
@@ -77,7 +97,7 @@ class Server:
     def _read(self):
         for line in self.proc.stdout:
             self.lines.append(line)
-            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
+            found = re.search(r"(?:Listening at: |running on )http://127\.0\.0\.1:(\d+)", line)
             if found:
                 self.port = int(found.group(1))
                 self.listening.set()
@@ -145,14 +165,15 @@ def fleet_report(run_dir):
     return json.loads(proc.stdout)
 
 
-def serve_and_leak(python, tmp_path, worker_args, clients, follow=True):
+def serve_and_leak(python, tmp_path, server_args, clients, flags=(), packages=PACKAGES,
+                   warmup=WARMUP):
     skip_if_sanitized(SANITIZER_REASON)
-    venv_python = venv_with(python, PACKAGES)
+    venv_python = venv_with(python, packages)
     run_dir = str(tmp_path / "run")
-    server = Server(venv_python, python, run_dir, worker_args, follow)
+    server = Server(venv_python, python, run_dir, server_args, flags, warmup)
     try:
         wait_for_health(server)
-        time.sleep(AFTER_HEALTH)
+        time.sleep(AFTER_HEALTH - WARMUP + warmup)
         served = place_orders(server.port, ORDERS, clients)
         time.sleep(AFTER_ORDERS)
     finally:
@@ -160,7 +181,15 @@ def serve_and_leak(python, tmp_path, worker_args, clients, follow=True):
     return served, run_dir, server
 
 
-def check_fleet(report, served, workers):
+def where(suspect):
+    """The accumulation point's path, or the head's shape without one (a
+    leak whose list the worker made after its warm-up: a spawned worker
+    imports the app then)."""
+    return (suspect.get("accumulation_point") or {}).get("path") or suspect.get("shape") or ""
+
+
+def check_fleet(report, served, workers, leaked_type="audit_service.AuditRecord",
+                churn_type="audit_service.Pricing"):
     processes = report["processes"]
     roles = collections.Counter(p["role"] for p in processes)
     assert roles["master"] == 1, processes
@@ -171,15 +200,15 @@ def check_fleet(report, served, workers):
     assert all(p["parent_pid"] == master["pid"] for p in processes if p["role"] == "worker")
     assert len({p["launch_id"] for p in processes}) == 1, "one launch"
     growing = [s for s in report["suspects"] if s["trend"] == "growing"]
-    leaks = [s for s in growing if "AUDIT" in (s.get("accumulation_point") or {}).get("path", "")]
+    leaks = [s for s in growing if "AUDIT" in where(s)]
     assert len(leaks) == 1, "one suspect for the AUDIT leak across the workers: %s" % [
         ((s.get("accumulation_point") or {}).get("path"), s.get("shape"), s["types"]) for s in growing]
     leak = leaks[0]
-    assert leak["types"].get("audit_service.AuditRecord") == sum(served.values()) == ORDERS, leak["types"]
-    held = {share["pid"]: share["types"].get("audit_service.AuditRecord", 0) for share in leak["per_process"]}
+    assert leak["types"].get(leaked_type) == sum(served.values()) == ORDERS, leak["types"]
+    held = {share["pid"]: share["types"].get(leaked_type, 0) for share in leak["per_process"]}
     assert held == dict(served), "per worker, the records its replies counted"
     for suspect in report["suspects"]:
-        assert "audit_service.Pricing" not in suspect["types"], "per-request churn is no suspect"
+        assert churn_type not in suspect["types"], "per-request churn is no suspect"
     # The master serves nothing; what its shutdown replaces (gunicorn's
     # LISTENERS list, a thread's context) may outlive a 1 s lifetime while
     # it waits for its workers, but none of the leak is there.
@@ -189,10 +218,10 @@ def check_fleet(report, served, workers):
 @pytest.mark.parametrize("kind", ["sync", "gthread"])
 def test_gunicorn_workers_are_followed_and_the_fleet_finds_their_leak(python, tmp_path, kind):
     if kind == "sync":
-        served, run_dir, _ = serve_and_leak(python, tmp_path, ["-w", "2"], clients=1)
+        served, run_dir, _ = serve_and_leak(python, tmp_path, gunicorn_command(["-w", "2"]), clients=1)
     else:
-        served, run_dir, _ = serve_and_leak(python, tmp_path, ["-w", "2", "-k", "gthread", "--threads", "4"],
-                                            clients=4)
+        served, run_dir, _ = serve_and_leak(
+            python, tmp_path, gunicorn_command(["-w", "2", "-k", "gthread", "--threads", "4"]), clients=4)
     check_fleet(fleet_report(run_dir), served, workers=2)
     names = sorted(os.listdir(run_dir))
     assert len(names) == 3, names
@@ -200,8 +229,23 @@ def test_gunicorn_workers_are_followed_and_the_fleet_finds_their_leak(python, tm
         "workers' files are named PROGRAM-PID-PARENTPID-STAMP: %s" % names
 
 
+def test_uvicorn_spawned_workers_are_followed_with_follow_children(python, tmp_path):
+    served, run_dir, _ = serve_and_leak(python, tmp_path, uvicorn_command(free_port(), 2), clients=2,
+                                        flags=["--follow-children"],
+                                        packages=["fastapi", "uvicorn", "pydantic"],
+                                        warmup=UVICORN_WARMUP)
+    report = fleet_report(run_dir)
+    # uvicorn's master serves nothing; its two spawned workers (and
+    # multiprocessing's resource tracker, if one starts) write files too.
+    workers = sum(1 for p in report["processes"] if p["role"] == "worker")
+    assert workers >= 2, report["processes"]
+    check_fleet(report, served, workers, leaked_type="fastapi_audit.AuditRecord",
+                churn_type="fastapi_audit.Pricing")
+
+
 def test_without_follow_fork_only_the_master_writes(python, tmp_path):
-    served, run_dir, _ = serve_and_leak(python, tmp_path, ["-w", "2"], clients=1, follow=False)
+    served, run_dir, _ = serve_and_leak(python, tmp_path, gunicorn_command(["-w", "2"]), clients=1,
+                                        flags=["--no-follow-fork"])
     assert sum(served.values()) == ORDERS
     names = os.listdir(run_dir)
     assert len(names) == 1, names
