@@ -42,6 +42,7 @@ from venvs import venv_with
 SAMPLE_DIR = os.path.join(REPO, "samples", "servers")
 PACKAGES = ["flask", "gunicorn"]
 ORDERS = 240
+MAX_REQUESTS = 60  # --max-requests: each worker recycled after about this many orders
 LIFETIME = 1.0
 WARMUP = 1.0
 INTERVAL = 0.5
@@ -139,9 +140,9 @@ def wait_for_health(server):
     pytest.fail("no worker answered /health within %d s:\n%s" % (BOOT_TIMEOUT, server.log()))
 
 
-def place_orders(port, count, clients):
-    """Sends `count` orders from `clients` concurrent clients; returns
-    {pid: orders that pid served}."""
+def place_orders(port, count, clients, pause=0.0):
+    """Sends `count` orders from `clients` concurrent clients, each pausing
+    `pause` seconds after each order; returns {pid: orders that pid served}."""
     url = "http://127.0.0.1:%d/order" % port
     served = collections.Counter()
     lock = threading.Lock()
@@ -151,6 +152,7 @@ def place_orders(port, count, clients):
             reply = get_json(url, {"id": n, "items": [["tea", 1 + n % 3]]})
             with lock:
                 served[reply["pid"]] += 1
+            time.sleep(pause)
 
     with concurrent.futures.ThreadPoolExecutor(clients) as pool:
         for done in [pool.submit(client, k) for k in range(clients)]:
@@ -166,7 +168,7 @@ def fleet_report(run_dir):
 
 
 def serve_and_leak(python, tmp_path, server_args, clients, flags=(), packages=PACKAGES,
-                   warmup=WARMUP):
+                   warmup=WARMUP, pause=0.0):
     skip_if_sanitized(SANITIZER_REASON)
     venv_python = venv_with(python, packages)
     run_dir = str(tmp_path / "run")
@@ -174,7 +176,7 @@ def serve_and_leak(python, tmp_path, server_args, clients, flags=(), packages=PA
     try:
         wait_for_health(server)
         time.sleep(AFTER_HEALTH - WARMUP + warmup)
-        served = place_orders(server.port, ORDERS, clients)
+        served = place_orders(server.port, ORDERS, clients, pause)
         time.sleep(AFTER_ORDERS)
     finally:
         server.stop()
@@ -227,6 +229,32 @@ def test_gunicorn_workers_are_followed_and_the_fleet_finds_their_leak(python, tm
     assert len(names) == 3, names
     assert sum(1 for name in names if re.match(r"gunicorn-\d+-\d+-\d{8}-\d{6}\.mlt$", name)) == 2, \
         "workers' files are named PROGRAM-PID-PARENTPID-STAMP: %s" % names
+
+
+def test_gunicorn_preload_and_recycled_workers(python, tmp_path):
+    """--preload imports the app in the master before forking (the leak's
+    list is the master's, copied into each worker); --max-requests recycles
+    each worker after MAX_REQUESTS orders (gunicorn adds up to the jitter),
+    so workers exit mid-run and new ones are forked. Every worker that
+    served writes a file; the leak is one suspect across them, in no more
+    than the orders each served (a worker forked late counts what it got
+    before its warm-up ended as start-up, one recycled early what was
+    younger than the lifetime at its exit)."""
+    args = ["-w", "2", "--preload", "--max-requests", str(MAX_REQUESTS), "--max-requests-jitter", "5"]
+    # Paced (about 20 orders a second), so a worker lives some 6 s: past its
+    # warm-up and the lifetime before gunicorn recycles it.
+    served, run_dir, _ = serve_and_leak(python, tmp_path, gunicorn_command(args), clients=1,
+                                        pause=0.05)
+    report = fleet_report(run_dir)
+    workers = {p["pid"]: p for p in report["processes"] if p["role"] == "worker"}
+    assert len(served) >= ORDERS // (MAX_REQUESTS + 5), "workers were recycled: %s" % dict(served)
+    assert set(served) <= set(workers), "every worker that served wrote a file"
+    leaks = [s for s in report["suspects"] if s["trend"] == "growing" and "AUDIT" in where(s)]
+    assert len(leaks) == 1, [(where(s), s["types"]) for s in report["suspects"]]
+    held = {share["pid"]: share["types"].get("audit_service.AuditRecord", 0)
+            for share in leaks[0]["per_process"]}
+    assert len(held) >= 2, held
+    assert all(0 < count <= served[pid] for pid, count in held.items()), (held, dict(served))
 
 
 def test_uvicorn_spawned_workers_are_followed_with_follow_children(python, tmp_path):
