@@ -98,7 +98,8 @@ class Server:
     def _read(self):
         for line in self.proc.stdout:
             self.lines.append(line)
-            found = re.search(r"(?:Listening at: |running on )http://127\.0\.0\.1:(\d+)", line)
+            found = re.search(r"(?:Listening at: |running on |bound to TCP address )(?:http://)?"
+                              r"127\.0\.0\.1:(\d+)", line)
             if found:
                 self.port = int(found.group(1))
                 self.listening.set()
@@ -229,6 +230,22 @@ def test_gunicorn_workers_are_followed_and_the_fleet_finds_their_leak(python, tm
     assert len(names) == 3, names
     assert sum(1 for name in names if re.match(r"gunicorn-\d+-\d+-\d{8}-\d{6}\.mlt$", name)) == 2, \
         "workers' files are named PROGRAM-PID-PARENTPID-STAMP: %s" % names
+
+
+def uwsgi_command(port, workers):
+    """uWSGI (pyuwsgi's wheel) runs Python threads only with --enable-threads,
+    and calls CPython's after-fork hook in its workers, which following
+    needs, only with --py-call-osafterfork (docs/user-guide.md)."""
+    return [os.path.join(SAMPLE_DIR, "run_uwsgi.py"), "--http-socket", "127.0.0.1:%d" % port,
+            "--master", "--processes", str(workers), "--chdir", SAMPLE_DIR,
+            "--module", "audit_service:app", "--enable-threads", "--py-call-osafterfork",
+            "--die-on-term"]
+
+
+def test_uwsgi_workers_are_followed(python, tmp_path):
+    served, run_dir, _ = serve_and_leak(python, tmp_path, uwsgi_command(free_port(), 2), clients=2,
+                                        packages=["flask", "pyuwsgi"])
+    check_fleet(fleet_report(run_dir), served, workers=2)
 
 
 def test_gunicorn_preload_and_recycled_workers(python, tmp_path):
