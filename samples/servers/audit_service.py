@@ -9,25 +9,13 @@ and the reply. GET /health leaks nothing: the client polls it until a
 worker answers.
 """
 import os
-import time
 
 from flask import Flask, jsonify, request
 
+from orders import AuditRecord, Pricing
+
 app = Flask(__name__)
 AUDIT = []  # the leak: one AuditRecord per order, per worker
-
-
-class AuditRecord:
-    def __init__(self, order_id, total):
-        self.order_id = order_id
-        self.total = total
-        self.at = time.time()
-
-
-class Pricing:
-    def __init__(self, items):
-        self.lines = [(name, 1.5 * quantity) for name, quantity in items]
-        self.total = sum(price for _, price in self.lines)
 
 
 @app.post("/order")

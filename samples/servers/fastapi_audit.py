@@ -8,10 +8,11 @@ pid. Short-lived per request: the validated Order, its Pricing and the
 reply. GET /health leaks nothing.
 """
 import os
-import time
 
 from fastapi import FastAPI
 from pydantic import BaseModel
+
+from orders import AuditRecord, Pricing
 
 app = FastAPI()
 AUDIT = []  # the leak: one AuditRecord per order, per worker
@@ -20,19 +21,6 @@ AUDIT = []  # the leak: one AuditRecord per order, per worker
 class Order(BaseModel):
     id: int
     items: list
-
-
-class AuditRecord:
-    def __init__(self, order_id, total):
-        self.order_id = order_id
-        self.total = total
-        self.at = time.time()
-
-
-class Pricing:
-    def __init__(self, items):
-        self.lines = [(name, 1.5 * quantity) for name, quantity in items]
-        self.total = sum(price for _, price in self.lines)
 
 
 @app.post("/order")

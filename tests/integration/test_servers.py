@@ -191,8 +191,7 @@ def where(suspect):
     return (suspect.get("accumulation_point") or {}).get("path") or suspect.get("shape") or ""
 
 
-def check_fleet(report, served, workers, leaked_type="audit_service.AuditRecord",
-                churn_type="audit_service.Pricing"):
+def check_fleet(report, served, workers):
     processes = report["processes"]
     roles = collections.Counter(p["role"] for p in processes)
     assert roles["master"] == 1, processes
@@ -207,11 +206,11 @@ def check_fleet(report, served, workers, leaked_type="audit_service.AuditRecord"
     assert len(leaks) == 1, "one suspect for the AUDIT leak across the workers: %s" % [
         ((s.get("accumulation_point") or {}).get("path"), s.get("shape"), s["types"]) for s in growing]
     leak = leaks[0]
-    assert leak["types"].get(leaked_type) == sum(served.values()) == ORDERS, leak["types"]
-    held = {share["pid"]: share["types"].get(leaked_type, 0) for share in leak["per_process"]}
+    assert leak["types"].get("orders.AuditRecord") == sum(served.values()) == ORDERS, leak["types"]
+    held = {share["pid"]: share["types"].get("orders.AuditRecord", 0) for share in leak["per_process"]}
     assert held == dict(served), "per worker, the records its replies counted"
     for suspect in report["suspects"]:
-        assert churn_type not in suspect["types"], "per-request churn is no suspect"
+        assert "orders.Pricing" not in suspect["types"], "per-request churn is no suspect"
     # The master serves nothing; what its shutdown replaces (gunicorn's
     # LISTENERS list, a thread's context) may outlive a 1 s lifetime while
     # it waits for its workers, but none of the leak is there.
@@ -268,7 +267,7 @@ def test_gunicorn_preload_and_recycled_workers(python, tmp_path):
     assert set(served) <= set(workers), "every worker that served wrote a file"
     leaks = [s for s in report["suspects"] if s["trend"] == "growing" and "AUDIT" in where(s)]
     assert len(leaks) == 1, [(where(s), s["types"]) for s in report["suspects"]]
-    held = {share["pid"]: share["types"].get("audit_service.AuditRecord", 0)
+    held = {share["pid"]: share["types"].get("orders.AuditRecord", 0)
             for share in leaks[0]["per_process"]}
     assert len(held) >= 2, held
     assert all(0 < count <= served[pid] for pid, count in held.items()), (held, dict(served))
@@ -284,8 +283,7 @@ def test_uvicorn_spawned_workers_are_followed_with_follow_children(python, tmp_p
     # multiprocessing's resource tracker, if one starts) write files too.
     workers = sum(1 for p in report["processes"] if p["role"] == "worker")
     assert workers >= 2, report["processes"]
-    check_fleet(report, served, workers, leaked_type="fastapi_audit.AuditRecord",
-                churn_type="fastapi_audit.Pricing")
+    check_fleet(report, served, workers)
 
 
 def test_without_follow_fork_only_the_master_writes(python, tmp_path):
@@ -295,7 +293,7 @@ def test_without_follow_fork_only_the_master_writes(python, tmp_path):
     names = os.listdir(run_dir)
     assert len(names) == 1, names
     report = fleet_report(run_dir)
-    assert not [s for s in report["suspects"] if "audit_service.AuditRecord" in s["types"]]
+    assert not [s for s in report["suspects"] if "orders.AuditRecord" in s["types"]]
 
 
 # ------------------------------------------------------------ multiprocessing

@@ -362,6 +362,19 @@ START_TEST(a_cache_that_wobbles_below_its_earlier_high_is_stable)
 }
 END_TEST
 
+/* The dump at path (lifetime 15, warm-up 10) has one suspect, growing by
+ * `growth` objects over the trend span; frees path. */
+static void expect_one_growing(char *path, uint64_t growth)
+{
+    mla_report_set *set;
+    const mla_report *r = analyze(path, 15.0, 10.0, &set);
+    ck_assert_uint_eq(r->suspect_count, 1);
+    ck_assert_int_eq(r->suspects[0].trend, MLA_TREND_GROWING);
+    ck_assert_uint_eq(r->suspects[0].growth_objects, growth);
+    mla_report_set_free(set);
+    free(path);
+}
+
 START_TEST(a_cache_at_its_size_for_less_than_half_the_run_is_growing)
 {
     /* Entries living four images, over 9 images: young entries fill the
@@ -372,13 +385,7 @@ START_TEST(a_cache_at_its_size_for_less_than_half_the_run_is_growing)
      * stable. Over 17 images (the first test) a cache reads stable. */
     char *path = at_tmp_path("lru-short.mlt");
     write_bounded(path, 9, 10, 4, 0);
-    mla_report_set *set;
-    const mla_report *r = analyze(path, 15.0, 10.0, &set);
-    ck_assert_uint_eq(r->suspect_count, 1);
-    ck_assert_int_eq(r->suspects[0].trend, MLA_TREND_GROWING);
-    ck_assert_uint_eq(r->suspects[0].growth_objects, 10);
-    mla_report_set_free(set);
-    free(path);
+    expect_one_growing(path, 10);
 }
 END_TEST
 
@@ -389,13 +396,7 @@ START_TEST(a_leak_that_stopped_for_its_last_stretch_is_still_growing)
      * watched back (image 5) held 50: growing, by 10. */
     char *path = at_tmp_path("stopped.mlt");
     write_leak_until(path, 10, 10, 0, 6);
-    mla_report_set *set;
-    const mla_report *r = analyze(path, 15.0, 10.0, &set);
-    ck_assert_uint_eq(r->suspect_count, 1);
-    ck_assert_int_eq(r->suspects[0].trend, MLA_TREND_GROWING);
-    ck_assert_uint_eq(r->suspects[0].growth_objects, 10);
-    mla_report_set_free(set);
-    free(path);
+    expect_one_growing(path, 10);
 }
 END_TEST
 
