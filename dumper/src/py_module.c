@@ -36,17 +36,17 @@ static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
     static char *kwlist[] = {
-        "path",        "compression_level", "value_cap", "argv",     "argv_withheld",
-        "run_id",      "start_time",        "append",    "use_fork", "own_code",
-        "call_deltas", "fork_timeout",      "parent_pid", "parent_run_id", "launch_id", NULL};
+        "path",        "compression_level", "value_cap",  "argv",          "argv_withheld",
+        "run_id",      "start_time",        "append",     "use_fork",      "own_code",
+        "call_deltas", "fork_timeout",      "parent_pid", "parent_run_id", "launch_id",
+        NULL};
     PyObject *path_bytes = NULL;
     mld_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, 0.0, NULL, 1, 0, 0, 0};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$inOpKdppOpdKKK", kwlist,
-                                     PyUnicode_FSConverter, &path_bytes, &a.compression_level,
-                                     &a.value_cap, &a.argv, &a.argv_withheld, &a.run_id,
-                                     &a.start_time, &a.append, &a.use_fork, &a.own_code,
-                                     &a.call_deltas, &a.fork_timeout, &a.parent_pid,
-                                     &a.parent_run_id, &a.launch_id)) {
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kwargs, "O&|$inOpKdppOpdKKK", kwlist, PyUnicode_FSConverter, &path_bytes,
+            &a.compression_level, &a.value_cap, &a.argv, &a.argv_withheld, &a.run_id, &a.start_time,
+            &a.append, &a.use_fork, &a.own_code, &a.call_deltas, &a.fork_timeout, &a.parent_pid,
+            &a.parent_run_id, &a.launch_id)) {
         return NULL;
     }
     if (!(a.fork_timeout >= 0.0) || a.fork_timeout > 1e6) {
