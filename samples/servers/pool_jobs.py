@@ -2,9 +2,11 @@
 every job's JobResult to the module-global list RESULTS and never trims it
 (a per-process memo nobody reads). Short-lived per job: its scratch strings.
 
-    python pool_jobs.py METHOD WORKERS JOBS
+    python pool_jobs.py METHOD WORKERS JOBS [process|pool]
 
-METHOD is a multiprocessing start method (fork, spawn, forkserver). Each
+METHOD is a multiprocessing start method (fork, spawn, forkserver); the
+workers are Process objects, or with `pool` the processes of a
+multiprocessing.Pool, each given one job list. Each
 worker first waits SETTLE seconds (past its own warm-up under memalot-dump),
 does its JOBS jobs spread over WORK seconds (a leak that grows, not one
 batch: a batch that then holds still for most of the run is what a bounded
@@ -29,7 +31,8 @@ class JobResult:
 
 
 def work(jobs, pids):
-    pids.put(os.getpid())
+    if pids is not None:
+        pids.put(os.getpid())
     time.sleep(SETTLE)
     for job in range(jobs):
         scratch = [str(job * k) for k in range(20)]
@@ -39,9 +42,20 @@ def work(jobs, pids):
     time.sleep(HOLD)
 
 
-def main():
-    method, workers, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    context = multiprocessing.get_context(method)
+def work_in_pool(jobs):
+    """One Pool task: a whole job list, so each of the pool's processes runs
+    exactly one (the Barrier holds each until all have started theirs)."""
+    _BARRIER.wait(120)
+    work(jobs, None)
+    return os.getpid()
+
+
+def _pool_init(barrier):
+    global _BARRIER
+    _BARRIER = barrier
+
+
+def run_processes(context, workers, jobs):
     pids = context.Queue()
     processes = [context.Process(target=work, args=(jobs, pids)) for _ in range(workers)]
     for process in processes:
@@ -49,8 +63,27 @@ def main():
     seen = sorted(pids.get(timeout=120) for _ in processes)
     for process in processes:
         process.join(120)
+    return seen, sorted({process.exitcode for process in processes})
+
+
+def run_pool(context, workers, jobs):
+    barrier = context.Manager().Barrier(workers)
+    with context.Pool(workers, initializer=_pool_init, initargs=(barrier,)) as pool:
+        seen = sorted(pool.map(work_in_pool, [jobs] * workers, chunksize=1))
+        pool.close()
+        pool.join()
+    return seen, [0]
+
+
+def main():
+    method, workers, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    kind = sys.argv[4] if len(sys.argv) > 4 else "process"
+    context = multiprocessing.get_context(method)
+    run = run_pool if kind == "pool" else run_processes
+    seen, codes = run(context, workers, jobs)
+    assert len(set(seen)) == workers, "each worker ran one job list: %s" % seen
     print("workers", " ".join(str(pid) for pid in seen))
-    print("exit codes", sorted({process.exitcode for process in processes}))
+    print("exit codes", codes)
 
 
 if __name__ == "__main__":

@@ -217,17 +217,18 @@ def check_fleet(report, served, workers):
     assert master["pid"] not in held
 
 
-@pytest.mark.parametrize("kind", ["sync", "gthread"])
-def test_gunicorn_workers_are_followed_and_the_fleet_finds_their_leak(python, tmp_path, kind):
+@pytest.mark.parametrize("kind,workers", [("sync", 2), ("sync", 4), ("gthread", 2)])
+def test_gunicorn_workers_are_followed_and_the_fleet_finds_their_leak(python, tmp_path, kind, workers):
     if kind == "sync":
-        served, run_dir, _ = serve_and_leak(python, tmp_path, gunicorn_command(["-w", "2"]), clients=1)
+        served, run_dir, _ = serve_and_leak(python, tmp_path, gunicorn_command(["-w", str(workers)]),
+                                            clients=workers // 2)
     else:
         served, run_dir, _ = serve_and_leak(
             python, tmp_path, gunicorn_command(["-w", "2", "-k", "gthread", "--threads", "4"]), clients=4)
-    check_fleet(fleet_report(run_dir), served, workers=2)
+    check_fleet(fleet_report(run_dir), served, workers=workers)
     names = sorted(os.listdir(run_dir))
-    assert len(names) == 3, names
-    assert sum(1 for name in names if re.match(r"gunicorn-\d+-\d+-\d{8}-\d{6}\.mlt$", name)) == 2, \
+    assert len(names) == workers + 1, names
+    assert sum(1 for name in names if re.match(r"gunicorn-\d+-\d+-\d{8}-\d{6}\.mlt$", name)) == workers, \
         "workers' files are named PROGRAM-PID-PARENTPID-STAMP: %s" % names
 
 
@@ -286,6 +287,19 @@ def test_uvicorn_spawned_workers_are_followed_with_follow_children(python, tmp_p
     check_fleet(report, served, workers)
 
 
+def test_gunicorn_uvicorn_workers_serving_fastapi(python, tmp_path):
+    """gunicorn forks uvicorn's worker class (-k uvicorn.workers.UvicornWorker),
+    each serving the FastAPI app on its own event loop: followed as forks,
+    no flag needed."""
+    args = ["-w", "2", "-k", "uvicorn.workers.UvicornWorker"]
+    command = gunicorn_command(args)
+    command[-1] = "fastapi_audit:app"
+    served, run_dir, _ = serve_and_leak(python, tmp_path, command, clients=2,
+                                        packages=["fastapi", "uvicorn", "gunicorn", "pydantic"],
+                                        warmup=UVICORN_WARMUP)
+    check_fleet(fleet_report(run_dir), served, workers=2)
+
+
 def test_without_follow_fork_only_the_master_writes(python, tmp_path):
     served, run_dir, _ = serve_and_leak(python, tmp_path, gunicorn_command(["-w", "2"]), clients=1,
                                         flags=["--no-follow-fork"])
@@ -302,14 +316,14 @@ POOL_WORKERS = 2
 POOL_JOBS = 150
 
 
-def run_pool(python, tmp_path, method, follow_children=True):
+def run_pool(python, tmp_path, method, follow_children=True, kind="process"):
     skip_if_sanitized(SANITIZER_REASON)
     run_dir = str(tmp_path / "run")
     command = [tool("memalot-dump"), "--lifetime", str(LIFETIME), "--warmup", str(WARMUP),
                "--interval", str(INTERVAL), "--compression-level", "1", "--quiet", "--dir", run_dir]
     if follow_children:
         command.append("--follow-children")
-    command += [os.path.join(SAMPLE_DIR, "pool_jobs.py"), method, str(POOL_WORKERS), str(POOL_JOBS)]
+    command += [os.path.join(SAMPLE_DIR, "pool_jobs.py"), method, str(POOL_WORKERS), str(POOL_JOBS), kind]
     proc = subprocess.run(command, env=python.env(), capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
@@ -318,9 +332,10 @@ def run_pool(python, tmp_path, method, follow_children=True):
     return [int(pid) for pid in lines["workers"].split()], run_dir
 
 
+@pytest.mark.parametrize("kind", ["process", "pool"])
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
-def test_multiprocessing_workers_are_followed(python, tmp_path, method):
-    workers, run_dir = run_pool(python, tmp_path, method)
+def test_multiprocessing_workers_are_followed(python, tmp_path, method, kind):
+    workers, run_dir = run_pool(python, tmp_path, method, kind=kind)
     report = fleet_report(run_dir)
     leaks = [s for s in report["suspects"] if s["trend"] == "growing"
              and "RESULTS" in (s.get("accumulation_point") or {}).get("path", "")]
