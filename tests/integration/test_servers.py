@@ -27,6 +27,7 @@ import concurrent.futures
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -80,15 +81,17 @@ def uvicorn_command(port, workers):
 class Server:
     """memalot-dump -m SERVER ..., its port read from the server's log."""
 
-    def __init__(self, venv_python, python, run_dir, server_args, flags=(), warmup=WARMUP):
+    def __init__(self, venv_python, python, run_dir, server_args, flags=(), warmup=WARMUP,
+                 env_extra=None, cwd=None):
         venv = os.path.dirname(os.path.dirname(venv_python))
         env = python.env(VIRTUAL_ENV=venv,
-                         PATH=os.path.join(venv, "bin") + os.pathsep + os.environ["PATH"])
+                         PATH=os.path.join(venv, "bin") + os.pathsep + os.environ["PATH"],
+                         **(env_extra or {}))
         command = [tool("memalot-dump"), "--lifetime", str(LIFETIME), "--warmup", str(warmup),
                    "--interval", str(INTERVAL), "--compression-level", "1", "--dir", run_dir]
         command += list(flags) + server_args
         self.proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True, cwd=cwd)
         self.lines = []
         self.port = None
         self.listening = threading.Event()
@@ -103,6 +106,9 @@ class Server:
             if found:
                 self.port = int(found.group(1))
                 self.listening.set()
+            elif re.search(r"celery@\S+ ready\.", line):
+                self.port = 0  # a Celery worker listens to its broker, not a port
+                self.listening.set()
         self.listening.set()
 
     def log(self):
@@ -116,7 +122,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=30)
-            pytest.fail("gunicorn did not stop within %d s of SIGTERM:\n%s" % (EXIT_TIMEOUT, self.log()))
+            pytest.fail("the server did not stop within %d s of SIGTERM:\n%s" % (EXIT_TIMEOUT, self.log()))
         self.reader.join(30)
 
 
@@ -357,3 +363,58 @@ def test_multiprocessing_workers_are_followed(python, tmp_path, method, kind):
 def test_spawned_workers_are_not_followed_without_follow_children(python, tmp_path):
     workers, run_dir = run_pool(python, tmp_path, "spawn", follow_children=False)
     assert len(os.listdir(run_dir)) == 1, os.listdir(run_dir)
+
+
+# --------------------------------------------------------------------- Celery
+
+
+def free_redis(tmp_path):
+    """Debian's redis-server on a free loopback port, no persistence."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server; "
+                    ".ci/install-deps --tests installs it)")
+    port = free_port()
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                probe.sendall(b"PING\r\n")
+                if probe.recv(16).startswith(b"+PONG"):
+                    return proc, "redis://127.0.0.1:%d/0" % port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail("redis-server did not answer on port %d" % port)
+
+
+def test_celery_prefork_pool_workers_are_followed(python, tmp_path):
+    skip_if_sanitized(SANITIZER_REASON)
+    venv_python = venv_with(python, ["celery", "redis", "packaging"])
+    redis, url = free_redis(tmp_path)
+    run_dir = str(tmp_path / "run")
+    try:
+        server = Server(venv_python, python, run_dir,
+                        ["-m", "celery", "-A", "celery_jobs", "worker", "--pool", "prefork",
+                         "--concurrency", "2", "--loglevel", "INFO", "--without-heartbeat",
+                         "--without-mingle", "--without-gossip"],
+                        env_extra={"MEMALOT_SAMPLE_REDIS": url}, cwd=SAMPLE_DIR)
+        try:
+            if not server.listening.wait(BOOT_TIMEOUT) or server.port is None:
+                pytest.fail("the Celery worker never said it was ready:\n%s" % server.log())
+            time.sleep(AFTER_HEALTH)
+            client = subprocess.run([venv_python, "celery_jobs.py", "client", str(ORDERS)],
+                                    cwd=SAMPLE_DIR, env=python.env(MEMALOT_SAMPLE_REDIS=url),
+                                    capture_output=True, text=True, timeout=300)
+            assert client.returncode == 0, client.stderr[-2000:]
+            served = collections.Counter({int(pid): n for pid, n in json.loads(client.stdout).items()})
+            time.sleep(AFTER_ORDERS)
+        finally:
+            server.stop()
+    finally:
+        redis.kill()
+        redis.wait(30)
+    check_fleet(fleet_report(run_dir), served, workers=2)
