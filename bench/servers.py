@@ -108,14 +108,20 @@ def one_run(args, exe, monitored, run_dir):
     return seconds
 
 
-def images_in(build, run_dir):
-    counts = []
+def files_in(build, run_dir):
+    """Per file of the run: (name, images, bytes, first image's pause ms, median pause ms)."""
+    rows = []
     for name in sorted(os.listdir(run_dir)):
-        out = subprocess.run([os.path.join(build, "bin", "memalot-analyze"), "info", "--json",
-                              os.path.join(run_dir, name)], capture_output=True, text=True)
-        if out.returncode == 0:
-            counts.append(len(json.loads(out.stdout)["images"]))
-    return counts
+        path = os.path.join(run_dir, name)
+        out = subprocess.run([os.path.join(build, "bin", "memalot-analyze"), "info", "--json", path],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            continue
+        images = json.loads(out.stdout)["images"]
+        pauses = [image.get("pause_ns", 0) / 1e6 for image in images]
+        rows.append((name, len(images), os.path.getsize(path), pauses[0] if pauses else 0.0,
+                     sorted(pauses)[len(pauses) // 2] if pauses else 0.0))
+    return rows
 
 
 def main():
@@ -131,13 +137,13 @@ def main():
     args = parser.parse_args()
     exe = venv_python(args.build, args.python)
     best = {False: None, True: None}
-    images = []
+    files = []
     for _ in range(args.repeat):
         for monitored in (False, True):
             with tempfile.TemporaryDirectory(prefix="memalot-bench-servers-") as run_dir:
                 seconds = one_run(args, exe, monitored, run_dir)
                 if monitored:
-                    images = images_in(args.build, run_dir)
+                    files = files_in(args.build, run_dir)
             if best[monitored] is None or seconds < best[monitored]:
                 best[monitored] = seconds
     version = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
@@ -148,7 +154,10 @@ def main():
     for monitored, label in ((False, "plain"), (True, "memalot")):
         print("%-10s %10.2f %10.0f" % (label, best[monitored], args.requests / best[monitored]))
     print("ratio memalot/plain (time for the same requests): %.3fx" % (best[True] / best[False]))
-    print("images per file (master first, then workers; last monitored run): %s" % images)
+    print("files of the last monitored run (the master's has one pid in its name):")
+    print("%-48s %7s %10s %14s %14s" % ("file", "images", "bytes", "first pause ms", "median pause ms"))
+    for name, count, size, first, median in files:
+        print("%-48s %7d %10d %14.1f %14.1f" % (name, count, size, first, median))
 
 
 if __name__ == "__main__":
