@@ -160,6 +160,7 @@ static void free_monitor(mld_monitor *m)
     mld_bitmap_free(m->bitmap);
     mld_calllog_free(&m->calllog);
     mld_static_ranges_free(&m->statics);
+    mld_run_files_free(&m->run_files);
     if (m->lock != NULL) {
         PyThread_free_lock(m->lock);
     }

@@ -7,6 +7,7 @@
 #include "compat.h"
 #include "bitmap.h"
 #include "calllog.h"
+#include "run_files.h"
 #include "memalot/format.h"
 #include "snapshot.h"
 #include "static_ranges.h"
@@ -48,7 +49,8 @@ typedef struct {
     uint64_t due[MLD_DUE_MAX]; /* call counters at which survivors of earlier calls come of
                                   age: a full image is due at the first call-end >= each */
     size_t due_count;
-    uint64_t full_until; /* the due list overflowed: full images up to this call */
+    uint64_t full_until;     /* the due list overflowed: full images up to this call */
+    mld_run_files run_files; /* the run folder's files whose headers were read */
 } mld_monitor;
 
 /* The one monitor, or NULL. */

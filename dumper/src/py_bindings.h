@@ -7,6 +7,8 @@
 
 /* compact(target_bytes, protected_image=None) -> {"dropped", "file_size"} | {"error"} */
 PyObject *mld_py_compact(PyObject *self, PyObject *args);
+/* run_bytes(directory, launch_id): the launch's other files there (run_files.h). */
+PyObject *mld_py_run_bytes(PyObject *self, PyObject *args);
 
 /* report(path, *, each=True, include=(), exclude=(), max_object_details=None, color=False)
  * -> {"text", "candidates", "image"} | {"error"}: the console report of the

@@ -85,3 +85,31 @@ PyObject *mld_py_compact(PyObject *self, PyObject *args)
     return Py_BuildValue("{s:n,s:K}", "dropped", (Py_ssize_t)r.dropped, "file_size",
                          (unsigned long long)r.file_size);
 }
+
+PyObject *mld_py_run_bytes(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *directory_bytes = NULL;
+    unsigned long long launch_id = 0;
+    if (!PyArg_ParseTuple(args, "O&K:run_bytes", PyUnicode_FSConverter, &directory_bytes,
+                          &launch_id)) {
+        return NULL;
+    }
+    char error[640] = "";
+    mld_monitor *m = mld_monitor_lock(error, sizeof(error));
+    if (m == NULL) {
+        Py_DECREF(directory_bytes);
+        return Py_BuildValue("{s:s}", "error", error);
+    }
+    uint64_t bytes = 0;
+    int rc;
+    const char *directory = PyBytes_AS_STRING(directory_bytes);
+    Py_BEGIN_ALLOW_THREADS rc = mld_run_bytes(&m->run_files, directory, m->path, launch_id, &bytes,
+                                              error, sizeof(error));
+    Py_END_ALLOW_THREADS PyThread_release_lock(m->lock);
+    Py_DECREF(directory_bytes);
+    if (rc != 0) {
+        return Py_BuildValue("{s:s}", "error", error);
+    }
+    return Py_BuildValue("{s:K}", "bytes", (unsigned long long)bytes);
+}

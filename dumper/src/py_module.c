@@ -367,6 +367,10 @@ static PyMethodDef METHODS[] = {
      "Drop old images so the file fits target_bytes, keeping the image with sequence "
      "protected_image and the newest; returns {'dropped': n, 'file_size': bytes} or "
      "{'error': message}."},
+    {"run_bytes", mld_py_run_bytes, METH_VARARGS,
+     "run_bytes(directory, launch_id)\n--\n\n"
+     "Bytes of the other dump files in directory whose header has launch_id (the open file "
+     "excepted): {'bytes': n} or {'error': message}."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -32,6 +32,7 @@ import signal
 import socket
 import subprocess
 import threading
+import textwrap
 import time
 import urllib.request
 
@@ -418,3 +419,59 @@ def test_celery_prefork_pool_workers_are_followed(python, tmp_path):
         redis.kill()
         redis.wait(30)
     check_fleet(fleet_report(run_dir), served, workers=2)
+
+
+# ------------------------------------------------------- the run's disk budget
+
+BUDGETED = textwrap.dedent("""
+    import os, sys, time
+    heap = [{"k": [i, str(i) * 3]} for i in range(20000)]  # every image is some 0.5 MB at level 1
+    children = []
+    for _ in range(2):
+        pid = os.fork()
+        if pid == 0:
+            break
+        children.append(pid)
+    end = time.monotonic() + float(sys.argv[1])
+    while time.monotonic() < end:
+        churn = [[i] for i in range(2000)]
+        time.sleep(0.005)
+    for pid in children:
+        os.waitpid(pid, 0)
+    if not children:
+        sys.exit(0)
+""")
+
+
+def test_max_disk_bytes_bounds_the_whole_run(python, tmp_path):
+    """A parent and two followed children, each writing an image every 0.1 s
+    for 6 s (some 60 images of up to 0.8 MB each per process unbounded): the
+    run folder stays within the budget, give or take one image per process
+    (each measures the others' files before it writes), every file still
+    reads, and each process dropped its own old images to stay in it."""
+    skip_if_sanitized(SANITIZER_REASON)
+    script = tmp_path / "budgeted.py"
+    script.write_text(BUDGETED)
+    run_dir = tmp_path / "run"
+    budget = 3 * 1024 * 1024
+    proc = subprocess.run([tool("memalot-dump"), "--lifetime", "1", "--interval", "0.1", "--quiet",
+                           "--compression-level", "1", "--max-disk-bytes", str(budget),
+                           "--dir", str(run_dir), str(script), "6"],
+                          env=python.env(), capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    files = sorted(run_dir.iterdir())
+    assert len(files) == 3, files
+    sizes, largest_image, dropped = [], 0, 0
+    for path in files:
+        info = subprocess.run([tool("memalot-analyze"), "info", "--json", str(path)],
+                              capture_output=True, text=True, timeout=120)
+        assert info.returncode == 0, info.stderr
+        listing = json.loads(info.stdout)
+        images = listing["images"]
+        assert images, "%s kept images" % path
+        largest_image = max([largest_image] + [image["stored_bytes"] for image in images])
+        sequences = [image["sequence"] for image in images]
+        dropped += sequences[-1] + 1 - len(sequences)  # sequence numbers of dropped images are gaps
+        sizes.append(path.stat().st_size)
+    assert dropped > 0, "the budget was exercised: images were dropped"
+    assert sum(sizes) <= budget + len(files) * largest_image, (sizes, budget, largest_image)

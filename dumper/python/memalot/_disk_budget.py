@@ -1,4 +1,15 @@
-"""The disk budget (max_disk_bytes) of the dump file.
+"""The disk budget (max_disk_bytes) of the run: every file of one launch
+(the process memalot-dump started and the children it follows) in its run
+folder, together.
+
+Each process keeps its own file within the budget less what the launch's
+other files take at that moment (the extension's run_bytes reads the
+folder): the first processes may use most of it, and when the others grow,
+each one drops its own oldest images, never another process's. A file that
+can no longer fit even its two kept images stops being written (one
+warning, that process goes on unmonitored); the files of processes that
+have exited keep their space. A run alone in its folder is a single file's
+budget, as before.
 
 The budget must hold whatever happens: an image that would likely push the
 file past it is refused before the disk is touched (estimated by the
@@ -90,33 +101,55 @@ class FileLedger:
             self.protected_image = int(result.get("image", self.images - 1))
 
 
+def own_share(ext: Any, path: Optional[str], max_disk_bytes: int, launch_id: int) -> int:
+    """What this process's file may take: the run's budget less the
+    launch's other files in the folder now (none counted if it cannot be
+    listed: the file alone then keeps the budget)."""
+    if not path or not launch_id:
+        return max_disk_bytes
+    try:
+        others = ext.run_bytes(os.path.dirname(path), launch_id)
+    except Exception:
+        return max_disk_bytes
+    if not isinstance(others, dict) or "bytes" not in others:
+        return max_disk_bytes
+    return max_disk_bytes - int(others["bytes"])
+
+
 def allows_next_image(
-    ledger: FileLedger, ext: Any, path: Optional[str], max_disk_bytes: Optional[int]
+    ledger: FileLedger, ext: Any, path: Optional[str], max_disk_bytes: Optional[int], launch_id: int = 0
 ) -> Optional[str]:
     """None when the next image may be written: it is unlikely to push the
-    file past max_disk_bytes, or compaction made room for it. Otherwise why
-    the budget cannot be kept."""
+    file past its share of max_disk_bytes, or compaction made room for it.
+    Otherwise why the budget cannot be kept."""
     if max_disk_bytes is None or ledger.images == 0:
         return None
-    if file_size(path) + ledger.last_image_bytes <= max_disk_bytes:
+    share = own_share(ext, path, max_disk_bytes, launch_id)
+    if file_size(path) + ledger.last_image_bytes <= share:
         return None
-    return _compact(ledger, ext, path, max_disk_bytes, max_disk_bytes - ledger.last_image_bytes)
+    return _compact(ledger, ext, path, max_disk_bytes, share - ledger.last_image_bytes, share)
 
 
 def enforce_after(
-    ledger: FileLedger, ext: Any, path: Optional[str], max_disk_bytes: Optional[int], result: Dict[str, Any]
+    ledger: FileLedger,
+    ext: Any,
+    path: Optional[str],
+    max_disk_bytes: Optional[int],
+    result: Dict[str, Any],
+    launch_id: int = 0,
 ) -> Optional[str]:
-    """Compacts a file the image just written took past max_disk_bytes.
-    None when the file is within the budget, else why it cannot be."""
+    """Compacts a file the image just written took past its share of
+    max_disk_bytes. None when the file is within it, else why it cannot be."""
     if max_disk_bytes is None:
         return None
-    if int(result.get("file_size", 0) or 0) <= max_disk_bytes:
+    share = own_share(ext, path, max_disk_bytes, launch_id)
+    if int(result.get("file_size", 0) or 0) <= share:
         return None
-    return _compact(ledger, ext, path, max_disk_bytes, max_disk_bytes)
+    return _compact(ledger, ext, path, max_disk_bytes, share, share)
 
 
 def _compact(
-    ledger: FileLedger, ext: Any, path: Optional[str], max_disk_bytes: int, target_bytes: int
+    ledger: FileLedger, ext: Any, path: Optional[str], max_disk_bytes: int, target_bytes: int, share: int
 ) -> Optional[str]:
     """Drops old images through the extension. None when the file now fits
     target_bytes, else why it cannot be kept under the budget.
@@ -128,6 +161,12 @@ def _compact(
     it returns {"dropped": n, "file_size": bytes} or {"error": message}.
     """
     if target_bytes <= 0:
+        if share < max_disk_bytes:
+            return _cannot_keep(
+                max_disk_bytes,
+                "the run's other files take %d bytes of it, one image of this process %d"
+                % (max_disk_bytes - share, ledger.last_image_bytes),
+            )
         return _cannot_keep(max_disk_bytes, "one image takes %d bytes" % ledger.last_image_bytes)
     try:
         outcome = ext.compact(target_bytes, ledger.protected_image)

@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--interval", metavar="SECONDS", help="seconds between images (default lifetime/2 within [0.5, 60]; MEMALOT_INTERVAL)")
     add("--dir", metavar="DIR", help="directory for dump files (default ~/.memalot/dumps; MEMALOT_DIR)")
     add("-o", "--output", metavar="FILE", help="write the dump to FILE instead of a new file in the directory (MEMALOT_OUTPUT)")
-    add("--max-disk-bytes", metavar="N", help="disk budget for the dump file; K/M/G suffixes allowed (MEMALOT_MAX_DISK_BYTES)")
+    add("--max-disk-bytes", metavar="N", help="disk budget for the run: every followed process's file together; K/M/G suffixes allowed (MEMALOT_MAX_DISK_BYTES)")
     add("--values", metavar="MODE", help="'none' (default) or 'truncated': store short previews of str/bytes/int/float values (MEMALOT_VALUES)")
     add("--value-cap", metavar="BYTES", help="longest value preview with --values truncated (default 64; MEMALOT_VALUE_CAP)")
     add("--compression-level", metavar="N", help="zstd level, -7..22 (default 3; MEMALOT_COMPRESSION_LEVEL)")

@@ -77,6 +77,12 @@ class Compacted(TypedDict):
 _CompactResult: TypeAlias = Union[Compacted, Error]
 
 @type_check_only
+class RunBytes(TypedDict):
+    bytes: int
+
+_RunBytesResult: TypeAlias = Union[RunBytes, Error]
+
+@type_check_only
 class IdentityStatus(TypedDict):
     source: Literal["reftracer", "alloc-hook", "none"]
     tracer_replaced: int
@@ -132,3 +138,4 @@ def report(
     color: bool = False,
 ) -> _ReportResult: ...
 def compact(target_bytes: int, protected_image: Union[int, None] = None) -> _CompactResult: ...
+def run_bytes(directory: Union[str, bytes, PathLike[str], PathLike[bytes]], launch_id: int) -> _RunBytesResult: ...

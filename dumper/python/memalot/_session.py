@@ -279,7 +279,7 @@ def dump(
         if not _state.is_open or _state.disabled_reason is not None:
             return None
         max_disk_bytes = _state.settings.max_disk_bytes if _state.settings is not None else None
-        refused = _disk_budget.allows_next_image(_state.ledger, ext, _state.path, max_disk_bytes)
+        refused = _disk_budget.allows_next_image(_state.ledger, ext, _state.path, max_disk_bytes, _state.launch_id)
         if refused is not None:
             _disable(refused)
             return None
@@ -299,7 +299,9 @@ def dump(
         if result.get("image") is None:
             return result  # call-start with deltas: the births log was armed, nothing written
         _state.ledger.record_image(result, after_warmup)
-        exceeded = _disk_budget.enforce_after(_state.ledger, ext, _state.path, max_disk_bytes, result)
+        exceeded = _disk_budget.enforce_after(
+            _state.ledger, ext, _state.path, max_disk_bytes, result, _state.launch_id
+        )
         if exceeded is not None:
             _disable(exceeded)
     finally:
