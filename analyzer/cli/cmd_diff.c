@@ -1,8 +1,10 @@
 /*
  * `memalot-analyze diff A B [--json]`: what changed, type by type, between
  * two images (A, B = FILE for its last image or FILE@N for image N; they may
- * come from different files). Types are matched by qualified name, since
- * type indexes are per image. Sorted by byte delta, largest growth first.
+ * come from different files), or between two runs (A, B = a run folder: the
+ * last images of every dump in it, summed over its processes). Types are
+ * matched by qualified name, since type indexes are per image. Sorted by byte
+ * delta, largest growth first.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,10 @@
 #include "cli.h"
 #include "memalot/render.h"
 #include "memalot/render_json.h"
+#include "dump_paths.h"
 #include "image_ref.h"
+
+#include <sys/stat.h>
 
 #define DIFF_SCHEMA "memalot-diff/1"
 
@@ -28,6 +33,15 @@ typedef struct {
     uint64_t count[2];
     uint64_t bytes[2];
 } diff_row;
+
+/* One side of the comparison: an image, or the last images of a run's files. */
+typedef struct {
+    const char *label; /* as given */
+    int is_run;
+    mla_census **census;
+    size_t count;
+    uint64_t objects, bytes, types; /* summed over census */
+} diff_side;
 
 static int64_t delta(uint64_t before, uint64_t after)
 {
@@ -52,24 +66,27 @@ static int compare_names(const void *a, const void *b)
                   (*(const mla_type_count *const *)b)->type);
 }
 
-static const mla_type_count **sorted_by_name(const mla_census *census)
+static const mla_type_count **sorted_by_name(const diff_side *side)
 {
-    const mla_type_count **sorted = calloc(census->type_count + 1, sizeof *sorted);
+    const mla_type_count **sorted = calloc(side->types + 1, sizeof *sorted);
     if (!sorted)
         return NULL;
-    for (size_t i = 0; i < census->type_count; i++)
-        sorted[i] = &census->types[i];
-    qsort(sorted, census->type_count, sizeof *sorted, compare_names);
+    size_t k = 0;
+    for (size_t c = 0; c < side->count; c++)
+        for (size_t i = 0; i < side->census[c]->type_count; i++)
+            sorted[k++] = &side->census[c]->types[i];
+    qsort(sorted, k, sizeof *sorted, compare_names);
     return sorted;
 }
 
-/* Merges two censuses by type name (a name seen twice in one image, e.g.
- * classes made by a factory, is summed). Returns the row count or -1. */
-static long merge(const mla_census *a, const mla_census *b, diff_row **out)
+/* Merges two sides by type name (a name seen twice in one image, e.g.
+ * classes made by a factory, or in several processes of a run, is summed).
+ * Returns the row count or -1. */
+static long merge(const diff_side *a, const diff_side *b, diff_row **out)
 {
     const mla_type_count **sides[2] = {sorted_by_name(a), sorted_by_name(b)};
-    size_t sizes[2] = {a->type_count, b->type_count}, next[2] = {0, 0};
-    diff_row *rows = calloc(a->type_count + b->type_count + 1, sizeof *rows);
+    size_t sizes[2] = {a->types, b->types}, next[2] = {0, 0};
+    diff_row *rows = calloc(a->types + b->types + 1, sizeof *rows);
     long count = -1;
     if (sides[0] && sides[1] && rows) {
         count = 0;
@@ -97,7 +114,7 @@ static long merge(const mla_census *a, const mla_census *b, diff_row **out)
     return count;
 }
 
-static json_t *side_json(const mla_census *census)
+static json_t *image_json(const mla_census *census)
 {
     char time_text[MLR_FMT_TIME_MAX];
     return json_pack("{s:o, s:I, s:s, s:I, s:I}", "path", mlr_json_string(census->path), "image",
@@ -107,7 +124,20 @@ static json_t *side_json(const mla_census *census)
                      (json_int_t)census->shallow_bytes);
 }
 
-static int print_json(const mla_census *const census[2], const diff_row *rows, size_t count)
+/* An image as before; a run: its folder, totals and the image of each file. */
+static json_t *side_json(const diff_side *side)
+{
+    if (!side->is_run)
+        return image_json(side->census[0]);
+    json_t *files = json_array();
+    for (size_t i = 0; files && i < side->count; i++)
+        json_array_append_new(files, image_json(side->census[i]));
+    return json_pack("{s:o, s:n, s:I, s:I, s:o}", "path", mlr_json_string(side->label), "image",
+                     "objects", (json_int_t)side->objects, "shallow_bytes", (json_int_t)side->bytes,
+                     "files", files);
+}
+
+static int print_json(const diff_side *const sides[2], const diff_row *rows, size_t count)
 {
     json_t *types = json_array();
     for (size_t i = 0; types && i < count; i++) {
@@ -122,10 +152,10 @@ static int print_json(const mla_census *const census[2], const diff_row *rows, s
                       (json_int_t)delta(row->bytes[0], row->bytes[1])));
     }
     json_t *document = json_pack(
-        "{s:s, s:o, s:o, s:{s:I, s:I}, s:o}", "schema", DIFF_SCHEMA, "a", side_json(census[0]), "b",
-        side_json(census[1]), "total", "count_delta",
-        (json_int_t)delta(census[0]->object_count, census[1]->object_count), "shallow_bytes_delta",
-        (json_int_t)delta(census[0]->shallow_bytes, census[1]->shallow_bytes), "types", types);
+        "{s:s, s:o, s:o, s:{s:I, s:I}, s:o}", "schema", DIFF_SCHEMA, "a", side_json(sides[0]), "b",
+        side_json(sides[1]), "total", "count_delta",
+        (json_int_t)delta(sides[0]->objects, sides[1]->objects), "shallow_bytes_delta",
+        (json_int_t)delta(sides[0]->bytes, sides[1]->bytes), "types", types);
     int failed = mlr_json_dump(document, stdout);
     json_decref(document);
     return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
@@ -139,10 +169,17 @@ static const char *signed_size(int64_t bytes, char *out, size_t out_size)
     return out;
 }
 
-static void print_side(const char *label, const mla_census *census)
+static void print_side(const char *label, const diff_side *side)
 {
     char time_text[MLR_FMT_TIME_MAX], size[MLR_FMT_SIZE_MAX];
     printf("%s: ", label);
+    if (side->is_run) {
+        mlr_put_terminal(stdout, side->label);
+        printf(" (the last image of each of %zu files): %llu objects, %s\n", side->count,
+               (unsigned long long)side->objects, mlr_fmt_size(side->bytes, size, sizeof size));
+        return;
+    }
+    const mla_census *census = side->census[0];
     mlr_put_terminal(stdout, census->path);
     printf(" image %u (%s): %llu objects, %s\n", census->image.index,
            mlr_fmt_time(census->image.wall_time, time_text, sizeof time_text),
@@ -150,16 +187,14 @@ static void print_side(const char *label, const mla_census *census)
            mlr_fmt_size(census->shallow_bytes, size, sizeof size));
 }
 
-static void print_text(const mla_census *const census[2], const diff_row *rows, size_t count,
-                       int all, uint64_t limit)
+static void print_text(const diff_side *const sides[2], const diff_row *rows, size_t count, int all,
+                       uint64_t limit)
 {
     char change[MLR_FMT_SIZE_MAX + 2];
-    print_side("A", census[0]);
-    print_side("B", census[1]);
-    printf("total: %+lld objects, %s\n\n",
-           (long long)delta(census[0]->object_count, census[1]->object_count),
-           signed_size(delta(census[0]->shallow_bytes, census[1]->shallow_bytes), change,
-                       sizeof change));
+    print_side("A", sides[0]);
+    print_side("B", sides[1]);
+    printf("total: %+lld objects, %s\n\n", (long long)delta(sides[0]->objects, sides[1]->objects),
+           signed_size(delta(sides[0]->bytes, sides[1]->bytes), change, sizeof change));
     printf("%12s %12s %12s %13s  %s\n", "COUNT A", "COUNT B", "DELTA", "BYTES DELTA", "TYPE");
     uint64_t shown = 0;
     for (size_t i = 0; i < count && (limit == 0 || shown < limit); i++) {
@@ -177,11 +212,11 @@ static void print_text(const mla_census *const census[2], const diff_row *rows, 
         puts("(no type changed)");
 }
 
-static int load(const cli_image_ref *ref, mla_census **out)
+static int load(const char *path, long image, mla_census **out)
 {
     mlt_error err;
     memset(&err, 0, sizeof err);
-    mlt_status status = mla_type_census(ref->path, ref->image, out, &err);
+    mlt_status status = mla_type_census(path, image, out, &err);
     if (status != MLT_OK) {
         cli_print_failure(status, &err);
         return -1;
@@ -191,40 +226,100 @@ static int load(const cli_image_ref *ref, mla_census **out)
     return 0;
 }
 
-static int compare(const cli_args *args, const cli_image_ref refs[2], uint64_t limit)
+static void side_free(diff_side *side)
 {
-    mla_census *census[2] = {NULL, NULL};
-    int status = CLI_EXIT_ERROR;
-    if (load(&refs[0], &census[0]) == 0 && load(&refs[1], &census[1]) == 0) {
-        diff_row *rows = NULL;
-        long count = merge(census[0], census[1], &rows);
-        const mla_census *const sides[2] = {census[0], census[1]};
-        if (count < 0) {
-            fprintf(stderr, "%s diff: out of memory\n", CLI_PROGRAM);
-        } else if (cli_args_count(args, "json")) {
-            status = print_json(sides, rows, (size_t)count);
-        } else {
-            print_text(sides, rows, (size_t)count, cli_args_count(args, "all") > 0, limit);
-            status = CLI_EXIT_OK;
-        }
-        free(rows);
+    for (size_t i = 0; side->census && i < side->count; i++)
+        mla_census_free(side->census[i]);
+    free(side->census);
+    memset(side, 0, sizeof *side);
+}
+
+/* The censuses of one side: one image, or the last image of each file of a run. */
+static int load_side(const char *label, const cli_image_ref *ref, const cli_dump_paths *run,
+                     diff_side *side)
+{
+    memset(side, 0, sizeof *side);
+    side->label = label;
+    side->is_run = run != NULL;
+    size_t wanted = run ? run->count : 1;
+    side->census = calloc(wanted + 1, sizeof *side->census);
+    if (!side->census) {
+        fprintf(stderr, "%s diff: out of memory\n", CLI_PROGRAM);
+        return -1;
     }
-    mla_census_free(census[0]);
-    mla_census_free(census[1]);
+    for (size_t i = 0; i < wanted; i++) {
+        if (load(run ? run->paths[i] : ref->path, run ? -1 : ref->image, &side->census[i]) != 0)
+            return -1;
+        side->count++;
+        side->objects += side->census[i]->object_count;
+        side->bytes += side->census[i]->shallow_bytes;
+        side->types += side->census[i]->type_count;
+    }
+    return 0;
+}
+
+static int compare(const cli_args *args, diff_side sides[2], uint64_t limit)
+{
+    diff_row *rows = NULL;
+    long count = merge(&sides[0], &sides[1], &rows);
+    const diff_side *const both[2] = {&sides[0], &sides[1]};
+    int status = CLI_EXIT_ERROR;
+    if (count < 0) {
+        fprintf(stderr, "%s diff: out of memory\n", CLI_PROGRAM);
+    } else if (cli_args_count(args, "json")) {
+        status = print_json(both, rows, (size_t)count);
+    } else {
+        print_text(both, rows, (size_t)count, cli_args_count(args, "all") > 0, limit);
+        status = CLI_EXIT_OK;
+    }
+    free(rows);
     return status;
 }
 
+static int is_directory(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* One argument: a run folder (its dumps, listed) or an image reference. */
+typedef struct {
+    cli_image_ref ref;
+    cli_dump_paths run;
+    int is_run;
+} diff_request;
+
+static void request_free(diff_request *r)
+{
+    if (r->is_run)
+        cli_dump_paths_free(&r->run);
+    else
+        cli_image_ref_free(&r->ref);
+}
+
+static int parse_side(const char *text, diff_request *r, char *message, size_t message_size)
+{
+    memset(r, 0, sizeof *r);
+    if (!is_directory(text))
+        return cli_image_ref_parse(text, &r->ref, message, message_size);
+    const char *const arguments[1] = {text};
+    if (cli_dump_paths_collect(arguments, 1, &r->run, message, message_size) != 0)
+        return -1;
+    r->is_run = 1; /* never empty: collecting refuses a folder without dumps */
+    return 0;
+}
+
 /* Checks every argument before reading any file, so usage errors come first. */
-static int parse_request(const cli_args *args, cli_image_ref refs[2], uint64_t *limit,
+static int parse_request(const cli_args *args, diff_request requests[2], uint64_t *limit,
                          char *message, size_t message_size)
 {
     const char *limit_text = cli_args_value(args, "limit");
     if (limit_text && cli_parse_count("limit", limit_text, limit, message, message_size) != 0)
         return -1;
-    if (cli_image_ref_parse(args->positionals[0], &refs[0], message, message_size) != 0)
+    if (parse_side(args->positionals[0], &requests[0], message, message_size) != 0)
         return -1;
-    if (cli_image_ref_parse(args->positionals[1], &refs[1], message, message_size) != 0) {
-        cli_image_ref_free(&refs[0]);
+    if (parse_side(args->positionals[1], &requests[1], message, message_size) != 0) {
+        request_free(&requests[0]);
         return -1;
     }
     return 0;
@@ -233,12 +328,21 @@ static int parse_request(const cli_args *args, cli_image_ref refs[2], uint64_t *
 static int run(const cli_args *args, char *message, size_t message_size)
 {
     uint64_t limit = 0;
-    cli_image_ref refs[2];
-    if (parse_request(args, refs, &limit, message, message_size) != 0)
+    diff_request requests[2];
+    if (parse_request(args, requests, &limit, message, message_size) != 0)
         return CLI_FAIL_MESSAGE;
-    int status = compare(args, refs, limit);
-    cli_image_ref_free(&refs[0]);
-    cli_image_ref_free(&refs[1]);
+    diff_side sides[2];
+    memset(sides, 0, sizeof sides);
+    int status = CLI_EXIT_ERROR;
+    if (load_side(args->positionals[0], &requests[0].ref,
+                  requests[0].is_run ? &requests[0].run : NULL, &sides[0]) == 0 &&
+        load_side(args->positionals[1], &requests[1].ref,
+                  requests[1].is_run ? &requests[1].run : NULL, &sides[1]) == 0)
+        status = compare(args, sides, limit);
+    side_free(&sides[0]);
+    side_free(&sides[1]);
+    request_free(&requests[0]);
+    request_free(&requests[1]);
     return status;
 }
 
@@ -247,11 +351,12 @@ const cli_command cli_command_diff = {
     .summary = "compare type counts and sizes between two images",
     .usage = "diff A B [--json]",
     .description = "Compares type counts and sizes between two images. A and B are FILE (its "
-                   "last image)\nor FILE@N (image N, 0-based).",
+                   "last image),\nFILE@N (image N, 0-based) or a run folder (the last image of "
+                   "every dump in it,\nsummed over its processes).",
     .options = diff_options,
     .option_count = DIFF_OPTION_COUNT,
     .min_positionals = 2,
     .max_positionals = 2,
-    .positionals = "two images A B (FILE or FILE@N)",
+    .positionals = "two images A B (FILE, FILE@N or a run folder)",
     .run = run,
 };

@@ -160,6 +160,29 @@ def test_other_documents_name_their_schema(dumps):
     assert paths["schema"] == "memalot-paths/1" and paths["type"] == "app.Request"
 
 
+def test_diff_compares_two_runs_summed_over_their_processes(dumps, tmp_path):
+    """A run folder is the last image of every dump in it: one copy of
+    leaky.mlt against two copies (two processes) doubles every count."""
+    leaky = os.path.join(dumps, "leaky.mlt")
+    one, two = tmp_path / "one", tmp_path / "two"
+    for folder, copies in ((one, 1), (two, 2)):
+        (folder / "nested").mkdir(parents=True)
+        for k in range(copies):
+            shutil.copy(leaky, folder / ("nested" if k else ".") / ("worker-%d.mlt" % k))
+    diff = json.loads(analyze("diff", one, two, "--json").stdout)
+    assert diff["a"]["image"] is None and len(diff["a"]["files"]) == 1
+    assert len(diff["b"]["files"]) == 2 and diff["b"]["objects"] == 2 * diff["a"]["objects"]
+    rows = {row["type"]: row for row in diff["types"]}
+    assert (rows["app.Request"]["count_a"], rows["app.Request"]["count_b"]) == (40, 80)
+    assert all(row["count_b"] == 2 * row["count_a"] for row in diff["types"])
+    text = analyze("diff", one, leaky + "@0").stdout
+    assert "(the last image of each of 1 files)" in text and "image 0" in text
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = analyze("diff", empty, leaky)
+    assert proc.returncode == 2 and "no dump files (*.mlt) in the directory" in proc.stderr, proc.stderr
+
+
 def test_a_real_program(default_python, dump_dir):
     """The report on a real dump validates and finds the sample's leak. Six seconds of a
     1 s lifetime: on a loaded machine the interval slips, and a leak first seen in the first
