@@ -7,12 +7,13 @@ list AUDIT of the pool process that ran it. Each task returns that process's
 pid, so the client knows how many records each one holds. Short-lived per
 task: its Pricing.
 
-    python celery_jobs.py client COUNT   # sends COUNT tasks, prints {pid: count} as JSON
+    python celery_jobs.py client COUNT SECONDS   # COUNT tasks over SECONDS; prints {pid: count}
 """
 import collections
 import json
 import os
 import sys
+import time
 
 from celery import Celery
 
@@ -31,12 +32,13 @@ def place_order(order_id, items):
     return os.getpid()
 
 
-def client(count):
+def client(count, seconds):
     served = collections.Counter()
     for n in range(count):
         served[place_order.delay(n, [["tea", 1 + n % 3]]).get(timeout=30)] += 1
+        time.sleep(seconds / count)
     print(json.dumps(served))
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["client"]:
-    client(int(sys.argv[2]))
+    client(int(sys.argv[2]), float(sys.argv[3]))
