@@ -80,12 +80,12 @@ int cli_dump_paths_collect(const char *const *arguments, size_t count, cli_dump_
             out->had_directory = 1;
             if (walk(arguments[i], 0, out, message, message_size) != 0)
                 goto fail;
-            qsort(out->paths + before, out->count - before, sizeof *out->paths, by_path);
-            if (out->count == before) {
+            if (out->count == before) { /* refused before sorting: qsort takes no NULL array */
                 snprintf(message, message_size, "%s: no dump files (*.mlt) in the directory",
                          arguments[i]);
                 goto fail;
             }
+            qsort(out->paths + before, out->count - before, sizeof *out->paths, by_path);
         } else if (add(out, arguments[i]) != 0) { /* a file: its reader says what is wrong */
             snprintf(message, message_size, "out of memory");
             goto fail;
