@@ -105,12 +105,6 @@ def start_in_child() -> None:
 def _exit_image(monitor: Any, pid: int) -> None:
     if os.getpid() != pid:
         return
-    try:
-        from memalot import api
+    from memalot import api
 
-        monitor.stop()
-        monitor.join(30.0)
-        monitor.write_image("exit")
-        api.stop_leak_monitoring(timeout=5.0)
-    except Exception:
-        pass
+    api.finish_with_exit_image(monitor)

@@ -356,16 +356,7 @@ def _final_image_at_exit(monitor: Any, pid: int) -> None:
         monitor = api.current_periodic_monitor()
         if monitor is None or not _session.is_open():
             return
-    try:
-        monitor.stop()
-        monitor.join(30.0)
-        monitor.write_image("exit")
-    except Exception:
-        pass
-    try:
-        api.stop_leak_monitoring(timeout=5.0)
-    except Exception:
-        pass
+    api.finish_with_exit_image(monitor)
 
 
 # -------------------------------------------------------------------- main

@@ -86,6 +86,21 @@ def stop_leak_monitoring(timeout: Optional[float] = 30.0) -> None:
         _session.close()
 
 
+def finish_with_exit_image(monitor: PeriodicMonitor) -> None:
+    """At exit: stop the periodic thread, write the "exit" image, close the
+    file. Never raises (memalot-dump's exit handler, a spawned child's)."""
+    try:
+        monitor.stop()
+        monitor.join(30.0)
+        monitor.write_image("exit")
+    except Exception:
+        pass
+    try:
+        stop_leak_monitoring(timeout=5.0)
+    except Exception:
+        pass
+
+
 def current_periodic_monitor() -> Optional[PeriodicMonitor]:
     return _periodic
 
