@@ -21,6 +21,14 @@ in the master (which serves nothing), and the per-request Pricing objects
 are reported nowhere. With --no-follow-fork only the
 master's file is written, and its report finds nothing: the behaviour
 before following forks, and why it is not the default.
+
+What runs on which Python: the paths that differ between Python versions
+(the fork hooks, the clone image child, the spawned child's bootstrap) run
+on every Python found, through one forked server (gunicorn sync), one forked
+pool and one spawned process. The rest of the matrix (server kinds, recycled
+workers, Celery, uWSGI, the disk budget) exercises the servers, not the
+interpreter, and runs on the configured Python only: on all five it took
+past 25 min in CI, more than the rest of a stage.
 """
 import collections
 import concurrent.futures
@@ -234,8 +242,17 @@ def check_fleet(report, served, workers):
     assert master["pid"] not in held
 
 
-@pytest.mark.parametrize("kind,workers", [("sync", 2), ("sync", 4), ("gthread", 2)])
-def test_gunicorn_workers_are_followed_and_the_fleet_finds_their_leak(python, tmp_path, kind, workers):
+def test_gunicorn_sync_workers_are_followed_on_every_python(python, tmp_path):
+    check_gunicorn_fleet(python, tmp_path, "sync", 2)
+
+
+@pytest.mark.parametrize("kind,workers", [("sync", 4), ("gthread", 2)])
+def test_gunicorn_workers_are_followed_and_the_fleet_finds_their_leak(default_python, tmp_path, kind,
+                                                                       workers):
+    check_gunicorn_fleet(default_python, tmp_path, kind, workers)
+
+
+def check_gunicorn_fleet(python, tmp_path, kind, workers):
     if kind == "sync":
         served, run_dir, _ = serve_and_leak(python, tmp_path, gunicorn_command(["-w", str(workers)]),
                                             clients=workers // 2)
@@ -259,7 +276,8 @@ def uwsgi_command(port, workers):
             "--die-on-term"]
 
 
-def test_uwsgi_workers_are_followed(python, tmp_path):
+def test_uwsgi_workers_are_followed(default_python, tmp_path):
+    python = default_python
     if tuple(int(x) for x in python.version.split(".")[:2]) >= (3, 13):
         # uWSGI 2.0.30's --py-call-osafterfork aborts every worker on 3.13
         # ("_PyRecursiveMutex_Unlock: unlocking a recursive mutex that is not
@@ -271,7 +289,8 @@ def test_uwsgi_workers_are_followed(python, tmp_path):
     check_fleet(fleet_report(run_dir), served, workers=2)
 
 
-def test_gunicorn_preload_and_recycled_workers(python, tmp_path):
+def test_gunicorn_preload_and_recycled_workers(default_python, tmp_path):
+    python = default_python
     """--preload imports the app in the master before forking (the leak's
     list is the master's, copied into each worker); --max-requests recycles
     each worker after MAX_REQUESTS orders (gunicorn adds up to the jitter),
@@ -297,7 +316,8 @@ def test_gunicorn_preload_and_recycled_workers(python, tmp_path):
     assert all(0 < count <= served[pid] for pid, count in held.items()), (held, dict(served))
 
 
-def test_uvicorn_spawned_workers_are_followed_with_follow_children(python, tmp_path):
+def test_uvicorn_spawned_workers_are_followed_with_follow_children(default_python, tmp_path):
+    python = default_python
     served, run_dir, _ = serve_and_leak(python, tmp_path, uvicorn_command(free_port(), 2), clients=2,
                                         flags=["--follow-children"],
                                         packages=["fastapi", "uvicorn", "pydantic"],
@@ -310,7 +330,8 @@ def test_uvicorn_spawned_workers_are_followed_with_follow_children(python, tmp_p
     check_fleet(report, served, workers)
 
 
-def test_gunicorn_uvicorn_workers_serving_fastapi(python, tmp_path):
+def test_gunicorn_uvicorn_workers_serving_fastapi(default_python, tmp_path):
+    python = default_python
     """gunicorn forks uvicorn's worker class (-k uvicorn.workers.UvicornWorker),
     each serving the FastAPI app on its own event loop: followed as forks,
     no flag needed."""
@@ -323,7 +344,8 @@ def test_gunicorn_uvicorn_workers_serving_fastapi(python, tmp_path):
     check_fleet(fleet_report(run_dir), served, workers=2)
 
 
-def test_without_follow_fork_only_the_master_writes(python, tmp_path):
+def test_without_follow_fork_only_the_master_writes(default_python, tmp_path):
+    python = default_python
     served, run_dir, _ = serve_and_leak(python, tmp_path, gunicorn_command(["-w", "2"]), clients=1,
                                         flags=["--no-follow-fork"], pause=0.0)
     assert sum(served.values()) == ORDERS
@@ -354,9 +376,24 @@ def run_pool(python, tmp_path, method, follow_children=True, kind="process"):
     return [int(pid) for pid in lines["workers"].split()], run_dir
 
 
-@pytest.mark.parametrize("kind", ["process", "pool"])
-@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
-def test_multiprocessing_workers_are_followed(python, tmp_path, method, kind):
+# A forked pool and a spawned process on every Python; the other four
+# (method, kind) pairs on the configured one.
+EVERY_PYTHON_POOLS = [("fork", "pool"), ("spawn", "process")]
+CONFIGURED_PYTHON_POOLS = [(method, kind) for method in ["fork", "spawn", "forkserver"]
+                           for kind in ["process", "pool"] if (method, kind) not in EVERY_PYTHON_POOLS]
+
+
+@pytest.mark.parametrize("method,kind", EVERY_PYTHON_POOLS)
+def test_multiprocessing_workers_are_followed_on_every_python(python, tmp_path, method, kind):
+    check_pool_fleet(python, tmp_path, method, kind)
+
+
+@pytest.mark.parametrize("method,kind", CONFIGURED_PYTHON_POOLS)
+def test_multiprocessing_workers_are_followed(default_python, tmp_path, method, kind):
+    check_pool_fleet(default_python, tmp_path, method, kind)
+
+
+def check_pool_fleet(python, tmp_path, method, kind):
     workers, run_dir = run_pool(python, tmp_path, method, kind=kind)
     report = fleet_report(run_dir)
     leaks = [s for s in report["suspects"] if s["trend"] == "growing"
@@ -376,7 +413,8 @@ def test_multiprocessing_workers_are_followed(python, tmp_path, method, kind):
         assert by_pid[pid]["parent_pid"] in by_pid
 
 
-def test_spawned_workers_are_not_followed_without_follow_children(python, tmp_path):
+def test_spawned_workers_are_not_followed_without_follow_children(default_python, tmp_path):
+    python = default_python
     workers, run_dir = run_pool(python, tmp_path, "spawn", follow_children=False)
     assert len(os.listdir(run_dir)) == 1, os.listdir(run_dir)
 
@@ -407,7 +445,8 @@ def free_redis(tmp_path):
     pytest.fail("redis-server did not answer on port %d" % port)
 
 
-def test_celery_prefork_pool_workers_are_followed(python, tmp_path):
+def test_celery_prefork_pool_workers_are_followed(default_python, tmp_path):
+    python = default_python
     venv_python = venv_with(python, ["celery", "redis", "packaging"])
     redis, url = free_redis(tmp_path)
     run_dir = str(tmp_path / "run")
@@ -458,7 +497,8 @@ BUDGETED = textwrap.dedent("""
 """)
 
 
-def test_max_disk_bytes_bounds_the_whole_run(python, tmp_path):
+def test_max_disk_bytes_bounds_the_whole_run(default_python, tmp_path):
+    python = default_python
     """A parent and two followed children, each writing an image every 0.1 s
     for 6 s (some 60 images of up to 0.8 MB each per process unbounded): the
     run folder stays within the budget, give or take one image per process
