@@ -114,7 +114,10 @@ mlt_status mla_criteria_init(mla_criteria *crit, const mlt_criterion *criterion,
                            !crit->after_warmup[f] && crit->time[f] > warmup_end;
         crit->created_call[f] = -1;
         if (images[f].trigger == MLT_TRIGGER_CALL_END) {
-            completed = (int64_t)images[f].call_counter;
+            /* Calls that overlap end out of order: the count of calls done
+             * never goes back (call 5 ending before call 4 still means five). */
+            if ((int64_t)images[f].call_counter > completed)
+                completed = (int64_t)images[f].call_counter;
             /* New at call-end(k) relative to an image taken inside call k. */
             if (f >= 1 && images[f - 1].trigger != MLT_TRIGGER_CALL_END &&
                 images[f - 1].call_counter == images[f].call_counter && images[f].call_counter > 0)

@@ -466,6 +466,25 @@ START_TEST(call_born_attribution)
 }
 END_TEST
 
+START_TEST(calls_ending_out_of_order_never_count_back)
+{
+    /* Overlapping calls: call 3 ends before call 2. */
+    uint64_t calls[] = {1, 3, 2, 4};
+    mlt_image_info im[4];
+    for (int i = 0; i < 4; i++)
+        im[i] = image_at(10.0 * (i + 1), MLT_TRIGGER_CALL_END, calls[i]);
+    mla_criteria crit;
+    mlt_error err;
+    mlt_criterion c = {MLT_CRITERION_CALLS, 0, 0, 2, 0};
+    ck_assert_int_eq(mla_criteria_init(&crit, &c, im, 4, 0.0, &err), MLT_OK);
+    ck_assert_int_eq(crit.completed_call[2], 3);
+    /* born in call 2 (its end is image 2): two calls old at its own end */
+    ck_assert_int_eq(mla_criteria_age_calls(&crit, 2, 2, MLA_ID_CALL_BORN), 2);
+    ck_assert_int_eq(mla_criteria_age_calls(&crit, 2, 3, MLA_ID_CALL_BORN), 3);
+    mla_criteria_free(&crit);
+}
+END_TEST
+
 START_TEST(criterion_defaults)
 {
     mlt_criterion c = {MLT_CRITERION_TIME, 30.0, -1.0, 0, 0};
@@ -524,6 +543,7 @@ int main(void)
                             warmup_measured_from_the_run_after_compaction,
                             call_criterion_boundaries,
                             call_born_attribution,
+                            calls_ending_out_of_order_never_count_back,
                             criterion_defaults,
                             filters,
                             quoting};
