@@ -113,29 +113,46 @@ void mld_internals_unpark_frame(PyObject *code, PyObject *frame);
 /* Marks in `dead` every object waiting in a freelist (dead, its memory
  * kept), where the births log looks: the object's address on 3.13+
  * (objects that die inside the eval loop reach a freelist with neither a
- * DESTROY event nor a free), its block start on 3.10-3.12 (the stash below
- * is not included: nothing of the call can be in it). */
+ * DESTROY event nor a free), its block start on 3.10-3.12 (a closed list's
+ * saved contents are not included: nothing of the call can be in them). */
 void mld_internals_mark_freelisted_dead(mld_bitmap *dead);
 
 /* ---- a monitored call on 3.10-3.12 (identity_alloc_hook.c; see
  * docs/design-dumper.md, "Per-call delta images (3.10-3.12)") */
 
-/* Calls fn(arg, block start) for every object waiting in a freelist now
- * (3.10-3.12; the stashed chains are not there while stashed). */
-typedef void (*mld_freelist_fn)(void *arg, uintptr_t block);
-void mld_internals_each_freelisted(mld_freelist_fn fn, void *arg);
+/* The freelists whose pushes a dealloc wrapper takes back while they are
+ * closed (identity_alloc_hook.c's wrapped types but floats and tuples). */
+typedef enum {
+    MLD_FREELIST_LIST,
+    MLD_FREELIST_DICT,
+    MLD_FREELIST_SLICE,
+    MLD_FREELIST_CONTEXT,
+    MLD_FREELIST_ASEND,
+    MLD_FREELIST_ASYNC_VALUE,
+    MLD_FREELIST_MEMERR,
+    MLD_FREELIST_FRAME, /* 3.10 */
+    MLD_FREELIST_KINDS
+} mld_freelist_kind;
 
-/* Sets the float and tuple freelist chains aside (head NULL, count at its
- * maximum), so that while a call runs every float and tuple is born through
- * PyObject_Malloc and dies through a free, both seen by the allocator hook;
- * the specialized float instructions of 3.11/3.12 push floats without
- * tp_dealloc, so this is the only way to see them. */
-void mld_internals_stash_chains(void);
+/* Closes the freelists of the wrapped types while a call is armed, their
+ * contents set aside: every birth of those types is then an allocation and
+ * every death a free, both seen by the allocator hook, by the thread doing
+ * them. Floats and tuples close by themselves (count at the maximum);
+ * the others need their wrapper to take each push back. */
+void mld_internals_close_freelists(void);
 
-/* Puts the stashed chains back: 0 when each chain was still as stashed
- * (nothing was pushed unseen); -1 when a full collection cleared the
- * freelists meanwhile and pushes followed (the saved chains are then freed,
- * as that clear would have done). */
-int mld_internals_unstash_chains(void);
+/* Called by the dealloc wrapper of kind right after the original dealloc of
+ * op: if op was just pushed on its closed freelist, takes it back out and
+ * frees it. Does not read op unless it sits on top of that freelist. */
+void mld_internals_take_back(mld_freelist_kind kind, PyObject *op);
+
+/* 1 when every closed freelist is still as closed: nothing was pushed or
+ * popped unseen (a full collection resets the float and tuple counts). */
+int mld_internals_freelists_still_closed(void);
+
+/* Puts the saved contents back: 0 when every list was still as closed; -1
+ * otherwise (the saved contents of a touched list are freed, as the
+ * collection's clear would have done). */
+int mld_internals_reopen_freelists(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "cpython_internals_pycore.h"
 #include "cpython_internals.h"
 #include <limits.h>
+#include <string.h>
 #include "bitmap.h"
 
 #if MLD_SUPPORTED
@@ -22,21 +23,14 @@ static int bounded_count(int numfree)
     return numfree < 0 ? 0 : numfree > MLD_FREELIST_WALK_MAX ? MLD_FREELIST_WALK_MAX : numfree;
 }
 
-/* Where the walks below put each address: a bitmap, or (for the births log
- * of a monitored call, 3.10-3.12) a function. */
+/* Where the walks below put each address. */
 typedef struct {
     mld_bitmap *bm;
-    mld_freelist_fn fn;
-    void *arg;
 } sink;
 
 static void put(const sink *out, uintptr_t address)
 {
-    if (out->fn != NULL) {
-        out->fn(out->arg, address);
-    } else {
-        mld_bitmap_set(out->bm, address);
-    }
+    mld_bitmap_set(out->bm, address);
 }
 
 #if !MLD_PY_AT_LEAST(3, 14) /* 3.14's freelists are all chains linked through the first word */
@@ -159,17 +153,35 @@ static void mark_other_freelists(const sink *bm, PyInterpreterState *interp)
 #endif
 }
 
-/* ---- the stash: float and tuple chains set aside during a monitored call
+/* ---- closing the freelists while a monitored call runs
  *
- * Both pop only when the head is not NULL and push only while the count is
- * below its maximum (3.10-3.12 PyFloat_FromDouble/float_dealloc and
- * _PyFloat_ExactDealloc; tuple_alloc/tupledealloc on 3.10,
- * maybe_freelist_pop/maybe_freelist_push on 3.11/3.12). So a chain whose
- * head is NULL and count is the maximum makes every allocation of its type a
- * PyObject_Malloc and every death a free, both seen by the allocator hook:
- * no pop and no push can happen unseen, not even the specialized float
- * instructions' (docs/design-dumper.md, "Per-call delta images (3.10-3.12)").
- * One stash for the one main interpreter, kept here like the freelists. */
+ * A pop from a freelist reaches no allocator hook, so before 3.13 nothing
+ * can say which thread's call made an object popped from one. So while a
+ * call is armed, every freelist whose type identity_alloc_hook.c wraps is
+ * closed and its contents set aside: every birth of those types is then a
+ * PyObject_Malloc and every death a free, both seen by the allocator hook
+ * with the thread that did them (docs/design-dumper.md, "Per-call delta
+ * images (3.10-3.12)"). Two ways to close:
+ *
+ * - FULL, the float and tuple chains: head NULL and count at the maximum.
+ *   Both pop only when the head is not NULL and push only while the count
+ *   is below its maximum (3.10-3.12 PyFloat_FromDouble/float_dealloc and
+ *   _PyFloat_ExactDealloc; tuple_alloc/tupledealloc on 3.10,
+ *   maybe_freelist_pop/maybe_freelist_push on 3.11/3.12), so CPython itself
+ *   neither pushes nor pops, not even the specialized float instructions of
+ *   3.11/3.12, which free floats without tp_dealloc.
+ * - EMPTY, the others (lists, dicts, slices, contexts, async-gen objects,
+ *   MemoryErrors, 3.10 frames): count 0 (or the slice slot NULL), so every
+ *   pop is an allocation; their pops test the count, not a head, so the FULL
+ *   trick would read past the array. Each death still pushes, and the type's
+ *   dealloc wrapper takes the push straight back out and frees it
+ *   (mld_internals_take_back): the push is the last thing each of those
+ *   deallocs does, and the original's own trashcan is off while wrapped.
+ *
+ * The dict keys freelist stays open: keys tables are not objects, so no
+ * call is blamed for one; a table pushed by one thread and popped by
+ * another only costs a full image. One closing, for the one main
+ * interpreter, kept here like the freelists. */
 #ifndef PyFloat_MAXFREELIST
 #define PyFloat_MAXFREELIST 100 /* 3.10: Objects/floatobject.c, not in a header */
 #endif
@@ -180,106 +192,258 @@ static void mark_other_freelists(const sink *bm, PyInterpreterState *interp)
 #define TUPLE_FIRST 0
 #define TUPLE_CHAINS PyTuple_NFREELISTS
 #endif
+#define MLD_CLOSED_ARRAY_MAX 128 /* above every array freelist's length (80) */
+#define MLD_CLOSED_MAX (1 + TUPLE_CHAINS + MLD_FREELIST_KINDS)
+
+typedef enum { CLOSED_FULL, CLOSED_EMPTY, CLOSED_ARRAY } close_style;
 
 typedef struct {
-    void **head; /* the freelist's head field */
-    int *numfree;
-    int max;
-    next_fn next;
+    close_style style;
     PyTypeObject *type;
+    void **head;  /* chains and the slice slot */
+    int *numfree; /* NULL for the slice slot */
+    int max;      /* FULL: the count that stops pushes */
+    next_fn next; /* chains' link; NULL for the slot */
+    void **items; /* ARRAY */
+    int capacity;
     void *saved_head;
     int saved_numfree;
-} stash_slot;
+    void *saved_items[MLD_CLOSED_ARRAY_MAX];
+} closed_list;
 
 static struct {
-    stash_slot slots[1 + TUPLE_CHAINS];
+    closed_list lists[MLD_CLOSED_MAX];
     int count;
+    int by_kind[MLD_FREELIST_KINDS]; /* the list a wrapper takes its pushes back from, or -1 */
     int active;
-} g_stash;
+} g_closed;
 
-static void stash_add(void **head, int *numfree, int max, next_fn next, PyTypeObject *type)
+static closed_list *add_closed(close_style style, PyTypeObject *type, int kind)
 {
-    stash_slot *slot = &g_stash.slots[g_stash.count++];
-    slot->head = head;
-    slot->numfree = numfree;
-    slot->max = max;
-    slot->next = next;
-    slot->type = type;
-    slot->saved_head = *head;
-    slot->saved_numfree = *numfree;
-    *head = NULL;
-    *numfree = max;
+    closed_list *c = &g_closed.lists[g_closed.count];
+    memset(c, 0, sizeof(*c));
+    c->style = style;
+    c->type = type;
+    if (kind >= 0) {
+        g_closed.by_kind[kind] = g_closed.count;
+    }
+    g_closed.count++;
+    return c;
 }
 
-void mld_internals_stash_chains(void)
+static void close_chain(close_style style, int kind, void **head, int *numfree, int max,
+                        next_fn next, PyTypeObject *type)
 {
-    PyInterpreterState *interp = current_interp();
-    if (g_stash.active || interp == NULL) {
-        return;
+    closed_list *c = add_closed(style, type, kind);
+    c->head = head;
+    c->numfree = numfree;
+    c->max = max;
+    c->next = next;
+    c->saved_head = *head;
+    c->saved_numfree = numfree != NULL ? *numfree : 0;
+    *head = NULL;
+    if (numfree != NULL) {
+        *numfree = style == CLOSED_FULL ? max : 0;
     }
-    g_stash.count = 0;
+}
+
+static void close_array(int kind, void **items, int *numfree, int capacity, PyTypeObject *type)
+{
+    if (capacity > MLD_CLOSED_ARRAY_MAX) {
+        return; /* left open: a pop there is unseen, which the wrapper's push entry covers */
+    }
+    closed_list *c = add_closed(CLOSED_ARRAY, type, kind);
+    c->items = items;
+    c->numfree = numfree;
+    c->capacity = capacity;
+    c->saved_numfree = bounded_count(*numfree) > capacity ? capacity : bounded_count(*numfree);
+    memcpy(c->saved_items, items, (size_t)c->saved_numfree * sizeof(void *));
+    *numfree = 0;
+}
+
+static void close_containers(PyInterpreterState *interp)
+{
 #if PyFloat_MAXFREELIST > 0
-    stash_add((void **)&interp->float_state.free_list, &interp->float_state.numfree,
-              PyFloat_MAXFREELIST, float_next, &PyFloat_Type);
+    close_chain(CLOSED_FULL, -1, (void **)&interp->float_state.free_list,
+                &interp->float_state.numfree, PyFloat_MAXFREELIST, float_next, &PyFloat_Type);
 #endif
 #if TUPLE_CHAINS > 0
     for (int index = TUPLE_FIRST; index < TUPLE_CHAINS; index++) {
-        stash_add((void **)&interp->tuple.free_list[index], &interp->tuple.numfree[index],
-                  PyTuple_MAXFREELIST, tuple_next, &PyTuple_Type);
+        close_chain(CLOSED_FULL, -1, (void **)&interp->tuple.free_list[index],
+                    &interp->tuple.numfree[index], PyTuple_MAXFREELIST, tuple_next, &PyTuple_Type);
     }
 #endif
-    g_stash.active = 1;
+#if PyList_MAXFREELIST > 0
+    close_array(MLD_FREELIST_LIST, (void **)interp->list.free_list, &interp->list.numfree,
+                MLD_ARRAY_LEN(interp->list.free_list), &PyList_Type);
+#endif
+#if PyDict_MAXFREELIST > 0
+    close_array(MLD_FREELIST_DICT, (void **)interp->dict_state.free_list,
+                &interp->dict_state.numfree, MLD_ARRAY_LEN(interp->dict_state.free_list),
+                &PyDict_Type);
+#endif
 }
 
-/* A chain that is no longer (NULL, max) was cleared by a full collection
- * (_PyGC_ClearAllFreeLists) and pushed on since, unseen: the saved chain is
- * then freed as that clear would have freed it, and the call is not trusted. */
-static int unstash_one(stash_slot *slot)
+static void close_others(PyInterpreterState *interp)
 {
-    if (*slot->head == NULL && *slot->numfree == slot->max) {
-        *slot->head = slot->saved_head;
-        *slot->numfree = slot->saved_numfree;
+    close_chain(CLOSED_EMPTY, MLD_FREELIST_SLICE, (void **)&interp->slice_cache, NULL, 0, NULL,
+                &PySlice_Type);
+#if _PyAsyncGen_MAXFREELIST > 0
+    close_array(MLD_FREELIST_ASYNC_VALUE, (void **)interp->async_gen.value_freelist,
+                &interp->async_gen.value_numfree, MLD_ARRAY_LEN(interp->async_gen.value_freelist),
+                &_PyAsyncGenWrappedValue_Type);
+    close_array(MLD_FREELIST_ASEND, (void **)interp->async_gen.asend_freelist,
+                &interp->async_gen.asend_numfree, MLD_ARRAY_LEN(interp->async_gen.asend_freelist),
+                &_PyAsyncGenASend_Type);
+#endif
+#if PyContext_MAXFREELIST > 0 || !MLD_PY_AT_LEAST(3, 11) /* 3.10: no macro, always present */
+    close_chain(CLOSED_EMPTY, MLD_FREELIST_CONTEXT, (void **)&interp->context.freelist,
+                &interp->context.numfree, 0, context_next, &PyContext_Type);
+#endif
+    close_chain(CLOSED_EMPTY, MLD_FREELIST_MEMERR, (void **)&interp->exc_state.memerrors_freelist,
+                &interp->exc_state.memerrors_numfree, 0, memerror_next,
+                (PyTypeObject *)PyExc_MemoryError);
+#if !MLD_PY_AT_LEAST(3, 11)
+    close_chain(CLOSED_EMPTY, MLD_FREELIST_FRAME, (void **)&interp->frame.free_list,
+                &interp->frame.numfree, 0, frame_next, &PyFrame_Type);
+#endif
+}
+
+void mld_internals_close_freelists(void)
+{
+    PyInterpreterState *interp = current_interp();
+    if (g_closed.active || interp == NULL) {
+        return;
+    }
+    g_closed.count = 0;
+    for (int kind = 0; kind < MLD_FREELIST_KINDS; kind++) {
+        g_closed.by_kind[kind] = -1;
+    }
+    close_containers(interp);
+    close_others(interp);
+    g_closed.active = 1;
+}
+
+static void free_dead(PyTypeObject *type, void *node)
+{
+    if (PyType_IS_GC(type)) {
+        PyObject_GC_Del(node);
+    } else {
+        PyObject_Free(node);
+    }
+}
+
+static int still_closed(const closed_list *c)
+{
+    switch (c->style) {
+    case CLOSED_FULL: return *c->head == NULL && *c->numfree == c->max;
+    case CLOSED_EMPTY: return *c->head == NULL && (c->numfree == NULL || *c->numfree == 0);
+    case CLOSED_ARRAY: return *c->numfree == 0;
+    }
+    return 0;
+}
+
+/* A list that is no longer as closed was cleared by a full collection
+ * (_PyGC_ClearAllFreeLists resets a FULL chain's count) and pushed on since,
+ * or pushed on where no wrapper took it back: pushes and pops may have gone
+ * unseen. The saved contents are then freed, as a clear would have freed
+ * them, and the call is not trusted. */
+static int reopen(closed_list *c)
+{
+    if (still_closed(c)) {
+        if (c->style == CLOSED_ARRAY) {
+            memcpy(c->items, c->saved_items, (size_t)c->saved_numfree * sizeof(void *));
+        } else {
+            *c->head = c->saved_head;
+        }
+        if (c->numfree != NULL) {
+            *c->numfree = c->saved_numfree;
+        }
         return 0;
     }
-    void *node = slot->saved_head;
-    for (int i = bounded_count(slot->saved_numfree); i > 0 && node != NULL; i--) {
-        void *next = slot->next(node);
-        if (slot->type == &PyFloat_Type) {
-            PyObject_Free(node);
-        } else {
-            PyObject_GC_Del(node);
+    if (c->style == CLOSED_ARRAY) {
+        for (int i = 0; i < c->saved_numfree; i++) {
+            free_dead(c->type, c->saved_items[i]);
         }
+        return -1;
+    }
+    void *node = c->saved_head;
+    int n = c->numfree != NULL ? bounded_count(c->saved_numfree) : 1;
+    for (int i = 0; i < n && node != NULL; i++) {
+        void *next = c->next != NULL ? c->next(node) : NULL;
+        free_dead(c->type, node);
         node = next;
     }
     return -1;
 }
 
-int mld_internals_unstash_chains(void)
+int mld_internals_reopen_freelists(void)
 {
-    if (!g_stash.active) {
+    if (!g_closed.active) {
         return 0;
     }
     int touched = 0;
-    for (int i = 0; i < g_stash.count; i++) {
-        touched |= unstash_one(&g_stash.slots[i]) != 0;
+    for (int i = 0; i < g_closed.count; i++) {
+        touched |= reopen(&g_closed.lists[i]) != 0;
     }
-    g_stash.active = 0;
+    g_closed.active = 0;
     return touched ? -1 : 0;
 }
 
-static void mark_stash(mld_bitmap *bm)
+int mld_internals_freelists_still_closed(void)
 {
-    sink out = {bm, NULL, NULL};
-    for (int i = 0; g_stash.active && i < g_stash.count; i++) {
-        const stash_slot *slot = &g_stash.slots[i];
-        mark_chain(&out, slot->saved_head, slot->saved_numfree, slot->next, BACK(slot->type));
+    for (int i = 0; g_closed.active && i < g_closed.count; i++) {
+        if (!still_closed(&g_closed.lists[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void mld_internals_take_back(mld_freelist_kind kind, PyObject *op)
+{
+    if (!g_closed.active || kind < 0 || kind >= MLD_FREELIST_KINDS || g_closed.by_kind[kind] < 0) {
+        return;
+    }
+    closed_list *c = &g_closed.lists[g_closed.by_kind[kind]];
+    if (c->style == CLOSED_ARRAY) {
+        if (*c->numfree > 0 && *c->numfree <= c->capacity && c->items[*c->numfree - 1] == op) {
+            (*c->numfree)--;
+            free_dead(c->type, op);
+        }
+        return;
+    }
+    if (*c->head == (void *)op) {
+        *c->head = c->next != NULL ? c->next(op) : NULL;
+        if (c->numfree != NULL) {
+            (*c->numfree)--;
+        }
+        free_dead(c->type, op);
+    }
+}
+
+static void mark_closed(mld_bitmap *bm)
+{
+    sink out = {bm};
+    for (int i = 0; g_closed.active && i < g_closed.count; i++) {
+        const closed_list *c = &g_closed.lists[i];
+        size_t back = BACK(c->type);
+        if (c->style == CLOSED_ARRAY) {
+            mark_array(&out, (void *const *)c->saved_items, c->saved_numfree, c->capacity, back);
+        } else if (c->next == NULL) {
+            if (c->saved_head != NULL) {
+                put(&out, (uintptr_t)c->saved_head - back);
+            }
+        } else {
+            mark_chain(&out, c->saved_head, c->saved_numfree, c->next, back);
+        }
     }
 }
 
 static void visit_live_freelists(const sink *out)
 {
     PyInterpreterState *interp = current_interp();
-    if ((out->bm == NULL && out->fn == NULL) || interp == NULL) {
+    if (out->bm == NULL || interp == NULL) {
         return;
     }
     mark_container_freelists(out, interp);
@@ -288,23 +452,18 @@ static void visit_live_freelists(const sink *out)
 
 static void mark_live_freelists(mld_bitmap *bm)
 {
-    sink out = {bm, NULL, NULL};
+    sink out = {bm};
     visit_live_freelists(&out);
 }
 
-void mld_internals_each_freelisted(mld_freelist_fn fn, void *arg)
-{
-    sink out = {NULL, fn, arg};
-    visit_live_freelists(&out);
-}
-
-/* The stash too: an image taken while a call runs clears the marks, and the
- * stashed objects come back into their freelists at the call's end. */
+/* The closed lists' saved contents too: an image taken while a call runs
+ * clears the marks, and those objects come back into their freelists at
+ * the call's end. */
 void mld_internals_mark_freelists(mld_bitmap *bm)
 {
     mark_live_freelists(bm);
     if (bm != NULL) {
-        mark_stash(bm);
+        mark_closed(bm);
     }
 }
 
@@ -320,7 +479,7 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
         return;
     }
 #if PyDict_MAXFREELIST > 0
-    sink out = {dead, NULL, NULL};
+    sink out = {dead};
     mark_array(&out, (void *const *)interp->dict_state.keys_free_list,
                interp->dict_state.keys_numfree, MLD_ARRAY_LEN(interp->dict_state.keys_free_list),
                0);
@@ -380,7 +539,7 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
     if (dead == NULL || interp == NULL) {
         return;
     }
-    sink out = {dead, NULL, NULL};
+    sink out = {dead};
     const struct _Py_freelists *fl = &interp->object_state.freelists;
     const struct _Py_freelist *kinds[] = {
         &fl->floats,          &fl->ints,
@@ -410,7 +569,7 @@ void mld_internals_mark_freelisted_dead(mld_bitmap *dead)
     if (dead == NULL || interp == NULL) {
         return;
     }
-    sink out = {dead, NULL, NULL};
+    sink out = {dead};
     struct _Py_object_freelists *fl = &interp->object_state.freelists;
 #if PyFloat_MAXFREELIST > 0
     mark_chain(&out, fl->floats.items, fl->floats.numfree, float_next, 0);

@@ -439,6 +439,9 @@ void mld_monitor_dump(const mld_dump_args *a, mld_dump_result *r)
     }
     int lost_since_check = mld_identity_check_lost();
     m->marks_lost |= lost_since_check;
+    if (lost_since_check) {
+        mld_calllog_mark_incomplete(&m->calllog); /* every call open now may miss births */
+    }
     if (m->call_deltas && a->trigger == MLT_TRIGGER_CALL_START) {
         mld_calls_start(m);
         r->ok = 1;

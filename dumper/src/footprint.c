@@ -34,7 +34,9 @@ void mld_monitor_footprint(const mld_monitor *m, mld_footprint *out)
                 ARRAY_BYTES(w->types) + ARRAY_BYTES(w->members) + w->text_capacity +
                 ARRAY_BYTES(m->statics);
     out->snapshot = snapshot_bytes(&m->snap);
-    out->calllog = m->calllog.capacity * sizeof(*m->calllog.entries) +
+    out->calllog = m->calllog.capacity *
+                       (sizeof(*m->calllog.entries) + sizeof(*m->calllog.owners)) +
+                   m->calllog.ended_capacity * sizeof(*m->calllog.ended) +
                    bitmap_bytes(m->calllog.freed) + bitmap_bytes(m->calllog.killed);
     out->total = sizeof(*m) + out->marks + out->visited + out->maps + out->snapshot + out->calllog;
 }

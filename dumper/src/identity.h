@@ -64,8 +64,8 @@ int mld_identity_floats_unseen(void);
 
 /* 1 when the births of a monitored call can be logged: 3.13+ (the
  * reference tracer sees every creation, freelist pops included) and
- * 3.10-3.12 (allocator hook, freelist wrappers, stashed float and tuple
- * chains; docs/design-dumper.md, "Per-call delta images (3.10-3.12)"). */
+ * 3.10-3.12 (allocator hook, freelist wrappers, closed freelists;
+ * docs/design-dumper.md, "Per-call delta images (3.10-3.12)"). */
 int mld_identity_call_deltas_supported(void);
 
 /* Starts logging the births of a monitored call into log, and the blocks
@@ -76,10 +76,21 @@ int mld_identity_call_deltas_supported(void);
  * supported. */
 void mld_identity_arm_call(mld_calllog *log);
 
-/* Stops logging. 0 when the tracer and the free hook stayed in place the
- * whole time and (3.10-3.12) the stashed freelist chains were untouched, so
- * the log and the marks are complete; -1 otherwise. Call it after marking
- * the freelists' dead objects: it puts the stashed chains back. */
+/* At the end of one monitored call, before its survivors are counted:
+ * marks in log->killed what the ending thread runs in but did not leak
+ * (3.10: its executing frames, which are objects made after the call
+ * started). */
+void mld_identity_settle_call_end(mld_calllog *log);
+
+/* 1 while the hooks logging the births are all in place and (3.10-3.12)
+ * the freelists are still closed: a call ending now, while others stay
+ * open, has a complete log. */
+int mld_identity_call_hooks_intact(void);
+
+/* Stops logging when the last open call ends. 0 when the tracer and the
+ * free hook stayed in place the whole time and (3.10-3.12) the freelists
+ * stayed closed, so the log and the marks are complete; -1 otherwise. Call
+ * it after marking the freelists' dead objects: it reopens the freelists. */
 int mld_identity_disarm_call(void);
 
 /* In a forked child: forget the hooks' target without touching the parent's

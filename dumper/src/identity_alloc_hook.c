@@ -6,6 +6,7 @@
  * identity.h's three backends,
  * compiled whole when MLD_SUPPORTED && !MLD_HAVE_REFTRACER. */
 #include "identity.h"
+#include "callflow.h"
 
 #if MLD_SUPPORTED && !MLD_HAVE_REFTRACER
 #include "bitmap_inline.h"
@@ -102,7 +103,8 @@ static void *hook_realloc(void *ctx, void *ptr, size_t size)
 static MLD_NOINLINE void log_block(uintptr_t block)
 {
     if (g_hooks.calllog != NULL && g_hooks.marks != NULL) {
-        mld_calllog_birth(g_hooks.calllog, g_hooks.marks, block, 0);
+        mld_calllog_birth(g_hooks.calllog, g_hooks.marks, block, 0,
+                          mld_callflow_of_birth(g_hooks.calllog));
     }
 }
 
@@ -232,10 +234,38 @@ static inline void mark_object(PyObject *op, int slot)
     if (g_hooks.marks != NULL && !mld_bitmap_mark_one_cached(g_hooks.marks, address)) {
         mld_bitmap_set(g_hooks.marks, address);
     }
+}
+
+/* While a call is armed the freelists are closed (mld_internals_close_freelists):
+ * a push the original dealloc just made is taken back and freed, so the
+ * allocator hook sees the death and the next birth there. Floats and
+ * tuples never push then (-1). */
+static const int take_back_kind[W_COUNT] = {
+    [W_FLOAT] = -1,
+    [W_TUPLE] = -1,
+    [W_LIST] = MLD_FREELIST_LIST,
+    [W_DICT] = MLD_FREELIST_DICT,
+    [W_SLICE] = MLD_FREELIST_SLICE,
+    [W_CONTEXT] = MLD_FREELIST_CONTEXT,
+    [W_ASEND] = MLD_FREELIST_ASEND,
+    [W_ASYNC_VALUE] = MLD_FREELIST_ASYNC_VALUE,
+    [W_MEMERR] = MLD_FREELIST_MEMERR,
+#if !MLD_PY_AT_LEAST(3, 11)
+    [W_FRAME] = MLD_FREELIST_FRAME,
+#endif
+};
+
+static MLD_NOINLINE void take_back_slow(PyObject *op, int slot)
+{
+    if (take_back_kind[slot] >= 0) {
+        mld_internals_take_back((mld_freelist_kind)take_back_kind[slot], op);
+    }
+}
+
+static inline void take_back(PyObject *op, int slot)
+{
     if (g_hooks.calllog != NULL) {
-        /* A push the call's end must ask about: logged before the original
-         * runs, so a free by it (freelist full) comes after and wins. */
-        log_block(address);
+        take_back_slow(op, slot);
     }
 }
 
@@ -270,6 +300,7 @@ static inline void mark_object(PyObject *op, int slot)
     {                                                                                              \
         PyObject_GC_UnTrack(op);                                                                   \
         Py_TRASHCAN_BEGIN(op, name) dealloc(op);                                                   \
+        take_back(op, slot); /* before the trashcan's end runs deferred deallocs */                \
         Py_TRASHCAN_END                                                                            \
     }                                                                                              \
     static void name(PyObject *op)                                                                 \
@@ -279,6 +310,7 @@ static inline void mark_object(PyObject *op, int slot)
             g_hooks.dealloc_depth++;                                                               \
             dealloc(op);                                                                           \
             g_hooks.dealloc_depth--;                                                               \
+            take_back(op, slot);                                                                   \
             return;                                                                                \
         }                                                                                          \
         name##_trashcan(op);                                                                       \
@@ -292,6 +324,7 @@ static inline void mark_object(PyObject *op, int slot)
     {                                                                                              \
         mark_object(op, slot);                                                                     \
         g_hooks.orig_dealloc[slot](op);                                                            \
+        take_back(op, slot);                                                                       \
     }
 
 PLAIN_DEALLOC_WRAPPER(wrap_float_dealloc, W_FLOAT)
@@ -425,18 +458,10 @@ int mld_identity_call_deltas_supported(void)
     return 1;
 }
 
-static void log_freelisted(void *arg MLD_UNUSED, uintptr_t block)
-{
-    mld_bitmap_set(g_hooks.marks,
-                   block); /* marked already, unless it sat there since before the first image */
-    log_block(block);
-}
-
-/* Every object in a freelist at the call's start may be popped by it, unseen;
- * so each is logged as a possible birth, and the call's end keeps those that
- * neither sit in a freelist again nor were freed. The float and tuple chains
- * are stashed instead (the tuples' 40 000 entries would cost too much, the
- * floats' pushes are not all seen). */
+/* While the call runs the wrapped types' freelists are closed (see
+ * mld_internals_close_freelists), so every birth is an allocation the hook
+ * logs, tagged with the thread's call, and nothing sits in a freelist for
+ * a call to pop unseen. */
 void mld_identity_arm_call(mld_calllog *log)
 {
     if (g_hooks.marks == NULL || !g_hooks.alloc_installed) {
@@ -452,34 +477,41 @@ void mld_identity_arm_call(mld_calllog *log)
         set_allocator(1);
     } /* else still armed since a call whose hook was wrapped: fine again */
     g_hooks.calllog = log;
-    mld_internals_stash_chains();
-    mld_internals_each_freelisted(log_freelisted, NULL);
+    mld_internals_close_freelists();
 }
 
-#if !MLD_PY_AT_LEAST(3, 11)
+int mld_identity_call_hooks_intact(void)
+{
+    if (g_hooks.calllog == NULL || g_hooks.arm_failed) {
+        return 0;
+    }
+    PyMemAllocatorEx current;
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
+    return current.malloc == armed_malloc && mld_internals_freelists_still_closed();
+}
+
 /* 3.10 frames are objects, and the call's end runs in frames made after the
  * call started (the monitor's __exit__ and its callees): alive, but not the
- * call's. The calling thread's executing frames are no leak: they are marked
+ * call's. The ending thread's executing frames are no leak: they are marked
  * killed so the log does not count them (3.11+ frames are not objects). */
-static void kill_executing_frames(mld_calllog *log)
+void mld_identity_settle_call_end(mld_calllog *log)
 {
+#if !MLD_PY_AT_LEAST(3, 11)
     PyThreadState *ts = PyThreadState_Get();
-    for (PyFrameObject *f = ts != NULL ? ts->frame : NULL; f != NULL; f = f->f_back) {
+    for (PyFrameObject *f = ts != NULL ? ts->frame : NULL; f != NULL && log->killed != NULL;
+         f = f->f_back) {
         mld_bitmap_mark_run(log->killed, (uintptr_t)f - g_hooks.mark_back[W_FRAME], 1);
     }
-}
+#else
+    (void)log;
 #endif
+}
 
 int mld_identity_disarm_call(void)
 {
     mld_calllog *log = g_hooks.calllog;
     int hooks_moved = log == NULL || g_hooks.arm_failed;
     g_hooks.arm_failed = 0;
-#if !MLD_PY_AT_LEAST(3, 11)
-    if (log != NULL && log->killed != NULL) {
-        kill_executing_frames(log);
-    }
-#endif
     g_hooks.calllog = NULL;
     if (log == NULL) {
         return -1;
@@ -493,7 +525,7 @@ int mld_identity_disarm_call(void)
          * marking like the plain one; with calllog NULL it logs nothing. */
         hooks_moved = 1;
     }
-    hooks_moved |= mld_internals_unstash_chains() != 0;
+    hooks_moved |= mld_internals_reopen_freelists() != 0;
     return hooks_moved ? -1 : 0;
 }
 

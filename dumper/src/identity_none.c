@@ -45,6 +45,15 @@ void mld_identity_arm_call(mld_calllog *log MLD_UNUSED)
 {
 }
 
+int mld_identity_call_hooks_intact(void)
+{
+    return 0;
+}
+
+void mld_identity_settle_call_end(mld_calllog *log MLD_UNUSED)
+{
+}
+
 int mld_identity_disarm_call(void)
 {
     return -1;

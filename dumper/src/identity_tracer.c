@@ -4,6 +4,7 @@
  * images"). One of identity.h's three backends, compiled whole when
  * MLD_HAVE_REFTRACER. */
 #include "identity.h"
+#include "callflow.h"
 
 #if MLD_HAVE_REFTRACER
 #include "bitmap_inline.h"
@@ -47,7 +48,8 @@ static MLD_NOINLINE int mark_birth_slow(PyObject *op)
     mld_bitmap_set(g_hooks.marks, (uintptr_t)op); /* idempotent if the fast path marked */
     if (g_hooks.calllog != NULL) {
         mld_calllog_birth(g_hooks.calllog, g_hooks.marks, (uintptr_t)op,
-                          mld_internals_preheader(Py_TYPE(op)));
+                          mld_internals_preheader(Py_TYPE(op)),
+                          mld_callflow_of_birth(g_hooks.calllog));
     }
     return chain_to_previous_tracer(op, PyRefTracer_CREATE);
 }
@@ -154,6 +156,22 @@ void mld_identity_arm_call(mld_calllog *log)
     install_free_hook();
     g_hooks.calllog = log;
     note_tracer_paths();
+}
+
+int mld_identity_call_hooks_intact(void)
+{
+    if (g_hooks.calllog == NULL || !g_hooks.free_hook_installed) {
+        return 0;
+    }
+    void *data = NULL;
+    PyMemAllocatorEx current;
+    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
+    return PyRefTracer_GetTracer(&data) == mark_on_create && current.free == call_hook_free;
+}
+
+/* 3.13+ frames are not objects: nothing of the ending thread to settle. */
+void mld_identity_settle_call_end(mld_calllog *log MLD_UNUSED)
+{
 }
 
 int mld_identity_disarm_call(void)

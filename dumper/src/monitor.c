@@ -159,6 +159,7 @@ static void free_monitor(mld_monitor *m)
     mld_snapshot_free(&m->snap);
     mld_bitmap_free(m->bitmap);
     mld_calllog_free(&m->calllog);
+    Py_XDECREF(m->open_calls_var);
     mld_static_ranges_free(&m->statics);
     mld_run_files_free(&m->run_files);
     if (m->lock != NULL) {
@@ -259,6 +260,9 @@ int mld_monitor_open(const mld_open_args *args)
         free_monitor(m);
         return -1;
     }
+    Py_XINCREF(args->open_calls);
+    m->open_calls_var = args->open_calls;
+    m->calllog.open_calls_var = args->open_calls;
     m->source = mld_identity_install(m->bitmap);
     g_monitor = m;
     return 0;

@@ -46,6 +46,7 @@ typedef struct {
     int marks_lost;  /* identity marks lost since the last full image (a check at a
                                   call-start or a call delta must not forget it) */
     mld_calllog calllog;
+    PyObject *open_calls_var;  /* owned; calllog.open_calls_var borrows it */
     uint64_t due[MLD_DUE_MAX]; /* call counters at which survivors of earlier calls come of
                                   age: a full image is due at the first call-end >= each */
     size_t due_count;
@@ -72,6 +73,7 @@ typedef struct {
     /* Lineage for the header (0: none): the process this one was forked
      * from and its run, and the first run of the launch. */
     unsigned long long parent_pid, parent_run_id, launch_id;
+    PyObject *open_calls; /* the ContextVar of each flow's open call (callflow.h) or NULL */
 } mld_open_args;
 
 /* Sets a Python exception and returns -1 on failure. */

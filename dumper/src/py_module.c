@@ -35,18 +35,30 @@ static int check_own_code(PyObject *own_code)
 static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
-    static char *kwlist[] = {
-        "path",        "compression_level", "value_cap",  "argv",          "argv_withheld",
-        "run_id",      "start_time",        "append",     "use_fork",      "own_code",
-        "call_deltas", "fork_timeout",      "parent_pid", "parent_run_id", "launch_id",
-        NULL};
+    static char *kwlist[] = {"path",
+                             "compression_level",
+                             "value_cap",
+                             "argv",
+                             "argv_withheld",
+                             "run_id",
+                             "start_time",
+                             "append",
+                             "use_fork",
+                             "own_code",
+                             "call_deltas",
+                             "fork_timeout",
+                             "parent_pid",
+                             "parent_run_id",
+                             "launch_id",
+                             "open_calls",
+                             NULL};
     PyObject *path_bytes = NULL;
-    mld_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, 0.0, NULL, 1, 0, 0, 0};
+    mld_open_args a = {NULL, 3, 0, Py_None, 0, 0, 0.0, 0, 1, 0.0, NULL, 1, 0, 0, 0, NULL};
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "O&|$inOpKdppOpdKKK", kwlist, PyUnicode_FSConverter, &path_bytes,
+            args, kwargs, "O&|$inOpKdppOpdKKKO", kwlist, PyUnicode_FSConverter, &path_bytes,
             &a.compression_level, &a.value_cap, &a.argv, &a.argv_withheld, &a.run_id, &a.start_time,
             &a.append, &a.use_fork, &a.own_code, &a.call_deltas, &a.fork_timeout, &a.parent_pid,
-            &a.parent_run_id, &a.launch_id)) {
+            &a.parent_run_id, &a.launch_id, &a.open_calls)) {
         return NULL;
     }
     if (!(a.fork_timeout >= 0.0) || a.fork_timeout > 1e6) {
@@ -60,6 +72,15 @@ static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
     }
     if (a.own_code == Py_None) {
         a.own_code = NULL;
+    }
+    if (a.open_calls == Py_None) {
+        a.open_calls = NULL;
+    }
+    if (a.open_calls != NULL && !PyContextVar_CheckExact(a.open_calls)) {
+        Py_DECREF(path_bytes);
+        PyErr_Format(PyExc_TypeError, "open_calls must be a ContextVar or None, got %R",
+                     a.open_calls);
+        return NULL;
     }
     a.path = PyBytes_AS_STRING(path_bytes);
     int rc = mld_monitor_open(&a);
@@ -338,7 +359,8 @@ static PyMethodDef METHODS[] = {
     {"open_monitor", (PyCFunction)(void (*)(void))open_monitor, METH_VARARGS | METH_KEYWORDS,
      "open_monitor(path, *, compression_level=3, value_cap=0, argv=None, argv_withheld=False, "
      "run_id=0, start_time=0.0, append=False, use_fork=True, own_code=None, "
-     "call_deltas=True, fork_timeout=0.0, parent_pid=0, parent_run_id=0, launch_id=0)\n--\n\n"
+     "call_deltas=True, fork_timeout=0.0, parent_pid=0, parent_run_id=0, launch_id=0, "
+     "open_calls=None)\n--\n\n"
      "Open the single monitor: write the file header and install the identity hooks."},
     {"dump", (PyCFunction)(void (*)(void))dump, METH_FASTCALL | METH_KEYWORDS,
      "dump(trigger, *, call_counter=0, function=None, criterion=None, fork=None)\n--\n\n"

@@ -266,34 +266,163 @@ print(json.dumps({"kept": [id(k) for k in kept], "reused": reused}))
         assert [o["a"] for o in image["records"] if o["f"] & CALL_BORN] == [address]
 
 
-def test_overlapping_calls_in_threads_take_full_images(python, dump_dir):
-    needs_deltas(python)
-    path, _ = run(python, dump_dir, CHURN + """
-import threading
+THREADED_HANDLERS = CHURN + """
+import json, threading
+from memalot import _calls
+
+class Leaked:
+    pass
+
 kept = []
-mon = memalot.create_leak_monitor(max_object_age_calls=1, warmup_calls=0, report=False,
+leaky_calls = {}   # call counter -> id of what that call kept
+clean_calls = []
+mon = memalot.create_leak_monitor(max_object_age_calls=2, warmup_calls=0, report=False,
                                   dump_file=sys.argv[1])
-barrier = threading.Barrier(2)
+with mon:          # the base image, before the threads
+    churn(0)
+ROUNDS = 12
+opened = threading.Barrier(4)
+lock = threading.Lock()
+
+def handler(n, i):
+    with mon:
+        call = _calls._open_calls.get()[0].counter
+        churn(i)
+        opened.wait(timeout=60)    # the four calls are open at once
+        churn(i + 1)
+        if n == 0:
+            leak = Leaked()
+            kept.append(leak)
+        opened.wait(timeout=60)    # and still are: the others churned meanwhile
+    with lock:
+        if n == 0:
+            leaky_calls[call] = id(leak)
+        else:
+            clean_calls.append(call)
 
 def worker(n):
-    for i in range(6):
-        with mon:
-            barrier.wait(timeout=60)   # both calls are open at once
-            churn(i)
-            if n == 0 and i == 3:
-                kept.append(object())
-            barrier.wait(timeout=60)
+    for i in range(ROUNDS):
+        handler(n, i)
 
-threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
 for t in threads:
     t.start()
 for t in threads:
     t.join()
-""")
-    found = images(path)
-    assert found and all(image["kind"] == FULL for image in found)
-    assert len(found) == 12  # one full image per call-end, none lost
-    report(path)  # the analysis reads them
+print(json.dumps({"leaky": leaky_calls, "clean": clean_calls}))
+"""
+
+
+# The same four handlers as asyncio tasks on one thread, open at once
+# across awaits; handler 0's Leaked is made by a child task it gathers,
+# which runs in a copy of the handler's context: still that call's work.
+ASYNC_HANDLERS = CHURN + """
+import asyncio, json
+from memalot import _calls
+
+class Leaked:
+    pass
+
+kept = []
+leaky_calls = {}
+clean_calls = []
+mon = memalot.create_leak_monitor(max_object_age_calls=2, warmup_calls=0, report=False,
+                                  dump_file=sys.argv[1])
+with mon:
+    churn(0)
+ROUNDS = 12
+
+async def child(i):
+    churn(i)
+    await asyncio.sleep(0)
+    return Leaked()
+
+async def handler(n, i, opened):
+    with mon:
+        call = _calls._open_calls.get()[0].counter
+        churn(i)
+        await opened.wait()         # the four calls are open at once
+        made = (await asyncio.gather(child(i + 1)))[0]
+        if n == 0:
+            kept.append(made)
+        else:
+            del made
+        await asyncio.sleep(0.001)  # the others run meanwhile
+    if n == 0:
+        leaky_calls[call] = id(made)
+    else:
+        clean_calls.append(call)
+
+async def round_of(i):
+    opened = asyncio.Event()
+    tasks = [asyncio.ensure_future(handler(n, i, opened)) for n in range(4)]
+    await asyncio.sleep(0.001)
+    opened.set()
+    await asyncio.gather(*tasks)
+
+async def main():
+    for i in range(ROUNDS):
+        await round_of(i)
+
+asyncio.run(main())
+print(json.dumps({"leaky": leaky_calls, "clean": clean_calls}))
+"""
+
+
+def check_births_attributed_per_flow(path, out, clean_calls_write_deltas=True):
+    """Handler 0's calls write full images whose only CALL_BORN Leaked is the
+    one that call kept, the clean calls write deltas (or flag no Leaked),
+    and the report dates each leaked object to the call that made it."""
+    facts = json.loads(out.strip().splitlines()[-1])
+    leaky = {int(call): address for call, address in facts["leaky"].items()}
+    clean = sorted(facts["clean"])
+    assert len(leaky) == 12 and len(clean) == 36
+    found = images(path, types=("__main__.Leaked",))
+    by_call = {image["call_counter"]: image for image in found}
+    assert sorted(by_call) == sorted([1] + list(leaky) + clean), "one image per call-end"
+    for call, address in leaky.items():
+        image = by_call[call]
+        assert image["kind"] == FULL, "call %d kept a Leaked but wrote a delta" % call
+        flagged = [o["a"] for o in image["records"] if o["f"] & CALL_BORN]
+        assert flagged == [address], "call %d: flagged %s, kept %s" % (call, flagged, address)
+    for call in clean:
+        flagged = [o for o in by_call[call]["records"] if o["f"] & CALL_BORN]
+        assert not flagged, "clean call %d flagged another flow's Leaked" % call
+    full_clean = [call for call in clean if by_call[call]["kind"] == FULL]
+    if not clean_calls_write_deltas:
+        full_clean = []
+    # A clean call's end still takes a full image when an older leak comes of
+    # age then (max_object_age_calls=2); never because of another thread.
+    assert len(full_clean) <= len(leaky), "clean calls with full images: %s" % full_clean
+    for call in full_clean:
+        assert not [o for o in by_call[call]["records"] if o["f"] & CALL_BORN], call
+    rep = report(path)
+    examples = [ex for leak in rep["leaks"] if leak["type"] == "__main__.Leaked" for ex in leak["examples"]]
+    assert examples and all(ex["created_in_call"] in leaky for ex in examples), \
+        [ex["created_in_call"] for ex in examples]
+    assert candidates(rep).get("__main__.Leaked", 0) >= 10
+
+
+def test_overlapping_calls_in_threads_attribute_births_per_thread(python, dump_dir):
+    """Four threads each run a monitored handler, all four open at once
+    (a barrier inside the call) while each churns; thread 0's handler keeps
+    one object per call. Each call's end claims only what its own thread
+    made, never what another thread made before, during or after its own
+    calls."""
+    needs_deltas(python)
+    check_births_attributed_per_flow(*run(python, dump_dir, THREADED_HANDLERS))
+
+
+def test_overlapping_calls_in_tasks_attribute_births_per_task(python, dump_dir):
+    """Four asyncio tasks on one thread, each a monitored call, open at once
+    across awaits: each call claims what its own task made, and what the
+    child tasks it started made (they run in copies of its context). A call
+    that ends right after an await still takes a full image: the loop's
+    Handle that woke its task, with the Future it carries, is alive then
+    (design-dumper.md, "Overlapping calls")."""
+    needs_deltas(python)
+    path, out = run(python, dump_dir, ASYNC_HANDLERS)
+    check_births_attributed_per_flow(path, out, clean_calls_write_deltas=False)
 
 
 def test_tracemalloc_inside_a_call_forces_a_full_image(python, dump_dir):

@@ -26,8 +26,23 @@ from memalot._options import Settings
 
 _session.count_as_monitor_code(__name__)  # LeakMonitor's frames hold the call while its images are taken
 
-# Call counters of the monitored calls open in this flow of control, outermost first.
-_open_calls: "contextvars.ContextVar[Tuple[int, ...]]" = contextvars.ContextVar("memalot_open_calls", default=())
+
+class _OpenCall:
+    """The outermost monitored call open in a flow of control. The dumper
+    tells which call a birth belongs to by this object: a task or a
+    copy_context() started inside the call carries it too."""
+
+    __slots__ = ("counter",)
+
+    def __init__(self, counter: int) -> None:
+        self.counter = counter
+
+
+# The monitored calls open in this flow of control: (the _OpenCall, then 0
+# per nested call), or () once its calls have ended. Unset before its first
+# call (no default), which the dumper reads as "never ran one".
+_open_calls: "contextvars.ContextVar[Tuple[Any, ...]]" = contextvars.ContextVar("memalot_open_calls")
+_session.follow_call_flows(_open_calls)
 
 
 class LeakMonitor:
@@ -60,23 +75,22 @@ class LeakMonitor:
         return self._criterion
 
     def __enter__(self) -> "LeakMonitor":
-        open_calls = _open_calls.get()
-        counter = 0
-        if not open_calls:
-            counter = next(self._counter)
-            self._calls_started = max(self._calls_started, counter)
+        open_calls = _open_calls.get(())
+        if open_calls:
+            _open_calls.set(open_calls + (0,))  # nested: part of the outer call
+            return self
+        counter = next(self._counter)
+        self._calls_started = max(self._calls_started, counter)
         # Set before the call-start image: the new mapping and tuple are then
         # older than the call.
-        _open_calls.set(open_calls + (counter,))
-        if not open_calls:
-            self._write("call-start", counter)
+        _open_calls.set((_OpenCall(counter),))
+        self._write("call-start", counter)
         return self
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool:
-        open_calls = _open_calls.get()
-        counter = open_calls[-1] if open_calls else 0
+        open_calls = _open_calls.get(())
         if len(open_calls) == 1:
-            self._write("call-end", counter)
+            self._write("call-end", open_calls[0].counter)
         # Restored after the call-end image, for the same reason.
         _open_calls.set(open_calls[:-1])
         return False  # the block's own exception passes through untouched

@@ -5,9 +5,10 @@
 # and criterion kinds stay `str` here: the extension exports them (TRIGGERS,
 # CRITERION_KINDS) and a Literal would be a second copy of that list.
 
+from contextvars import ContextVar
 from os import PathLike
 from types import CodeType
-from typing import Literal, Sequence, TypeAlias, TypedDict, Union, type_check_only
+from typing import Any, Literal, Sequence, TypeAlias, TypedDict, Union, type_check_only
 
 SUPPORTED: bool
 __version__: str
@@ -114,6 +115,7 @@ def open_monitor(
     parent_pid: int = 0,
     parent_run_id: int = 0,
     launch_id: int = 0,
+    open_calls: Union[ContextVar[Any], None] = None,
 ) -> None: ...
 def dump(
     trigger: str,

@@ -75,6 +75,15 @@ _monitor_modules: List[str] = [__name__] + [
 ]
 
 
+_call_flows: List[Any] = []  # the ContextVar of open calls, once _calls is imported
+
+
+def follow_call_flows(open_calls: Any) -> None:
+    """_calls hands over its ContextVar: the dumper reads it to tell which
+    open call a birth belongs to when calls overlap."""
+    _call_flows[:] = [open_calls]
+
+
 def count_as_monitor_code(module_name: str) -> None:
     """Called by each module that takes images, as it is imported."""
     if module_name not in _monitor_modules:
@@ -171,6 +180,7 @@ def ensure_open(settings: Settings, path: Optional[str] = None) -> bool:
                 parent_pid=parent_pid,
                 parent_run_id=parent_run_id,
                 launch_id=launch_id,
+                open_calls=_call_flows[0] if _call_flows else None,
             )
         except Exception as exc:  # OSError: the file; RuntimeError: the extension's own state
             if temp_dir is not None:

@@ -82,7 +82,7 @@ def stop_leak_monitoring(timeout: Optional[float] = 30.0) -> None:
     if monitor is not None:
         monitor.stop()
         monitor.join(timeout)
-    if not _calls._open_calls.get():
+    if not _calls._open_calls.get(()):
         _session.close()
 
 
