@@ -28,6 +28,7 @@ void mld_calllog_reset(mld_calllog *log)
     log->flow_cache.valid = 0;
     log->open = 0;
     log->unslotted = 0;
+    log->has_pending = 0;
 }
 
 int mld_calllog_ready(mld_calllog *log)
@@ -69,7 +70,7 @@ static int sole_slot(const mld_calllog *log)
         return -1;
     }
     for (int i = 0; i < MLD_CALL_SLOTS; i++) {
-        if (log->slots[i].owner != NULL) {
+        if (log->slots[i].owner != NULL && log->slots[i].owner != MLD_FLOW_PENDING) {
             return i;
         }
     }
@@ -138,7 +139,7 @@ const void *mld_calllog_flow_of(const mld_calllog *log, const void *owner, mld_f
         if (s->token != token) {
             continue;
         }
-        if (s->owner != NULL) {
+        if (s->owner != NULL && s->owner != MLD_FLOW_PENDING) {
             return s->owner; /* started inside that call: its work */
         }
         if (s->last_owner == owner) {
@@ -356,37 +357,58 @@ static int by_address(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Entry i (its index before any move) is the closing call's: its own
- * flow's, or made by a flow with no call of its own (then or now) while the
- * closing call was the only one open. start and alone_since are as before
- * the moves, for every slot. */
-static int of_closing_call(const mld_calllog *log, size_t i, const void *closing,
-                           const size_t *start, size_t alone_since)
+/* A call being closed, as the log stood before any entry moved. */
+typedef struct {
+    int slot;
+    const void *owner;
+    size_t alone_since;
+    size_t start[MLD_CALL_SLOTS]; /* every slot's */
+} closing_call;
+
+/* Compacts the log and takes the view of slot's call before it closes. */
+static void begin_closing(mld_calllog *log, int slot, mld_bitmap *marks, closing_call *c)
 {
-    if (log->owners[i] == closing) {
+    compact(log, marks);
+    c->slot = slot;
+    c->owner = log->slots[slot].owner;
+    c->alone_since = log->slots[slot].alone_since;
+    for (int s = 0; s < MLD_CALL_SLOTS; s++) {
+        c->start[s] = log->slots[s].start;
+    }
+}
+
+/* Entry i (its index before any move) is the closing call's: logged under
+ * its flow since it opened, or a helper's (not MLD_FLOW_NO_CALL, no call of
+ * its own then or now) made while the closing call was the only one open. */
+static int of_closing_call(const mld_calllog *log, size_t i, const closing_call *c)
+{
+    if (i < c->start[c->slot]) {
+        return 0;
+    }
+    if (log->owners[i] == c->owner) {
         return 1;
     }
     if (log->owners[i] == MLD_FLOW_NO_CALL) {
         return 0;
     }
     int s = mld_calllog_find(log, log->owners[i]);
-    int another_calls = s >= 0 && i >= start[s];
-    return !another_calls && i >= alone_since;
+    int another_calls = s >= 0 && i >= c->start[s];
+    return !another_calls && i >= c->alone_since;
 }
 
 size_t mld_calllog_close(mld_calllog *log, int slot, mld_bitmap *marks)
 {
-    compact(log, marks);
-    const void *closing = log->slots[slot].owner;
-    size_t alone_since = log->slots[slot].alone_since;
-    size_t start[MLD_CALL_SLOTS];
-    for (int s = 0; s < MLD_CALL_SLOTS; s++) {
-        start[s] = log->slots[s].start;
-    }
+    closing_call c;
+    begin_closing(log, slot, marks, &c);
+    const void *closing = c.owner;
     log->slots[slot].owner = NULL;
-    log->slots[slot].last_owner = closing;
-    log->slots[slot].ended_at = ++log->ends;
-    log->open--;
+    if (closing == MLD_FLOW_PENDING) {
+        log->has_pending = 0; /* its call ended already: owner and order were kept then */
+    } else {
+        log->slots[slot].last_owner = closing;
+        log->slots[slot].ended_at = ++log->ends;
+        log->open--;
+    }
     log->ended_count = 0;
     if (ended_room(log, log->count) != 0) {
         log->overflow = 1; /* no room to list them: a full image, nothing flagged */
@@ -396,8 +418,7 @@ size_t mld_calllog_close(mld_calllog *log, int slot, mld_bitmap *marks)
     size_t kept = 0;
     for (size_t i = 0; i < log->count; i++) {
         cursor_pass(&positions, i, kept);
-        if (i >= start[slot] && log->ended_count < log->ended_capacity &&
-            of_closing_call(log, i, closing, start, alone_since)) {
+        if (log->ended_count < log->ended_capacity && of_closing_call(log, i, &c)) {
             log->ended[log->ended_count++] = ENTRY_ADDRESS(log->entries[i]);
             continue;
         }
@@ -411,6 +432,32 @@ size_t mld_calllog_close(mld_calllog *log, int slot, mld_bitmap *marks)
         qsort(log->ended, log->ended_count, sizeof(*log->ended), by_address);
     }
     return log->ended_count;
+}
+
+size_t mld_calllog_end_later(mld_calllog *log, int slot, mld_bitmap *marks)
+{
+    closing_call c;
+    begin_closing(log, slot, marks, &c);
+    size_t claimed = 0;
+    for (size_t i = c.start[slot]; i < log->count; i++) {
+        claimed += (size_t)of_closing_call(log, i, &c);
+    }
+    if (claimed == 0 || log->has_pending) {
+        return mld_calllog_close(log, slot, marks);
+    }
+    for (size_t i = c.start[slot]; i < log->count; i++) {
+        if (of_closing_call(log, i, &c)) {
+            log->owners[i] = MLD_FLOW_PENDING;
+        }
+    }
+    log->slots[slot].owner = MLD_FLOW_PENDING;
+    log->slots[slot].last_owner = c.owner;
+    log->slots[slot].ended_at = ++log->ends;
+    log->open--;
+    log->has_pending = 1;
+    log->pending_slot = slot;
+    note_who_is_alone(log);
+    return claimed;
 }
 
 void mld_calllog_remark(const mld_calllog *log, mld_bitmap *marks)

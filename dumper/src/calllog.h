@@ -56,6 +56,10 @@ typedef struct {
  * object or thread-state addresses, never 1. */
 #define MLD_FLOW_NO_CALL ((const void *)(uintptr_t)1)
 
+/* The owner of an ended call's survivors whose verdict waits (see
+ * mld_calllog_end_later), and of the slot that holds them. */
+#define MLD_FLOW_PENDING ((const void *)(uintptr_t)2)
+
 /* What the flow making a birth carries (callflow.h reads it). */
 typedef enum {
     MLD_FLOW_UNMARKED,      /* no mark: a helper, or a flow before its first call */
@@ -83,13 +87,15 @@ typedef struct {
     mld_bitmap *killed; /* addresses that can no longer hold an older object: inside a
                            newer object's pre-header, or an object waiting in a freelist */
     mld_call_slot slots[MLD_CALL_SLOTS];
-    uint64_t ends; /* calls ended since the log was reset */
+    uint64_t ends; /* calls ended since the log was made (orders the free slots) */
     mld_flow_cache flow_cache;
     void *open_calls_var; /* the Python layer's ContextVar of open calls (a PyObject the
                              monitor owns), or NULL; callflow.c reads it */
-    int open;             /* slots in use */
-    int unslotted;        /* calls open beyond MLD_CALL_SLOTS */
-    int overflow;         /* a birth could not be logged (cap, memory, odd alignment) */
+    int open;             /* slots of calls in progress (a pending one is not) */
+    int has_pending;      /* an ended call's survivors wait in pending_slot */
+    int pending_slot;
+    int unslotted; /* calls open beyond MLD_CALL_SLOTS */
+    int overflow;  /* a birth could not be logged (cap, memory, odd alignment) */
 } mld_calllog;
 
 /* Forgets every entry, every slot and the overflow state; keeps the memory. */
@@ -148,6 +154,15 @@ size_t mld_calllog_survivors(mld_calllog *log, mld_bitmap *marks);
  * MLD_FLOW_NO_CALL) made while it was the only call open (a helper
  * thread's, as with a single call). The other calls' stay. */
 size_t mld_calllog_close(mld_calllog *log, int slot, mld_bitmap *marks);
+
+/* Ends the call of slot like mld_calllog_close, but when it has survivors
+ * leaves them in the log, under MLD_FLOW_PENDING in a slot that is no call
+ * (log->pending_slot), so that later births and frees keep deciding
+ * whether they are alive; returns how many there are now. With none, or
+ * with another call's survivors pending already, the slot is simply
+ * closed (its survivors in log->ended). mld_calllog_close on pending_slot
+ * settles them. */
+size_t mld_calllog_end_later(mld_calllog *log, int slot, mld_bitmap *marks);
 
 /* Marks every entry in marks again (after the marks were cleared by an
  * image taken while calls run: their survivors stay recognisable). */

@@ -69,6 +69,7 @@ static void prepare_walk(mld_monitor *m, int marks_lost)
 static int walk(mld_monitor *m, char *message, size_t size)
 {
     int gc_was_enabled = PyGC_Disable();
+    m->walker.call_born_flagged = 0;
     int rc = mld_walk_heap(&m->walker, message, size);
     if (gc_was_enabled) {
         (void)PyGC_Enable();
@@ -137,6 +138,7 @@ static void dump_in_process(mld_monitor *m, const mld_dump_args *a, mld_dump_res
     r->sequence = info.sequence;
     r->monotonic_time = info.monotonic_time;
     r->objects = stats.objects;
+    r->call_born = m->walker.call_born_flagged;
     r->edges = stats.edges;
     r->roots = stats.roots;
     r->image_bytes = stats.image_bytes;
@@ -150,6 +152,7 @@ static void dump_in_process(mld_monitor *m, const mld_dump_args *a, mld_dump_res
 typedef struct {
     int32_t ok;
     uint64_t objects, edges, roots, image_bytes, file_size;
+    uint64_t call_born; /* objects flagged MLT_OBJ_CALL_BORN */
     char message[512];
 } child_report;
 
@@ -205,6 +208,7 @@ static void child_main(mld_monitor *m, const mlt_image_info *info, uint64_t t0, 
         rep.roots = stats.roots;
         rep.image_bytes = stats.image_bytes;
         rep.file_size = stats.file_size;
+        rep.call_born = m->walker.call_born_flagged;
     }
     send_report(fd, &rep);
     _exit(rep.ok ? 0 : 1);
@@ -370,6 +374,7 @@ static int dump_forked(mld_monitor *m, const mld_dump_args *a, mld_dump_result *
     r->sequence = info.sequence;
     r->monotonic_time = info.monotonic_time;
     r->objects = rep.objects;
+    r->call_born = rep.call_born;
     r->edges = rep.edges;
     r->roots = rep.roots;
     r->image_bytes = rep.image_bytes;
@@ -429,6 +434,69 @@ static void take_full_image(mld_monitor *m, const mld_dump_args *a, mld_dump_res
     }
 }
 
+/* The image of a call-end: a delta, or a full image flagging its survivors. */
+static void write_call_end(mld_monitor *m, const mld_dump_args *a, const mld_call_end_plan *plan,
+                           mld_dump_result *r)
+{
+    if (!plan->full) {
+        write_call_delta(m, a, r);
+        return;
+    }
+    m->walker.call_born = plan->born;
+    m->walker.call_born_count = plan->born_count;
+    take_full_image(m, a, r, m->marks_lost);
+    m->marks_lost = 0;
+    m->walker.call_born = NULL;
+    m->walker.call_born_count = 0;
+    if (r->ok) {
+        /* what the image shows, not what the log counted: a phantom
+         * survivor (dead in a freelist the log does not know) schedules
+         * no due image, or one call leaving one would chain full images */
+        mld_calls_after_full_image(m, a, r->call_born);
+    }
+}
+
+/* A call-end whose verdict waited is written first, before whatever this
+ * dump is for, so the file keeps the order in which things happened. Its
+ * outcome travels in r->settled (the Python layer records and reports
+ * that image too). */
+static void settle_pending_call_end(mld_monitor *m, mld_dump_result *r)
+{
+    mld_dump_args a;
+    mld_call_end_plan plan;
+    if (!mld_calls_settle_pending(m, &a, &plan)) {
+        return;
+    }
+    mld_dump_result settled;
+    memset(&settled, 0, sizeof(settled));
+    write_call_end(m, &a, &plan, &settled);
+    if (settled.ok && settled.discarded) {
+        return; /* the image child overran: no image, and the warning comes with later ones */
+    }
+    r->settled = settled.ok ? (settled.kind == MLT_IMAGE_CALL_DELTA ? 1 : 2) : -1;
+    r->settled_sequence = settled.sequence;
+    r->settled_file_size = settled.file_size;
+    if (!settled.ok) {
+        memcpy(r->error, settled.error, sizeof(r->error));
+    }
+}
+
+void mld_monitor_settle_pending(mld_dump_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    mld_monitor *m = mld_monitor_lock(r->error, sizeof(r->error));
+    if (m == NULL) {
+        return;
+    }
+    if (mld_identity_check_lost()) {
+        m->marks_lost = 1;
+        mld_calllog_mark_incomplete(&m->calllog);
+    }
+    settle_pending_call_end(m, r);
+    r->ok = 1;
+    PyThread_release_lock(m->lock);
+}
+
 void mld_monitor_dump(const mld_dump_args *a, mld_dump_result *r)
 {
     memset(r, 0, sizeof(*r));
@@ -442,6 +510,7 @@ void mld_monitor_dump(const mld_dump_args *a, mld_dump_result *r)
     if (lost_since_check) {
         mld_calllog_mark_incomplete(&m->calllog); /* every call open now may miss births */
     }
+    settle_pending_call_end(m, r);
     if (m->call_deltas && a->trigger == MLT_TRIGGER_CALL_START) {
         mld_calls_start(m);
         r->ok = 1;
@@ -450,19 +519,11 @@ void mld_monitor_dump(const mld_dump_args *a, mld_dump_result *r)
         mld_call_end_plan plan;
         /* lost_since_check covers the call itself: births may be missing from the log */
         mld_calls_end(m, a, lost_since_check, &plan);
-        if (!plan.full) {
-            write_call_delta(m, a, r);
+        if (plan.deferred) {
+            r->ok = 1;
+            r->deferred = 1;
         } else {
-            m->walker.call_born = plan.born;
-            m->walker.call_born_count = plan.born_count;
-            take_full_image(m, a, r, m->marks_lost);
-            m->marks_lost = 0;
-            m->walker.call_born = NULL;
-            m->walker.call_born_count = 0;
-            r->call_born = plan.born_count;
-            if (r->ok) {
-                mld_calls_after_full_image(m, a, plan.born_count);
-            }
+            write_call_end(m, a, &plan, r);
         }
     } else {
         take_full_image(m, a, r, m->marks_lost);

@@ -160,6 +160,7 @@ static void free_monitor(mld_monitor *m)
     mld_bitmap_free(m->bitmap);
     mld_calllog_free(&m->calllog);
     Py_XDECREF(m->open_calls_var);
+    free(m->pending_function);
     mld_static_ranges_free(&m->statics);
     mld_run_files_free(&m->run_files);
     if (m->lock != NULL) {
@@ -277,6 +278,11 @@ void mld_monitor_close(void)
         mld_monitor_forget_after_fork();
         return;
     }
+    if (g_monitor == NULL) {
+        return;
+    }
+    mld_dump_result settled; /* a call-end whose verdict waits gets its image */
+    mld_monitor_settle_pending(&settled);
     mld_monitor *m = g_monitor;
     if (m == NULL) {
         return;

@@ -17,6 +17,15 @@
 
 #define MLD_DUE_MAX 64
 
+/* What one image is asked for (mld_monitor_dump). */
+typedef struct {
+    mlt_trigger trigger;
+    uint64_t call_counter;
+    const char *function;
+    mlt_criterion criterion;
+    int fork; /* -1: monitor default, 0: in-process, 1: fork */
+} mld_dump_args;
+
 typedef struct {
     char *path;
     mlt_writer_options options;
@@ -47,6 +56,9 @@ typedef struct {
                                   call-start or a call delta must not forget it) */
     mld_calllog calllog;
     PyObject *open_calls_var;  /* owned; calllog.open_calls_var borrows it */
+    mld_dump_args pending_end; /* the call-end whose verdict waits (calls.c) */
+    char *pending_function;    /* owned: pending_end.function */
+    int pending_due;           /* a full image was due at that call-end */
     uint64_t due[MLD_DUE_MAX]; /* call counters at which survivors of earlier calls come of
                                   age: a full image is due at the first call-end >= each */
     size_t due_count;
@@ -92,14 +104,6 @@ mld_monitor *mld_monitor_lock(char *error, size_t error_size);
 void mld_monitor_forget_after_fork(void);
 
 typedef struct {
-    mlt_trigger trigger;
-    uint64_t call_counter;
-    const char *function;
-    mlt_criterion criterion;
-    int fork; /* -1: monitor default, 0: in-process, 1: fork */
-} mld_dump_args;
-
-typedef struct {
     int ok;
     char error[640];
     uint64_t sequence, objects, edges, roots, image_bytes, file_size;
@@ -110,11 +114,18 @@ typedef struct {
     mlt_image_kind kind; /* of the image written */
     int armed;           /* call-start with deltas: the births log was armed, no image */
     uint64_t call_born;  /* objects flagged MLT_OBJ_CALL_BORN in the image */
+    int deferred;        /* call-end: no image yet, its verdict waits (calls.h) */
+    int settled;         /* a waiting call-end was written first: 1 delta, 2 full, -1 failed */
+    uint64_t settled_sequence, settled_file_size;
 } mld_dump_result;
 
 /* Takes one image. Never raises: failures land in result->error. Must be
  * called with the GIL; releases it for the encoding and I/O. */
 void mld_monitor_dump(const mld_dump_args *args, mld_dump_result *result);
+
+/* Writes the image of a call-end whose verdict waits, if any (before the
+ * monitor closes): r->settled says what was written. Needs the GIL. */
+void mld_monitor_settle_pending(mld_dump_result *r);
 
 /* Helpers shared by monitor.c and dump.c. */
 uint64_t mld_now_ns(void);

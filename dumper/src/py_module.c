@@ -178,6 +178,10 @@ static int parse_criterion(PyObject *value, mlt_criterion *out)
     return PyErr_Occurred() ? -1 : 0;
 }
 
+static PyObject *plain_result_dict(const mld_dump_result *r);
+static PyObject *settled_dict(const mld_dump_result *r);
+
+/* What dump() returns for r. */
 static PyObject *result_dict(const mld_dump_result *r)
 {
     if (!r->ok) {
@@ -187,8 +191,26 @@ static PyObject *result_dict(const mld_dump_result *r)
         return Py_BuildValue("{s:O,s:s,s:s,s:K}", "image", Py_None, "kind", "discarded",
                              "discarded", r->error, "total_ns", (unsigned long long)r->total_ns);
     }
-    if (r->armed) {
-        return Py_BuildValue("{s:O,s:s,s:K}", "image", Py_None, "kind", "armed", "total_ns",
+    PyObject *d = plain_result_dict(r);
+    if (d == NULL || r->settled == 0) {
+        return d;
+    }
+    /* the waiting call-end written first: its image, for the disk budget and the report */
+    PyObject *settled = settled_dict(r);
+    if (settled == NULL || PyDict_SetItemString(d, "settled", settled) != 0) {
+        Py_XDECREF(settled);
+        Py_DECREF(d);
+        return NULL;
+    }
+    Py_DECREF(settled);
+    return d;
+}
+
+static PyObject *plain_result_dict(const mld_dump_result *r)
+{
+    if (r->armed || r->deferred) {
+        return Py_BuildValue("{s:O,s:s,s:K}", "image", Py_None, "kind",
+                             r->armed ? "armed" : "deferred", "total_ns",
                              (unsigned long long)r->total_ns);
     }
     return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:s,s:s,s:K,s:d}", "image",
@@ -296,6 +318,29 @@ static PyObject *dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, P
     return result_dict(&r);
 }
 
+/* The settled image's dict ({"image", "file_size", "kind"} or {"error"}). */
+static PyObject *settled_dict(const mld_dump_result *r)
+{
+    if (r->settled < 0) {
+        return Py_BuildValue("{s:s}", "error", r->error);
+    }
+    return Py_BuildValue("{s:K,s:K,s:s}", "image", (unsigned long long)r->settled_sequence,
+                         "file_size", (unsigned long long)r->settled_file_size, "kind",
+                         r->settled == 1 ? "delta" : "full");
+}
+
+static PyObject *settle_pending(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    mld_dump_result r;
+    mld_monitor_settle_pending(&r);
+    if (!r.ok || r.settled == 0) {
+        Py_RETURN_NONE;
+    }
+    return settled_dict(&r);
+}
+
 static PyObject *close_monitor(PyObject *self, PyObject *unused)
 {
     (void)self;
@@ -365,6 +410,9 @@ static PyMethodDef METHODS[] = {
     {"dump", (PyCFunction)(void (*)(void))dump, METH_FASTCALL | METH_KEYWORDS,
      "dump(trigger, *, call_counter=0, function=None, criterion=None, fork=None)\n--\n\n"
      "Append one heap image; returns its statistics, or {'error': message}."},
+    {"settle_pending", settle_pending, METH_NOARGS,
+     "settle_pending()\n--\n\nWrite the image of a call-end whose verdict waits, if any: "
+     "its dict (image, file_size, kind), {\"error\": ...}, or None."},
     {"close_monitor", close_monitor, METH_NOARGS,
      "close_monitor()\n--\n\nRestore every hook and close the file (idempotent)."},
     {"monitor_path", monitor_path, METH_NOARGS,

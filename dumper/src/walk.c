@@ -172,6 +172,7 @@ static void describe(mld_walker *w, uint32_t index)
     o->refcount = (uint64_t)Py_REFCNT(op);
     o->edge_count = (uint32_t)(w->snap->edges.count - edge_start);
     o->flags |= identity_flags(w, op);
+    w->call_born_flagged += (o->flags & MLT_OBJ_CALL_BORN) != 0;
     if (!(o->flags & MLT_OBJ_GC_TRACKED) && PyObject_IS_GC(op) && PyObject_GC_IsTracked(op)) {
         o->flags |= MLT_OBJ_GC_TRACKED;
     }

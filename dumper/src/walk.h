@@ -34,6 +34,9 @@ typedef struct {
     int approx_all;                   /* flag every unmarked object APPROX (lost marks) */
     const uintptr_t *call_born;       /* sorted addresses of the ending call's surviving births: */
     size_t call_born_count;           /* NEW objects there are flagged MLT_OBJ_CALL_BORN */
+    size_t call_born_flagged;         /* output: how many were found and flagged (a logged
+                                         birth may be no object, or dead in a freelist
+                                         the log does not know) */
     const mld_static_ranges *statics; /* objects inside them are flagged MLT_OBJ_STATIC */
     size_t value_cap;                 /* 0: no previews */
     PyObject *sizeof_name;            /* interned "__sizeof__" */

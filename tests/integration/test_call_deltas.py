@@ -417,12 +417,38 @@ def test_overlapping_calls_in_tasks_attribute_births_per_task(python, dump_dir):
     """Four asyncio tasks on one thread, each a monitored call, open at once
     across awaits: each call claims what its own task made, and what the
     child tasks it started made (they run in copies of its context). A call
-    that ends right after an await still takes a full image: the loop's
-    Handle that woke its task, with the Future it carries, is alive then
-    (design-dumper.md, "Overlapping calls")."""
+    that awaits still takes a full image: a dead FutureIter in asyncio's own
+    freelist looks alive to the births log (design-dumper.md, "Overlapping
+    calls"), so only the attribution is checked here."""
     needs_deltas(python)
     path, out = run(python, dump_dir, ASYNC_HANDLERS)
     check_births_attributed_per_flow(path, out, clean_calls_write_deltas=False)
+
+
+def test_a_value_returned_and_dropped_at_once_costs_no_full_image(python, dump_dir):
+    """Each call returns a fresh list that the caller drops at once: alive
+    at the call's end, dead by the next call. The verdict waits for the
+    next call, so after the base image and the one due after it, every call
+    writes a delta (it used to be a full image every call, each scheduling
+    the next as due)."""
+    needs_deltas(python)
+    path, out = run(python, dump_dir, CHURN + """
+mon = memalot.create_leak_monitor(max_object_age_calls=2, warmup_calls=0, report=False,
+                                  dump_file=sys.argv[1])
+def handle(i):
+    with mon:
+        churn(i)
+        return [i] * 3
+for i in range(1, 13):
+    handle(i)
+""")
+    found = images(path)
+    kinds = {image["call_counter"]: image["kind"] for image in found}
+    assert sorted(kinds) == list(range(1, 13)), "one image per call-end: %s" % sorted(kinds)
+    full = [call for call, kind in sorted(kinds.items()) if kind == FULL]
+    assert full == [1, 2], "full images at calls %s" % full
+    assert not [o for image in found for o in image["records"] if o["f"] & CALL_BORN and
+                image["call_counter"] > 1], "a dropped value was flagged as surviving"
 
 
 def test_tracemalloc_inside_a_call_forces_a_full_image(python, dump_dir):

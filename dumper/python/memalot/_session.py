@@ -225,9 +225,37 @@ def _monitor_code() -> tuple:
     return tuple(codes)
 
 
+def _settle_waiting_call_end(ext: Any) -> None:
+    """Before the file closes: the image of a call-end whose verdict waits
+    (the dumper writes it at the next image or call), recorded and reported
+    like any other."""
+    if ext is None:
+        return
+    lock = _state.lock
+    lock.acquire()  # not `with`: see dump()
+    try:
+        if not _state.is_open or _state.disabled_reason is not None:
+            return
+        try:
+            settled = ext.settle_pending()
+        except Exception as exc:
+            settled = {"error": "%s: %s" % (type(exc).__name__, exc)}
+        if settled is None:
+            return
+        if "error" in settled:
+            _messages.warn_once("close", "writing the last call-end image failed: %s" % settled["error"],
+                                _state.settings)
+            return
+        _state.ledger.record_image(settled, False)
+    finally:
+        lock.release()
+    _console.report_after_image(_state.settings, ext, _state.path, settled, "call-end")
+
+
 def close() -> None:
     """Closes the dump file (a no-op when none is open). Never raises."""
     ext = _ext.loaded()
+    _settle_waiting_call_end(ext)
     with _state.lock:
         if not _state.is_open:
             # A session that never opened (bad directory) may be retried by a new start.
@@ -306,17 +334,25 @@ def dump(
             # with in-process images from now on.
             _messages.warn_once("fork", str(result.get("discarded")), _state.settings)
             return result
-        if result.get("image") is None:
-            return result  # call-start with deltas: the births log was armed, nothing written
-        _state.ledger.record_image(result, after_warmup)
-        exceeded = _disk_budget.enforce_after(
-            _state.ledger, ext, _state.path, max_disk_bytes, result, _state.launch_id
-        )
-        if exceeded is not None:
-            _disable(exceeded)
+        settled = result.get("settled")  # a call-end whose verdict waited, written first
+        if settled is not None and "error" in settled:
+            _disable("writing a call-end image failed: %s" % settled["error"])
+            return result
+        for written, warmup in ((settled, False), (result, after_warmup)):
+            if written is None or written.get("image") is None:
+                continue  # call-start: armed; call-end: its verdict waits; nothing written
+            _state.ledger.record_image(written, warmup)
+            exceeded = _disk_budget.enforce_after(
+                _state.ledger, ext, _state.path, max_disk_bytes, written, _state.launch_id
+            )
+            if exceeded is not None:
+                _disable(exceeded)
     finally:
         lock.release()
-    _console.report_after_image(_state.settings, ext, _state.path, result, trigger)
+    if settled is not None:
+        _console.report_after_image(_state.settings, ext, _state.path, settled, "call-end")
+    if result.get("image") is not None:
+        _console.report_after_image(_state.settings, ext, _state.path, result, trigger)
     return result
 
 

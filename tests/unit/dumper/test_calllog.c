@@ -391,6 +391,32 @@ START_TEST(a_call_opens_in_the_slot_ended_longest_ago)
 }
 END_TEST
 
+/* A call-end whose verdict waits: its survivors stay in the log, others'
+ * births and frees go on deciding them, no later call claims them, and
+ * settling reports only those still alive. */
+START_TEST(a_waiting_verdict_settles_on_what_is_still_alive)
+{
+    fixture f;
+    open_log(&f);
+    birth_by(&f, A, 0xa000, 0);
+    birth_by(&f, A, 0xa100, 0);
+    ck_assert_uint_eq(mld_calllog_end_later(&f.log, 0, f.marks), 2);
+    ck_assert_int_eq(f.log.has_pending, 1);
+    ck_assert_int_eq(mld_calllog_any_open(&f.log), 0);
+    ck_assert_ptr_eq(mld_calllog_flow_of(&f.log, A, MLD_FLOW_UNMARKED, NULL), A);
+    ck_assert_int_eq(mld_calllog_open(&f.log, B, NULL), 1);
+    mld_calllog_freed(&f.log, 0xa000); /* the returned value, dropped by the caller */
+    birth_by(&f, B, 0xb000, 0);
+    static const uintptr_t pending_kept[] = {0xa100};
+    ck_assert_uint_eq(mld_calllog_close(&f.log, f.log.pending_slot, f.marks), 1);
+    ck_assert_uint_eq(f.log.ended[0], pending_kept[0]);
+    ck_assert_int_eq(f.log.has_pending, 0);
+    static const uintptr_t b_kept[] = {0xb000};
+    check_call_end(&f, B, b_kept, 1);
+    close_log(&f);
+}
+END_TEST
+
 START_TEST(calls_beyond_the_slots_are_unslotted)
 {
     fixture f;
@@ -426,6 +452,7 @@ Suite *calllog_suite(void)
                             calls_beyond_the_slots_are_unslotted,
                             a_flows_mark_decides_whose_its_births_are,
                             births_between_a_flows_calls_are_nobodys,
-                            a_call_opens_in_the_slot_ended_longest_ago};
+                            a_call_opens_in_the_slot_ended_longest_ago,
+                            a_waiting_verdict_settles_on_what_is_still_alive};
     return ts_suite("calllog", "core", 0, tests, TS_COUNT(tests));
 }
