@@ -23,6 +23,7 @@ def worker():
             break
         task.result = task.task_id * 2
         processed.append(task)
+        tasks.task_done()
 
 
 worker_thread = threading.Thread(target=worker, name="stats-worker", daemon=True)
@@ -30,7 +31,10 @@ worker_thread.start()
 
 
 def handle(i):
+    # The caller waits for its task to be processed, as a request handler
+    # waits for its answer: every object a call causes is born before it returns.
     tasks.put(Task(i))
+    tasks.join()
 
 
 if __name__ == "__main__":

@@ -111,7 +111,10 @@ STOPPER = textwrap.dedent(
                 except OSError:
                     continue
                 for pid in pids:
-                    os.kill(int(pid), signal.SIGSTOP)
+                    try:
+                        os.kill(int(pid), signal.SIGSTOP)
+                    except ProcessLookupError:
+                        continue  # finished and reaped since the listing: wait for the next
                     if stopped(pid):
                         print("stopped an image child", file=sys.stderr, flush=True)
                         return
