@@ -436,19 +436,22 @@ size_t mld_calllog_close(mld_calllog *log, int slot, mld_bitmap *marks)
 
 size_t mld_calllog_end_later(mld_calllog *log, int slot, mld_bitmap *marks)
 {
+    if (log->has_pending) {
+        return mld_calllog_close(log, slot, marks); /* one waiting verdict at a time */
+    }
     closing_call c;
     begin_closing(log, slot, marks, &c);
     size_t claimed = 0;
-    for (size_t i = c.start[slot]; i < log->count; i++) {
-        claimed += (size_t)of_closing_call(log, i, &c);
-    }
-    if (claimed == 0 || log->has_pending) {
-        return mld_calllog_close(log, slot, marks);
-    }
+    /* Re-owning entry i cannot change the verdict on a later entry: each is
+     * judged by its own owner. With nothing claimed, nothing was re-owned. */
     for (size_t i = c.start[slot]; i < log->count; i++) {
         if (of_closing_call(log, i, &c)) {
             log->owners[i] = MLD_FLOW_PENDING;
+            claimed++;
         }
+    }
+    if (claimed == 0) {
+        return mld_calllog_close(log, slot, marks);
     }
     log->slots[slot].owner = MLD_FLOW_PENDING;
     log->slots[slot].last_owner = c.owner;

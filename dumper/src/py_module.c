@@ -78,8 +78,9 @@ static PyObject *open_monitor(PyObject *self, PyObject *args, PyObject *kwargs)
     }
     if (a.open_calls != NULL && !PyContextVar_CheckExact(a.open_calls)) {
         Py_DECREF(path_bytes);
-        PyErr_Format(PyExc_TypeError, "open_calls must be a ContextVar or None, got %R",
-                     a.open_calls);
+        /* the type's name, not %R: no repr of the caller's object runs here */
+        PyErr_Format(PyExc_TypeError, "open_calls must be a ContextVar or None, got %.100s",
+                     Py_TYPE(a.open_calls)->tp_name);
         return NULL;
     }
     a.path = PyBytes_AS_STRING(path_bytes);

@@ -467,6 +467,34 @@ def test_identity_source_per_version(python, dump_dir):
     assert facts["after"]["source"] == "none"
 
 
+def test_open_calls_must_be_a_context_variable(python, dump_dir):
+    # The births log reads the variable with PyContextVar_Get: anything else
+    # is refused at open, and the refused open leaves no monitor behind.
+    body = """
+    import contextvars
+    class Loud:
+        def __repr__(self):
+            FACTS["repr_ran"] = True
+            return "loud"
+    FACTS["errors"] = []
+    for bad in (Loud(), "open", contextvars.copy_context()):
+        try:
+            _memalot.open_monitor(DUMP, open_calls=bad)
+        except TypeError as exc:
+            FACTS["errors"].append(str(exc))
+    FACTS["path"] = _memalot.monitor_path()
+    _memalot.open_monitor(DUMP, use_fork=False, open_calls=contextvars.ContextVar("calls"))
+    FACTS["opened"] = _memalot.monitor_path()
+    _memalot.close_monitor()
+    save_facts()
+    """
+    dump, facts, _ = run_program(python, dump_dir, body)
+    assert facts["errors"] == ["open_calls must be a ContextVar or None, got %s" % name
+                               for name in ("Loud", "str", "_contextvars.Context")]
+    assert "repr_ran" not in facts and facts["path"] is None
+    assert facts["opened"] == dump
+
+
 def test_replaced_tracer_is_counted_and_images_become_approximate(python, dump_dir):
     if version_of(python) < (3, 13):
         pytest.skip("PyRefTracer exists from 3.13 on")
