@@ -31,6 +31,8 @@ import tempfile
 
 import pytest
 
+import hang_report
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("MEMALOT_BUILD_DIR", os.path.join(REPO, "build"))
 SUPPORTED = [(3, 10), (3, 11), (3, 12), (3, 13), (3, 14)]
@@ -134,8 +136,8 @@ class PythonUnderTest:
     def run(self, args, timeout=300, check=False, **kwargs):
         """Runs `python args...` with the package on the path."""
         env = kwargs.pop("env", None) or self.env()
-        return subprocess.run([self.executable] + list(args), env=env, timeout=timeout,
-                              capture_output=True, text=True, check=check, **kwargs)
+        return hang_report.run([self.executable] + list(args), env=env, timeout=timeout,
+                               text=True, check=check, **kwargs)
 
     def run_code(self, code, *args, **kwargs):
         return self.run(["-c", code] + list(args), **kwargs)
