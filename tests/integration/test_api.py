@@ -669,6 +669,59 @@ def package_copy(default_python, directory, fake_extension=None):
     return os.path.dirname(package)
 
 
+# The periodic thread stuck in an image for far longer than stop's timeout:
+# its image child is stopped with SIGSTOP and the fork deadline is 120 s.
+STUCK_AT_STOP = """
+    import glob, signal, threading, time
+    stopped = []
+    def stop_first_child():
+        while not stopped:
+            for listing in glob.glob("/proc/self/task/*/children"):
+                try:
+                    pids = open(listing).read().split()
+                except OSError:
+                    continue
+                for pid in pids:
+                    try:
+                        os.kill(int(pid), signal.SIGSTOP)
+                    except ProcessLookupError:
+                        continue
+                    state = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+                    if state in "tT":
+                        stopped.append(int(pid))
+                        return
+            time.sleep(0.005)
+    memalot.start_leak_monitoring(1.0, interval=0.2, fork_timeout=120)
+    stopper = threading.Thread(target=stop_first_child, daemon=True)
+    stopper.start()
+    stopper.join(60)
+    time.sleep(0.2)  # the thread is inside that image, waiting on the child
+    started = time.monotonic()
+    memalot.stop_leak_monitoring(timeout=1.0)
+    elapsed = time.monotonic() - started
+    still_open = memalot.dump_path()
+    for pid in stopped:
+        os.kill(pid, signal.SIGKILL)
+    report(elapsed=elapsed, stopped=len(stopped), still_open=still_open)
+"""
+
+
+def test_stop_is_bounded_by_its_timeout_while_an_image_is_stuck(python, dump_dir):
+    """stop_leak_monitoring(timeout) returns about when it says, even when
+    the thread holds the session far longer (an image child stopped by
+    someone, a long fork_timeout): the file is left open with a warning, and
+    the program goes on. Before, stop waited out the whole image."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    proc, result = run_program(python, STUCK_AT_STOP, dump_dir)
+    result = expect_ok(proc, result)
+    assert result["stopped"] == 1, proc.stderr
+    # timeout 1 s + the 1 s grace for the session, with room for a loaded machine
+    assert result["elapsed"] < 10.0, (result["elapsed"], proc.stderr)
+    assert "the dump file is left open" in proc.stderr, proc.stderr
+    assert result["still_open"] is not None
+
+
 def test_without_the_extension_import_works_and_every_start_raises(default_python, dump_dir):
     code = textwrap.dedent("""
         import memalot

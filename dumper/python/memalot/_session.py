@@ -225,38 +225,55 @@ def _monitor_code() -> tuple:
     return tuple(codes)
 
 
-def _settle_waiting_call_end(ext: Any) -> None:
+def _settle_waiting_call_end(ext: Any, wait: Optional[float]) -> bool:
     """Before the file closes: the image of a call-end whose verdict waits
     (the dumper writes it at the next image or call), recorded and reported
-    like any other."""
+    like any other. False when another thread's image still held the
+    session after `wait` seconds (None: no bound)."""
     if ext is None:
-        return
+        return True
     lock = _state.lock
-    lock.acquire()  # not `with`: see dump()
+    if not _acquire_within(lock, wait):  # not `with`: see dump()
+        return False
     try:
         if not _state.is_open or _state.disabled_reason is not None:
-            return
+            return True
         try:
             settled = ext.settle_pending()
         except Exception as exc:
             settled = {"error": "%s: %s" % (type(exc).__name__, exc)}
         if settled is None:
-            return
+            return True
         if "error" in settled:
             _messages.warn_once("close", "writing the last call-end image failed: %s" % settled["error"],
                                 _state.settings)
-            return
+            return True
         _state.ledger.record_image(settled, False)
     finally:
         lock.release()
     _console.report_after_image(_state.settings, ext, _state.path, settled, "call-end")
+    return True
 
 
-def close() -> None:
-    """Closes the dump file (a no-op when none is open). Never raises."""
+def close(wait: Optional[float] = None) -> None:
+    """Closes the dump file (a no-op when none is open). Never raises.
+
+    wait bounds each of its two waits for an image another thread is
+    writing (None: as long as it takes). Past it the file is left open, every image
+    in it whole, and the program goes on: stop_leak_monitoring(timeout)
+    promises the program a bound, and an image child stopped by someone,
+    with a long fork_timeout, would otherwise hold it for that long."""
     ext = _ext.loaded()
-    _settle_waiting_call_end(ext)
-    with _state.lock:
+    lock = _state.lock
+    if not _settle_waiting_call_end(ext, wait) or not _acquire_within(lock, wait):
+        _messages.warn_once(
+            "close-busy",
+            "an image was still being written when monitoring stopped; the dump file is left open "
+            "(every image in it is whole)",
+            _state.settings,
+        )
+        return
+    try:
         if not _state.is_open:
             # A session that never opened (bad directory) may be retried by a new start.
             _state.disabled_reason = None
@@ -273,6 +290,12 @@ def close() -> None:
             _state.temp_dir = None
         _state.disabled_reason = None
         _messages.forget_warnings()
+    finally:
+        lock.release()
+
+
+def _acquire_within(lock: Any, wait: Optional[float]) -> bool:
+    return lock.acquire(timeout=-1 if wait is None else wait)
 
 
 def _disable(reason: str, settings: Optional[Settings] = None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 from typing import Any, Callable, Optional, Union
 
 from memalot import _calls, _ext, _messages, _session
@@ -21,6 +22,9 @@ from memalot._periodic import PeriodicMonitor, Stoppable
 _session.count_as_monitor_code(__name__)  # dump()'s frame is on the stack of a manual image
 
 _periodic_lock = threading.Lock()
+# Seconds stop_leak_monitoring() still waits for the session once its timeout has passed:
+# enough for an image that was just ending, and no more.
+STILL_WRITING_GRACE = 1.0
 _periodic: Optional[PeriodicMonitor] = None
 
 
@@ -75,15 +79,21 @@ def start_leak_monitoring(
 
 def stop_leak_monitoring(timeout: Optional[float] = 30.0) -> None:
     """Stops the periodic thread (waiting up to `timeout` seconds for an image
-    being written) and closes the dump file unless a monitored call is running."""
+    being written) and closes the dump file unless a monitored call is running.
+    An image still being written after `timeout` keeps the file open (warned
+    about): the program goes on rather than wait for it."""
     global _periodic
+    deadline = None if timeout is None else time.monotonic() + timeout
     with _periodic_lock:
         monitor, _periodic = _periodic, None
     if monitor is not None:
         monitor.stop()
         monitor.join(timeout)
     if not _calls._open_calls.get(()):
-        _session.close()
+        # Whatever holds the session then (this thread's join returned, or
+        # returns at once during interpreter exit) gets the rest of the timeout.
+        wait = None if deadline is None else max(deadline - time.monotonic(), STILL_WRITING_GRACE)
+        _session.close(wait=wait)
 
 
 def finish_with_exit_image(monitor: PeriodicMonitor) -> None:
