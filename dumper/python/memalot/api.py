@@ -90,8 +90,8 @@ def stop_leak_monitoring(timeout: Optional[float] = 30.0) -> None:
         monitor.stop()
         monitor.join(timeout)
     if not _calls._open_calls.get(()):
-        # Whatever holds the session then (this thread's join returned, or
-        # returns at once during interpreter exit) gets the rest of the timeout.
+        # Whatever still holds the session (the thread's image, or a monitored
+        # call's image in another thread) gets what is left of the timeout.
         wait = None if deadline is None else max(deadline - time.monotonic(), STILL_WRITING_GRACE)
         _session.close(wait=wait)
 
