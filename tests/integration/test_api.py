@@ -18,6 +18,7 @@ import textwrap
 import pytest
 
 from conftest import BUILD, tool
+from image_children import STOP_FIRST_IMAGE_CHILD
 
 # Wraps the extension's dump so the program can report every image request
 # and the extension's answer; the wrapped call is the real one.
@@ -671,27 +672,12 @@ def package_copy(default_python, directory, fake_extension=None):
 
 # The periodic thread stuck in an image for far longer than stop's timeout:
 # its image child is stopped with SIGSTOP and the fork deadline is 120 s.
-STUCK_AT_STOP = """
-    import glob, signal, threading, time
+STUCK_AT_STOP = STOP_FIRST_IMAGE_CHILD + textwrap.dedent("""
+    import signal, threading, time
     stopped = []
     def stop_first_child():
-        while not stopped:
-            for listing in glob.glob("/proc/self/task/*/children"):
-                try:
-                    pids = open(listing).read().split()
-                except OSError:
-                    continue
-                for pid in pids:
-                    try:
-                        os.kill(int(pid), signal.SIGSTOP)
-                    except ProcessLookupError:
-                        continue
-                    state = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()[0]
-                    if state in "tT":
-                        stopped.append(int(pid))
-                        return
-            time.sleep(0.005)
-    memalot.start_leak_monitoring(1.0, interval=0.2, fork_timeout=120)
+        stopped.append(stop_first_image_child())
+    memalot.start_leak_monitoring(1.0, interval=0.2, use_fork=True, fork_timeout=120)  # fork mode even where the suite defaults to in-process (ASan)
     stopper = threading.Thread(target=stop_first_child, daemon=True)
     stopper.start()
     stopper.join(60)
@@ -703,7 +689,7 @@ STUCK_AT_STOP = """
     for pid in stopped:
         os.kill(pid, signal.SIGKILL)
     report(elapsed=elapsed, stopped=len(stopped), still_open=still_open)
-"""
+""")
 
 
 def test_stop_is_bounded_by_its_timeout_while_an_image_is_stuck(python, dump_dir):

@@ -16,6 +16,7 @@ import textwrap
 import pytest
 
 from conftest import REPO, skip_if_sanitized, tool
+from image_children import STOP_FIRST_IMAGE_CHILD
 from venvs import venv_with
 
 WORKLOADS = os.path.join(REPO, "tests", "workloads")
@@ -99,42 +100,13 @@ def test_threads_holding_locks(default_python, tmp_path, script):
 
 # Stops the first image child it sees, as a debugger, the OOM killer's
 # freezer or a starved machine would; memalot's deadline must free the program.
-STOPPER = textwrap.dedent(
+STOPPER = STOP_FIRST_IMAGE_CHILD + textwrap.dedent(
     """
-    import glob, os, signal, sys, threading, time, zlib
+    import sys, threading, zlib
 
     def stop_first_child():
-        while True:
-            for listing in glob.glob("/proc/self/task/*/children"):
-                try:
-                    pids = open(listing).read().split()
-                except OSError:
-                    continue
-                for pid in pids:
-                    try:
-                        os.kill(int(pid), signal.SIGSTOP)
-                    except ProcessLookupError:
-                        continue  # finished and reaped since the listing: wait for the next
-                    if stopped(pid):
-                        print("stopped an image child", file=sys.stderr, flush=True)
-                        return
-            time.sleep(0.01)
-
-    def stopped(pid):
-        # A child seen as it exited (a zombie until it is reaped) cannot be
-        # stopped: wait for the next one.
-        for _ in range(100):
-            try:
-                with open("/proc/%s/stat" % pid) as f:
-                    state = f.read().rsplit(")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                return False
-            if state in "tT":
-                return True
-            if state in "ZX":
-                return False
-            time.sleep(0.001)
-        return False
+        stop_first_image_child()
+        print("stopped an image child", file=sys.stderr, flush=True)
 
     threading.Thread(target=stop_first_child, daemon=True).start()
     deadline = time.monotonic() + float(sys.argv[1])
